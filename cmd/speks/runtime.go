@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+	"github.com/spf13/cobra"
+
+	"github.com/speks-portal/speks/config"
+	"github.com/speks-portal/speks/tenant"
+)
+
+// runtime is what every subcommand shares: configuration, logging, the database handles and
+// the tenant machinery, built once from the same configuration.
+type runtime struct {
+	cfg         *config.Config
+	log         *slog.Logger
+	dbs         *tenant.Databases
+	registry    *tenant.Registry
+	resolver    *tenant.Resolver
+	scoper      *tenant.Scoper
+	provisioner *tenant.Provisioner
+}
+
+// loadConfig reads and validates the configuration, printing one line per problem.
+func loadConfig(cmd *cobra.Command) (*config.Config, error) {
+	cfg, err := config.Load(cmd.Flags())
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintln(cmd.ErrOrStderr(), "speks: the configuration has problems:")
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintln(cmd.ErrOrStderr(), "  -", line)
+		}
+		return nil, &exitError{code: 2}
+	}
+	return cfg, nil
+}
+
+// newRuntime loads the configuration and connects to PostgreSQL, failing with a clear
+// message (and no secrets) when the database cannot be reached.
+func newRuntime(cmd *cobra.Command) (*runtime, error) {
+	cfg, err := loadConfig(cmd)
+	if err != nil {
+		return nil, err
+	}
+	log := newLogger(cfg)
+	slog.SetDefault(log)
+	ctx, cancel := context.WithTimeout(cmd.Context(), 10*time.Second)
+	defer cancel()
+	if err := tenant.EnsureDatabase(ctx, cfg.Database.URL); err != nil {
+		return nil, fmt.Errorf("cannot reach PostgreSQL at %s (database.url): %w", redactURL(cfg.Database.URL), err)
+	}
+	dbs, err := tenant.OpenDatabases(cfg.Database.URL, tenant.PoolConfig{
+		MaxOpen: cfg.Database.MaxOpenConns, MaxIdle: cfg.Database.MaxIdleConns, MaxIdleTime: cfg.Database.ConnMaxIdleTime,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := dbs.Public().PingContext(ctx); err != nil {
+		dbs.Close()
+		return nil, fmt.Errorf("cannot reach PostgreSQL at %s (database.url): %w", redactURL(cfg.Database.URL), err)
+	}
+	registry := tenant.NewRegistry(dbs.Public())
+	devSuffix := ""
+	if cfg.IsDev() {
+		devSuffix = cfg.Platform.DevHostSuffix
+	}
+	resolver := tenant.NewResolver(registry, devSuffix, 2*time.Second)
+	return &runtime{
+		cfg:         cfg,
+		log:         log,
+		dbs:         dbs,
+		registry:    registry,
+		resolver:    resolver,
+		scoper:      &tenant.Scoper{Resolver: resolver, Databases: dbs, PlatformHost: cfg.Platform.Host},
+		provisioner: tenant.NewProvisioner(registry, dbs, cfg.Platform.Host),
+	}, nil
+}
+
+func (rt *runtime) Close() { _ = rt.dbs.Close() }
+
+// redisOpt is the Asynq connection from redis.url.
+func (rt *runtime) redisOpt() (asynq.RedisConnOpt, error) {
+	raw, err := config.RedisAddr(rt.cfg.Redis.URL)
+	if err != nil {
+		return nil, err
+	}
+	opt, err := asynq.ParseRedisURI(raw)
+	if err != nil {
+		return nil, fmt.Errorf("redis.url: %w", err)
+	}
+	return opt, nil
+}
+
+// redisClient is a plain client for readiness checks and shared counters.
+func (rt *runtime) redisClient() (*redis.Client, error) {
+	raw, err := config.RedisAddr(rt.cfg.Redis.URL)
+	if err != nil {
+		return nil, err
+	}
+	opt, err := redis.ParseURL(raw)
+	if err != nil {
+		return nil, fmt.Errorf("redis.url: %w", err)
+	}
+	return redis.NewClient(opt), nil
+}
+
+func newLogger(cfg *config.Config) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.Log.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	format := cfg.Log.Format
+	if format == "" {
+		format = "text"
+		if cfg.Mode == config.ModeProduction {
+			format = "json"
+		}
+	}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+// redactURL drops the password from a URL so it can be printed.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}

@@ -1,0 +1,150 @@
+package tenant
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// PoolConfig sizes every per-tenant pool. The platform's connection budget is
+// tenants × MaxOpen × replicas (docs/OPERATIONS.md).
+type PoolConfig struct {
+	MaxOpen     int
+	MaxIdle     int
+	MaxIdleTime time.Duration
+}
+
+// Databases hands out one *sqlx.DB per schema. Each handle's DSN carries search_path as a
+// run-time parameter (lib/pq passes unknown URL parameters to the server), so every
+// connection of a tenant's pool is pinned to that tenant's schema from the moment it opens:
+// no request ever sets, or forgets to reset, a search_path.
+type Databases struct {
+	baseURL string
+	pool    PoolConfig
+
+	mu      sync.Mutex
+	handles map[string]*sqlx.DB
+	public  *sqlx.DB
+}
+
+// OpenDatabases prepares the handles; nothing connects until first use.
+func OpenDatabases(baseURL string, pool PoolConfig) (*Databases, error) {
+	if pool.MaxOpen < 1 {
+		pool.MaxOpen = 1
+	}
+	d := &Databases{baseURL: baseURL, pool: pool, handles: map[string]*sqlx.DB{}}
+	public, err := d.open("public")
+	if err != nil {
+		return nil, err
+	}
+	d.public = public
+	return d, nil
+}
+
+// Public is the handle for the platform tables (public schema).
+func (d *Databases) Public() *sqlx.DB { return d.public }
+
+// Schema returns the handle pinned to schema, opening it on first use.
+func (d *Databases) Schema(schema string) (*sqlx.DB, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if db, ok := d.handles[schema]; ok {
+		return db, nil
+	}
+	db, err := d.open(schema)
+	if err != nil {
+		return nil, err
+	}
+	d.handles[schema] = db
+	return db, nil
+}
+
+// Forget closes and drops the handle of schema (after suspension or offboarding).
+func (d *Databases) Forget(schema string) {
+	d.mu.Lock()
+	db, ok := d.handles[schema]
+	delete(d.handles, schema)
+	d.mu.Unlock()
+	if ok {
+		_ = db.Close()
+	}
+}
+
+// Close closes every handle.
+func (d *Databases) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for schema, db := range d.handles {
+		_ = db.Close()
+		delete(d.handles, schema)
+	}
+	return d.public.Close()
+}
+
+func (d *Databases) open(schema string) (*sqlx.DB, error) {
+	dsn, err := WithSearchPath(d.baseURL, schema)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sqlx.Open("postgres", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database for schema %s: %w", schema, err)
+	}
+	db.SetMaxOpenConns(d.pool.MaxOpen)
+	db.SetMaxIdleConns(d.pool.MaxIdle)
+	db.SetConnMaxIdleTime(d.pool.MaxIdleTime)
+	return db, nil
+}
+
+// WithSearchPath returns rawURL with search_path pinned to schema alone.
+func WithSearchPath(rawURL, schema string) (string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "", fmt.Errorf("parse database url: %w", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+// EnsureDatabase creates the database named in rawURL when it does not exist yet, connecting
+// to the server's maintenance database; a newcomer's first `speks migrate` needs no createdb.
+func EnsureDatabase(ctx context.Context, rawURL string) error {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return fmt.Errorf("parse database url: %w", err)
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	if name == "" {
+		return nil
+	}
+	admin := *u
+	admin.Path = "/postgres"
+	db, err := sqlx.Open("postgres", admin.String())
+	if err != nil {
+		return fmt.Errorf("open maintenance database: %w", err)
+	}
+	defer db.Close()
+	var exists bool
+	if err := db.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name); err != nil {
+		return fmt.Errorf("look up database %s: %w", name, err)
+	}
+	if exists {
+		return nil
+	}
+	_, err = db.ExecContext(ctx, "CREATE DATABASE "+pq.QuoteIdentifier(name))
+	if pqErr, ok := err.(*pq.Error); ok && pqErr.Code == "42P04" { // created meanwhile by another process
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create database %s: %w", name, err)
+	}
+	return nil
+}

@@ -1,0 +1,103 @@
+package tenant
+
+import (
+	"context"
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jmoiron/sqlx"
+)
+
+// Scope is what a request or job knows about its tenant: who it is and the database handle
+// pinned to its schema. Handlers, services and jobs take it from the context, never from
+// request input.
+type Scope struct {
+	Tenant *Tenant
+	DB     *sqlx.DB
+}
+
+type scopeKey struct{}
+type platformKey struct{}
+
+// NewContext returns ctx carrying s.
+func NewContext(ctx context.Context, s *Scope) context.Context {
+	return context.WithValue(ctx, scopeKey{}, s)
+}
+
+// FromContext returns the tenant scope, or false on the platform host or outside a request.
+func FromContext(ctx context.Context) (*Scope, bool) {
+	s, ok := ctx.Value(scopeKey{}).(*Scope)
+	return s, ok
+}
+
+// IsPlatform reports whether ctx belongs to a request on the platform host.
+func IsPlatform(ctx context.Context) bool {
+	v, _ := ctx.Value(platformKey{}).(bool)
+	return v
+}
+
+// SuspendedError carries the suspended tenant so the edge can answer in its language.
+type SuspendedError struct{ Tenant *Tenant }
+
+func (e *SuspendedError) Error() string { return "tenant " + e.Tenant.Code + " is suspended" }
+func (e *SuspendedError) Is(target error) bool {
+	return target == ErrSuspended
+}
+
+// Scoper opens tenant scopes for requests (by host) and for jobs (by code).
+type Scoper struct {
+	Resolver     *Resolver
+	Databases    *Databases
+	PlatformHost string
+}
+
+// ForCode opens the scope of an active tenant by code: what a job or CLI command uses.
+func (s *Scoper) ForCode(ctx context.Context, code string) (context.Context, *Scope, error) {
+	t, err := s.Resolver.ByCode(ctx, code)
+	if err != nil {
+		return ctx, nil, err
+	}
+	return s.open(ctx, t)
+}
+
+func (s *Scoper) open(ctx context.Context, t *Tenant) (context.Context, *Scope, error) {
+	if t.Status == StatusSuspended {
+		return ctx, nil, &SuspendedError{Tenant: t}
+	}
+	db, err := s.Databases.Schema(t.Schema)
+	if err != nil {
+		return ctx, nil, err
+	}
+	scope := &Scope{Tenant: t, DB: db}
+	return NewContext(ctx, scope), scope, nil
+}
+
+// Middleware resolves the request's host (Fiber's Hostname, which honours X-Forwarded-Host
+// only from trusted proxies) to the platform or a tenant and puts the scope on the user
+// context. Unknown hosts and suspended tenants become errors the web edge maps to pages.
+func (s *Scoper) Middleware() fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		host := NormaliseHost(c.Hostname())
+		ctx := c.UserContext()
+		if host == s.PlatformHost {
+			c.SetUserContext(context.WithValue(ctx, platformKey{}, true))
+			return c.Next()
+		}
+		t, err := s.Resolver.Resolve(ctx, host)
+		if err != nil {
+			return err
+		}
+		ctx, _, err = s.open(ctx, t)
+		if err != nil {
+			return err
+		}
+		c.SetUserContext(ctx)
+		c.Locals("tenant", t.Code)
+		return c.Next()
+	}
+}
+
+// IsUnknownHost reports errors that mean "no tenant here".
+func IsUnknownHost(err error) bool {
+	return errors.Is(err, ErrUnknownHost) || errors.Is(err, ErrNotFound)
+}
