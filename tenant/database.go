@@ -18,6 +18,10 @@ type PoolConfig struct {
 	MaxOpen     int
 	MaxIdle     int
 	MaxIdleTime time.Duration
+	// PublicMaxOpen sizes the platform (public schema) pool; it is sized on its own because
+	// provisioning holds one connection for its advisory lock while it works on another.
+	// Zero means max(MaxOpen, 4).
+	PublicMaxOpen int
 }
 
 // Databases hands out one *sqlx.DB per schema. Each handle's DSN carries search_path as a
@@ -38,11 +42,15 @@ func OpenDatabases(baseURL string, pool PoolConfig) (*Databases, error) {
 	if pool.MaxOpen < 1 {
 		pool.MaxOpen = 1
 	}
+	if pool.PublicMaxOpen < 1 {
+		pool.PublicMaxOpen = max(pool.MaxOpen, 4)
+	}
 	d := &Databases{baseURL: baseURL, pool: pool, handles: map[string]*sqlx.DB{}}
 	public, err := d.open("public")
 	if err != nil {
 		return nil, err
 	}
+	public.SetMaxOpenConns(pool.PublicMaxOpen)
 	d.public = public
 	return d, nil
 }

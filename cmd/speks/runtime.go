@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/speks-portal/speks/config"
+	"github.com/speks-portal/speks/migrations"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -56,8 +58,12 @@ func newRuntime(cmd *cobra.Command) (*runtime, error) {
 	slog.SetDefault(log)
 	ctx, cancel := context.WithTimeout(cmd.Context(), 10*time.Second)
 	defer cancel()
-	if err := tenant.EnsureDatabase(ctx, cfg.Database.URL); err != nil {
-		return nil, fmt.Errorf("cannot reach PostgreSQL at %s (database.url): %w", redactURL(cfg.Database.URL), err)
+	// Locally, the first migrate creates the database; in production it is provisioned (and
+	// the maintenance database may not even be reachable through a pooler).
+	if cfg.IsDev() && commandsThatMigrate[cmd.Name()] {
+		if err := tenant.EnsureDatabase(ctx, cfg.Database.URL); err != nil {
+			return nil, fmt.Errorf("cannot reach PostgreSQL at %s (database.url): %w", redactURL(cfg.Database.URL), err)
+		}
 	}
 	dbs, err := tenant.OpenDatabases(cfg.Database.URL, tenant.PoolConfig{
 		MaxOpen: cfg.Database.MaxOpenConns, MaxIdle: cfg.Database.MaxIdleConns, MaxIdleTime: cfg.Database.ConnMaxIdleTime,
@@ -68,6 +74,10 @@ func newRuntime(cmd *cobra.Command) (*runtime, error) {
 	if err := dbs.Public().PingContext(ctx); err != nil {
 		dbs.Close()
 		return nil, fmt.Errorf("cannot reach PostgreSQL at %s (database.url): %w", redactURL(cfg.Database.URL), err)
+	}
+	if err := requireMigrated(ctx, cmd, dbs); err != nil {
+		dbs.Close()
+		return nil, err
 	}
 	registry := tenant.NewRegistry(dbs.Public())
 	devSuffix := ""
@@ -87,6 +97,25 @@ func newRuntime(cmd *cobra.Command) (*runtime, error) {
 }
 
 func (rt *runtime) Close() { _ = rt.dbs.Close() }
+
+// commandsThatMigrate bring the schema up to date themselves; every other command needs a
+// platform schema that is already current.
+var commandsThatMigrate = map[string]bool{"migrate": true, "demo": true}
+
+// requireMigrated turns "relation does not exist" surprises into one clear instruction.
+func requireMigrated(ctx context.Context, cmd *cobra.Command, dbs *tenant.Databases) error {
+	if commandsThatMigrate[cmd.Name()] {
+		return nil
+	}
+	pending, err := migrations.Pending(ctx, dbs.Public().DB, migrations.Platform, "public")
+	if err != nil {
+		return err
+	}
+	if pending {
+		return errors.New("the database is not migrated to this version of speks: run `speks migrate` first")
+	}
+	return nil
+}
 
 // redisOpt is the Asynq connection from redis.url.
 func (rt *runtime) redisOpt() (asynq.RedisConnOpt, error) {

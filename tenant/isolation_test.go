@@ -1,0 +1,189 @@
+package tenant_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/speks-portal/speks/tenant"
+	"github.com/speks-portal/speks/tenant/tenanttest"
+)
+
+// departmentsApp answers with the department codes its tenant scope sees.
+func departmentsApp(scoper *tenant.Scoper) *fiber.App {
+	app := fiber.New(fiber.Config{EnableTrustedProxyCheck: true})
+	app.Use(scoper.Middleware())
+	app.Get("/departments", func(c *fiber.Ctx) error {
+		scope, ok := tenant.FromContext(c.UserContext())
+		if !ok {
+			return fiber.ErrNotFound
+		}
+		var codes []string
+		if err := scope.DB.SelectContext(c.UserContext(), &codes, `SELECT code FROM departments ORDER BY code`); err != nil {
+			return err
+		}
+		return c.SendString(scope.Tenant.Code + ":" + strings.Join(codes, ","))
+	})
+	return app
+}
+
+// With every tenant pool limited to ONE connection, alternating requests for two tenants must
+// each see only their own rows: the search_path pinned in each pool's DSN is what separates them.
+func TestAlternatingTenantsNeverSeeEachOthersRows(t *testing.T) {
+	env := tenanttest.New(t, 1)
+	a := env.Tenant(t, "alpha", tenant.PayrollMatch)
+	b := env.Tenant(t, "beta", tenant.SelfRegister)
+	ctx := context.Background()
+	for tn, codes := range map[*tenant.Tenant][]string{a: {"A1", "A2"}, b: {"B1"}} {
+		for _, code := range codes {
+			if _, err := env.DB(t, tn).ExecContext(ctx, `INSERT INTO departments (code, name) VALUES ($1, $1)`, code); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	app := departmentsApp(env.Scoper)
+	want := map[string]string{"alpha.example.test": "alpha:A1,A2", "beta.example.test": "beta:B1"}
+	for i := 0; i < 40; i++ {
+		host := "alpha.example.test"
+		if i%2 == 1 {
+			host = "beta.example.test"
+		}
+		req := httptest.NewRequest("GET", "/departments", nil)
+		req.Host = host
+		resp, err := app.Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		if string(body) != want[host] {
+			t.Fatalf("request %d on %s saw %q, want %q", i, host, body, want[host])
+		}
+	}
+}
+
+// A tenant handle cannot reach platform tables or another tenant's tables by unqualified name.
+func TestTenantHandleSeesOnlyItsSchema(t *testing.T) {
+	env := tenanttest.New(t, 1)
+	a := env.Tenant(t, "alpha", tenant.PayrollMatch)
+	env.Tenant(t, "beta", tenant.PayrollMatch)
+	var path string
+	if err := env.DB(t, a).Get(&path, `SHOW search_path`); err != nil {
+		t.Fatal(err)
+	}
+	if path != "tenant_alpha" {
+		t.Fatalf("search_path = %q, want tenant_alpha", path)
+	}
+	if _, err := env.DB(t, a).Exec(`SELECT 1 FROM tenants`); err == nil {
+		t.Fatal("a tenant handle could read the platform's tenants table unqualified")
+	}
+}
+
+func TestResolverHostsAndStatuses(t *testing.T) {
+	env := tenanttest.New(t, 2)
+	env.Tenant(t, "alpha", tenant.PayrollMatch)
+	ctx := context.Background()
+	for _, host := range []string{"alpha.example.test", "ALPHA.Example.Test:8443", "alpha.localhost:8080"} {
+		got, err := env.Resolver.Resolve(ctx, host)
+		if err != nil || got.Code != "alpha" {
+			t.Fatalf("Resolve(%q) = %v, %v; want alpha", host, got, err)
+		}
+	}
+	for _, host := range []string{"beta.example.test", "example.test", "alpha.example.test.evil.my", "platform.localhost"} {
+		if _, err := env.Resolver.Resolve(ctx, host); !tenant.IsUnknownHost(err) {
+			t.Fatalf("Resolve(%q) error = %v, want unknown host", host, err)
+		}
+	}
+	// Without the dev suffix (production), <code>.localhost is unknown.
+	prod := tenant.NewResolver(env.Registry, "", 0)
+	if _, err := prod.Resolve(ctx, "alpha.localhost"); !tenant.IsUnknownHost(err) {
+		t.Fatalf("production resolver answered a dev host: %v", err)
+	}
+	// Suspension is seen after the snapshot refresh and closes the scope.
+	if err := env.Registry.SetStatus(ctx, "alpha", tenant.StatusSuspended, "test"); err != nil {
+		t.Fatal(err)
+	}
+	env.Resolver.Invalidate()
+	_, _, err := env.Scoper.ForCode(ctx, "alpha")
+	var suspended *tenant.SuspendedError
+	if !errors.As(err, &suspended) || suspended.Tenant.Code != "alpha" {
+		t.Fatalf("ForCode on a suspended tenant = %v, want SuspendedError", err)
+	}
+}
+
+func TestProvisioningFailureLeavesNothingBehind(t *testing.T) {
+	env := tenanttest.New(t, 2)
+	ctx := context.Background()
+	spec := tenant.Spec{Code: "gamma", Name: "Gamma", Hosts: []string{"gamma.example.test"}, RegistrationMode: tenant.AdminOnly}
+	env.Provisioner.AfterMigrate = append(env.Provisioner.AfterMigrate, func(context.Context, *tenant.Tenant, *sqlx.DB) error {
+		return fmt.Errorf("seeding failed on purpose")
+	})
+	if _, err := env.Provisioner.Create(ctx, spec, "test"); err == nil {
+		t.Fatal("Create succeeded although seeding failed")
+	}
+	assertNoTrace(t, env, "gamma")
+
+	env.Provisioner.AfterMigrate = nil
+	tn, err := env.Provisioner.Create(ctx, spec, "test")
+	if err != nil {
+		t.Fatalf("retry after a failed provisioning: %v", err)
+	}
+	if tn.Status != tenant.StatusActive || tn.Hosts[0] != "gamma.example.test" {
+		t.Fatalf("provisioned tenant = %+v", tn)
+	}
+	if _, err := env.Provisioner.Create(ctx, spec, "test"); !errors.Is(err, tenant.ErrDuplicate) {
+		t.Fatalf("second Create = %v, want ErrDuplicate", err)
+	}
+	other := tenant.Spec{Code: "delta", Name: "Delta", Hosts: []string{"GAMMA.example.test"}, RegistrationMode: tenant.AdminOnly}
+	if _, err := env.Provisioner.Create(ctx, other, "test"); !errors.Is(err, tenant.ErrHostTaken) {
+		t.Fatalf("Create with a taken host = %v, want ErrHostTaken", err)
+	}
+	assertNoTrace(t, env, "delta")
+}
+
+// A crashed provisioning leaves a 'provisioning' row and a schema; the next Create cleans up.
+func TestProvisioningRecoversFromACrashedAttempt(t *testing.T) {
+	env := tenanttest.New(t, 2)
+	pub := env.Databases.Public()
+	pub.MustExec(`INSERT INTO tenants (code, name, schema_name, registration_mode) VALUES ('omega', 'Omega', 'tenant_omega', 'admin_only')`)
+	pub.MustExec(`CREATE SCHEMA tenant_omega`)
+	pub.MustExec(`CREATE TABLE tenant_omega.half_made (id int)`)
+	if _, err := env.Resolver.Resolve(context.Background(), "omega.localhost"); !tenant.IsUnknownHost(err) {
+		t.Fatalf("a provisioning tenant must be invisible, got %v", err)
+	}
+	tn, err := env.Provisioner.Create(context.Background(), tenant.Spec{Code: "omega", Name: "Omega", RegistrationMode: tenant.AdminOnly}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var leftovers int
+	if err := env.DB(t, tn).Get(&leftovers, `SELECT count(*) FROM pg_tables WHERE schemaname = 'tenant_omega' AND tablename = 'half_made'`); err != nil {
+		t.Fatal(err)
+	}
+	if leftovers != 0 {
+		t.Fatal("the crashed attempt's table survived")
+	}
+}
+
+func assertNoTrace(t *testing.T, env *tenanttest.Env, code string) {
+	t.Helper()
+	var rows, schemas, hosts int
+	pub := env.Databases.Public()
+	if err := pub.Get(&rows, `SELECT count(*) FROM tenants WHERE code = $1`, code); err != nil {
+		t.Fatal(err)
+	}
+	if err := pub.Get(&hosts, `SELECT count(*) FROM tenant_hosts WHERE tenant_code = $1`, code); err != nil {
+		t.Fatal(err)
+	}
+	if err := pub.Get(&schemas, `SELECT count(*) FROM pg_namespace WHERE nspname = $1`, tenant.SchemaName(code)); err != nil {
+		t.Fatal(err)
+	}
+	if rows+schemas+hosts != 0 {
+		t.Fatalf("tenant %s left rows=%d hosts=%d schemas=%d", code, rows, hosts, schemas)
+	}
+}

@@ -1,0 +1,58 @@
+package tenant_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/speks-portal/speks/tenant"
+)
+
+func TestNormaliseHost(t *testing.T) {
+	cases := map[string]string{
+		"Selangor.LocalHost:8080":      "selangor.localhost",
+		"espeks.pahang.gov.my.":        "espeks.pahang.gov.my",
+		" p.ispeks.melaka.gov.my ":     "p.ispeks.melaka.gov.my",
+		"p.ispeks.selangor.gov.my:443": "p.ispeks.selangor.gov.my",
+	}
+	for in, want := range cases {
+		if got := tenant.NormaliseHost(in); got != want {
+			t.Errorf("NormaliseHost(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestSpecValidateListsEveryProblem(t *testing.T) {
+	spec := tenant.Spec{
+		Code: "Terengganu", Hosts: []string{"bad host", "platform.localhost", "ok.example.my", "ok.example.my"},
+		RegistrationMode: "open", EmailDomains: []string{"not a domain"}, RetentionMonths: 500,
+		HelpdeskEmail: "nope",
+	}
+	spec.Normalise()
+	err := spec.Validate("platform.localhost")
+	var invalid *tenant.ValidationError
+	if !errors.As(err, &invalid) || !errors.Is(err, tenant.ErrInvalid) {
+		t.Fatalf("want a ValidationError matching ErrInvalid, got %v", err)
+	}
+	fields := map[string]int{}
+	for _, p := range invalid.Problems {
+		fields[p.Field]++
+	}
+	want := map[string]int{"code": 1, "name": 1, "hosts": 3, "registration_mode": 1, "email_domains": 1, "retention_months": 1, "helpdesk_email": 1}
+	for f, n := range want {
+		if fields[f] != n {
+			t.Errorf("problems for %s = %d, want %d (all: %+v)", f, fields[f], n, invalid.Problems)
+		}
+	}
+}
+
+func TestSpecValidateAcceptsTheIssueExample(t *testing.T) {
+	spec := tenant.Spec{Code: "terengganu", Name: "Terengganu", Hosts: []string{"ESPEKS.terengganu.gov.my"},
+		RegistrationMode: tenant.PayrollMatch, EmailDomains: []string{"@Terengganu.gov.my"}}
+	spec.Normalise()
+	if err := spec.Validate("platform.localhost"); err != nil {
+		t.Fatal(err)
+	}
+	if spec.Hosts[0] != "espeks.terengganu.gov.my" || spec.EmailDomains[0] != "terengganu.gov.my" || spec.RetentionMonths != 24 {
+		t.Fatalf("not normalised: %+v", spec)
+	}
+}
