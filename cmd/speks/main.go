@@ -48,6 +48,7 @@ func newRootCommand() *cobra.Command {
 		newMigrateCommand(),
 		newTenantCommand(),
 		newDemoCommand(),
+		newImportCommand(), newAPIKeyCommand(), newRetentionCommand(),
 	)
 	return root
 }

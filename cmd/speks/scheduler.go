@@ -6,6 +6,8 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/spf13/cobra"
+
+	"github.com/speks-portal/speks/modules/retention"
 )
 
 func newSchedulerCommand() *cobra.Command {
@@ -47,7 +49,9 @@ type periodicTask struct {
 
 // periodicTasks lists what the scheduler queues, by module.
 func (rt *runtime) periodicTasks() []periodicTask {
-	return nil
+	return []periodicTask{
+		{spec: retention.NightlySpec, task: retention.NewFanOutTask()},
+	}
 }
 
 // slogAsynqLogger lets Asynq log through the platform's structured logger.

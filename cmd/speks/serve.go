@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
+	"github.com/speks-portal/speks/modules/feed"
 	"github.com/speks-portal/speks/modules/web"
 )
 
@@ -29,13 +32,24 @@ func newServeCommand() *cobra.Command {
 			}
 			defer rdb.Close()
 
-			app := web.New(web.Options{
+			metrics := web.NewMetrics()
+			app, err := web.New(web.Options{
 				Config:  rt.cfg,
 				Scoper:  rt.scoper,
+				Tenants: rt.registry,
 				Logger:  rt.log,
+				Metrics: metrics,
 				Checks:  []web.Checker{postgresCheck{rt}, redisCheck{rdb}},
 				Modules: rt.webModules(),
 			})
+			if err != nil {
+				return fmt.Errorf("build the web app: %w", err)
+			}
+			stopMetrics, err := serveMetrics(rt, metrics)
+			if err != nil {
+				return err
+			}
+			defer stopMetrics()
 			ln, err := net.Listen("tcp", rt.cfg.HTTP.Listen)
 			if err != nil {
 				return fmt.Errorf("listen on %s (http.listen): %w", rt.cfg.HTTP.Listen, err)
@@ -60,7 +74,36 @@ func newServeCommand() *cobra.Command {
 
 // webModules lists the feature modules the server mounts, in order.
 func (rt *runtime) webModules() []web.Module {
-	return nil
+	return []web.Module{
+		rt.devMailModule(),
+		feed.NewModule(rt.cfg.Feeds.MaxBodyBytes),
+	}
+}
+
+// serveMetrics serves /metrics on metrics.listen when it is set (web.New then leaves it off
+// the public listener); the returned func stops it.
+func serveMetrics(rt *runtime, metrics *web.Metrics) (func(), error) {
+	if rt.cfg.Metrics.Listen == "" {
+		return func() {}, nil
+	}
+	ln, err := net.Listen("tcp", rt.cfg.Metrics.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s (metrics.listen): %w", rt.cfg.Metrics.Listen, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			rt.log.Error("metrics listener stopped", "err", err)
+		}
+	}()
+	rt.log.Info("serving metrics", "listen", rt.cfg.Metrics.Listen)
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
 }
 
 type postgresCheck struct{ rt *runtime }

@@ -7,6 +7,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/speks-portal/speks/modules/jobs"
+	"github.com/speks-portal/speks/modules/notify"
+	"github.com/speks-portal/speks/modules/retention"
 )
 
 func newWorkerCommand() *cobra.Command {
@@ -30,18 +32,28 @@ func newWorkerCommand() *cobra.Command {
 				Queues:          jobs.Queues,
 				Logger:          slogAsynqLogger{rt.log},
 				ShutdownTimeout: rt.cfg.HTTP.ShutdownTimeout,
+				RetryDelayFunc:  notify.RetryDelay,
 			})
 			mux := asynq.NewServeMux()
 			mux.Use(jobs.TenantScope(rt.scoper))
 			for kind, handler := range rt.jobHandlers() {
 				mux.Handle(kind, handler)
 			}
-			if err := srv.Start(mux); err != nil {
+			handler, err := rt.withPlatformTasks(mux)
+			if err != nil {
+				return err
+			}
+			relayDone, err := rt.startMailRelay(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if err := srv.Start(handler); err != nil {
 				return fmt.Errorf("start worker (redis.url): %w", err)
 			}
 			rt.log.Info("worker started", "concurrency", concurrency)
 			<-cmd.Context().Done()
 			srv.Shutdown()
+			<-relayDone
 			return nil
 		},
 	}
@@ -51,5 +63,8 @@ func newWorkerCommand() *cobra.Command {
 
 // jobHandlers lists every task kind the worker processes, by module.
 func (rt *runtime) jobHandlers() map[string]asynq.Handler {
-	return map[string]asynq.Handler{}
+	return map[string]asynq.Handler{
+		notify.TaskSend:   rt.mailSender(),
+		retention.TaskRun: retention.RunHandler(),
+	}
 }

@@ -1,0 +1,280 @@
+package feed
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/speks-portal/speks/config"
+	"github.com/speks-portal/speks/modules/web"
+	"github.com/speks-portal/speks/tenant"
+)
+
+func newApp(t *testing.T, f *fixture, maxBody int64) *fiber.App {
+	t.Helper()
+	cfg, err := config.Load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := web.New(web.Options{Config: cfg, Scoper: f.env.Scoper, Tenants: f.env.Registry, Logger: slog.Default(),
+		Modules: []web.Module{NewModule(maxBody)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app
+}
+
+// serve runs app on a loopback port, so requests can stream (chunked, no length) as a
+// payroll system's client would send them.
+func serve(t *testing.T, app *fiber.App) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = app.Listener(ln) }()
+	t.Cleanup(func() { _ = app.Shutdown() })
+	return "http://" + ln.Addr().String()
+}
+
+// streamPost sends body chunked when length < 0, with Content-Length otherwise.
+func streamPost(t *testing.T, base, host, key string, body io.Reader, length int64) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, base+"/api/v1/feeds/payslips", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = host
+	req.ContentLength = length
+	req.Header.Set("Content-Type", "text/csv")
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("request: %v", err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatalf("answer %d is not JSON: %v", resp.StatusCode, err)
+	}
+	return resp.StatusCode, out
+}
+
+// bigPayslips is a payslips file of months × perMonth lines for one person.
+func bigPayslips(ic string, months, perMonth int) string {
+	var lines []string
+	for m := 1; m <= months; m++ {
+		lines = append(lines, manyLines(ic, 2025, m, perMonth)...)
+	}
+	return payslipCSV(lines...)
+}
+
+// TestHTTPStreaming: bodies past the server's in-memory limit (4 MiB) stream into the
+// import, with or without Content-Length; past feeds.max_body_bytes they get 413 and leave
+// nothing behind.
+func TestHTTPStreaming(t *testing.T) {
+	f := newFixture(t)
+	s := f.scope(t, "selangor")
+	mustImport(t, s, Employees, employeesCSV)
+	key := newKey(t, s, "modul-py")
+	base := serve(t, newApp(t, f, 8<<20))
+	host := "selangor.example.test"
+
+	sixMB := bigPayslips(icAminah, 12, 5500)
+	status, got := streamPost(t, base, host, key, strings.NewReader(sixMB), int64(len(sixMB)))
+	if status != http.StatusOK || got["rows"] != float64(66000) || got["inserted"] != float64(12) {
+		t.Fatalf("%d MB with Content-Length: %d %v", len(sixMB)>>20, status, got)
+	}
+	other := bigPayslips(icBadrul, 12, 5500)
+	status, got = streamPost(t, base, host, key, io.MultiReader(strings.NewReader(other)), -1)
+	if status != http.StatusOK || got["inserted"] != float64(12) {
+		t.Fatalf("chunked: %d %v", status, got)
+	}
+
+	before := snapshot(t, s)
+	tooBig := bigPayslips(icChong, 12, 9999) // ≈ 10 MB
+	status, got = streamPost(t, base, host, key, io.MultiReader(strings.NewReader(tooBig)), -1)
+	if e, _ := got["error"].(map[string]any); status != http.StatusRequestEntityTooLarge || e["code"] != "body_too_large" {
+		t.Errorf("chunked past the limit: %d %v", status, got)
+	}
+	if answer := announceTooMuch(t, base, host, key, 20<<20); !strings.HasPrefix(answer, "HTTP/1.1 413 ") ||
+		!strings.Contains(answer, "feeds.max_body_bytes") {
+		t.Errorf("Content-Length past the limit: %q", answer)
+	}
+	assertUnchanged(t, before, snapshot(t, s))
+}
+
+// announceTooMuch sends the headers of a request whose Content-Length is past the limit and
+// only the first 16 KiB of its body (the server reads 8 KiB ahead before the handler runs),
+// then reads the answer: the server must refuse without waiting for the rest.
+func announceTooMuch(t *testing.T, base, host, key string, length int) string {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprintf(conn, "POST /api/v1/feeds/payslips HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"+
+		"Content-Type: text/csv\r\nContent-Length: %d\r\n\r\n%s", host, key, length, bigPayslips(icChong, 1, 200)[:16<<10])
+	answer, _ := io.ReadAll(conn)
+	return string(answer)
+}
+
+func newKey(t *testing.T, s *tenant.Scope, name string) string {
+	t.Helper()
+	key, _, err := CreateAPIKey(context.Background(), s.DB, name, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
+
+type answer struct {
+	status int
+	header http.Header
+	body   map[string]any
+}
+
+func post(t *testing.T, app *fiber.App, host, kind, key string, body io.Reader, headers ...string) answer {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/feeds/"+kind, body)
+	req.Host = host
+	req.Header.Set("Content-Type", "text/csv; charset=utf-8")
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := app.Test(req, -1)
+	if err != nil {
+		t.Fatalf("request: %v", err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	raw, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatalf("answer %d is not JSON: %q", resp.StatusCode, raw)
+	}
+	return answer{status: resp.StatusCode, header: resp.Header, body: out}
+}
+
+func errorCode(a answer) string {
+	e, _ := a.body["error"].(map[string]any)
+	code, _ := e["code"].(string)
+	return code
+}
+
+func TestHTTPFeed(t *testing.T) {
+	f := newFixture(t)
+	a, b := f.scope(t, "selangor"), f.scope(t, "pahang")
+	app := newApp(t, f, 1<<20)
+	keyA, keyB := newKey(t, a, "modul-py"), newKey(t, b, "modul-py")
+	hostA, hostB := "selangor.example.test", "pahang.example.test"
+
+	t.Run("key of another tenant refused", func(t *testing.T) {
+		got := post(t, app, hostB, "employees", keyA, strings.NewReader(employeesCSV))
+		if got.status != http.StatusUnauthorized || errorCode(got) != "invalid_api_key" {
+			t.Errorf("got %d %v", got.status, got.body)
+		}
+		if got.header.Get("WWW-Authenticate") == "" {
+			t.Error("no WWW-Authenticate header")
+		}
+		if n := count(t, b, "employees"); n != 0 {
+			t.Errorf("tenant B has %d employees", n)
+		}
+	})
+	t.Run("missing and malformed keys refused", func(t *testing.T) {
+		for _, key := range []string{"", "speks_abc", keyA[:len(keyA)-1] + "x", strings.ToUpper(keyA)} {
+			if got := post(t, app, hostA, "employees", key, strings.NewReader(employeesCSV)); got.status != http.StatusUnauthorized {
+				t.Errorf("key %q: %d", key, got.status)
+			}
+		}
+	})
+	t.Run("own key accepted, dev host too", func(t *testing.T) {
+		got := post(t, app, hostA, "employees", keyA, strings.NewReader(employeesCSV))
+		if got.status != http.StatusOK || got.body["inserted"] != float64(3) || got.body["kind"] != "employees" {
+			t.Fatalf("got %d %v", got.status, got.body)
+		}
+		again := post(t, app, "pahang.localhost:8080", "employees", keyB, strings.NewReader(employeesCSV))
+		if again.status != http.StatusOK || again.body["inserted"] != float64(3) {
+			t.Fatalf("dev host: %d %v", again.status, again.body)
+		}
+	})
+	t.Run("re-send replayed", func(t *testing.T) {
+		got := post(t, app, hostA, "employees", keyA, strings.NewReader(employeesCSV))
+		if got.status != http.StatusOK || got.header.Get("Idempotent-Replayed") != "true" || got.body["inserted"] != float64(3) {
+			t.Errorf("got %d %v %v", got.status, got.header, got.body)
+		}
+	})
+	t.Run("invalid file is 422 with every error", func(t *testing.T) {
+		got := post(t, app, hostA, "payslips", keyA, strings.NewReader(payslipCSV(
+			icAminah+",2026,10,2026-10-23,E,0001,Gaji Pokok,1.005",
+			icAminah+",2026,10,2026-10-23,E,0002,Elaun,1.00,extra")))
+		errs, _ := got.body["errors"].([]any)
+		if got.status != http.StatusUnprocessableEntity || errorCode(got) != "invalid_file" || len(errs) != 2 {
+			t.Fatalf("got %d %v", got.status, got.body)
+		}
+		first, _ := errs[0].(map[string]any)
+		if first["line"] != float64(2) || first["column"] != "amount" || first["code"] != CodeTooManyDecimals || first["message"] == "" {
+			t.Errorf("first error %v", first)
+		}
+	})
+	t.Run("too large by Content-Length", func(t *testing.T) {
+		big := strings.Repeat("x", 2<<20)
+		got := post(t, app, hostA, "payslips", keyA, strings.NewReader(big))
+		if got.status != http.StatusRequestEntityTooLarge || errorCode(got) != "body_too_large" {
+			t.Errorf("got %d %v", got.status, got.body)
+		}
+	})
+	t.Run("idempotency key", func(t *testing.T) {
+		body := payslipCSV(icBadrul + ",2026,10,2026-10-23,E,0001,Gaji Pokok,1.00")
+		first := post(t, app, hostA, "payslips", keyA, strings.NewReader(body), "Idempotency-Key", "k-1")
+		second := post(t, app, hostA, "payslips", keyA, strings.NewReader(body+icChong+",2026,10,2026-10-23,E,0001,Gaji,1.00\n"), "Idempotency-Key", "k-1")
+		if first.status != 200 || second.status != 200 || first.body["batch_id"] != second.body["batch_id"] {
+			t.Errorf("first %v, second %v", first.body, second.body)
+		}
+	})
+	t.Run("wrong content type, unknown kind, platform host", func(t *testing.T) {
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/feeds/employees", strings.NewReader("{}"))
+		req.Host = hostA
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+keyA)
+		resp, err := app.Test(req, -1)
+		if err != nil || resp.StatusCode != http.StatusUnsupportedMediaType {
+			t.Errorf("json body: %v %v", resp.StatusCode, err)
+		}
+		if got := post(t, app, hostA, "salaries", keyA, strings.NewReader("")); got.status != http.StatusNotFound {
+			t.Errorf("unknown kind: %d", got.status)
+		}
+		if got := post(t, app, "platform.localhost", "employees", keyA, strings.NewReader("")); got.status != http.StatusNotFound {
+			t.Errorf("platform host: %d", got.status)
+		}
+	})
+	t.Run("batch records who sent it", func(t *testing.T) {
+		var actor string
+		if err := a.DB.Get(&actor, `SELECT actor FROM import_batches ORDER BY id LIMIT 1`); err != nil || actor != "apikey:modul-py" {
+			t.Errorf("actor %q, %v", actor, err)
+		}
+	})
+	t.Run("revoked key refused", func(t *testing.T) {
+		prefix, _ := keyPrefix(keyB)
+		if err := RevokeAPIKey(context.Background(), b.DB, prefix); err != nil {
+			t.Fatal(err)
+		}
+		if got := post(t, app, hostB, "employees", keyB, strings.NewReader(employeesCSV)); got.status != http.StatusUnauthorized {
+			t.Errorf("revoked: %d", got.status)
+		}
+	})
+}

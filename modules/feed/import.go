@@ -1,0 +1,298 @@
+package feed
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/speks-portal/speks/tenant"
+)
+
+// Options describe who sends a feed and how.
+type Options struct {
+	// Actor is recorded on the batch: the API key's name, or "cli".
+	Actor string
+	// APIKeyID is the key that authenticated an HTTP feed (0 for the CLI).
+	APIKeyID int64
+	// IdempotencyKey, when set, makes a repeat with the same key return the first answer.
+	IdempotencyKey string
+	// MaxBytes bounds the body (feeds.max_body_bytes); 0 = no limit.
+	MaxBytes int64
+	// Now fixes the clock for validation (year ranges); zero = time.Now.
+	Now time.Time
+	// Publish, when set, mails people with an account about their new payslips and EC
+	// statements (publish.go); nil sends nothing.
+	Publish *Publishing
+}
+
+// Result is the answer of a feed (API.md): rows counts the file's data records; inserted,
+// updated and unchanged count the records they make — a person, a supplier, a payslip
+// (ic_no, year, month), a statement (ic_no, year) or a payment (ref).
+type Result struct {
+	BatchID   int64      `json:"batch_id"`
+	Kind      Kind       `json:"kind"`
+	Rows      int64      `json:"rows"`
+	Inserted  int64      `json:"inserted"`
+	Updated   int64      `json:"updated"`
+	Unchanged int64      `json:"unchanged"`
+	Errors    []RowError `json:"errors"`
+	// Replayed: the same file or Idempotency-Key was imported before; this is its answer
+	// and nothing was written.
+	Replayed bool `json:"-"`
+}
+
+// maxIdempotencyKey bounds the Idempotency-Key header.
+const maxIdempotencyKey = 200
+
+// Import reads a CSV feed of kind from r into the tenant of scope, all or nothing. It
+// returns ErrInvalidFile with the Result listing every error, ErrTooLarge past MaxBytes,
+// or another error when the database or the body failed; in all those cases nothing was
+// written. The HTTP handler and `speks import` both call it: there is one code path.
+func Import(ctx context.Context, scope *tenant.Scope, kind Kind, r io.Reader, opts Options) (*Result, error) {
+	spec, ok := specs[kind]
+	if !ok {
+		return nil, ErrUnknownKind
+	}
+	if len(opts.IdempotencyKey) > maxIdempotencyKey {
+		return nil, ErrIdempotencyKey
+	}
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	imp := &importer{scope: scope, spec: spec, opts: opts, body: r, started: time.Now()}
+	res, err := imp.run(ctx)
+	imp.log(ctx, res, err)
+	return res, err
+}
+
+type importer struct {
+	scope   *tenant.Scope
+	spec    *kindSpec
+	opts    Options
+	body    io.Reader
+	started time.Time
+	src     *source
+	// phases times the steps for the log line: where a slow feed spends its time.
+	phases []any
+}
+
+// phase records the time since the previous phase under name.
+func (imp *importer) phase(name string, since *time.Time) {
+	imp.phases = append(imp.phases, name, time.Since(*since).Round(time.Millisecond))
+	*since = time.Now()
+}
+
+func (imp *importer) run(ctx context.Context) (*Result, error) {
+	tx, err := imp.scope.DB.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("feed %s: begin: %w", imp.spec.kind, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := imp.prepare(ctx, tx); err != nil {
+		return nil, err
+	}
+	if imp.opts.IdempotencyKey != "" {
+		if prev, err := findBatch(ctx, tx, "idempotency_key = $1", imp.opts.IdempotencyKey); prev != nil || err != nil {
+			return prev, err
+		}
+	}
+	errs := &errorList{}
+	mark := time.Now()
+	rows, err := imp.stage(ctx, tx, errs)
+	if err != nil {
+		return nil, err
+	}
+	imp.phase("stage", &mark)
+	if prev, err := findBatch(ctx, tx, "kind = $1 AND content_hash = $2", imp.spec.kind, imp.src.sum()); prev != nil || err != nil {
+		return prev, err
+	}
+	res := &Result{Kind: imp.spec.kind, Rows: rows, Errors: []RowError{}}
+	if !errs.full {
+		found, err := imp.spec.check(ctx, tx)
+		if err != nil {
+			return nil, fmt.Errorf("feed %s: %w", imp.spec.kind, err)
+		}
+		errs.addAll(found)
+		imp.phase("check", &mark)
+	}
+	if !errs.empty() {
+		res.Errors = errs.sorted()
+		return res, ErrInvalidFile
+	}
+	if err := imp.write(ctx, tx, res); err != nil {
+		return res, err
+	}
+	imp.phase("write", &mark)
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("feed %s: commit: %w", imp.spec.kind, err)
+	}
+	imp.phase("commit", &mark)
+	return res, nil
+}
+
+// prepare serialises the tenant's feeds and sizes the session for set-based work. The
+// advisory lock is transaction-scoped: it goes with the commit or rollback, even when the
+// connection dies, and its key is the tenant's schema, so other tenants never wait.
+func (imp *importer) prepare(ctx context.Context, tx *sqlx.Tx) error {
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, lockKey(imp.scope.Tenant.Schema)); err != nil {
+		return fmt.Errorf("feed %s: lock: %w", imp.spec.kind, err)
+	}
+	// Memory for the aggregates of a big feed, for this transaction only.
+	if _, err := tx.ExecContext(ctx, `SET LOCAL work_mem = '64MB'`); err != nil {
+		return fmt.Errorf("feed %s: settings: %w", imp.spec.kind, err)
+	}
+	return nil
+}
+
+// lockKey is the advisory lock of one tenant's feeds.
+func lockKey(schema string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("speks-feed:" + schema))
+	return int64(h.Sum64())
+}
+
+// stage streams the body through the parser and the row checks into the staging table,
+// with COPY. Invalid rows are reported and left out; valid ones are copied even after an
+// error, so the set-based checks can still list every problem of the file.
+func (imp *importer) stage(ctx context.Context, tx *sqlx.Tx, errs *errorList) (int64, error) {
+	imp.src = newSource(imp.body, imp.opts.MaxBytes)
+	stream, err := newCSVStream(imp.src, imp.spec)
+	if err != nil {
+		return 0, imp.bodyError(err)
+	}
+	if err := stream.header(errs); err != nil {
+		return 0, imp.bodyError(err)
+	}
+	if !errs.empty() {
+		errs.full = true // without a good header the rows cannot be read
+		return 0, nil
+	}
+	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE `+stageTable+` (line integer NOT NULL, `+
+		imp.spec.stageDDL+`) ON COMMIT DROP`); err != nil {
+		return 0, fmt.Errorf("feed %s: create staging table: %w", imp.spec.kind, err)
+	}
+	stmt, err := tx.PrepareContext(ctx, `COPY pg_temp.`+stageTable+` (line, `+
+		strings.Join(imp.spec.stageColumns, ", ")+`) FROM STDIN`)
+	if err != nil {
+		return 0, fmt.Errorf("feed %s: start COPY: %w", imp.spec.kind, err)
+	}
+	defer stmt.Close()
+	vals := make([]any, 1+len(imp.spec.stageColumns))
+	r := &row{spec: imp.spec, vals: stream.vals, lines: stream.lines, errs: errs, now: imp.opts.Now}
+	for !errs.full {
+		ok, more, err := stream.next(errs)
+		if err != nil {
+			return 0, imp.bodyError(err)
+		}
+		if !more {
+			break
+		}
+		r.bad = false
+		if !ok || !imp.spec.convert(r, vals[1:]) {
+			continue
+		}
+		vals[0] = int64(stream.line)
+		if _, err := stmt.ExecContext(ctx, vals...); err != nil {
+			return 0, fmt.Errorf("feed %s: COPY: %w", imp.spec.kind, err)
+		}
+	}
+	// An Exec without values ends the COPY and reports any error of the data sent so far.
+	if _, err := stmt.ExecContext(ctx); err != nil {
+		return 0, fmt.Errorf("feed %s: COPY: %w", imp.spec.kind, err)
+	}
+	return int64(stream.records), nil
+}
+
+// bodyError keeps ErrTooLarge recognisable and names other read failures.
+func (imp *importer) bodyError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrTooLarge):
+		return fmt.Errorf("%w (%d bytes)", ErrTooLarge, imp.opts.MaxBytes)
+	}
+	return fmt.Errorf("feed %s: read body: %w", imp.spec.kind, err)
+}
+
+// write upserts the staged rows and records the batch.
+func (imp *importer) write(ctx context.Context, tx *sqlx.Tx, res *Result) error {
+	var batch int64
+	if err := tx.GetContext(ctx, &batch, `SELECT nextval(pg_get_serial_sequence('import_batches', 'id'))`); err != nil {
+		return fmt.Errorf("feed %s: batch id: %w", imp.spec.kind, err)
+	}
+	c, rowErrs, err := imp.spec.apply(ctx, tx, batch)
+	if err != nil {
+		return fmt.Errorf("feed %s: %w", imp.spec.kind, err)
+	}
+	if len(rowErrs) > 0 {
+		list := &errorList{}
+		list.addAll(rowErrs)
+		res.Errors = list.sorted()
+		return ErrInvalidFile
+	}
+	res.BatchID, res.Inserted, res.Updated, res.Unchanged = batch, c.inserted, c.updated, c.unchanged
+	if err := imp.publish(ctx, tx); err != nil {
+		return err
+	}
+	var keyID, idemKey any
+	if imp.opts.APIKeyID != 0 {
+		keyID = imp.opts.APIKeyID
+	}
+	if imp.opts.IdempotencyKey != "" {
+		idemKey = imp.opts.IdempotencyKey
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO import_batches (id, kind, actor, api_key_id, idempotency_key,
+			content_hash, bytes, rows, inserted, updated, unchanged, received_at, duration_ms)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		batch, imp.spec.kind, imp.opts.Actor, keyID, idemKey, imp.src.sum(), imp.src.n, res.Rows,
+		res.Inserted, res.Updated, res.Unchanged, imp.started, time.Since(imp.started).Milliseconds())
+	if err != nil {
+		return fmt.Errorf("feed %s: record batch: %w", imp.spec.kind, err)
+	}
+	return nil
+}
+
+// findBatch returns the answer of an earlier batch matching where, or nil.
+func findBatch(ctx context.Context, tx *sqlx.Tx, where string, args ...any) (*Result, error) {
+	res := &Result{Errors: []RowError{}, Replayed: true}
+	err := tx.QueryRowxContext(ctx, `SELECT id, kind, rows, inserted, updated, unchanged
+		FROM import_batches WHERE `+where, args...).
+		Scan(&res.BatchID, &res.Kind, &res.Rows, &res.Inserted, &res.Updated, &res.Unchanged)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("feed: look up earlier batch: %w", err)
+	}
+	return res, nil
+}
+
+// log writes one line per feed: counts and timing, never the file's content.
+func (imp *importer) log(ctx context.Context, res *Result, err error) {
+	attrs := []any{"tenant", imp.scope.Tenant.Code, "kind", imp.spec.kind, "actor", imp.opts.Actor,
+		"duration", time.Since(imp.started).Round(time.Millisecond)}
+	if imp.src != nil {
+		attrs = append(attrs, "bytes", imp.src.n)
+	}
+	attrs = append(attrs, imp.phases...)
+	if res != nil {
+		attrs = append(attrs, "batch_id", res.BatchID, "rows", res.Rows, "inserted", res.Inserted,
+			"updated", res.Updated, "unchanged", res.Unchanged, "errors", len(res.Errors), "replayed", res.Replayed)
+	}
+	switch {
+	case err == nil:
+		slog.InfoContext(ctx, "feed imported", attrs...)
+	case errors.Is(err, ErrInvalidFile), errors.Is(err, ErrTooLarge):
+		slog.InfoContext(ctx, "feed refused", append(attrs, "reason", err.Error())...)
+	default:
+		slog.ErrorContext(ctx, "feed failed", append(attrs, "err", err)...)
+	}
+}

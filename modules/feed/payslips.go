@@ -1,0 +1,191 @@
+package feed
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// The payslips feed: one row per payslip line. The lines of (ic_no, year, month) in a file
+// are that payslip's whole set and replace whatever an earlier feed sent for it.
+//
+// It is the big feed (≈15 lines × every staff member × every month), so its checks are
+// shaped for volume: everything is decided on one aggregate per payslip (hash aggregation,
+// no sort of the lines), and the duplicate-line rule is enforced by the payslip_lines key
+// (ic_no, year, month, kind, code) during the insert itself — only when that insert fails
+// is the staging table searched for the duplicates to list them.
+
+const (
+	psIC = iota
+	psYear
+	psMonth
+	psPayDate
+	psKind
+	psCode
+	psDescription
+	psAmount
+)
+
+func init() {
+	register(&kindSpec{
+		kind: Payslips,
+		columns: []column{
+			{"ic_no", true, 20}, {"year", true, 4}, {"month", true, 2}, {"pay_date", true, 10},
+			{"kind", true, 1}, {"code", true, 30}, {"description", true, 200}, {"amount", true, 20},
+		},
+		stageDDL:     `ic_no text, year smallint, month smallint, pay_date date, kind char(1), code text, description text, amount numeric(14,2)`,
+		stageColumns: []string{"ic_no", "year", "month", "pay_date", "kind", "code", "description", "amount"},
+		convert:      convertPayslipLine,
+		check:        checkPayslips,
+		apply:        applyPayslips,
+	})
+}
+
+func convertPayslipLine(r *row, out []any) bool {
+	out[0] = r.ic(psIC)
+	out[1] = r.intIn(psYear, 2000, int64(r.now.Year()+1), CodeInvalidYear)
+	out[2] = r.intIn(psMonth, 1, 12, CodeInvalidMonth)
+	out[3] = r.date(psPayDate)
+	switch k := r.text(psKind); k {
+	case "E", "D", "e", "d":
+		out[4] = string(k[0] &^ 0x20) // upper case
+	default:
+		r.fail(psKind, CodeInvalidValue, "must be E (earning) or D (deduction)")
+	}
+	out[5] = r.text(psCode)
+	out[6] = r.text(psDescription)
+	amount, _ := r.amount(psAmount, nonNegative)
+	out[7] = amount.String()
+	return !r.bad
+}
+
+// checkPayslips builds feed_payslips, one row per payslip of the file with its totals and
+// digest, and checks on it that each payslip has one pay date and a known employee.
+func checkPayslips(ctx context.Context, tx *sqlx.Tx) ([]RowError, error) {
+	if _, err := exec(ctx, tx, "aggregate payslips", `
+		CREATE TEMP TABLE feed_payslips ON COMMIT DROP AS
+		SELECT ic_no, year, month, min(line) AS first_line,
+			min(pay_date) AS pay_date, max(pay_date) AS last_pay_date,
+			coalesce(sum(amount) FILTER (WHERE kind = 'E'), 0) AS gross,
+			coalesce(sum(amount) FILTER (WHERE kind = 'D'), 0) AS deductions,
+			count(*) AS line_count,
+			bit_xor(hashtextextended(concat_ws(E'\x1f', kind, code, description, amount), 0)) AS digest
+		FROM pg_temp.feed_stage GROUP BY ic_no, year, month`); err != nil {
+		return nil, err
+	}
+	var mixedDates bool
+	if err := tx.GetContext(ctx, &mixedDates,
+		`SELECT EXISTS (SELECT 1 FROM pg_temp.feed_payslips WHERE pay_date <> last_pay_date)`); err != nil {
+		return nil, wrap("check pay dates", err)
+	}
+	var found []RowError
+	if mixedDates {
+		dates, err := consistencyCheck("pay dates", "ic_no, year, month", "pay_date", "pay_date",
+			"another pay date for the same payslip")(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		found = append(found, dates...)
+	}
+	unknown, err := unknownEmployees(ctx, tx, "feed_payslips")
+	if err != nil {
+		return nil, err
+	}
+	found = append(found, unknown...)
+	if len(found) > 0 {
+		// The file is refused anyway: list its duplicate lines too, so one answer has them all.
+		dups, err := duplicatePayslipLines(ctx, tx)
+		return append(found, dups...), err
+	}
+	return found, nil
+}
+
+// unknownEmployees reports, once per person at their first line, IC numbers that are not
+// in the payroll master (the employees feed must come first).
+func unknownEmployees(ctx context.Context, tx *sqlx.Tx, aggregate string) ([]RowError, error) {
+	return queryErrors(ctx, tx, "unknown employees", `
+		SELECT min(first_line) AS line, 'ic_no' AS "column", '`+CodeUnknownEmployee+`' AS code,
+			'no employee with this IC number in the payroll master; send the employees feed first' AS message
+		FROM pg_temp.`+aggregate+` a
+		WHERE NOT EXISTS (SELECT 1 FROM employees e WHERE e.ic_no = a.ic_no)
+		GROUP BY ic_no ORDER BY 1`)
+}
+
+func duplicatePayslipLines(ctx context.Context, tx *sqlx.Tx) ([]RowError, error) {
+	return duplicateCheck("duplicate payslip lines", "ic_no, year, month, kind, code", "",
+		"the same payslip line (IC number, year, month, kind and code)")(ctx, tx)
+}
+
+func applyPayslips(ctx context.Context, tx *sqlx.Tx, batch int64) (counts, []RowError, error) {
+	c, err := classify(ctx, tx, "payslips", `
+		CREATE TEMP TABLE feed_payslip_changes ON COMMIT DROP AS
+		SELECT f.*, p.ic_no IS NULL AS is_new
+		FROM pg_temp.feed_payslips f
+		LEFT JOIN payslips p USING (ic_no, year, month)
+		WHERE p.ic_no IS NULL OR (p.pay_date, p.gross, p.total_deductions, p.line_count, p.lines_digest)
+			IS DISTINCT FROM (f.pay_date, f.gross, f.deductions, f.line_count, f.digest)`,
+		`pg_temp.feed_payslips`, `pg_temp.feed_payslip_changes`)
+	if err != nil || c.inserted+c.updated == 0 {
+		return c, nil, err
+	}
+	// A savepoint lets a duplicate line (caught by the lines' key) turn into a row error.
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT payslip_lines`); err != nil {
+		return counts{}, nil, wrap("savepoint", err)
+	}
+	err = writePayslips(ctx, tx, batch, c.unchanged == 0)
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Code == "23505" && pqErr.Constraint == "payslip_lines_pkey" {
+		if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT payslip_lines`); err != nil {
+			return counts{}, nil, wrap("rollback to savepoint", err)
+		}
+		dups, err := duplicatePayslipLines(ctx, tx)
+		return counts{}, dups, err
+	}
+	return c, nil, err
+}
+
+// writePayslips replaces the changed payslips and their lines. When every payslip of the
+// file is new or changed, the lines are copied straight from staging without the join.
+func writePayslips(ctx context.Context, tx *sqlx.Tx, batch int64, all bool) error {
+	if _, err := exec(ctx, tx, "delete replaced payslip lines", `
+		DELETE FROM payslip_lines l USING pg_temp.feed_payslip_changes c
+		WHERE NOT c.is_new AND l.ic_no = c.ic_no AND l.year = c.year AND l.month = c.month`); err != nil {
+		return err
+	}
+	if _, err := exec(ctx, tx, "upsert payslips", `
+		INSERT INTO payslips (ic_no, year, month, pay_date, gross, total_deductions, net, line_count, lines_digest, batch_id)
+		SELECT ic_no, year, month, pay_date, gross, deductions, gross - deductions, line_count, digest, $1
+		FROM pg_temp.feed_payslip_changes ORDER BY ic_no, year, month
+		ON CONFLICT (ic_no, year, month) DO UPDATE SET pay_date = EXCLUDED.pay_date, gross = EXCLUDED.gross,
+			total_deductions = EXCLUDED.total_deductions, net = EXCLUDED.net, line_count = EXCLUDED.line_count,
+			lines_digest = EXCLUDED.lines_digest, batch_id = EXCLUDED.batch_id, updated_at = now()`, batch); err != nil {
+		return err
+	}
+	lines := `INSERT INTO payslip_lines (ic_no, year, month, seq, kind, code, description, amount)
+		SELECT s.ic_no, s.year, s.month, s.line, s.kind, s.code, s.description, s.amount FROM pg_temp.feed_stage s`
+	if !all {
+		lines += ` JOIN pg_temp.feed_payslip_changes c USING (ic_no, year, month)`
+	}
+	_, err := exec(ctx, tx, "insert payslip lines", lines)
+	return err
+}
+
+// classify runs the query that creates the table of new and changed records, and counts
+// them against the file's aggregate.
+func classify(ctx context.Context, tx *sqlx.Tx, what, create, all, changed string) (counts, error) {
+	if _, err := exec(ctx, tx, "classify "+what, create); err != nil {
+		return counts{}, err
+	}
+	var c counts
+	var total int64
+	err := tx.QueryRowxContext(ctx, `SELECT (SELECT count(*) FROM `+all+`),
+		count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE NOT is_new) FROM `+changed).
+		Scan(&total, &c.inserted, &c.updated)
+	if err != nil {
+		return counts{}, wrap("count "+what, err)
+	}
+	c.unchanged = total - c.inserted - c.updated
+	return c, nil
+}

@@ -1,0 +1,243 @@
+package feed
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"errors"
+	"hash"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+const (
+	// maxRecordBytes bounds one CSV record (a row, quoted newlines included). The widest
+	// legitimate row is a few KiB; the bound keeps a runaway quoted field from growing the
+	// parser's buffer without limit, so memory stays flat whatever the file holds.
+	maxRecordBytes = 1 << 20
+	// readBuffer is the parser's read-ahead, also the slack the record bound allows for it.
+	readBuffer = 64 << 10
+)
+
+var errRecordTooLarge = errors.New("feed: CSV record too large")
+
+// source is the raw body on its way to the parser: counted against the size limit and
+// hashed, so the content hash is known when the last byte has been read, in one pass.
+type source struct {
+	r     io.Reader
+	max   int64 // 0 = no limit
+	n     int64
+	hash  hash.Hash
+	tripd bool
+}
+
+func newSource(r io.Reader, max int64) *source {
+	return &source{r: r, max: max, hash: sha256.New()}
+}
+
+func (s *source) Read(p []byte) (int, error) {
+	if s.max > 0 && s.n >= s.max {
+		// One byte more than allowed proves the body is too large; a body of exactly max
+		// bytes ends with io.EOF here instead.
+		var one [1]byte
+		if k, _ := io.ReadFull(s.r, one[:]); k > 0 {
+			s.tripd = true
+			return 0, ErrTooLarge
+		}
+		return 0, io.EOF
+	}
+	if s.max > 0 && int64(len(p)) > s.max-s.n {
+		p = p[:s.max-s.n]
+	}
+	k, err := s.r.Read(p)
+	s.n += int64(k)
+	s.hash.Write(p[:k])
+	return k, err
+}
+
+// sum is the hex SHA-256 of every byte read so far.
+func (s *source) sum() string { return hex.EncodeToString(s.hash.Sum(nil)) }
+
+// recordLimiter refuses to hand the parser more than maxRecordBytes past the start of the
+// current record; the stream loop moves the window forward after every record.
+type recordLimiter struct {
+	r     io.Reader
+	n     int64
+	limit int64
+}
+
+func (l *recordLimiter) Read(p []byte) (int, error) {
+	if l.n >= l.limit {
+		return 0, errRecordTooLarge
+	}
+	if int64(len(p)) > l.limit-l.n {
+		p = p[:l.limit-l.n]
+	}
+	k, err := l.r.Read(p)
+	l.n += int64(k)
+	return k, err
+}
+
+// csvStream reads records: UTF-8 with or without a BOM, CRLF or LF, RFC 4180 quoting
+// (commas and newlines inside quotes). It checks the header against the kind's columns and
+// hands each record back in the kind's column order, trimmed, with the line of each field.
+type csvStream struct {
+	spec    *kindSpec
+	lim     *recordLimiter
+	bomSkip int64
+	cr      *csv.Reader
+	order   []int // header position → spec column index
+	vals    []string
+	lines   []int
+	records int
+	line    int // where the last record read starts
+	// nextLine is where the record after the last one read starts (blank lines aside), for
+	// errors that come before the parser could report a position.
+	nextLine int
+}
+
+func newCSVStream(src io.Reader, spec *kindSpec) (*csvStream, error) {
+	lim := &recordLimiter{r: src, limit: maxRecordBytes + readBuffer}
+	br := bufio.NewReaderSize(lim, readBuffer)
+	var skip int64
+	if head, _ := br.Peek(3); string(head) == "\xef\xbb\xbf" {
+		if _, err := br.Discard(3); err != nil {
+			return nil, err
+		}
+		skip = 3
+	}
+	cr := csv.NewReader(br)
+	cr.FieldsPerRecord = -1 // ragged rows are reported by the stream, with their line
+	cr.ReuseRecord = true
+	return &csvStream{spec: spec, lim: lim, bomSkip: skip, cr: cr,
+		vals: make([]string, len(spec.columns)), lines: make([]int, len(spec.columns)), nextLine: 1}, nil
+}
+
+// header reads and checks the header row. Any problem with it is fatal: without a header
+// the rows cannot be read.
+func (s *csvStream) header(errs *errorList) error {
+	rec, err := s.cr.Read()
+	if errors.Is(err, io.EOF) {
+		errs.add(1, "", CodeEmptyFile, "the file is empty; a header row is required (columns: %s)", s.spec.columnList())
+		return nil
+	}
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		errs.add(1, "", CodeMalformedCSV, "malformed CSV header (line %d, column %d): %v", pe.Line, pe.Column, pe.Err)
+		return nil
+	}
+	if err != nil {
+		return s.readError(err, errs)
+	}
+	s.advance(rec)
+	seen := make([]bool, len(s.spec.columns))
+	s.order = make([]int, len(rec))
+	for i, raw := range rec {
+		name := strings.ToLower(strings.TrimSpace(raw))
+		idx := s.spec.columnIndex(name)
+		switch {
+		case !utf8.ValidString(raw):
+			errs.add(1, "", CodeInvalidUTF8, "header field %d is not valid UTF-8", i+1)
+		case idx < 0:
+			errs.add(1, name, CodeUnknownColumn, "unknown column %q; the %s feed has: %s", name, s.spec.kind, s.spec.columnList())
+		case seen[idx]:
+			errs.add(1, name, CodeDuplicateColumn, "column %q appears twice", name)
+		default:
+			seen[idx] = true
+		}
+		s.order[i] = idx
+	}
+	for i, ok := range seen {
+		if !ok {
+			errs.add(1, s.spec.columns[i].name, CodeMissingColumn, "column %q is missing", s.spec.columns[i].name)
+		}
+	}
+	return nil
+}
+
+// next reads the following record into vals/lines. It returns false at the end of the
+// file; a malformed record is reported and skipped (ok=false, more=true).
+func (s *csvStream) next(errs *errorList) (ok, more bool, err error) {
+	rec, err := s.cr.Read()
+	if errors.Is(err, io.EOF) {
+		return false, false, nil
+	}
+	s.records++
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			errs.add(pe.StartLine, "", CodeMalformedCSV, "malformed CSV (line %d, column %d): %v", pe.Line, pe.Column, pe.Err)
+			s.advance(nil)
+			s.nextLine = pe.Line + 1
+			return false, true, nil
+		}
+		return false, false, s.readError(err, errs)
+	}
+	line, _ := s.cr.FieldPos(0)
+	s.line = line
+	s.advance(rec)
+	if len(rec) != len(s.order) {
+		errs.add(line, "", CodeRaggedRow, "this row has %d fields; the header has %d", len(rec), len(s.order))
+		return false, true, nil
+	}
+	ok = true
+	for i, field := range rec {
+		col := s.order[i]
+		s.lines[col], _ = s.cr.FieldPos(i)
+		if !s.cleanField(col, field, errs) {
+			ok = false
+		}
+	}
+	return ok, true, nil
+}
+
+// cleanField checks what every field must be (valid UTF-8, no NUL, required, not too
+// long) and stores it trimmed. Text that looks like a spreadsheet formula stays text: it is
+// never evaluated here, and escaping it is the job of whatever exports it to a spreadsheet.
+func (s *csvStream) cleanField(col int, field string, errs *errorList) bool {
+	c := s.spec.columns[col]
+	line := s.lines[col]
+	switch {
+	case !utf8.ValidString(field):
+		errs.add(line, c.name, CodeInvalidUTF8, "not valid UTF-8 (the file must be UTF-8 encoded)")
+		return false
+	case strings.IndexByte(field, 0) >= 0:
+		errs.add(line, c.name, CodeInvalidCharacter, "contains a NUL character")
+		return false
+	}
+	v := strings.TrimSpace(field)
+	switch {
+	case v == "" && c.required:
+		errs.add(line, c.name, CodeRequired, "required")
+		return false
+	case len(v) > c.max && utf8.RuneCountInString(v) > c.max:
+		errs.add(line, c.name, CodeTooLong, "longer than %d characters", c.max)
+		return false
+	}
+	s.vals[col] = v
+	return true
+}
+
+// advance moves the record window past the record just read (nil after a malformed one):
+// the next record may be up to maxRecordBytes long.
+func (s *csvStream) advance(rec []string) {
+	s.lim.limit = s.bomSkip + s.cr.InputOffset() + maxRecordBytes + readBuffer
+	if n := len(rec); n > 0 {
+		line, _ := s.cr.FieldPos(n - 1)
+		s.nextLine = line + strings.Count(rec[n-1], "\n") + 1
+	}
+}
+
+// readError turns a failed read into a row error when the file is at fault (a record too
+// large), or returns it (body too large, connection lost).
+func (s *csvStream) readError(err error, errs *errorList) error {
+	if errors.Is(err, errRecordTooLarge) {
+		errs.add(s.nextLine, "", CodeRecordTooLarge,
+			"a record (row) is larger than %d bytes; the rest of the file was not read", maxRecordBytes)
+		errs.full = true
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,217 @@
+package feed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/speks-portal/speks/tenant"
+)
+
+// TestKilledImportLeavesTenantAsBefore: the database connection of an import is killed
+// while COPY runs; the tenant is exactly as before, and the retry succeeds.
+func TestKilledImportLeavesTenantAsBefore(t *testing.T) {
+	f := newFixture(t)
+	s := f.scope(t, "selangor")
+	mustImport(t, s, Employees, employeesCSV)
+	mustImport(t, s, Payslips, payslipCSV(icAminah+",2026,9,2026-09-23,E,0001,Gaji Pokok,5000.00"))
+	before := snapshot(t, s)
+
+	body := payslipCSV(manyLines(icAminah, 2026, 10, 400)...)
+	half := len(body) / 2
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		_, err := Import(context.Background(), s, Payslips, pr, Options{Actor: "test", Now: testNow})
+		done <- err
+	}()
+	if _, err := pw.Write([]byte(body[:half])); err != nil {
+		t.Fatal(err)
+	}
+	killCopy(t, f.env.Databases.Public())
+	// The rest of the file arrives after the backend is gone.
+	go func() {
+		_, _ = pw.Write([]byte(body[half:]))
+		pw.Close()
+	}()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("import succeeded although its connection was killed")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("import did not notice its connection was killed")
+	}
+	assertUnchanged(t, before, snapshot(t, s))
+
+	res := mustImport(t, s, Payslips, body)
+	if res.Inserted != 1 || res.Rows != 400 {
+		t.Errorf("retry: %+v", res)
+	}
+	if n := count(t, s, "payslip_lines"); n != 401 {
+		t.Errorf("payslip_lines = %d, want 401", n)
+	}
+}
+
+// manyLines makes n distinct earning lines of one payslip.
+func manyLines(ic string, year, month, n int) []string {
+	lines := make([]string, n)
+	for i := range n {
+		lines[i] = fmt.Sprintf("%s,%d,%d,%d-%02d-23,E,%04d,Elaun %d dengan keterangan yang panjang,%d.%02d",
+			ic, year, month, year, month, i+1, i+1, 10+i, i%100)
+	}
+	return lines
+}
+
+// killCopy waits for a backend running COPY into the staging table and terminates it.
+func killCopy(t *testing.T, db *sqlx.DB) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		var killed []bool
+		err := db.Select(&killed, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'COPY pg_temp.feed_stage%'`)
+		if err != nil {
+			t.Fatalf("terminate: %v", err)
+		}
+		if len(killed) > 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("no COPY to kill")
+}
+
+// TestTwoTenantsImportAtOnce: feeds of two tenants run in parallel and each writes only
+// its own data.
+func TestTwoTenantsImportAtOnce(t *testing.T) {
+	f := newFixture(t)
+	a, b := f.scope(t, "selangor"), f.scope(t, "pahang")
+	mustImport(t, a, Employees, employeesCSV)
+	mustImport(t, b, Employees, employeesCSV)
+	bodies := map[*tenant.Scope]string{
+		a: payslipCSV(manyLines(icAminah, 2026, 10, 300)...),
+		b: payslipCSV(manyLines(icBadrul, 2026, 8, 200)...),
+	}
+	// Hold tenant A's feed lock: B must not wait for it.
+	tx := a.DB.MustBegin()
+	if _, err := tx.Exec(`SELECT pg_advisory_xact_lock($1)`, lockKey(a.Tenant.Schema)); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	results := map[*tenant.Scope]error{}
+	var mu sync.Mutex
+	for scope, body := range bodies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := importString(t, scope, Payslips, body)
+			mu.Lock()
+			results[scope] = err
+			mu.Unlock()
+		}()
+	}
+	waitFor(t, func() bool { return count(t, b, "payslip_lines") == 200 }, "tenant B to import while A waits")
+	if n := count(t, a, "payslip_lines"); n != 0 {
+		t.Errorf("tenant A imported while its lock was held: %d lines", n)
+	}
+	_ = tx.Rollback()
+	wg.Wait()
+	for scope, err := range results {
+		if err != nil {
+			t.Errorf("%s: %v", scope.Tenant.Code, err)
+		}
+	}
+	var aICs, bICs []string
+	if err := a.DB.Select(&aICs, `SELECT DISTINCT ic_no FROM payslip_lines`); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.DB.Select(&bICs, `SELECT DISTINCT ic_no FROM payslip_lines`); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(aICs, ",") != icAminah || strings.Join(bICs, ",") != icBadrul {
+		t.Errorf("A has %v, B has %v", aICs, bICs)
+	}
+	if count(t, a, "payslip_lines") != 300 || count(t, b, "payslip_lines") != 200 {
+		t.Error("line counts differ from the files")
+	}
+}
+
+// TestSameTenantFeedsSerialise: a second feed of one tenant waits for the first.
+func TestSameTenantFeedsSerialise(t *testing.T) {
+	f := newFixture(t)
+	s := f.scope(t, "johor")
+	mustImport(t, s, Employees, employeesCSV)
+	pr, pw := io.Pipe()
+	first := make(chan error, 1)
+	go func() {
+		_, err := Import(context.Background(), s, Payslips, pr, Options{Actor: "first", Now: testNow})
+		first <- err
+	}()
+	if _, err := pw.Write([]byte(payslipCSV(manyLines(icAminah, 2026, 10, 50)...))); err != nil {
+		t.Fatal(err)
+	}
+	second := make(chan error, 1)
+	go func() {
+		_, err := importString(t, s, Payslips, payslipCSV(icBadrul+",2026,10,2026-10-23,E,0001,Gaji Pokok,1.00"))
+		second <- err
+	}()
+	select {
+	case err := <-second:
+		t.Fatalf("second feed finished while the first held the lock: %v", err)
+	case <-time.After(500 * time.Millisecond):
+	}
+	pw.Close()
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-second; err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, s, "payslips"); n != 2 {
+		t.Errorf("payslips = %d, want 2", n)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+// TestIdempotencyKey: the same key returns the first answer even for another body.
+func TestIdempotencyKey(t *testing.T) {
+	f := newFixture(t)
+	s := f.scope(t, "kedah")
+	mustImport(t, s, Employees, employeesCSV)
+	opts := Options{Actor: "test", IdempotencyKey: "py-2026-10-run-1"}
+	first, err := importString(t, s, Payslips, payslipCSV(icAminah+",2026,10,2026-10-23,E,0001,Gaji Pokok,1.00"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, s)
+	again, err := importString(t, s, Payslips, payslipCSV(icBadrul+",2026,10,2026-10-23,E,0001,Gaji Pokok,1.00"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !again.Replayed || again.BatchID != first.BatchID {
+		t.Errorf("again = %+v, first = %+v", again, first)
+	}
+	assertUnchanged(t, before, snapshot(t, s))
+	if _, err := importString(t, s, Payslips, payslipCSV(), Options{IdempotencyKey: strings.Repeat("k", 201)}); !errors.Is(err, ErrIdempotencyKey) {
+		t.Errorf("long key: %v", err)
+	}
+}

@@ -1,0 +1,231 @@
+// Package retention deletes what a tenant may no longer keep, and leaves an audit record of
+// what it deleted (table retention_runs: who, when, the cut-offs, the counts per kind).
+//
+// # Periods, and why
+//
+//   - Payslips, EC statements and payments (eMaklum): the tenant's retention_months, 24 by
+//     default. Every state's portal promises two years and no more (seed 000 FAQ 11, seed
+//     001: "disimpan dalam tempoh 2 tahun … selepas tempoh tersebut, data akan digugurkan"),
+//     the payroll and accounting systems stay the records of authority, and personal data
+//     is not to be kept longer than its purpose needs (PDPA 2010, retention principle). A
+//     state may choose another period (1–120 months, tenant policy).
+//   - A record's age counts from the end of the period it covers: a payslip from the end of
+//     its month, a payment from its date, an EC statement from the end of its year (31
+//     December) — a person must be able to read the EC for year Y for the full period after
+//     the year closes, as they need it for the tax return filed in the following months.
+//     The cut-off is the first day of the current month (Malaysia time) minus the
+//     retention months: a payslip whose month ended before it is purged.
+//   - Import batches: 13 months (BatchRetention). A batch is the record of who fed what and
+//     when, and the memory that makes a re-sent file a no-op. Re-sends come within days; 13
+//     months cover a full financial year of audit plus the month it closes in. They carry
+//     no personal data, but past that they describe data that is mostly gone.
+//   - Retention runs themselves are kept: they are the proof of what was deleted, and tiny.
+//
+// Sessions, one-time codes and mail outbox rows have their own, much shorter periods, set by
+// the modules that own them.
+//
+// # How it deletes
+//
+// In batches of Options.BatchSize records, each its own short transaction, skipping rows a
+// concurrent feed holds (SKIP LOCKED; they go the next night). PostgreSQL readers never wait
+// for deletes (MVCC), but a single huge DELETE would hold row locks against feeds for
+// minutes, grow one enormous transaction, and burst WAL and I/O; small batches keep each of
+// those short. Lines, items, invoice lines and status history go with their parent
+// (ON DELETE CASCADE). A dry run counts and deletes nothing; it is recorded too.
+package retention
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/speks-portal/speks/tenant"
+)
+
+// BatchRetention is how long import batch records are kept.
+const BatchRetention = 13 // months
+
+// DefaultBatchSize is how many records one delete transaction removes.
+const DefaultBatchSize = 1000
+
+// malaysia: cut-offs are calendar dates in Malaysia (UTC+8, no daylight saving).
+var malaysia = time.FixedZone("MYT", 8*3600)
+
+// Options tune one run.
+type Options struct {
+	DryRun bool
+	// Actor is recorded: "cli", "scheduler".
+	Actor string
+	// Now fixes the clock (tests); zero = time.Now.
+	Now time.Time
+	// BatchSize records per transaction; 0 = DefaultBatchSize.
+	BatchSize int
+	// Pause between two batches, to leave I/O to the portal's readers on a busy server.
+	Pause time.Duration
+}
+
+// Report is what a run did (or, dry, would do).
+type Report struct {
+	RunID                int64            `json:"run_id"`
+	Tenant               string           `json:"tenant"`
+	DryRun               bool             `json:"dry_run"`
+	RetentionMonths      int              `json:"retention_months"`
+	Cutoff               string           `json:"cutoff"`
+	StatementsBeforeYear int              `json:"statements_before_year"`
+	BatchesBefore        time.Time        `json:"batches_before"`
+	Counts               map[string]int64 `json:"counts"`
+	Duration             time.Duration    `json:"duration_ns"`
+}
+
+// Cutoffs computes the three limits of a run at now for a retention of months.
+func Cutoffs(now time.Time, months int) (cutoff time.Time, statementsBefore int, batchesBefore time.Time) {
+	local := now.In(malaysia)
+	monthStart := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, malaysia)
+	cutoff = monthStart.AddDate(0, -months, 0)
+	// An EC statement for year Y ended on 31 December Y: it is older than the cut-off when
+	// Y < cutoff's year (the cut-off is always the first day of a month).
+	return cutoff, cutoff.Year(), monthStart.AddDate(0, -BatchRetention, 0)
+}
+
+// purge is one kind of record: how to count it and how to delete one batch of it. The
+// kind's limits come first in the arguments, the batch size last.
+type purge struct {
+	kind   string
+	count  string
+	delete string
+	limits func(c cutoffs) []any
+}
+
+// cutoffs are a run's limits.
+type cutoffs struct {
+	date             time.Time // payslips and payments whose period ended before this day
+	statementsBefore int
+	batchesBefore    time.Time
+}
+
+var purges = []purge{
+	{
+		kind:  "payslips",
+		count: `SELECT count(*) FROM payslips WHERE (year, month) < ($1::smallint, $2::smallint)`,
+		delete: `DELETE FROM payslips WHERE (ic_no, year, month) IN (
+			SELECT ic_no, year, month FROM payslips WHERE (year, month) < ($1::smallint, $2::smallint)
+			LIMIT $3 FOR UPDATE SKIP LOCKED)`,
+		limits: func(c cutoffs) []any { return []any{c.date.Year(), int(c.date.Month())} },
+	},
+	{
+		kind:  "statements",
+		count: `SELECT count(*) FROM statements WHERE year < $1::smallint`,
+		delete: `DELETE FROM statements WHERE (ic_no, year) IN (
+			SELECT ic_no, year FROM statements WHERE year < $1::smallint LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+		limits: func(c cutoffs) []any { return []any{c.statementsBefore} },
+	},
+	{
+		kind:  "payments",
+		count: `SELECT count(*) FROM payments WHERE payment_date < $1::date`,
+		delete: `DELETE FROM payments WHERE id IN (
+			SELECT id FROM payments WHERE payment_date < $1::date LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+		limits: func(c cutoffs) []any { return []any{c.date.Format(time.DateOnly)} },
+	},
+	{
+		kind:  "import_batches",
+		count: `SELECT count(*) FROM import_batches WHERE received_at < $1`,
+		delete: `DELETE FROM import_batches WHERE id IN (
+			SELECT id FROM import_batches WHERE received_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+		limits: func(c cutoffs) []any { return []any{c.batchesBefore} },
+	},
+}
+
+// Run purges (or counts, dry) the tenant's expired records and records the run.
+func Run(ctx context.Context, scope *tenant.Scope, opts Options) (*Report, error) {
+	started := time.Now()
+	if opts.Now.IsZero() {
+		opts.Now = started
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = DefaultBatchSize
+	}
+	var c cutoffs
+	c.date, c.statementsBefore, c.batchesBefore = Cutoffs(opts.Now, scope.Tenant.RetentionMonths)
+	rep := &Report{Tenant: scope.Tenant.Code, DryRun: opts.DryRun, RetentionMonths: scope.Tenant.RetentionMonths,
+		Cutoff: c.date.Format(time.DateOnly), StatementsBeforeYear: c.statementsBefore, BatchesBefore: c.batchesBefore,
+		Counts: map[string]int64{}}
+	var runErr error
+	for _, p := range purges {
+		n, err := runPurge(ctx, scope.DB, p, p.limits(c), opts)
+		rep.Counts[p.kind] = n
+		if err != nil {
+			runErr = fmt.Errorf("retention %s: %s: %w", scope.Tenant.Code, p.kind, err)
+			break
+		}
+	}
+	rep.Duration = time.Since(started)
+	// The record is written even when a purge failed half-way: what went is what it says.
+	if err := record(context.WithoutCancel(ctx), scope.DB, rep, opts.Actor, started, runErr); err != nil {
+		return rep, fmt.Errorf("retention %s: record the run: %w (run error: %v)", scope.Tenant.Code, err, runErr)
+	}
+	slog.InfoContext(ctx, "retention run", "tenant", rep.Tenant, "dry_run", rep.DryRun, "cutoff", rep.Cutoff,
+		"counts", rep.Counts, "duration", rep.Duration.Round(time.Millisecond), "err", runErr)
+	return rep, runErr
+}
+
+// runPurge deletes one kind in batches until none is left (or counts it, dry).
+func runPurge(ctx context.Context, db *sqlx.DB, p purge, limits []any, opts Options) (int64, error) {
+	if opts.DryRun {
+		var n int64
+		err := db.GetContext(ctx, &n, p.count, limits...)
+		return n, err
+	}
+	args := append(limits, opts.BatchSize)
+	var total int64
+	for {
+		res, err := db.ExecContext(ctx, p.delete, args...)
+		if err != nil {
+			return total, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if n < int64(opts.BatchSize) {
+			return total, nil
+		}
+		if err := sleep(ctx, opts.Pause); err != nil {
+			return total, err
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func record(ctx context.Context, db *sqlx.DB, rep *Report, actor string, started time.Time, runErr error) error {
+	counts, err := json.Marshal(rep.Counts)
+	if err != nil {
+		return err
+	}
+	errText := ""
+	if runErr != nil {
+		errText = runErr.Error()
+	}
+	return db.GetContext(ctx, &rep.RunID, `INSERT INTO retention_runs (started_at, finished_at, actor, dry_run,
+			retention_months, cutoff, statements_before_year, batches_before, counts, error)
+		VALUES ($1, now(), $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		started, actor, rep.DryRun, rep.RetentionMonths, rep.Cutoff, rep.StatementsBeforeYear, rep.BatchesBefore,
+		counts, errText)
+}

@@ -1,0 +1,116 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"testing"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/speks-portal/speks/tenant"
+)
+
+func TestMatchAcceptLanguage(t *testing.T) {
+	cases := map[string]string{
+		"":                          "",
+		"ms":                        "ms",
+		"ms-MY,ms;q=0.9,en;q=0.8":   "ms",
+		"en-US,en;q=0.9":            "en",
+		"en-GB;q=0.5, ms-MY;q=0.9":  "ms",
+		"zh-CN,zh;q=0.9":            "",
+		"*":                         "",
+		"not a language header ;;;": "",
+	}
+	for header, want := range cases {
+		if got := matchAcceptLanguage(header); got != want {
+			t.Errorf("matchAcceptLanguage(%q) = %q, want %q", header, got, want)
+		}
+	}
+}
+
+func TestReadableOnMeetsWCAGContrast(t *testing.T) {
+	for _, bg := range []string{"#0b3b66", "#b01c2e", "#f5c400", "#ffffff", "#000", "#777777", "#1d1d1b", "#e8e8e8", "#00a651", "#767676", "#7a7a7a", "#808080", "#ff0000"} {
+		text := readableOn(bg)
+		if ratio := contrast(luminance(text), luminance(bg)); ratio < 4.5 {
+			t.Errorf("text %s on %s has contrast %.2f, want at least 4.5 (WCAG AA)", text, bg, ratio)
+		}
+	}
+	if got := readableOn("#ffffff"); got != "#000000" {
+		t.Errorf("text on white = %s, want the dark colour", got)
+	}
+}
+
+func TestThemeRejectsInjection(t *testing.T) {
+	th := themeOf(tenant.Branding{PrimaryColour: "#fff;}body{display:none", AccentColour: " #ABC "})
+	if th.Brand != defaultBrand || th.Accent != "#abc" {
+		t.Errorf("theme = %+v", th)
+	}
+}
+
+func TestRedactPath(t *testing.T) {
+	cases := map[string]string{
+		"/api/v1/payslips/2025/3":        "/api/v1/payslips/2025/3",
+		"/verify/880101-14-5555":         "/verify/[redacted]",
+		"/admin/users/880101145555/edit": "/admin/users/[redacted]/edit",
+	}
+	for in, want := range cases {
+		if got := redactPath(in); got != want {
+			t.Errorf("redactPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestClassify(t *testing.T) {
+	suspended := &tenant.Tenant{Code: "perlis"}
+	cases := []struct {
+		err        error
+		status     int
+		code       string
+		wantTenant bool
+	}{
+		{fmt.Errorf("resolve: %w", tenant.ErrUnknownHost), http.StatusNotFound, "unknown_host", false},
+		{&tenant.SuspendedError{Tenant: suspended}, http.StatusServiceUnavailable, "tenant_suspended", true},
+		{NewError(http.StatusNotFound, "not_found", tenant.ErrNotFound), http.StatusNotFound, "not_found", false},
+		{fiber.ErrMethodNotAllowed, http.StatusMethodNotAllowed, "method_not_allowed", false},
+		{fiber.ErrRequestEntityTooLarge, http.StatusRequestEntityTooLarge, "payload_too_large", false},
+		{fiber.NewError(http.StatusTeapot, "short and stout"), http.StatusTeapot, "http_error", false},
+		{fiber.ErrBadGateway, http.StatusInternalServerError, "internal_error", false},
+		{errors.New("boom"), http.StatusInternalServerError, "internal_error", false},
+	}
+	for _, tc := range cases {
+		f := classify(tc.err)
+		if f.status != tc.status || f.code != tc.code || (f.suspended != nil) != tc.wantTenant {
+			t.Errorf("classify(%v) = %d %s (tenant %v), want %d %s", tc.err, f.status, f.code, f.suspended != nil, tc.status, tc.code)
+		}
+	}
+}
+
+func TestShellMessagesAreComplete(t *testing.T) {
+	own, err := newShell(Options{})
+	if err == nil || own != nil {
+		t.Fatal("newShell accepted options without config")
+	}
+	locales, err := fs.Sub(localeFiles, "locales")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := NewTranslator(locales)
+	if err != nil {
+		t.Fatalf("the shell's own message files: %v", err)
+	}
+	for code := range map[string]bool{"unknown_host": true, "tenant_suspended": true, "internal_error": true, "http_error": true} {
+		if !tr.Has("error_" + code) {
+			t.Errorf("no message for error code %s", code)
+		}
+	}
+	for _, code := range fiberCodes {
+		if !tr.Has("error_" + code) {
+			t.Errorf("no message for fiber error code %s", code)
+		}
+	}
+	if got := tr.T("en", "site_name_tenant", map[string]any{"Name": "Pahang"}); got != "Pahang SPEKS Portal" {
+		t.Errorf("T = %q", got)
+	}
+}
