@@ -148,7 +148,9 @@ func EnsureDatabase(ctx context.Context, rawURL string) error {
 		return nil
 	}
 	_, err = db.ExecContext(ctx, "CREATE DATABASE "+pq.QuoteIdentifier(name))
-	if pqErr, ok := err.(*pq.Error); ok && pqErr.Code == "42P04" { // created meanwhile by another process
+	// Another process may create it between our check and our CREATE: PostgreSQL reports that
+	// as duplicate_database (42P04) or, when both race in the catalog, unique_violation (23505).
+	if pqErr, ok := err.(*pq.Error); ok && (pqErr.Code == "42P04" || pqErr.Code == "23505") {
 		return nil
 	}
 	if err != nil {

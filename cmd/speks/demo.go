@@ -1,44 +1,88 @@
 package main
 
 import (
-	"errors"
+	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
-	"github.com/speks-portal/speks/tenant"
+	"github.com/speks-portal/speks/modules/demo"
 )
 
 func newDemoCommand() *cobra.Command {
-	return &cobra.Command{
+	var (
+		asJSON    bool
+		staff     int
+		suppliers int
+	)
+	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Create the demo states with synthetic data and print their URLs and logins (not in production)",
-		Args:  cobra.NoArgs,
+		Long: `Create the four demo states of the seed documents — pahang (self_register), kelantan and
+selangor (payroll_match, Selangor accepting only selangor.gov.my mail) and melaka (admin_only) —
+with departments, PTJs, synthetic staff and suppliers, then print their URLs and logins.
+
+Idempotent: a second run adds only what is missing and changes no row. Refused in production.`,
+		Example: `  speks demo
+  speks demo --json
+  speks demo --staff 20000   # benchmark volume, loaded with COPY`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// Refused before anything connects, so a production database is never touched.
+			cfg, err := loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			if !cfg.IsDev() {
+				return demo.ErrProduction
+			}
 			rt, err := newRuntime(cmd)
 			if err != nil {
 				return err
 			}
 			defer rt.Close()
-			if !rt.cfg.IsDev() {
-				return errors.New("speks demo is refused when mode is production")
+			port, err := strconv.Atoi(rt.cfg.Port())
+			if err != nil {
+				return fmt.Errorf("port of http.listen %q: %w", rt.cfg.HTTP.Listen, err)
 			}
-			if _, err := tenant.MigrateAll(cmd.Context(), rt.dbs); err != nil {
+			out, err := demo.Run(cmd.Context(), demo.Deps{
+				Databases: rt.dbs, Registry: rt.registry, Provisioner: rt.provisioner,
+			}, demo.Options{
+				Production:    !rt.cfg.IsDev(),
+				Port:          port,
+				DevHostSuffix: rt.cfg.Platform.DevHostSuffix,
+				PlatformHost:  rt.cfg.Platform.Host,
+				Staff:         staff,
+				Suppliers:     suppliers,
+				TenantSteps:   rt.demoTenantSteps(),
+				PlatformSteps: rt.demoPlatformSteps(),
+			})
+			if err != nil {
 				return err
 			}
-			for _, spec := range []tenant.Spec{
-				{Code: "pahang", Name: "Pahang", Hosts: []string{"espeks.pahang.gov.my"}, RegistrationMode: tenant.SelfRegister},
-				{Code: "kelantan", Name: "Kelantan", Hosts: []string{"ispeks.kelantan.gov.my"}, RegistrationMode: tenant.PayrollMatch},
-				{Code: "melaka", Name: "Melaka", Hosts: []string{"p.ispeks.melaka.gov.my"}, RegistrationMode: tenant.AdminOnly},
-				{Code: "selangor", Name: "Selangor", Hosts: []string{"p.ispeks.selangor.gov.my"}, RegistrationMode: tenant.PayrollMatch, EmailDomains: []string{"selangor.gov.my"}},
-			} {
-				_, err := rt.provisioner.Create(cmd.Context(), spec, "demo")
-				if err != nil && !errors.Is(err, tenant.ErrDuplicate) {
-					return err
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "http://%s.localhost:%s\n", spec.Code, rt.cfg.Port())
+			if asJSON {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(out)
 			}
-			return nil
+			return demo.WriteText(cmd.OutOrStdout(), out)
 		},
 	}
+	f := cmd.Flags()
+	f.BoolVar(&asJSON, "json", false, "print the URLs and logins as one JSON document (API.md \"Demo\")")
+	f.IntVar(&staff, "staff", demo.DefaultStaff, fmt.Sprintf("staff per state in the payroll master (at most %d)", demo.MaxStaff))
+	f.IntVar(&suppliers, "suppliers", demo.DefaultSuppliers, fmt.Sprintf("suppliers per state (at most %d)", demo.MaxSuppliers))
+	return cmd
+}
+
+// demoTenantSteps lists, by module, what adds demo accounts to each state (and fills their
+// keys of the --json document).
+func (rt *runtime) demoTenantSteps() []demo.TenantStep {
+	return nil
+}
+
+// demoPlatformSteps lists, by module, what adds platform-wide demo data (the platform admin).
+func (rt *runtime) demoPlatformSteps() []demo.PlatformStep {
+	return nil
 }
