@@ -61,7 +61,15 @@ type DatabaseConfig struct {
 }
 
 type RedisConfig struct {
-	URL string `mapstructure:"url"`
+	URL      string         `mapstructure:"url"`
+	Sentinel SentinelConfig `mapstructure:"sentinel"`
+}
+
+// SentinelConfig switches Redis to Sentinel-managed failover when MasterName is set.
+type SentinelConfig struct {
+	MasterName string   `mapstructure:"master_name"`
+	Addrs      []string `mapstructure:"addrs"`
+	Password   string   `mapstructure:"password"`
 }
 
 type SMTPConfig struct {
@@ -112,6 +120,9 @@ var defaults = map[string]any{
 	"database.max_idle_conns":     2,
 	"database.conn_max_idle_time": "5m",
 	"redis.url":                   "redis://127.0.0.1:6379/0",
+	"redis.sentinel.master_name":  "",
+	"redis.sentinel.addrs":        []string{},
+	"redis.sentinel.password":     "",
 	"smtp.url":                    "",
 	"mail.from":                   "SPEKS Portal <no-reply@speks.localhost>",
 	"secrets.session":             "",
@@ -185,6 +196,7 @@ func Load(fs *pflag.FlagSet) (*Config, error) {
 	}
 	// A list from the environment arrives as one string; accept commas or spaces.
 	cfg.HTTP.TrustedProxies = splitList(cfg.HTTP.TrustedProxies)
+	cfg.Redis.Sentinel.Addrs = splitList(cfg.Redis.Sentinel.Addrs)
 	cfg.Platform.Host = strings.ToLower(strings.TrimSpace(cfg.Platform.Host))
 	if cfg.Mode == ModeDev {
 		if cfg.Secrets.Session == "" {
@@ -259,6 +271,16 @@ func (c *Config) Validate() error {
 	}
 	if _, err := RedisAddr(c.Redis.URL); err != nil {
 		bad("redis.url: %v", err)
+	}
+	if c.Redis.Sentinel.MasterName != "" {
+		if len(c.Redis.Sentinel.Addrs) == 0 {
+			bad("redis.sentinel.addrs: required when redis.sentinel.master_name is set")
+		}
+		for _, a := range c.Redis.Sentinel.Addrs {
+			if _, _, err := net.SplitHostPort(a); err != nil {
+				bad("redis.sentinel.addrs: %q is not host:port", a)
+			}
+		}
 	}
 	if c.SMTP.URL != "" {
 		if u, err := url.Parse(c.SMTP.URL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {

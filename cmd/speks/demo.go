@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/demo"
 )
 
@@ -79,7 +80,10 @@ Idempotent: a second run adds only what is missing and changes no row. Refused i
 // demoTenantSteps lists, by module, what adds demo accounts to each state (and fills their
 // keys of the --json document).
 func (rt *runtime) demoTenantSteps() []demo.TenantStep {
-	return nil
+	return []demo.TenantStep{
+		demo.RecordsStep(),                      // payslips, EC statements and payments, through feed.Import
+		account.DemoStep(account.DefaultArgon2), // staff and supplier with demo passwords
+	}
 }
 
 // demoPlatformSteps lists, by module, what adds platform-wide demo data (the platform admin).

@@ -49,6 +49,7 @@ func newRootCommand() *cobra.Command {
 		newTenantCommand(),
 		newDemoCommand(),
 		newImportCommand(), newAPIKeyCommand(), newRetentionCommand(),
+		newUserCommand(),
 	)
 	return root
 }

@@ -10,12 +10,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/speks-portal/speks/modules/retention"
+	"github.com/speks-portal/speks/modules/retention/sweeps"
 )
 
 func newRetentionCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "retention",
-		Short: "Purge payslips, statements, payments and import batches older than the tenant's retention period",
+		Short: "Purge payslips, statements, payments, import batches, old mail and verification tokens past their retention period",
 	}
 	cmd.AddCommand(newRetentionRunCommand())
 	return cmd
@@ -29,8 +30,9 @@ func newRetentionRunCommand() *cobra.Command {
 		Short: "Run the retention purge of one tenant now (the scheduler runs it nightly)",
 		Long: `Delete the tenant's payslips, EC statements and payments older than its retention_months
 (24 by default; an EC statement counts from the end of its year) and import batches older than
-13 months, in small transactions, and record the run (cut-offs and counts) in retention_runs.
---dry-run only counts what would go; it is recorded too.`,
+13 months, in small transactions; then sent and failed mail older than 90 days, verification
+tokens issued before the same cut-off and expired payment unlocks. The run (cut-offs and counts)
+is recorded in retention_runs. --dry-run only counts what would go; it is recorded too.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			rt, err := newRuntime(cmd)
@@ -42,7 +44,7 @@ func newRetentionRunCommand() *cobra.Command {
 			if err != nil {
 				return describeTenantError(err)
 			}
-			rep, err := retention.Run(ctx, scope, retention.Options{DryRun: dryRun, Actor: "cli"})
+			rep, err := retention.Run(ctx, scope, retention.Options{DryRun: dryRun, Actor: "cli", Sweeps: sweeps.All()})
 			if rep != nil {
 				printRetention(cmd, rep, asJSON)
 			}
@@ -77,7 +79,7 @@ func printRetention(cmd *cobra.Command, rep *retention.Report, asJSON bool) {
 	}
 	sort.Strings(kinds)
 	for _, k := range kinds {
-		fmt.Fprintf(out, "  %-15s %d %s\n", k+":", rep.Counts[k], verb)
+		fmt.Fprintf(out, "  %-17s %d %s\n", k+":", rep.Counts[k], verb)
 	}
 }
 

@@ -92,7 +92,7 @@ func newRuntime(cmd *cobra.Command) (*runtime, error) {
 		registry:    registry,
 		resolver:    resolver,
 		scoper:      &tenant.Scoper{Resolver: resolver, Databases: dbs, PlatformHost: cfg.Platform.Host},
-		provisioner: tenant.NewProvisioner(registry, dbs, cfg.Platform.Host),
+		provisioner: newProvisioner(registry, dbs, cfg.Platform.Host),
 	}, nil
 }
 
@@ -117,7 +117,8 @@ func requireMigrated(ctx context.Context, cmd *cobra.Command, dbs *tenant.Databa
 	return nil
 }
 
-// redisOpt is the Asynq connection from redis.url.
+// redisOpt is the Asynq connection: redis.url, or Redis Sentinel when
+// redis.sentinel.master_name is set (then redis.url gives only the password and DB number).
 func (rt *runtime) redisOpt() (asynq.RedisConnOpt, error) {
 	raw, err := config.RedisAddr(rt.cfg.Redis.URL)
 	if err != nil {
@@ -127,20 +128,34 @@ func (rt *runtime) redisOpt() (asynq.RedisConnOpt, error) {
 	if err != nil {
 		return nil, fmt.Errorf("redis.url: %w", err)
 	}
-	return opt, nil
+	sentinel := rt.cfg.Redis.Sentinel
+	direct, ok := opt.(asynq.RedisClientOpt)
+	if sentinel.MasterName == "" || !ok {
+		return opt, nil
+	}
+	return asynq.RedisFailoverClientOpt{
+		MasterName:       sentinel.MasterName,
+		SentinelAddrs:    sentinel.Addrs,
+		SentinelPassword: sentinel.Password,
+		Username:         direct.Username,
+		Password:         direct.Password,
+		DB:               direct.DB,
+		TLSConfig:        direct.TLSConfig,
+	}, nil
 }
 
-// redisClient is a plain client for readiness checks and shared counters.
-func (rt *runtime) redisClient() (*redis.Client, error) {
-	raw, err := config.RedisAddr(rt.cfg.Redis.URL)
+// redisClient is a plain client for readiness checks, made from the same options as Asynq's
+// so both always talk to the same Redis.
+func (rt *runtime) redisClient() (redis.UniversalClient, error) {
+	opt, err := rt.redisOpt()
 	if err != nil {
 		return nil, err
 	}
-	opt, err := redis.ParseURL(raw)
-	if err != nil {
-		return nil, fmt.Errorf("redis.url: %w", err)
+	client, ok := opt.MakeRedisClient().(redis.UniversalClient)
+	if !ok {
+		return nil, fmt.Errorf("redis.url: unsupported connection %T", opt)
 	}
-	return redis.NewClient(opt), nil
+	return client, nil
 }
 
 func newLogger(cfg *config.Config) *slog.Logger {

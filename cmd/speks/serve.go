@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/speks-portal/speks/modules/feed"
+	"github.com/speks-portal/speks/modules/records"
 	"github.com/speks-portal/speks/modules/web"
 )
 
@@ -75,8 +76,10 @@ func newServeCommand() *cobra.Command {
 // webModules lists the feature modules the server mounts, in order.
 func (rt *runtime) webModules() []web.Module {
 	return []web.Module{
+		rt.accountModule(), // first: later routes need the session and its Principal
 		rt.devMailModule(),
 		feed.NewModule(rt.cfg.Feeds.MaxBodyBytes),
+		records.NewModule(),
 	}
 }
 
@@ -113,7 +116,7 @@ func (c postgresCheck) Check(ctx context.Context) error {
 	return c.rt.dbs.Public().PingContext(ctx)
 }
 
-type redisCheck struct{ rdb *redis.Client }
+type redisCheck struct{ rdb redis.UniversalClient }
 
 func (redisCheck) Name() string                      { return "redis" }
 func (c redisCheck) Check(ctx context.Context) error { return c.rdb.Ping(ctx).Err() }

@@ -9,6 +9,7 @@ import (
 	"github.com/speks-portal/speks/modules/jobs"
 	"github.com/speks-portal/speks/modules/notify"
 	"github.com/speks-portal/speks/modules/retention"
+	"github.com/speks-portal/speks/modules/retention/sweeps"
 )
 
 func newWorkerCommand() *cobra.Command {
@@ -65,6 +66,6 @@ func newWorkerCommand() *cobra.Command {
 func (rt *runtime) jobHandlers() map[string]asynq.Handler {
 	return map[string]asynq.Handler{
 		notify.TaskSend:   rt.mailSender(),
-		retention.TaskRun: retention.RunHandler(),
+		retention.TaskRun: retention.RunHandler(sweeps.All()...),
 	}
 }

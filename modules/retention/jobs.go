@@ -105,14 +105,15 @@ func enqueueRun(ctx context.Context, enq Enqueuer, code, day, queue string) erro
 	return nil
 }
 
-// RunHandler handles TaskRun in the scope the worker's tenant middleware opened.
-func RunHandler() asynq.Handler {
+// RunHandler handles TaskRun in the scope the worker's tenant middleware opened; sweeps are
+// the other modules' purges run with it (package retention/sweeps).
+func RunHandler(sweeps ...Sweep) asynq.Handler {
 	return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
 		scope, ok := tenant.FromContext(ctx)
 		if !ok {
 			return fmt.Errorf("%s without a tenant scope: %w", t.Type(), asynq.SkipRetry)
 		}
-		if _, err := Run(ctx, scope, Options{Actor: "scheduler"}); err != nil {
+		if _, err := Run(ctx, scope, Options{Actor: "scheduler", Sweeps: sweeps}); err != nil {
 			slog.ErrorContext(ctx, "retention run failed", "tenant", scope.Tenant.Code, "err", err)
 			return err
 		}

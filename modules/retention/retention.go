@@ -19,10 +19,25 @@
 //     when, and the memory that makes a re-sent file a no-op. Re-sends come within days; 13
 //     months cover a full financial year of audit plus the month it closes in. They carry
 //     no personal data, but past that they describe data that is mostly gone.
+//   - Mail outbox rows (modules/notify), sent or failed: 90 days after they were sent or
+//     failed (OutboxRetention). They are the trace the helpdesk and IT officers follow when
+//     someone says a mail never came (seed 000: the helpdesk answers such calls; a failed
+//     row is listed for IT officers with its error). Complaints come within days or weeks of
+//     the mail, and a quarter covers three monthly payslip cycles; past that a row is only a
+//     person's address (its template values, one-time codes included, were emptied when it
+//     was sent), which PDPA's retention principle says not to keep. Pending and in-flight
+//     rows are never touched.
+//   - Verification tokens (modules/records, the QR code on a printed payslip, EC or payment
+//     advice): the same cut-off as the records, as a token repeats its document's holder
+//     name and amount; once the documents of its period may no longer be kept, neither may
+//     what confirms them. Expired payment unlocks (30 minutes) go at every run too.
 //   - Retention runs themselves are kept: they are the proof of what was deleted, and tiny.
 //
-// Sessions, one-time codes and mail outbox rows have their own, much shorter periods, set by
-// the modules that own them.
+// The outbox and the verification tokens belong to other modules: they are Sweeps (package
+// retention/sweeps lists them) that the worker and `speks retention run` hand to Run, so this
+// package does not depend on the modules it purges for; their counts go into the same
+// retention_runs record. Sessions and one-time codes have their own, much shorter periods,
+// set by the account module that owns them.
 //
 // # How it deletes
 //
@@ -49,6 +64,18 @@ import (
 // BatchRetention is how long import batch records are kept.
 const BatchRetention = 13 // months
 
+// OutboxRetention is how long sent and failed mail outbox rows are kept (package doc).
+const OutboxRetention = 90 * 24 * time.Hour
+
+// Sweep purges records another module owns, at the run's cut-off (the first day of the
+// oldest month kept). Purge fills counts with one entry per kind of record it deletes. In a
+// dry run it is called inside a transaction that is rolled back: the counts are exact and
+// nothing goes, without each module writing a counting twin of its delete.
+type Sweep struct {
+	Name  string
+	Purge func(ctx context.Context, db sqlx.ExtContext, cutoff time.Time, counts map[string]int64) error
+}
+
 // DefaultBatchSize is how many records one delete transaction removes.
 const DefaultBatchSize = 1000
 
@@ -66,6 +93,8 @@ type Options struct {
 	BatchSize int
 	// Pause between two batches, to leave I/O to the portal's readers on a busy server.
 	Pause time.Duration
+	// Sweeps run after the records' purges (package retention/sweeps: outbox, tokens).
+	Sweeps []Sweep
 }
 
 // Report is what a run did (or, dry, would do).
@@ -162,6 +191,9 @@ func Run(ctx context.Context, scope *tenant.Scope, opts Options) (*Report, error
 			break
 		}
 	}
+	if runErr == nil {
+		runErr = runSweeps(ctx, scope, c.date, opts, rep.Counts)
+	}
 	rep.Duration = time.Since(started)
 	// The record is written even when a purge failed half-way: what went is what it says.
 	if err := record(context.WithoutCancel(ctx), scope.DB, rep, opts.Actor, started, runErr); err != nil {
@@ -198,6 +230,32 @@ func runPurge(ctx context.Context, db *sqlx.DB, p purge, limits []any, opts Opti
 			return total, err
 		}
 	}
+}
+
+// runSweeps runs the other modules' purges, each in a rolled-back transaction when dry.
+func runSweeps(ctx context.Context, scope *tenant.Scope, cutoff time.Time, opts Options, counts map[string]int64) error {
+	for _, sw := range opts.Sweeps {
+		var err error
+		if opts.DryRun {
+			err = dryRun(ctx, scope.DB, func(tx *sqlx.Tx) error { return sw.Purge(ctx, tx, cutoff, counts) })
+		} else {
+			err = sw.Purge(ctx, scope.DB, cutoff, counts)
+		}
+		if err != nil {
+			return fmt.Errorf("retention %s: %s: %w", scope.Tenant.Code, sw.Name, err)
+		}
+	}
+	return nil
+}
+
+// dryRun runs fn in a transaction and always rolls it back.
+func dryRun(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) error {
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin dry run: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // the point: nothing is kept
+	return fn(tx)
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

@@ -1,0 +1,128 @@
+package account
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// One-time code purposes (one_time_codes.purpose, and the mail's purpose).
+const (
+	CodeFirstLogin     = "first_login"
+	CodePasswordReset  = "password_reset"
+	CodeAccountCreated = "account_created"
+)
+
+// CodeLifetime is how long a one-time code works.
+const CodeLifetime = 30 * time.Minute
+
+// codeAlphabet has no characters people confuse (0/O, 1/I/L, 5/S, 2/Z, 8/B).
+const codeAlphabet = "ACDEFGHJKMNPQRTUVWXY34679"
+
+// codeLength gives 12 × log2(25) ≈ 55 bits: far beyond guessing within 30 minutes under the
+// lockout, and short enough to type from a phone.
+const codeLength = 12
+
+// newCode returns a fresh code, shown to the user in groups of four (XXXX-XXXX-XXXX).
+func newCode() (string, error) {
+	var b strings.Builder
+	max := big.NewInt(int64(len(codeAlphabet)))
+	for i := range codeLength {
+		if i > 0 && i%4 == 0 {
+			b.WriteByte('-')
+		}
+		n, err := rand.Int(rand.Reader, max)
+		if err != nil {
+			return "", fmt.Errorf("one-time code: %w", err)
+		}
+		b.WriteByte(codeAlphabet[n.Int64()])
+	}
+	return b.String(), nil
+}
+
+// normaliseCode drops separators and folds case, so "abcd efgh-jkmn" is accepted.
+func normaliseCode(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '-' || r == ' ':
+			return -1
+		case r >= 'a' && r <= 'z':
+			return r - 'a' + 'A'
+		}
+		return r
+	}, s)
+}
+
+// codeHash is an HMAC keyed with a server secret: a code has enough entropy that a fast hash
+// is safe, and the key means a copied table alone cannot even check guesses.
+func (s *Service) codeHash(code string) []byte {
+	m := hmac.New(sha256.New, s.codeKey())
+	m.Write([]byte(normaliseCode(code)))
+	return m.Sum(nil)
+}
+
+// issueCode closes the user's open codes and stores a new one; it returns the code in clear
+// for the mail, which is written in the same transaction.
+func (s *Service) issueCode(ctx context.Context, tx *sqlx.Tx, userID int64, purpose string, now time.Time) (string, error) {
+	code, err := newCode()
+	if err != nil {
+		return "", err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE one_time_codes SET closed_at = $2
+		WHERE user_id = $1 AND used_at IS NULL AND closed_at IS NULL`, userID, now); err != nil {
+		return "", fmt.Errorf("close earlier codes: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO one_time_codes (user_id, purpose, code_hash, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5)`, userID, purpose, s.codeHash(code), now, now.Add(CodeLifetime)); err != nil {
+		return "", fmt.Errorf("store one-time code: %w", err)
+	}
+	return code, nil
+}
+
+// openCode is the user's one working code, if any.
+type openCode struct {
+	ID       int64  `db:"id"`
+	Purpose  string `db:"purpose"`
+	CodeHash []byte `db:"code_hash"`
+}
+
+func currentCode(ctx context.Context, db sqlx.QueryerContext, userID int64, now time.Time) (*openCode, error) {
+	var c openCode
+	err := sqlx.GetContext(ctx, db, &c, `SELECT id, purpose, code_hash FROM one_time_codes
+		WHERE user_id = $1 AND used_at IS NULL AND closed_at IS NULL AND expires_at > $2
+		ORDER BY id DESC LIMIT 1`, userID, now)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read one-time code: %w", err)
+	}
+	return &c, nil
+}
+
+// useCode marks a code used; false when another request used it first.
+func useCode(ctx context.Context, db sqlx.ExecerContext, id int64, now time.Time) (bool, error) {
+	res, err := db.ExecContext(ctx, `UPDATE one_time_codes SET used_at = $2 WHERE id = $1 AND used_at IS NULL`, id, now)
+	if err != nil {
+		return false, fmt.Errorf("use one-time code: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// codeSessionPurpose is what a session opened with a code of this purpose may do.
+func codeSessionPurpose(codePurpose string) string {
+	if codePurpose == CodeFirstLogin {
+		return PurposeCompleteActivation
+	}
+	return PurposeChangePassword
+}

@@ -1,0 +1,113 @@
+package account
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/speks-portal/speks/tenant"
+)
+
+// Limit is a fixed-window request budget.
+type Limit struct {
+	Max    int
+	Window time.Duration
+}
+
+// Limits of the unauthenticated flows. Per IP they are generous (a whole ministry can sit
+// behind one NAT address on payday); per account they stay well above what a person
+// mistyping needs, and the lockout counts wrong passwords anyway.
+type Limits struct {
+	LoginPerIP         Limit
+	LoginPerAccount    Limit
+	RecoveryPerIP      Limit // identify, forgot-password, first-login, register
+	RecoveryPerAccount Limit
+}
+
+// DefaultLimits are the production limits.
+var DefaultLimits = Limits{
+	LoginPerIP:         Limit{Max: 300, Window: 15 * time.Minute},
+	LoginPerAccount:    Limit{Max: 30, Window: 15 * time.Minute},
+	RecoveryPerIP:      Limit{Max: 100, Window: 15 * time.Minute},
+	RecoveryPerAccount: Limit{Max: 5, Window: time.Hour},
+}
+
+// ErrThrottled is returned when a budget is spent.
+var ErrThrottled = errors.New("too many requests")
+
+// hit counts one request against key in its current window and refuses it over the limit.
+// The counter lives in PostgreSQL (tenant schema), not Redis: logins must keep working, and
+// stay throttled, while Redis is down. Old windows are deleted now and then by the same call.
+func hit(ctx context.Context, db sqlx.ExtContext, key string, l Limit, now time.Time) error {
+	window := now.Truncate(l.Window)
+	var hits int
+	if err := sqlx.GetContext(ctx, db, &hits, `INSERT INTO auth_throttle (key, window_start, hits) VALUES ($1, $2, 1)
+		ON CONFLICT (key, window_start) DO UPDATE SET hits = auth_throttle.hits + 1 RETURNING hits`, key, window); err != nil {
+		return fmt.Errorf("throttle %s: %w", key, err)
+	}
+	if hits == 1 && now.UnixNano()%50 == 0 { // about one new window in 50 sweeps the old ones
+		if _, err := db.ExecContext(ctx, `DELETE FROM auth_throttle WHERE window_start < $1`, now.Add(-24*time.Hour)); err != nil {
+			return fmt.Errorf("sweep throttle: %w", err)
+		}
+	}
+	if hits > l.Max {
+		return ErrThrottled
+	}
+	return nil
+}
+
+// lockState is the lockout row of a login ID.
+type lockState struct {
+	Failures    int          `db:"failures"`
+	Lockouts    int          `db:"lockouts"`
+	LockedUntil sql.NullTime `db:"locked_until"`
+}
+
+func readLock(ctx context.Context, db sqlx.QueryerContext, key string) (lockState, error) {
+	var s lockState
+	err := sqlx.GetContext(ctx, db, &s, `SELECT failures, lockouts, locked_until FROM login_failures WHERE login_id = $1`, key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return lockState{}, nil
+	}
+	if err != nil {
+		return lockState{}, fmt.Errorf("read lockout: %w", err)
+	}
+	return s, nil
+}
+
+func (s lockState) locked(now time.Time) bool {
+	return s.LockedUntil.Valid && s.LockedUntil.Time.After(now)
+}
+
+// recordFailure counts a failed login for key and locks it when the tenant's limit is reached:
+// lockout_minutes the first time, doubling with each further lock (capped at a day). It
+// reports whether this failure locked the ID.
+func recordFailure(ctx context.Context, db sqlx.ExtContext, t *tenant.Tenant, key string, now time.Time) (bool, error) {
+	var s lockState
+	if err := sqlx.GetContext(ctx, db, &s, `INSERT INTO login_failures (login_id, failures, updated_at) VALUES ($1, 1, $2)
+		ON CONFLICT (login_id) DO UPDATE SET failures = login_failures.failures + 1, updated_at = $2
+		RETURNING failures, lockouts, locked_until`, key, now); err != nil {
+		return false, fmt.Errorf("record login failure: %w", err)
+	}
+	if s.Failures < t.LockoutMaxFailures {
+		return false, nil
+	}
+	minutes := t.LockoutMinutes << min(s.Lockouts, 10)
+	until := now.Add(min(time.Duration(minutes)*time.Minute, 24*time.Hour))
+	if _, err := db.ExecContext(ctx, `UPDATE login_failures SET failures = 0, lockouts = lockouts + 1, locked_until = $2
+		WHERE login_id = $1`, key, until); err != nil {
+		return false, fmt.Errorf("lock login: %w", err)
+	}
+	return true, nil
+}
+
+func clearFailures(ctx context.Context, db sqlx.ExecerContext, key string) error {
+	if _, err := db.ExecContext(ctx, `DELETE FROM login_failures WHERE login_id = $1`, key); err != nil {
+		return fmt.Errorf("clear login failures: %w", err)
+	}
+	return nil
+}

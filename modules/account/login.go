@@ -1,0 +1,265 @@
+package account
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/speks-portal/speks/tenant"
+)
+
+// LoginInput is one login attempt. Password may also be a one-time code.
+type LoginInput struct {
+	ID        string
+	Password  string
+	TOTP      string
+	IP        string
+	UserAgent string
+}
+
+// LoginResult is a new session.
+type LoginResult struct {
+	Token     string // the cookie value
+	CSRFToken string
+	Next      string
+	User      *User
+}
+
+// Login checks an ID and password (or one-time code) and opens a session. Every wrong case
+// (unknown ID, wrong password, used or expired code, unverified account) is the same
+// ErrInvalidCredentials after the same argon2id work; a locked ID is ErrLocked whether or not
+// the password was right.
+func (s *Service) Login(ctx context.Context, in LoginInput) (*LoginResult, error) {
+	res, err := s.login(ctx, in)
+	s.logLogin(ctx, res, err)
+	return res, err
+}
+
+// logLogin records the outcome for operations (ASVS 7.2.1): the account number on success,
+// the reason on refusal; never the login ID, which is an IC number.
+func (s *Service) logLogin(ctx context.Context, res *LoginResult, err error) {
+	switch {
+	case err == nil:
+		s.Log.InfoContext(ctx, "login", "outcome", "ok", "user_id", res.User.ID, "next", res.Next)
+	case errors.Is(err, ErrInvalidCredentials), errors.Is(err, ErrLocked), errors.Is(err, ErrThrottled), errors.Is(err, ErrTOTPRequired):
+		s.Log.InfoContext(ctx, "login", "outcome", err.Error())
+	default:
+		s.Log.ErrorContext(ctx, "login failed", "err", err)
+	}
+}
+
+func (s *Service) login(ctx context.Context, in LoginInput) (*LoginResult, error) {
+	sc, err := scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	key := ParseLoginID(in.ID)
+	if err := s.throttleLogin(ctx, sc, key, in.IP, now); err != nil {
+		return nil, err
+	}
+	u, err := findUser(ctx, sc.DB, key)
+	if err != nil {
+		return nil, err
+	}
+	lockKey := key.Primary
+	if u != nil {
+		lockKey = u.LoginID
+	}
+	purpose, codeID, ok, err := s.checkSecret(ctx, sc, u, in.Password, now)
+	if err != nil {
+		return nil, err
+	}
+	lock, err := readLock(ctx, sc.DB, lockKey)
+	if err != nil {
+		return nil, err
+	}
+	if lock.locked(now) || (u != nil && u.Status == StatusLocked) {
+		return nil, ErrLocked
+	}
+	if !ok {
+		return nil, s.fail(ctx, sc.DB, sc.Tenant, lockKey, now)
+	}
+	if u.HasAdminRole() && u.TOTPEnabled && purpose == PurposeFull {
+		if in.TOTP == "" {
+			return nil, ErrTOTPRequired
+		}
+		ok, err := s.checkTOTP(ctx, sc.DB, u.ID, in.TOTP)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, s.fail(ctx, sc.DB, sc.Tenant, lockKey, now)
+		}
+	}
+	return s.open(ctx, sc, u, purpose, codeID, lockKey, in, now)
+}
+
+func (s *Service) throttleLogin(ctx context.Context, sc *tenant.Scope, key LoginKey, ip string, now time.Time) error {
+	if err := hit(ctx, sc.DB, "login:ip:"+ip, s.Limits.LoginPerIP, now); err != nil {
+		return err
+	}
+	return hit(ctx, sc.DB, "login:id:"+key.Primary, s.Limits.LoginPerAccount, now)
+}
+
+// checkSecret verifies the password, or else the user's open one-time code. It always runs
+// exactly one argon2id verification (against a dummy hash when there is no account or no
+// password), so timing does not tell the cases apart. It returns the session purpose.
+func (s *Service) checkSecret(ctx context.Context, sc *tenant.Scope, u *User, secret string, now time.Time) (string, int64, bool, error) {
+	hash := s.dummy()
+	if u != nil && u.PasswordHash != "" {
+		hash = u.PasswordHash
+	}
+	passwordOK, err := VerifyPassword(secret, hash)
+	if err != nil {
+		return "", 0, false, fmt.Errorf("verify password of account %d: %w", idOf(u), err)
+	}
+	if u == nil {
+		return "", 0, false, nil
+	}
+	if passwordOK && u.PasswordHash != "" && u.Status == StatusActive {
+		if u.MustChangePassword {
+			return PurposeChangePassword, 0, true, nil
+		}
+		if u.HasAdminRole() && !u.TOTPEnabled {
+			return PurposeEnrolTOTP, 0, true, nil
+		}
+		if NeedsRehash(u.PasswordHash, s.Argon) {
+			s.rehash(ctx, sc, u.ID, secret)
+		}
+		return PurposeFull, 0, true, nil
+	}
+	code, err := currentCode(ctx, sc.DB, u.ID, now)
+	if err != nil || code == nil {
+		return "", 0, false, err
+	}
+	if subtle.ConstantTimeCompare(code.CodeHash, s.codeHash(secret)) != 1 {
+		return "", 0, false, nil
+	}
+	purpose := codeSessionPurpose(code.Purpose)
+	switch {
+	case purpose == PurposeCompleteActivation && u.Status == StatusPendingActivation:
+	case purpose == PurposeChangePassword && u.Status == StatusActive:
+	default:
+		return "", 0, false, nil
+	}
+	return purpose, code.ID, true, nil
+}
+
+func idOf(u *User) int64 {
+	if u == nil {
+		return 0
+	}
+	return u.ID
+}
+
+// rehash upgrades a hash made with weaker parameters; a failure only leaves the old hash.
+func (s *Service) rehash(ctx context.Context, sc *tenant.Scope, userID int64, secret string) {
+	hash, err := HashPassword(secret, s.Argon)
+	if err == nil {
+		_, err = sc.DB.ExecContext(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, hash)
+	}
+	if err != nil {
+		s.Log.WarnContext(ctx, "password rehash failed", "user_id", userID, "err", err)
+	}
+}
+
+// fail records a failure and answers ErrLocked when it locked the ID.
+func (s *Service) fail(ctx context.Context, db sqlx.ExtContext, t *tenant.Tenant, lockKey string, now time.Time) error {
+	locked, err := recordFailure(ctx, db, t, lockKey, now)
+	if err != nil {
+		return err
+	}
+	if locked {
+		return ErrLocked
+	}
+	return ErrInvalidCredentials
+}
+
+// open uses the code (if any), clears the failures and creates the session in one transaction.
+func (s *Service) open(ctx context.Context, sc *tenant.Scope, u *User, purpose string, codeID int64, lockKey string, in LoginInput, now time.Time) (*LoginResult, error) {
+	tx, err := sc.DB.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("login: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck
+	if codeID != 0 {
+		used, err := useCode(ctx, tx, codeID, now)
+		if err != nil {
+			return nil, err
+		}
+		if !used {
+			return nil, ErrInvalidCredentials // a concurrent login took the code
+		}
+	}
+	if err := clearFailures(ctx, tx, lockKey); err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET last_login_at = $2 WHERE id = $1`, u.ID, now); err != nil {
+		return nil, fmt.Errorf("login: record time: %w", err)
+	}
+	token, csrf, err := createSession(ctx, tx, u.ID, purpose, in.IP, in.UserAgent, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("login: commit: %w", err)
+	}
+	next := "home"
+	if purpose != PurposeFull {
+		next = purpose
+	}
+	return &LoginResult{Token: token, CSRFToken: csrf, Next: next, User: u}, nil
+}
+
+// Authenticate loads the session of a cookie value; errNoSession when there is none.
+func (s *Service) Authenticate(ctx context.Context, token string) (*Session, error) {
+	sc, err := scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	idle := time.Duration(sc.Tenant.SessionIdleMinutes) * time.Minute
+	return loadSession(ctx, sc.DB, token, idle, s.now())
+}
+
+// Logout ends one session.
+func (s *Service) Logout(ctx context.Context, sess *Session) error {
+	sc, err := scope(ctx)
+	if err != nil {
+		return err
+	}
+	return deleteSession(ctx, sc.DB, sess.IDHash)
+}
+
+// LogoutEverywhere ends every session of the user, this one included.
+func (s *Service) LogoutEverywhere(ctx context.Context, sess *Session) error {
+	sc, err := scope(ctx)
+	if err != nil {
+		return err
+	}
+	return deleteUserSessions(ctx, sc.DB, sess.UserID, nil)
+}
+
+// Unlock ends the lockout of an account and, when an officer had locked it, makes it active
+// again: the IT officer's unlock (admin issue) calls this.
+func (s *Service) Unlock(ctx context.Context, userID int64, actor string) error {
+	sc, err := scope(ctx)
+	if err != nil {
+		return err
+	}
+	return inTx(ctx, sc, func(tx *sqlx.Tx) error {
+		var login string
+		if err := tx.GetContext(ctx, &login, `UPDATE users SET status = CASE WHEN status = 'locked' THEN 'active' ELSE status END,
+			updated_at = now() WHERE id = $1 RETURNING login_id`, userID); err != nil {
+			return fmt.Errorf("unlock account %d: %w", userID, err)
+		}
+		if err := clearFailures(ctx, tx, login); err != nil {
+			return err
+		}
+		return audit(ctx, tx, 0, actor, "account.unlock", userID, nil)
+	})
+}

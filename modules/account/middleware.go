@@ -1,0 +1,134 @@
+package account
+
+import (
+	"crypto/subtle"
+	"errors"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/speks-portal/speks/modules/web"
+)
+
+// Cookie names. Behind TLS the __Host- prefix makes the browser refuse a cookie that is not
+// Secure, has a Domain or a Path other than "/", so a sibling subdomain cannot plant one
+// (session fixation across subdomains of a state's domain).
+const (
+	cookiePlain = "speks_session"
+	cookieHost  = "__Host-speks_session"
+)
+
+// sessionLocal is the c.Locals key of the request's *Session.
+type sessionLocal struct{}
+
+// SessionFrom returns the request's session, if it has one.
+func SessionFrom(c *fiber.Ctx) (*Session, bool) {
+	s, ok := c.Locals(sessionLocal{}).(*Session)
+	return s, ok && s != nil
+}
+
+func cookieName(c *fiber.Ctx) string {
+	if c.Protocol() == "https" {
+		return cookieHost
+	}
+	return cookiePlain
+}
+
+func setSessionCookie(c *fiber.Ctx, token string) {
+	c.Cookie(&fiber.Cookie{
+		Name: cookieName(c), Value: token, Path: "/", HTTPOnly: true,
+		Secure: c.Protocol() == "https", SameSite: fiber.CookieSameSiteLaxMode,
+		SessionOnly: true, // the server decides when it ends; the browser forgets it on close
+	})
+}
+
+func clearSessionCookie(c *fiber.Ctx) {
+	c.Cookie(&fiber.Cookie{
+		Name: cookieName(c), Value: "", Path: "/", HTTPOnly: true, MaxAge: -1,
+		Secure: c.Protocol() == "https", SameSite: fiber.CookieSameSiteLaxMode,
+	})
+}
+
+// Middleware loads the session of the cookie and, when there is one, puts the Principal on
+// the request context (account.PrincipalFrom), checks the CSRF token of every state-changing
+// request and keeps a restricted session (opened with a one-time code, or waiting for TOTP
+// enrolment) to the few routes its purpose allows. Authorisation (Casbin) runs after it and
+// reads the Principal; it never needs the cookie.
+func (m *Module) Middleware(c *fiber.Ctx) error {
+	if _, err := scope(c.UserContext()); err != nil {
+		return c.Next() // platform host: no tenant accounts here
+	}
+	token := c.Cookies(cookieName(c))
+	if token == "" {
+		return c.Next()
+	}
+	sess, err := m.Service.Authenticate(c.UserContext(), token)
+	if errors.Is(err, errNoSession) {
+		clearSessionCookie(c) // expired or ended: the browser may as well forget it
+		return c.Next()
+	}
+	if err != nil {
+		return err
+	}
+	if !safeMethod(c.Method()) && !validCSRF(c, sess.CSRFToken) {
+		return web.NewError(fiber.StatusForbidden, "csrf_failed", nil)
+	}
+	if sess.Purpose != PurposeFull && !allowedWhileRestricted(sess.Purpose, c.Path()) {
+		if safeMethod(c.Method()) && !strings.HasPrefix(c.Path(), "/api/") {
+			return c.Redirect(restrictedPage[sess.Purpose], fiber.StatusSeeOther)
+		}
+		return web.NewError(fiber.StatusForbidden, "restricted_session", nil)
+	}
+	c.Locals(sessionLocal{}, sess)
+	c.Locals(web.CSRFTokenLocal, sess.CSRFToken)
+	c.SetUserContext(WithPrincipal(c.UserContext(), sess.User.principal(sess.Purpose != PurposeFull)))
+	return c.Next()
+}
+
+func safeMethod(m string) bool {
+	return m == fiber.MethodGet || m == fiber.MethodHead || m == fiber.MethodOptions
+}
+
+// validCSRF compares the header (JSON clients) or the form field (pages) with the session's
+// token in constant time.
+func validCSRF(c *fiber.Ctx, want string) bool {
+	got := c.Get("X-CSRF-Token")
+	if got == "" && strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationForm) {
+		got = c.FormValue("csrf_token")
+	}
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// restrictedRoutes are the only paths a restricted session reaches, by purpose. Everything
+// else (payslips above all) answers 403 restricted_session.
+var restrictedRoutes = map[string][]string{
+	PurposeChangePassword:     {"/api/v1/account/password", "/account/password"},
+	PurposeCompleteActivation: {"/api/v1/auth/activate", "/api/v1/auth/security-questions", "/activate"},
+	PurposeEnrolTOTP:          {"/api/v1/account/totp/enrol", "/api/v1/account/totp/confirm", "/account/totp"},
+}
+
+// restrictedPage is where a page request of a restricted session is sent instead.
+var restrictedPage = map[string]string{
+	PurposeChangePassword:     "/account/password",
+	PurposeCompleteActivation: "/activate",
+	PurposeEnrolTOTP:          "/account/totp",
+}
+
+// alwaysAllowed are open to any session: reading it, ending it, or logging in afresh.
+var alwaysAllowed = []string{"/api/v1/session", "/api/v1/auth/logout", "/logout",
+	"/login", "/api/v1/auth/identify", "/api/v1/auth/login", "/account/forms.css", "/account/idle.js"}
+
+func allowedWhileRestricted(purpose, path string) bool {
+	path = strings.TrimSuffix(path, "/")
+	for _, p := range alwaysAllowed {
+		if p == path {
+			return true
+		}
+	}
+	for _, p := range restrictedRoutes[purpose] {
+		if p == path {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,71 @@
+// Package account is everything about a person's account in a tenant: the three ways in
+// (self-registration, first login from the payroll master, accounts made by officers), login
+// in two steps with the secret phrase, passwords, one-time codes, recovery, sessions with
+// CSRF protection, TOTP for admin roles, profile and cancellation. The JSON API and the pages
+// share one Service; docs/SECURITY.md says what each part defends against and why.
+package account
+
+import (
+	"embed"
+	"io/fs"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+//go:embed locales/*.yaml
+var localeFiles embed.FS
+
+//go:embed templates
+var templateFiles embed.FS
+
+// Module mounts the session middleware, the account API and the account pages. It must be
+// mounted before any module whose routes need the Principal (every records module).
+type Module struct {
+	Service *Service
+	// AnswerFloor is the least time a 202-always answer takes (DefaultAnswerFloor when 0).
+	AnswerFloor time.Duration
+
+	homeOnce  sync.Once
+	otherHome bool
+}
+
+// DefaultAnswerFloor is well above the slowest matching case (two argon2id runs for a
+// security answer plus a transaction), so every answer of those endpoints takes the same time.
+const DefaultAnswerFloor = 400 * time.Millisecond
+
+func (m *Module) answerFloor() time.Duration {
+	if m.AnswerFloor > 0 {
+		return m.AnswerFloor
+	}
+	return DefaultAnswerFloor
+}
+
+// NewModule returns the module over svc.
+func NewModule(svc *Service) *Module { return &Module{Service: svc} }
+
+// Mount adds the session middleware first, so every later route sees the Principal.
+func (m *Module) Mount(app *fiber.App) {
+	app.Use(m.Middleware)
+	m.mountAPI(app)
+	m.mountPages(app)
+}
+
+// Templates are the module's pages (templates/account/*.html, named "account/<file>").
+func (m *Module) Templates() fs.FS {
+	sub, err := fs.Sub(templateFiles, "templates")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+// Locales are the module's messages (account.ms.yaml, account.en.yaml).
+func (m *Module) Locales() fs.FS {
+	sub, err := fs.Sub(localeFiles, "locales")
+	if err != nil {
+		panic(err) // the embedded directory is part of the binary
+	}
+	return sub
+}

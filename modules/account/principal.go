@@ -1,0 +1,44 @@
+package account
+
+import "context"
+
+// Principal is the logged-in person as every module sees it: put on the request context by
+// the session middleware, read with PrincipalFrom. Records modules (payslip, statement,
+// payment) take the identity from here and only from here — never from a URL or body — so
+// there is no ID a user can change to reach another person's records.
+type Principal struct {
+	UserID   int64
+	Category string // staff, supplier, officer
+	LoginID  string // normalised IC number or company number
+	Name     string
+	// EmployeeIC links a staff account to the payroll master (employees.ic_no); empty otherwise.
+	EmployeeIC string
+	// SupplierID links a supplier account to suppliers.id; zero otherwise.
+	SupplierID int64
+	Roles      []string
+	// Restricted is true for a session opened with a one-time code: it may only set a password.
+	Restricted bool
+}
+
+// HasRole reports whether the principal holds role.
+func (p *Principal) HasRole(role string) bool {
+	for _, r := range p.Roles {
+		if r == role {
+			return true
+		}
+	}
+	return false
+}
+
+type principalKey struct{}
+
+// WithPrincipal returns ctx carrying p.
+func WithPrincipal(ctx context.Context, p *Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the logged-in principal, or false for an anonymous request.
+func PrincipalFrom(ctx context.Context) (*Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(*Principal)
+	return p, ok && p != nil
+}

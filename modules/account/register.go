@@ -1,0 +1,281 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/speks-portal/speks/modules/notify"
+	"github.com/speks-portal/speks/tenant"
+)
+
+// VerificationLifetime is how long an e-mail verification or e-mail change link works.
+const VerificationLifetime = 24 * time.Hour
+
+// RegisterInput is the self-registration form (PK 0101).
+type RegisterInput struct {
+	Category, ID, Name, Email, Phone, DepartmentCode, PTJCode string
+	IP, Lang, BaseURL                                         string
+}
+
+// Register records a self-registration and mails a verification link (self_register tenants).
+// A form with malformed fields is refused (that says nothing about any account); a well-formed
+// one is accepted whatever happens next, and an ID that already has an account gets no mail.
+func (s *Service) Register(ctx context.Context, in RegisterInput) error {
+	sc, err := scope(ctx)
+	if err != nil {
+		return err
+	}
+	if sc.Tenant.RegistrationMode != tenant.SelfRegister {
+		return ErrWrongMode
+	}
+	key, err := s.validateRegistration(ctx, sc, &in)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	if err := s.throttleRecovery(ctx, sc, "register", key, in.IP, now); err != nil {
+		return err
+	}
+	err = inTx(ctx, sc, func(tx *sqlx.Tx) error {
+		u, err := findUser(ctx, tx, key)
+		if err != nil || u != nil {
+			return err
+		}
+		alt := ""
+		if len(key.Keys) > 1 {
+			alt = key.Keys[1]
+		}
+		var id int64
+		if err := tx.GetContext(ctx, &id, `INSERT INTO users (category, login_id, alt_login_id, name, email, phone, status,
+			department_code, ptj_code, created_at, updated_at)
+			VALUES ($1, $2, NULLIF($3, ''), $4, $5, $6, 'pending_verification', NULLIF($7, ''), NULLIF($8, ''), $9, $9)
+			RETURNING id`, in.Category, key.Primary, alt, in.Name, in.Email, in.Phone, in.DepartmentCode, in.PTJCode, now); err != nil {
+			if isUniqueViolation(err) {
+				return errAlreadyRegistered // a concurrent registration of the same ID won
+			}
+			return fmt.Errorf("create registration: %w", err)
+		}
+		link, err := issueEmailToken(ctx, tx, id, "verify_email", "", in.BaseURL+"/verify-email", now)
+		if err != nil {
+			return err
+		}
+		return notify.Enqueue(ctx, tx, notify.Message{To: in.Email, Template: notify.TemplateVerifyEmail, Lang: in.Lang,
+			Data: map[string]any{"name": in.Name, "link": link, "expires_hours": int(VerificationLifetime / time.Hour)}})
+	})
+	if errors.Is(err, errAlreadyRegistered) {
+		return nil // answered like any other registration
+	}
+	return err
+}
+
+var errAlreadyRegistered = errors.New("already registered")
+
+func (s *Service) validateRegistration(ctx context.Context, sc *tenant.Scope, in *RegisterInput) (LoginKey, error) {
+	in.Name = strings.Join(strings.Fields(in.Name), " ")
+	in.Email = strings.TrimSpace(in.Email)
+	in.Phone = strings.TrimSpace(in.Phone)
+	var bad []string
+	key := ParseLoginID(in.ID)
+	if in.Category != CategoryStaff && in.Category != CategorySupplier {
+		bad = append(bad, "category")
+	} else if key.Category != in.Category {
+		bad = append(bad, "id")
+	}
+	if n := utf8.RuneCountInString(in.Name); n < 2 || n > 200 {
+		bad = append(bad, "name")
+	}
+	if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
+		bad = append(bad, "email")
+	}
+	if len(in.Phone) > 30 {
+		bad = append(bad, "phone")
+	}
+	if in.Category == CategoryStaff {
+		var ok bool
+		err := sc.DB.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM ptjs WHERE code = $1 AND department_code = $2)`, in.PTJCode, in.DepartmentCode)
+		if err != nil {
+			return key, fmt.Errorf("check department: %w", err)
+		}
+		if !ok {
+			bad = append(bad, "department_code", "ptj_code")
+		}
+	} else {
+		in.DepartmentCode, in.PTJCode = "", ""
+	}
+	if bad != nil {
+		return key, &InvalidInputError{Fields: bad}
+	}
+	return key, nil
+}
+
+// issueEmailToken stores a single-use link token (SHA-256 only) and returns the link.
+func issueEmailToken(ctx context.Context, tx *sqlx.Tx, userID int64, purpose, newEmail, base string, now time.Time) (string, error) {
+	token, err := randomToken(32)
+	if err != nil {
+		return "", err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE email_tokens SET used_at = $3 WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`,
+		userID, purpose, now); err != nil {
+		return "", fmt.Errorf("close earlier links: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO email_tokens (token_hash, user_id, purpose, new_email, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, hashToken(token), userID, purpose, newEmail, now, now.Add(VerificationLifetime)); err != nil {
+		return "", fmt.Errorf("store link token: %w", err)
+	}
+	return base + "?token=" + token, nil
+}
+
+// ErrInvalidLink is a verification link that is unknown, used or expired.
+var ErrInvalidLink = errors.New("invalid or expired link")
+
+// takeEmailToken spends a link token of purpose and returns its user and new e-mail.
+func takeEmailToken(ctx context.Context, tx *sqlx.Tx, token, purpose string, now time.Time) (int64, string, error) {
+	var row struct {
+		UserID   int64  `db:"user_id"`
+		NewEmail string `db:"new_email"`
+	}
+	err := tx.GetContext(ctx, &row, `UPDATE email_tokens SET used_at = $3
+		WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3
+		RETURNING user_id, new_email`, hashToken(token), purpose, now)
+	if isNoRows(err) {
+		return 0, "", ErrInvalidLink
+	}
+	if err != nil {
+		return 0, "", fmt.Errorf("use link token: %w", err)
+	}
+	return row.UserID, row.NewEmail, nil
+}
+
+// VerifyEmail confirms a self-registration's address: the account then waits for an IT
+// officer (or `speks user activate`).
+func (s *Service) VerifyEmail(ctx context.Context, token string) error {
+	sc, err := scope(ctx)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	return inTx(ctx, sc, func(tx *sqlx.Tx) error {
+		userID, _, err := takeEmailToken(ctx, tx, token, "verify_email", now)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET status = 'pending_activation', email_verified_at = $2, updated_at = $2
+			WHERE id = $1 AND status = 'pending_verification'`, userID, now); err != nil {
+			return fmt.Errorf("verify e-mail: %w", err)
+		}
+		return audit(ctx, tx, userID, "", "account.verify_email", userID, nil)
+	})
+}
+
+// ActivateRegistration is the IT officer's activation of a verified self-registration: the
+// account becomes active without a password, and a one-time code is mailed so the first login
+// ends in setting one (PK 0101: first login must change the password).
+func (s *Service) ActivateRegistration(ctx context.Context, rawID, actor, loginURL string) error {
+	sc, err := scope(ctx)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	u, err := findUser(ctx, sc.DB, ParseLoginID(rawID))
+	if err != nil {
+		return err
+	}
+	if u == nil {
+		return fmt.Errorf("no account with ID %s in %s", maskID(rawID), sc.Tenant.Code)
+	}
+	if u.Status != StatusPendingActivation {
+		return fmt.Errorf("account %d is %s, not pending_activation", u.ID, u.Status)
+	}
+	return inTx(ctx, sc, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET status = 'active', must_change_password = true, activated_at = $2,
+			updated_at = $2 WHERE id = $1`, u.ID, now); err != nil {
+			return fmt.Errorf("activate account: %w", err)
+		}
+		code, err := s.issueCode(ctx, tx, u.ID, CodeAccountCreated, now)
+		if err != nil {
+			return err
+		}
+		if err := enqueueCode(ctx, tx, u, code, notify.PurposeAccountCreated, "", loginURL); err != nil {
+			return err
+		}
+		return audit(ctx, tx, 0, actor, "account.activate", u.ID, nil)
+	})
+}
+
+// maskID keeps the last four characters of an ID for messages and logs.
+func maskID(id string) string {
+	id = strings.TrimSpace(id)
+	if len(id) <= 4 {
+		return "****"
+	}
+	return strings.Repeat("*", len(id)-4) + id[len(id)-4:]
+}
+
+// NewAccount is an account an officer (or the CLI) creates directly (admin_only tenants, IT
+// officers themselves).
+type NewAccount struct {
+	Category, ID, Name, Email, Phone string
+	Roles                            []string
+}
+
+// CreateAccount creates an active account without a password and mails a one-time code, so
+// the person's first login ends in setting their own password. It returns the account ID.
+func (s *Service) CreateAccount(ctx context.Context, in NewAccount, actor, loginURL string) (int64, error) {
+	sc, err := scope(ctx)
+	if err != nil {
+		return 0, err
+	}
+	key := ParseLoginID(in.ID)
+	if !key.Valid() {
+		return 0, &InvalidInputError{Fields: []string{"id"}}
+	}
+	if _, err := mail.ParseAddress(in.Email); err != nil {
+		return 0, &InvalidInputError{Fields: []string{"email"}}
+	}
+	now := s.now()
+	var id int64
+	err = inTx(ctx, sc, func(tx *sqlx.Tx) error {
+		u, err := createActive(ctx, tx, key, in, now)
+		if err != nil {
+			return err
+		}
+		id = u.ID
+		code, err := s.issueCode(ctx, tx, u.ID, CodeAccountCreated, now)
+		if err != nil {
+			return err
+		}
+		if err := enqueueCode(ctx, tx, u, code, notify.PurposeAccountCreated, "", loginURL); err != nil {
+			return err
+		}
+		return audit(ctx, tx, 0, actor, "account.create", u.ID, map[string]any{"roles": in.Roles})
+	})
+	return id, err
+}
+
+func createActive(ctx context.Context, tx *sqlx.Tx, key LoginKey, in NewAccount, now time.Time) (*User, error) {
+	alt := ""
+	if len(key.Keys) > 1 {
+		alt = key.Keys[1]
+	}
+	roles := in.Roles
+	if roles == nil {
+		roles = []string{}
+	}
+	u := &User{Name: in.Name, Email: in.Email, LoginID: key.Primary}
+	err := tx.GetContext(ctx, &u.ID, `INSERT INTO users (category, login_id, alt_login_id, name, email, phone, status, roles,
+		must_change_password, employee_ic, activated_at, created_at, updated_at)
+		VALUES ($1, $2, NULLIF($3, ''), $4, $5, $6, 'active', $7, true,
+			(SELECT ic_no FROM employees WHERE ic_no = $2), $8, $8, $8) RETURNING id`,
+		in.Category, key.Primary, alt, in.Name, in.Email, in.Phone, stringArray(roles), now)
+	if err != nil {
+		return nil, fmt.Errorf("create account: %w", err)
+	}
+	return u, nil
+}

@@ -1,0 +1,150 @@
+package account
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/binary"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/speks-portal/speks/tenant"
+)
+
+// Errors the web edge maps to statuses and codes (handlers.go).
+var (
+	ErrInvalidCredentials = errors.New("invalid credentials")
+	ErrLocked             = errors.New("account locked")
+	ErrTOTPRequired       = errors.New("totp required")
+	ErrNotRestricted      = errors.New("operation needs a different session")
+	ErrNoTenant           = errors.New("no tenant scope")
+	ErrWrongMode          = errors.New("not available in this tenant's registration mode")
+)
+
+// WeakPasswordError lists why a new password was refused (422 weak_password).
+type WeakPasswordError struct{ Reasons []string }
+
+func (e *WeakPasswordError) Error() string { return "weak password: " + strings.Join(e.Reasons, ", ") }
+
+// InvalidInputError is a request with missing or malformed fields (422 invalid_input).
+type InvalidInputError struct{ Fields []string }
+
+func (e *InvalidInputError) Error() string { return "invalid input: " + strings.Join(e.Fields, ", ") }
+
+// Service is the account logic shared by the JSON API and the pages.
+type Service struct {
+	// DecoySecret keys the stable decoy phrases of unknown IDs (secrets.decoy).
+	DecoySecret []byte
+	// CodeSecret keys the HMAC of one-time codes (secrets.session).
+	CodeSecret []byte
+	Argon      Argon2Params
+	Limits     Limits
+	// Now is the clock; tests move it to expire codes, sessions and locks.
+	Now func() time.Time
+	Log *slog.Logger
+
+	dummyOnce sync.Once
+	dummyHash string
+}
+
+// NewService returns a service with production parameters.
+func NewService(sessionSecret, decoySecret string, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Service{
+		DecoySecret: []byte(decoySecret), CodeSecret: []byte(sessionSecret),
+		Argon: DefaultArgon2, Limits: DefaultLimits, Now: time.Now, Log: log,
+	}
+}
+
+func (s *Service) now() time.Time {
+	if s.Now == nil {
+		return time.Now()
+	}
+	return s.Now()
+}
+
+func (s *Service) codeKey() []byte { return s.CodeSecret }
+
+// scope is the request's tenant; every account operation happens inside one.
+func scope(ctx context.Context) (*tenant.Scope, error) {
+	sc, ok := tenant.FromContext(ctx)
+	if !ok {
+		return nil, ErrNoTenant
+	}
+	return sc, nil
+}
+
+// dummy is a hash of a random secret, verified for unknown IDs so that a wrong ID costs the
+// same argon2id work as a wrong password.
+func (s *Service) dummy() string {
+	s.dummyOnce.Do(func() {
+		token, err := randomToken(24)
+		if err != nil {
+			panic(err) // crypto/rand does not fail on supported platforms
+		}
+		s.dummyHash, err = HashPassword(token, s.Argon)
+		if err != nil {
+			panic(err)
+		}
+	})
+	return s.dummyHash
+}
+
+// decoyWordList is the EFF long word list as shipped by @zxcvbn-ts/language-common (7,776
+// words): decoy phrases are three of them.
+//
+//go:embed decoy_words.txt
+var decoyWordList string
+
+var decoyWords = strings.Fields(decoyWordList)
+
+// DecoyPhrase is the stable phrase shown for an ID without an account (or without a phrase):
+// derived with HMAC(secrets.decoy, tenant + ID), so it is the same on every try and from every
+// address, and nobody without the secret can tell it from a real one.
+func (s *Service) DecoyPhrase(tenantCode, key string) string {
+	m := hmac.New(sha256.New, s.DecoySecret)
+	m.Write([]byte(tenantCode + "\x00" + key))
+	sum := m.Sum(nil)
+	words := make([]string, 3)
+	for i := range words {
+		words[i] = decoyWords[binary.BigEndian.Uint32(sum[i*4:])%uint32(len(decoyWords))]
+	}
+	return strings.Join(words, " ")
+}
+
+// Identify returns the phrase shown before the password: the account's own, or a decoy. Both
+// paths read the same row the same way, so the answer takes the same time.
+func (s *Service) Identify(ctx context.Context, rawID, ip string) (string, error) {
+	sc, err := scope(ctx)
+	if err != nil {
+		return "", err
+	}
+	now := s.now()
+	// Every login starts with an identify, so it gets the login budget per IP.
+	if err := hit(ctx, sc.DB, "identify:ip:"+ip, s.Limits.LoginPerIP, now); err != nil {
+		return "", err
+	}
+	key := ParseLoginID(rawID)
+	u, err := findUser(ctx, sc.DB, key)
+	if err != nil {
+		return "", err
+	}
+	decoy := s.DecoyPhrase(sc.Tenant.Code, key.Primary)
+	if u == nil || u.SecretPhrase == "" || u.Status != StatusActive {
+		return decoy, nil
+	}
+	return u.SecretPhrase, nil
+}
+
+// hashAnswer hashes a security answer like a password, after folding case and spaces.
+func (s *Service) hashAnswer(answer string) (string, error) {
+	return HashPassword(foldAnswer(answer), s.Argon)
+}
+
+func foldAnswer(a string) string { return strings.ToLower(strings.Join(strings.Fields(a), " ")) }

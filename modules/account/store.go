@@ -1,0 +1,79 @@
+package account
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/speks-portal/speks/tenant"
+)
+
+// inTx runs fn in a transaction on the tenant's handle, committing when it returns nil.
+func inTx(ctx context.Context, sc *tenant.Scope, fn func(tx *sqlx.Tx) error) error {
+	tx, err := sc.DB.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// audit writes one entry of the tenant's audit_log. detail holds before/after values; never
+// a secret.
+func audit(ctx context.Context, tx sqlx.ExecerContext, actorID int64, actor, action string, userID int64, detail map[string]any) error {
+	if detail == nil {
+		detail = map[string]any{}
+	}
+	buf, err := json.Marshal(detail)
+	if err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	var actorRef any
+	if actorID != 0 {
+		actorRef = actorID
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (actor_user_id, actor, action, user_id, detail) VALUES ($1, $2, $3, $4, $5)`,
+		actorRef, actor, action, userID, buf); err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	return nil
+}
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// isUniqueViolation reports PostgreSQL's unique_violation (23505).
+func isUniqueViolation(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code == "23505"
+}
+
+func nilIfNoRows[T any](v *T, err error) (*T, error) {
+	if isNoRows(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read master record: %w", err)
+	}
+	return v, nil
+}
+
+func stringArray(v []string) pq.StringArray { return pq.StringArray(v) }
+
+func intArray(v []int) pq.Int64Array {
+	out := make(pq.Int64Array, len(v))
+	for i, n := range v {
+		out[i] = int64(n)
+	}
+	return out
+}

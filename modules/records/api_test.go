@@ -1,0 +1,244 @@
+package records
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestRecordsAPI(t *testing.T) {
+	f := newFixture(t)
+	t.Run("anonymous is unauthenticated", func(t *testing.T) {
+		for _, path := range []string{"/api/v1/payslips", "/api/v1/payslips/2026/10", "/api/v1/statements", "/api/v1/payments", "/api/v1/account/export"} {
+			r := f.do(t, http.MethodGet, "kelantan", "", path, "")
+			if r.status != http.StatusUnauthorized || r.errorCode() != "unauthenticated" {
+				t.Errorf("%s: %d %s", path, r.status, r.body)
+			}
+		}
+	})
+	t.Run("restricted session reads nothing", func(t *testing.T) {
+		r := f.do(t, http.MethodGet, "kelantan", "restricted", "/api/v1/payslips?year=2026", "")
+		if r.status != http.StatusForbidden || r.errorCode() != "password_change_required" {
+			t.Errorf("%d %s", r.status, r.body)
+		}
+	})
+	t.Run("payslip list newest first", func(t *testing.T) { testPayslipList(t, f) })
+	t.Run("payslip detail", func(t *testing.T) { testPayslipDetail(t, f) })
+	t.Run("payslip of another person or tenant is not found", func(t *testing.T) { testPayslipIsolation(t, f) })
+	t.Run("statements", func(t *testing.T) { testStatements(t, f) })
+	t.Run("payments", func(t *testing.T) { testPayments(t, f) })
+	t.Run("payment account check", func(t *testing.T) { testPaymentAccount(t, f) })
+}
+
+func testPayslipList(t *testing.T, f *fixture) {
+	r := f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/payslips?year=2026", "")
+	var list []map[string]any
+	r.json(t, &list)
+	if r.status != 200 || len(list) != 2 || list[0]["month"] != 10.0 || list[1]["month"] != 9.0 {
+		t.Fatalf("list: %d %s", r.status, r.body)
+	}
+	if list[0]["gross"] != "5071.30" || list[0]["total_deductions"] != "1807.84" || list[0]["net"] != "3263.46" || list[0]["pay_date"] != "2026-10-23" {
+		t.Errorf("amounts: %s", r.body)
+	}
+	r = f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/payslips?year=2024", "")
+	if r.status != 200 || strings.TrimSpace(string(r.body)) != "[]" {
+		t.Errorf("empty year: %d %s", r.status, r.body)
+	}
+	r = f.do(t, http.MethodGet, "kelantan", "contoh", "/api/v1/payslips?year=2026", "")
+	if r.status != 200 || strings.TrimSpace(string(r.body)) != "[]" {
+		t.Errorf("supplier: %d %s", r.status, r.body)
+	}
+}
+
+func testPayslipDetail(t *testing.T, f *fixture) {
+	before := f.auditCount(t, "kelantan", 1, ActionPayslipView)
+	r := f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/payslips/2026/10", "")
+	if r.status != 200 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	var ps struct {
+		Year, Month int
+		Employee    map[string]string
+		Earnings    []map[string]string
+		Deductions  []map[string]string
+		Net         string
+		YTD         map[string]string `json:"ytd"`
+		VerifyURL   string            `json:"verify_url"`
+	}
+	r.json(t, &ps)
+	e := ps.Employee
+	if e["ic_no_masked"] != "850314-**-***3" || e["account_masked"] != "**********5678" || e["department"] != "Jabatan Kerja Raya" || e["ptj"] != "JKR Ibu Pejabat" {
+		t.Errorf("employee header: %v", e)
+	}
+	if strings.Contains(string(r.body), icAminah) || strings.Contains(string(r.body), "12010012345678") {
+		t.Errorf("the full IC or account number leaked: %s", r.body)
+	}
+	if len(ps.Earnings) != 3 || ps.Earnings[0]["code"] != "0001" || ps.Earnings[0]["amount"] != "4521.30" || len(ps.Deductions) != 5 {
+		t.Errorf("lines: %+v %+v", ps.Earnings, ps.Deductions)
+	}
+	// YTD: September 4821.30 / 1677.84 / 3143.46 plus October 5071.30 / 1807.84 / 3263.46.
+	if ps.YTD["gross"] != "9892.60" || ps.YTD["deductions"] != "3485.68" || ps.YTD["net"] != "6406.92" {
+		t.Errorf("ytd: %v", ps.YTD)
+	}
+	if !strings.HasPrefix(ps.VerifyURL, "http://kelantan.example.test/verify/") || len(ps.VerifyURL) != len("http://kelantan.example.test/verify/")+24 {
+		t.Errorf("verify_url: %q", ps.VerifyURL)
+	}
+	again := f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/payslips/2026/10", "")
+	if !strings.Contains(string(again.body), ps.VerifyURL) {
+		t.Errorf("the same payslip got a new token")
+	}
+	if got := f.auditCount(t, "kelantan", 1, ActionPayslipView); got != before+2 {
+		t.Errorf("audit entries: %d, want %d", got, before+2)
+	}
+}
+
+func testPayslipIsolation(t *testing.T, f *fixture) {
+	// Badrul has no September payslip; Aminah has one. Badrul asking for 2026/9 gets 404.
+	r := f.do(t, http.MethodGet, "kelantan", "badrul", "/api/v1/payslips/2026/9", "")
+	if r.status != 404 || r.errorCode() != "not_found" {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	if !strings.Contains(string(r.body), "Unit Gaji") || !strings.Contains(string(r.body), "Perbendaharaan Negeri") || strings.Contains(string(r.body), "Aminah") {
+		t.Errorf("message: %s", r.body)
+	}
+	en := f.do(t, http.MethodGet, "kelantan", "badrul", "/api/v1/payslips/2026/9?lang=en", "")
+	if !strings.Contains(string(en.body), "payroll unit of your department") {
+		t.Errorf("english message: %s", en.body)
+	}
+	// The same person's session on another tenant's host sees nothing of kelantan.
+	r = f.do(t, http.MethodGet, "pahang", "aminah", "/api/v1/payslips/2026/10", "")
+	if r.status != 404 {
+		t.Errorf("other tenant: %d %s", r.status, r.body)
+	}
+	r = f.do(t, http.MethodGet, "pahang", "aminah", "/api/v1/payslips?year=2026", "")
+	if strings.TrimSpace(string(r.body)) != "[]" {
+		t.Errorf("other tenant list: %s", r.body)
+	}
+	for _, p := range []string{"/api/v1/payslips/2026/13", "/api/v1/payslips/x/1", "/api/v1/payslips/2026/9.pdf", "/api/v1/payslips/2026/0"} {
+		if r := f.do(t, http.MethodGet, "kelantan", "badrul", p, ""); r.status != 404 {
+			t.Errorf("%s: %d", p, r.status)
+		}
+	}
+}
+
+func testStatements(t *testing.T, f *fixture) {
+	r := f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/statements", "")
+	if r.status != 200 || strings.TrimSpace(string(r.body)) != `[{"year":2025}]` {
+		t.Fatalf("list: %d %s", r.status, r.body)
+	}
+	r = f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/statements/2025", "")
+	var st struct {
+		Employer map[string]string
+		Employee map[string]string
+		Sections []struct {
+			Section string
+			Items   []map[string]string
+			Total   string
+		}
+		VerifyURL string `json:"verify_url"`
+	}
+	r.json(t, &st)
+	if st.Employer["employer_no"] != "E1234567" || st.Employee["tax_no"] != "SG10012345" || st.Employee["ic_no_masked"] != "850314-**-***3" {
+		t.Errorf("particulars: %s", r.body)
+	}
+	if len(st.Sections) != 2 || st.Sections[0].Total != "57855.60" || st.Sections[1].Total != "8494.08" || st.VerifyURL == "" {
+		t.Errorf("sections: %s", r.body)
+	}
+	if n := f.auditCount(t, "kelantan", 1, ActionStatementView); n != 1 {
+		t.Errorf("audit: %d", n)
+	}
+	for _, user := range []string{"badrul", "contoh"} {
+		r = f.do(t, http.MethodGet, "kelantan", user, "/api/v1/statements/2025", "")
+		if r.status != 404 || strings.Contains(string(r.body), "E1234567") {
+			t.Errorf("%s: %d %s", user, r.status, r.body)
+		}
+	}
+	r = f.do(t, http.MethodGet, "kelantan", "badrul", "/api/v1/statements", "")
+	if strings.TrimSpace(string(r.body)) != "[]" {
+		t.Errorf("empty list: %s", r.body)
+	}
+}
+
+func testPayments(t *testing.T, f *fixture) {
+	r := f.do(t, http.MethodGet, "kelantan", "contoh", "/api/v1/payments", "")
+	var list []map[string]string
+	r.json(t, &list)
+	if r.status != 200 || len(list) != 1 || list[0]["ref"] != "PV-0001" || list[0]["amount"] != "1500.00" || list[0]["payer_ptj"] != "Bahagian Akaun" || list[0]["status"] != "received_by_bank" {
+		t.Fatalf("default range: %d %s", r.status, r.body)
+	}
+	r = f.do(t, http.MethodGet, "kelantan", "contoh", "/api/v1/payments?from=2026-01-01&to=2026-11-21", "")
+	r.json(t, &list)
+	if len(list) != 2 || list[0]["ref"] != "PV-0001" || list[1]["ref"] != "PV-0003" {
+		t.Errorf("range: %s", r.body)
+	}
+	r = f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/payments?from=2026-01-01", "")
+	r.json(t, &list)
+	if len(list) != 1 || list[0]["ref"] != "PV-0004" {
+		t.Errorf("staff claims: %s", r.body)
+	}
+	r = f.do(t, http.MethodGet, "kelantan", "badrul", "/api/v1/payments?from=2026-01-01", "")
+	if strings.TrimSpace(string(r.body)) != "[]" {
+		t.Errorf("none: %s", r.body)
+	}
+	for q, code := range map[string]string{
+		"from=2024-01-01":               "out_of_retention",
+		"from=2026-10-01&to=2026-09-01": "invalid_range",
+		"from=01/10/2026":               "invalid_date",
+	} {
+		r := f.do(t, http.MethodGet, "kelantan", "contoh", "/api/v1/payments?"+q, "")
+		if r.status != 422 || r.errorCode() != code {
+			t.Errorf("%s: %d %s", q, r.status, r.body)
+		}
+	}
+}
+
+func testPaymentAccount(t *testing.T, f *fixture) {
+	// Someone else's payment is not found, whatever the account number.
+	r := f.do(t, http.MethodPost, "kelantan", "dua", "/api/v1/payments/PV-0001/verify", `{"account_no":"512345678901"}`)
+	if r.status != 404 || strings.Contains(string(r.body), "Contoh") {
+		t.Errorf("other payee: %d %s", r.status, r.body)
+	}
+	r = f.do(t, http.MethodGet, "kelantan", "contoh", "/api/v1/payments/PV-0001.pdf", "")
+	if r.status != 403 || r.errorCode() != "account_verification_required" {
+		t.Errorf("pdf before the account check: %d %s", r.status, r.body)
+	}
+	r = f.do(t, http.MethodPost, "kelantan", "contoh", "/api/v1/payments/PV-0001/verify", `{"account_no":"512345678900"}`)
+	if r.status != 403 || r.errorCode() != "account_mismatch" || strings.Contains(string(r.body), "INV-1") {
+		t.Fatalf("wrong account: %d %s", r.status, r.body)
+	}
+	r = f.do(t, http.MethodPost, "kelantan", "contoh", "/api/v1/payments/PV-0001/verify", `{"account_no":"5123-4567 8901"}`)
+	var p struct {
+		Invoices      []map[string]string
+		History       []map[string]any `json:"status_history"`
+		AccountMasked string           `json:"account_masked"`
+		Bank          string
+		VerifyURL     string `json:"verify_url"`
+	}
+	r.json(t, &p)
+	if r.status != 200 || len(p.Invoices) != 2 || p.Invoices[1]["amount"] != "500.00" || len(p.History) != 1 || p.AccountMasked != "********8901" || p.Bank != "Maybank" || p.VerifyURL == "" {
+		t.Fatalf("detail: %d %s", r.status, r.body)
+	}
+	if r := f.do(t, http.MethodGet, "kelantan", "contoh", "/api/v1/payments/PV-0001.pdf", ""); r.status != 200 || r.header.Get("Content-Type") != "application/pdf" {
+		t.Errorf("pdf after the check: %d %s", r.status, r.header)
+	}
+	if f.auditCount(t, "kelantan", 3, ActionPaymentMismatch) != 1 || f.auditCount(t, "kelantan", 3, ActionPaymentVerified) != 1 {
+		t.Errorf("audit of account checks")
+	}
+	// Throttle: five wrong numbers in 15 minutes, then even the right one is refused.
+	for i := 0; i < 4; i++ {
+		if r := f.do(t, http.MethodPost, "kelantan", "contoh", "/api/v1/payments/PV-0003/verify", `{"account_no":"1"}`); r.status != 403 {
+			t.Fatalf("wrong try %d: %d", i+2, r.status)
+		}
+	}
+	r = f.do(t, http.MethodPost, "kelantan", "contoh", "/api/v1/payments/PV-0003/verify", `{"account_no":"512345678901"}`)
+	if r.status != 429 || r.errorCode() != "too_many_attempts" {
+		t.Errorf("throttle: %d %s", r.status, r.body)
+	}
+	if f.auditCount(t, "kelantan", 3, ActionPaymentThrottled) != 1 {
+		t.Errorf("throttled try not audited")
+	}
+	// Another user is not throttled by it.
+	if r := f.do(t, http.MethodPost, "kelantan", "dua", "/api/v1/payments/PV-0002/verify", `{"account_no":"8001234567"}`); r.status != 200 {
+		t.Errorf("other user: %d %s", r.status, r.body)
+	}
+}

@@ -1,0 +1,191 @@
+package records
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/speks-portal/speks/modules/account"
+
+	"github.com/speks-portal/speks/modules/web"
+	"github.com/speks-portal/speks/modules/web/webtest"
+	"github.com/speks-portal/speks/tenant"
+	"github.com/speks-portal/speks/tenant/tenanttest"
+)
+
+// startBrowserServer serves the four demo states, each with the test records, and the
+// test-only session standing in for modules/account.
+func startBrowserServer(t *testing.T) (*webtest.Server, *webtest.Browser) {
+	t.Helper()
+	who := &principals{m: map[string]*account.Principal{}}
+	srv := webtest.Start(t, webtest.Options{
+		Modules: []web.Module{fakeSession{who}, &Module{Now: func() time.Time { return testNow }}},
+		Provision: func(ctx context.Context, env *tenanttest.Env, tn *tenant.Tenant) error {
+			db, err := env.Databases.Schema(tn.Schema)
+			if err != nil {
+				return err
+			}
+			scope := &tenant.Scope{Tenant: tn, DB: db}
+			if err := seedRecords(ctx, scope); err != nil {
+				return err
+			}
+			addPrincipals(who, scope)
+			return nil
+		},
+	})
+	return srv, webtest.NewBrowser(t)
+}
+
+// loginAs logs name in on tenant code. Today it goes through the test-only login route of
+// fakeSession; when the browser tests move to modules/account, only this function changes
+// (open /login, type the ID and password).
+func loginAs(t *testing.T, srv *webtest.Server, tab *webtest.Tab, code, name, next string) {
+	t.Helper()
+	if status := tab.Open(srv.TenantURL(code, "/test-login/"+name+"?next="+next)); status != http.StatusOK {
+		t.Fatalf("login %s on %s: %d", name, code, status)
+	}
+}
+
+// fetchStatus fetches url from the page (with its cookies) and returns "status content-type".
+func fetchStatus(t *testing.T, tab *webtest.Tab, url string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tab.Context(), webtest.ActionTimeout)
+	defer cancel()
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](
+		`fetch(`+jsString(url)+`).then(r => r.status + " " + r.headers.get("content-type"))`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("fetch %s: %v", url, err)
+	}
+	return got
+}
+
+func jsString(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"` }
+
+func TestBrowserRecords(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	srv, browser := startBrowserServer(t)
+
+	t.Run("kelantan staff opens the latest payslip, compares months and prints", func(t *testing.T) {
+		tab := browser.NewTab(t)
+		loginAs(t, srv, tab, "kelantan", "aminah", "/home%3Flang%3Dms")
+		if got := tab.Text("#latest-payslip"); !strings.Contains(got, "Oktober 2026") || !strings.Contains(got, "3,263.46") {
+			t.Fatalf("home: %q", got)
+		}
+		tab.ScreenshotIfAsked("records-home")
+		if status := tab.Click("#latest-payslip a"); status != 200 {
+			t.Fatalf("payslip: %d", status)
+		}
+		if got := tab.Text("#net-pay"); got != "RM 3,263.46" {
+			t.Errorf("net pay %q", got)
+		}
+		if n := tab.Count("#changes tbody tr"); n != 3 {
+			t.Errorf("changes from September: %d rows", n)
+		}
+		if tab.Count("[data-print]:not([hidden])") != 1 {
+			t.Errorf("print button not enabled by print.js")
+		}
+		tab.ScreenshotIfAsked("records-payslip")
+		if got := fetchStatus(t, tab, tab.Attr("#pdf-link", "href")); got != "200 application/pdf" {
+			t.Errorf("pdf link: %q", got)
+		}
+		ctx, cancel := context.WithTimeout(tab.Context(), webtest.ActionTimeout)
+		defer cancel()
+		printed, err := chromedp.Run(ctx, chromedp.PrintToPDF(chromedp.PDFPaper(chromedp.PaperA4)))
+		if err != nil {
+			t.Fatalf("print: %v", err)
+		}
+		text := pdfText(t, printed)
+		if !strings.Contains(text, "3,263.46") || strings.Contains(text, "Perubahan berbanding") {
+			t.Errorf("printed page (print CSS hides the comparison): %s", text)
+		}
+		tab.ExpectNoConsoleErrors()
+	})
+
+	t.Run("pahang supplier finds a payment and opens its detail", func(t *testing.T) {
+		tab := browser.NewTab(t)
+		loginAs(t, srv, tab, "pahang", "contoh", "/payments%3Flang%3Dms")
+		run := func(a chromedp.Action[chromedp.Void]) {
+			ctx, cancel := context.WithTimeout(tab.Context(), webtest.ActionTimeout)
+			defer cancel()
+			if _, err := chromedp.Run(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		run(chromedp.SetValue(chromedp.CSS("#from"), "2026-05-01"))
+		run(chromedp.SetValue(chromedp.CSS("#to"), "2026-11-21"))
+		tab.Click("#search")
+		if n := tab.Count("#payment-list tbody tr"); n != 2 {
+			t.Fatalf("payments in range: %d", n)
+		}
+		tab.ScreenshotIfAsked("records-payments")
+		tab.Click(`a[data-ref="PV-0001"]`)
+		run(chromedp.SendKeys(chromedp.CSS("#account_no"), "000"))
+		if status := tab.Click("#check"); status != http.StatusForbidden {
+			t.Errorf("wrong account: %d", status)
+		}
+		run(chromedp.SendKeys(chromedp.CSS("#account_no"), "512345678901"))
+		if status := tab.Click("#check"); status != 200 {
+			t.Fatalf("right account: %d", status)
+		}
+		if n := tab.Count("#invoices tbody tr"); n != 2 {
+			t.Errorf("invoices: %d", n)
+		}
+		if got := tab.Text("#payment-status"); got != "Diterima oleh bank" {
+			t.Errorf("status %q", got)
+		}
+		tab.ScreenshotIfAsked("records-payment-detail")
+		if got := fetchStatus(t, tab, tab.Attr("#pdf-link", "href")); got != "200 application/pdf" {
+			t.Errorf("advice pdf: %q", got)
+		}
+		// The only console error is the browser noting the 403 of the wrong account number.
+		for _, e := range tab.ConsoleErrors() {
+			if !strings.Contains(e, "403") || !strings.Contains(e, "/payments/PV-0001") {
+				t.Errorf("console error: %s", e)
+			}
+		}
+	})
+
+	t.Run("selangor staff downloads last year's EC", func(t *testing.T) {
+		tab := browser.NewTab(t)
+		loginAs(t, srv, tab, "selangor", "aminah", "/statements%3Flang%3Den")
+		tab.Click(`#statement-list a`)
+		if got := tab.Text("h1"); !strings.Contains(got, "2025") {
+			t.Errorf("EC heading %q", got)
+		}
+		tab.ScreenshotIfAsked("records-ec")
+		href := tab.Attr("#pdf-link", "href")
+		if got := fetchStatus(t, tab, href); got != "200 application/pdf" {
+			t.Errorf("EC pdf: %q", got)
+		}
+		tab.ExpectNoConsoleErrors()
+	})
+
+	t.Run("the verify page opened from the QR URL", func(t *testing.T) {
+		tab := browser.NewTab(t)
+		loginAs(t, srv, tab, "kelantan", "aminah", "/payslips/2026/10")
+		text := tab.Text(".payslip .muted")
+		i := strings.Index(text, "/verify/")
+		if i < 0 {
+			t.Fatalf("no verify url on the payslip: %q", text)
+		}
+		verifyURL := srv.TenantURL("kelantan", text[i:])
+		fresh := webtest.NewBrowser(t).NewTab(t) // a bank officer: no session at all
+		if status := fresh.Open(verifyURL); status != 200 {
+			t.Fatalf("verify: %d", status)
+		}
+		if got := fresh.Attr(".verify-status", "data-status"); got != "valid" {
+			t.Errorf("status %q", got)
+		}
+		if got := fresh.Text(`[data-field="holder"]`); got != "Aminah binti Ahmad" {
+			t.Errorf("holder %q", got)
+		}
+		fresh.ScreenshotIfAsked("records-verify")
+		fresh.ExpectNoConsoleErrors()
+	})
+}

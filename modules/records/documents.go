@@ -1,0 +1,87 @@
+package records
+
+import (
+	"strconv"
+)
+
+// monthName is the month in the reader's language.
+func monthName(L Labeller, month int) string { return L("records_month_" + strconv.Itoa(month)) }
+
+// period is "Oktober 2026".
+func period(L Labeller, year, month int) string {
+	return monthName(L, month) + " " + strconv.Itoa(year)
+}
+
+func linesRows(lines []Line) [][3]string {
+	rows := make([][3]string, len(lines))
+	for i, l := range lines {
+		rows[i] = [3]string{l.Code, l.Description, l.Amount.Ringgit()}
+	}
+	return rows
+}
+
+// payslipDoc lays a payslip out like a civil-service payslip: particulars, earnings,
+// deductions, net pay and the year-to-date totals.
+func payslipDoc(ps *Payslip, issuer string, L Labeller) *pdfDoc {
+	e := ps.Employee
+	return &pdfDoc{
+		Issuer: issuer, Title: L("records_doc_payslip"), Period: period(L, ps.Year, ps.Month),
+		Fields: [][2]string{
+			{L("records_name"), e.Name}, {L("records_ic"), e.ICMasked},
+			{L("records_salary_no"), e.SalaryNo}, {L("records_pay_date"), ps.PayDate},
+			{L("records_position"), e.Position}, {L("records_grade"), e.Grade},
+			{L("records_department"), e.Department}, {L("records_ptj"), e.PTJ},
+			{L("records_bank"), e.Bank}, {L("records_account"), e.AccountMasked},
+		},
+		Tables: []pdfTable{
+			{Title: L("records_earnings"), Rows: linesRows(ps.Earnings), Total: [2]string{L("records_gross"), ps.Gross.Ringgit()}},
+			{Title: L("records_deductions"), Rows: linesRows(ps.Deductions), Total: [2]string{L("records_total_deductions"), ps.TotalDeductions.Ringgit()}},
+		},
+		Summary: [][2]string{
+			{L("records_net"), "RM " + ps.Net.Ringgit()}, {L("records_ytd_gross"), "RM " + ps.YTD.Gross.Ringgit()},
+			{L("records_ytd_deductions"), "RM " + ps.YTD.Deductions.Ringgit()}, {L("records_ytd_net"), "RM " + ps.YTD.Net.Ringgit()},
+		},
+		VerifyURL: ps.VerifyURL, VerifyCode: ps.VerifyCode, Note: L("records_verify_note"),
+	}
+}
+
+// statementDoc lays the EC statement out in the order of form EC: employer, employee, then
+// each section with its items and total.
+func statementDoc(st *Statement, issuer string, L Labeller) *pdfDoc {
+	d := &pdfDoc{
+		Issuer: issuer, Title: L("records_doc_statement"), Period: L("records_year") + " " + strconv.Itoa(st.Year),
+		Fields: [][2]string{
+			{L("records_employer"), st.Employer.Name}, {L("records_employer_no"), st.Employer.EmployerNo},
+			{L("records_department"), st.Employer.Department}, {L("records_position"), st.Employee.Position},
+			{L("records_name"), st.Employee.Name}, {L("records_ic"), st.Employee.ICMasked},
+			{L("records_tax_no"), st.Employee.TaxNo}, {L("records_kwsp_no"), st.Employee.KWSPNo},
+			{L("records_salary_no"), st.Employee.SalaryNo},
+		},
+		VerifyURL: st.VerifyURL, VerifyCode: st.VerifyCode, Note: L("records_verify_note"),
+	}
+	for _, g := range st.Sections {
+		d.Tables = append(d.Tables, pdfTable{Title: g.Section, Rows: linesRows(g.Items),
+			Total: [2]string{L("records_section_total"), g.Total.Ringgit()}})
+	}
+	return d
+}
+
+// paymentDoc is the payment advice: payee, voucher, cheque/EFT, invoices, status.
+func paymentDoc(p *Payment, issuer string, L Labeller) *pdfDoc {
+	rows := make([][3]string, len(p.Invoices))
+	for i, inv := range p.Invoices {
+		rows[i] = [3]string{strconv.Itoa(i + 1), inv.InvoiceNo, inv.Amount.Ringgit()}
+	}
+	return &pdfDoc{
+		Issuer: issuer, Title: L("records_doc_payment"), Period: p.PaymentDate,
+		Fields: [][2]string{
+			{L("records_payee"), p.PayeeName}, {L("records_ref"), p.Ref},
+			{L("records_voucher_no"), p.VoucherNo}, {L("records_cheque_eft_no"), p.ChequeEFTNo},
+			{L("records_payment_date"), p.PaymentDate}, {L("records_status"), L("records_status_" + p.Status)},
+			{L("records_payer_ptj"), p.PayerPTJ}, {L("records_bank"), p.Bank},
+			{L("records_account"), p.AccountMasked}, {L("records_description"), p.Description},
+		},
+		Tables:    []pdfTable{{Title: L("records_invoices"), Rows: rows, Total: [2]string{L("records_total"), p.Amount.Ringgit()}}},
+		VerifyURL: p.VerifyURL, VerifyCode: p.VerifyCode, Note: L("records_verify_note"),
+	}
+}

@@ -1,0 +1,303 @@
+package records
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/web"
+	"github.com/speks-portal/speks/tenant"
+)
+
+//go:embed locales/*.yaml
+var localeFiles embed.FS
+
+//go:embed templates
+var templateFiles embed.FS
+
+// Module serves the records API, the records pages and /verify.
+type Module struct {
+	// Now is the clock (Malaysian dates are derived from it); nil means time.Now.
+	Now func() time.Time
+}
+
+// NewModule returns the records module.
+func NewModule() *Module { return &Module{} }
+
+// Locales are the module's messages.
+func (m *Module) Locales() fs.FS { sub, _ := fs.Sub(localeFiles, "locales"); return sub }
+
+// Templates are the module's pages.
+func (m *Module) Templates() fs.FS { sub, _ := fs.Sub(templateFiles, "templates"); return sub }
+
+// Mount adds the routes. A ".pdf" route is registered before the route it extends, so that
+// "/payslips/2026/10.pdf" is never read as month "10.pdf".
+func (m *Module) Mount(app *fiber.App) {
+	api := app.Group("/api/v1", requireAPI)
+	api.Get("/payslips", m.listPayslips)
+	api.Get("/payslips/:year/:month.pdf", m.payslipPDF)
+	api.Get("/payslips/:year/:month", m.payslip)
+	api.Get("/statements", m.listStatements)
+	api.Get("/statements/:year.pdf", m.statementPDF)
+	api.Get("/statements/:year", m.statement)
+	api.Get("/payments", m.listPayments)
+	api.Get("/payments/:ref.pdf", m.paymentPDF)
+	api.Post("/payments/:ref/verify", m.verifyPayment)
+	api.Get("/account/export", m.export)
+	app.Get("/verify/:token", m.verifyPage)
+	m.mountPages(app)
+}
+
+// malaysia is the zone a state's dates are in (UTC+8, no daylight saving).
+var malaysia = time.FixedZone("MYT", 8*3600)
+
+func (m *Module) today() time.Time {
+	now := time.Now
+	if m.Now != nil {
+		now = m.Now
+	}
+	t := now().In(malaysia)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, malaysia)
+}
+
+// who is the request's person and tenant. The principal is the only source of identity.
+type who struct {
+	p     *account.Principal
+	scope *tenant.Scope
+}
+
+func (w who) payee() Payee {
+	if w.p.Category == "supplier" {
+		return Payee{SupplierID: w.p.SupplierID}
+	}
+	return Payee{EmployeeIC: w.p.EmployeeIC}
+}
+
+type whoKey struct{}
+
+// requireAPI refuses anonymous and restricted sessions on the records API and on every
+// other /api/v1 route mounted after it only when that route is one of ours: Fiber runs a
+// group's middleware for the group's paths, so it checks the path first.
+func requireAPI(c *fiber.Ctx) error {
+	if !ownsAPIPath(c.Path()) {
+		return c.Next()
+	}
+	w, err := identify(c)
+	if err != nil {
+		return err
+	}
+	c.Locals(whoKey{}, w)
+	return c.Next()
+}
+
+// ownsAPIPath reports whether path is one of this module's API routes.
+func ownsAPIPath(path string) bool {
+	for _, prefix := range []string{"/api/v1/payslips", "/api/v1/statements", "/api/v1/payments", "/api/v1/account/export"} {
+		if path == prefix || strings.HasPrefix(path, prefix+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// identify returns the logged-in, unrestricted person of a tenant request.
+func identify(c *fiber.Ctx) (who, error) {
+	scope, ok := tenant.FromContext(c.UserContext())
+	if !ok {
+		return who{}, fiber.ErrNotFound
+	}
+	p, ok := account.PrincipalFrom(c.UserContext())
+	if !ok {
+		return who{}, coded(fiber.StatusUnauthorized, "unauthenticated", "records_error_unauthenticated", nil, nil)
+	}
+	if p.Restricted {
+		return who{}, coded(fiber.StatusForbidden, "password_change_required", "records_error_password_change_required", nil, nil)
+	}
+	return who{p: p, scope: scope}, nil
+}
+
+func whoOf(c *fiber.Ctx) who { return c.Locals(whoKey{}).(who) }
+
+// coded is a web.Error with the module's own message.
+func coded(status int, code, messageKey string, params map[string]any, err error) *web.Error {
+	e := web.NewError(status, code, err)
+	e.MessageKey, e.Params = messageKey, params
+	return e
+}
+
+// labeller binds web.T to the request.
+func labeller(c *fiber.Ctx) Labeller {
+	return func(id string) string { return web.T(c, id, nil) }
+}
+
+// issuer is the state's name as printed on documents.
+func issuer(c *fiber.Ctx, t *tenant.Tenant) string {
+	return web.T(c, "records_issuer", map[string]any{"Name": t.Name})
+}
+
+// baseURL is the origin the QR code points to: the tenant host the request came in on
+// (the scope resolved it, so it belongs to this tenant), over HTTPS outside dev set-ups.
+func baseURL(c *fiber.Ctx) string { return c.BaseURL() }
+
+func clientIP(c *fiber.Ctx) string { return c.IP() }
+
+// yearMonth reads :year and :month; anything that is not a real period is simply not found.
+func yearMonth(c *fiber.Ctx) (int, int, bool) {
+	year, err1 := strconv.Atoi(c.Params("year"))
+	month, err2 := strconv.Atoi(c.Params("month"))
+	return year, month, err1 == nil && err2 == nil && year >= 1990 && year <= 2200 && month >= 1 && month <= 12
+}
+
+func (m *Module) listPayslips(c *fiber.Ctx) error {
+	w := whoOf(c)
+	year := m.today().Year()
+	if q := c.Query("year"); q != "" {
+		y, err := strconv.Atoi(q)
+		if err != nil || y < 1990 || y > 2200 {
+			return coded(fiber.StatusUnprocessableEntity, "invalid_year", "records_error_invalid_date", nil, err)
+		}
+		year = y
+	}
+	list, err := ListPayslips(c.UserContext(), w.scope.DB, w.p.EmployeeIC, year)
+	if err != nil {
+		return err
+	}
+	return c.JSON(list)
+}
+
+// payslipNotFound tells the person whom to contact: the payroll unit of their department.
+func payslipNotFound(c *fiber.Ctx, w who, year, month int) error {
+	dept := departmentOf(c.UserContext(), w.scope.DB, w.p.EmployeeIC)
+	params := map[string]any{"Period": period(labeller(c), year, month), "Department": dept}
+	key := "records_payslip_not_found"
+	if dept == "" {
+		key = "records_payslip_not_found_generic"
+	}
+	return coded(fiber.StatusNotFound, "not_found", key, params, ErrNotFound)
+}
+
+func (m *Module) loadPayslip(c *fiber.Ctx) (*Payslip, who, error) {
+	w := whoOf(c)
+	year, month, ok := yearMonth(c)
+	if !ok {
+		return nil, w, web.NewError(fiber.StatusNotFound, "not_found", ErrNotFound)
+	}
+	ps, err := PayslipWithToken(c.UserContext(), w.scope.DB, w.p.EmployeeIC, year, month, baseURL(c))
+	if errors.Is(err, ErrNotFound) {
+		return nil, w, payslipNotFound(c, w, year, month)
+	}
+	return ps, w, err
+}
+
+func (m *Module) payslip(c *fiber.Ctx) error {
+	ps, w, err := m.loadPayslip(c)
+	if err != nil {
+		return err
+	}
+	if err := auditPayslip(c, w, ActionPayslipView, ps); err != nil {
+		return err
+	}
+	return c.JSON(ps)
+}
+
+func auditPayslip(c *fiber.Ctx, w who, action string, ps *Payslip) error {
+	return audit(c.UserContext(), w.scope.DB, w.p.UserID, action, fmt.Sprintf("payslip %04d-%02d", ps.Year, ps.Month),
+		map[string]any{"year": ps.Year, "month": ps.Month, "ip": clientIP(c)})
+}
+
+func (m *Module) payslipPDF(c *fiber.Ctx) error {
+	ps, w, err := m.loadPayslip(c)
+	if err != nil {
+		return err
+	}
+	buf, err := renderPDF(payslipDoc(ps, issuer(c, w.scope.Tenant), labeller(c)))
+	if err != nil {
+		return err
+	}
+	if err := auditPayslip(c, w, ActionPayslipPDF, ps); err != nil {
+		return err
+	}
+	return sendPDF(c, fmt.Sprintf("payslip-%04d-%02d.pdf", ps.Year, ps.Month), buf)
+}
+
+// sendPDF answers with a PDF that no cache may keep: it is a person's payroll record.
+func sendPDF(c *fiber.Ctx, name string, buf []byte) error {
+	c.Set(fiber.HeaderContentType, "application/pdf")
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderContentDisposition, `inline; filename="`+name+`"`)
+	return c.Send(buf)
+}
+
+func (m *Module) listStatements(c *fiber.Ctx) error {
+	w := whoOf(c)
+	list, err := ListStatements(c.UserContext(), w.scope.DB, w.p.EmployeeIC)
+	if err != nil {
+		return err
+	}
+	return c.JSON(list)
+}
+
+func (m *Module) loadStatement(c *fiber.Ctx) (*Statement, who, error) {
+	w := whoOf(c)
+	year, err := strconv.Atoi(c.Params("year"))
+	if err == nil && (year < 1990 || year > 2200) {
+		err = ErrNotFound
+	}
+	var st *Statement
+	if err == nil {
+		st, err = StatementWithToken(c.UserContext(), w.scope.DB, w.p.EmployeeIC, year, issuer(c, w.scope.Tenant), baseURL(c))
+	}
+	if err != nil && !isInternal(err) {
+		dept := departmentOf(c.UserContext(), w.scope.DB, w.p.EmployeeIC)
+		key := "records_statement_not_found"
+		if dept == "" {
+			key = "records_statement_not_found_generic"
+		}
+		return nil, w, coded(fiber.StatusNotFound, "not_found", key, map[string]any{"Year": c.Params("year"), "Department": dept}, err)
+	}
+	return st, w, err
+}
+
+// isInternal tells a database failure from a record that is not there or a bad number.
+func isInternal(err error) bool {
+	var ne *strconv.NumError
+	return !errors.Is(err, ErrNotFound) && !errors.As(err, &ne)
+}
+
+func auditStatement(c *fiber.Ctx, w who, action string, st *Statement) error {
+	return audit(c.UserContext(), w.scope.DB, w.p.UserID, action, fmt.Sprintf("statement %04d", st.Year),
+		map[string]any{"year": st.Year, "ip": clientIP(c)})
+}
+
+func (m *Module) statement(c *fiber.Ctx) error {
+	st, w, err := m.loadStatement(c)
+	if err != nil {
+		return err
+	}
+	if err := auditStatement(c, w, ActionStatementView, st); err != nil {
+		return err
+	}
+	return c.JSON(st)
+}
+
+func (m *Module) statementPDF(c *fiber.Ctx) error {
+	st, w, err := m.loadStatement(c)
+	if err != nil {
+		return err
+	}
+	buf, err := renderPDF(statementDoc(st, issuer(c, w.scope.Tenant), labeller(c)))
+	if err != nil {
+		return err
+	}
+	if err := auditStatement(c, w, ActionStatementPDF, st); err != nil {
+		return err
+	}
+	return sendPDF(c, fmt.Sprintf("ec-%04d.pdf", st.Year), buf)
+}

@@ -1,0 +1,330 @@
+package records
+
+import (
+	"embed"
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/speks-portal/speks/modules/web"
+)
+
+//go:embed static
+var staticFiles embed.FS
+
+// mountPages adds the HTML pages: the home summary, ePayslip, eEC and eMaklum (PK 0102–0104).
+// They use the same loaders as the API, so what a page shows is what the JSON says.
+func (m *Module) mountPages(app *fiber.App) {
+	app.Get("/records/:file", serveStatic)
+	app.Get("/home", requirePage, m.homePage)
+	app.Get("/payslips", requirePage, m.payslipsPage)
+	app.Get("/payslips/:year/:month", requirePage, m.payslipPage)
+	app.Get("/statements", requirePage, m.statementsPage)
+	app.Get("/statements/:year", requirePage, m.statementPage)
+	app.Get("/payments", requirePage, m.paymentsPage)
+	app.Get("/payments/:ref", requirePage, m.paymentPage)
+	app.Post("/payments/:ref", requirePage, m.paymentAccountPage)
+}
+
+// serveStatic serves the module's stylesheet and print script; the CSP allows them because
+// they come from this origin.
+func serveStatic(c *fiber.Ctx) error {
+	name := c.Params("file")
+	types := map[string]string{"records.css": "text/css; charset=utf-8", "print.js": "text/javascript; charset=utf-8"}
+	ct, ok := types[name]
+	if !ok {
+		return fiber.ErrNotFound
+	}
+	buf, err := staticFiles.ReadFile("static/" + name)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, ct)
+	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+	return c.Send(buf)
+}
+
+// requirePage sends anonymous visitors to the login page, back here afterwards.
+func requirePage(c *fiber.Ctx) error {
+	w, err := identify(c)
+	var coded *web.Error
+	if errors.As(err, &coded) && coded.Code == "unauthenticated" {
+		return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
+	}
+	if err != nil {
+		return err
+	}
+	c.Locals(whoKey{}, w)
+	return c.Next()
+}
+
+// loanKinds are the deductions the home page sums up as "Maklumat Pinjaman": housing loans
+// (LPPSA), cooperatives and ANGKASA's collections, found by their description.
+var loanKinds = []string{"LPPSA", "KOPERASI", "ANGKASA"}
+
+func isLoan(l Line) bool {
+	d := strings.ToUpper(l.Description)
+	for _, k := range loanKinds {
+		if strings.Contains(d, k) {
+			return true
+		}
+	}
+	return false
+}
+
+type homeData struct {
+	Supplier bool
+	Latest   *PayslipSummary
+	Loans    []Line
+	Years    []StatementYear
+	Payments []PaymentSummary
+	Month    string
+}
+
+// homePage is the summary after login: latest payslip, EC years, recent payments and the
+// loans and deductions of the latest payslip. Suppliers see their payments only.
+func (m *Module) homePage(c *fiber.Ctx) error {
+	w := whoOf(c)
+	ctx, db := c.UserContext(), w.scope.DB
+	d := homeData{Supplier: w.p.Category == "supplier"}
+	today := m.today()
+	pays, err := ListPayments(ctx, db, w.payee(), today.AddDate(0, -defaultRangeMonths, 0), today)
+	if err != nil {
+		return err
+	}
+	d.Payments = pays[:min(len(pays), 5)]
+	if !d.Supplier {
+		if err := m.homeStaff(c, w, &d); err != nil {
+			return err
+		}
+	}
+	return web.Render(c, "records/home", d)
+}
+
+func (m *Module) homeStaff(c *fiber.Ctx, w who, d *homeData) error {
+	ctx, db := c.UserContext(), w.scope.DB
+	years, err := PayslipYears(ctx, db, w.p.EmployeeIC)
+	if err != nil {
+		return err
+	}
+	if len(years) > 0 {
+		list, err := ListPayslips(ctx, db, w.p.EmployeeIC, years[0])
+		if err != nil {
+			return err
+		}
+		d.Latest = &list[0]
+		d.Month = period(labeller(c), d.Latest.Year, d.Latest.Month)
+		ps, err := LoadPayslip(ctx, db, w.p.EmployeeIC, d.Latest.Year, d.Latest.Month)
+		if err != nil {
+			return err
+		}
+		for _, l := range ps.Deductions {
+			if isLoan(l) {
+				d.Loans = append(d.Loans, l)
+			}
+		}
+	}
+	d.Years, err = ListStatements(ctx, db, w.p.EmployeeIC)
+	return err
+}
+
+type payslipsData struct {
+	Year   int
+	Years  []int
+	Months []monthRow
+}
+
+type monthRow struct {
+	PayslipSummary
+	Name string
+	URL  string
+}
+
+// payslipsPage is PK 0103 steps 6–9: choose a year → the year's payslips → a payslip.
+func (m *Module) payslipsPage(c *fiber.Ctx) error {
+	w := whoOf(c)
+	ctx, db := c.UserContext(), w.scope.DB
+	years, err := PayslipYears(ctx, db, w.p.EmployeeIC)
+	if err != nil {
+		return err
+	}
+	d := payslipsData{Year: m.today().Year(), Years: years}
+	if len(years) > 0 {
+		d.Year = years[0]
+	}
+	if y, err := strconv.Atoi(c.Query("year")); err == nil && y >= 1990 && y <= 2200 {
+		d.Year = y
+	}
+	if month, err := strconv.Atoi(c.Query("month")); err == nil && month >= 1 && month <= 12 {
+		return c.Redirect("/payslips/"+strconv.Itoa(d.Year)+"/"+strconv.Itoa(month), fiber.StatusSeeOther)
+	}
+	list, err := ListPayslips(ctx, db, w.p.EmployeeIC, d.Year)
+	if err != nil {
+		return err
+	}
+	L := labeller(c)
+	for _, s := range list {
+		d.Months = append(d.Months, monthRow{PayslipSummary: s, Name: monthName(L, s.Month),
+			URL: "/payslips/" + strconv.Itoa(s.Year) + "/" + strconv.Itoa(s.Month)})
+	}
+	return web.Render(c, "records/payslips", d)
+}
+
+type payslipData struct {
+	*Payslip
+	Period   string
+	PrevName string
+	Changes  []Change
+	HasPrev  bool
+	PDFURL   string
+}
+
+// payslipPage shows one payslip laid out like the printed one, with what changed since the
+// previous month.
+func (m *Module) payslipPage(c *fiber.Ctx) error {
+	ps, w, err := m.loadPayslip(c)
+	if err != nil {
+		return err
+	}
+	L := labeller(c)
+	d := payslipData{Payslip: ps, Period: period(L, ps.Year, ps.Month),
+		PDFURL: "/api/v1/payslips/" + strconv.Itoa(ps.Year) + "/" + strconv.Itoa(ps.Month) + ".pdf"}
+	py, pm := previousMonth(ps.Year, ps.Month)
+	prev, err := LoadPayslip(c.UserContext(), w.scope.DB, w.p.EmployeeIC, py, pm)
+	switch {
+	case err == nil:
+		d.HasPrev, d.PrevName, d.Changes = true, period(L, py, pm), Compare(prev, ps)
+	case !errors.Is(err, ErrNotFound):
+		return err
+	}
+	if err := auditPayslip(c, w, ActionPayslipView, ps); err != nil {
+		return err
+	}
+	return web.Render(c, "records/payslip", d)
+}
+
+func (m *Module) statementsPage(c *fiber.Ctx) error {
+	w := whoOf(c)
+	years, err := ListStatements(c.UserContext(), w.scope.DB, w.p.EmployeeIC)
+	if err != nil {
+		return err
+	}
+	if y := c.Query("year"); y != "" {
+		if n, err := strconv.Atoi(y); err == nil {
+			return c.Redirect("/statements/"+strconv.Itoa(n), fiber.StatusSeeOther)
+		}
+	}
+	return web.Render(c, "records/statements", years)
+}
+
+type statementData struct {
+	*Statement
+	PDFURL string
+}
+
+func (m *Module) statementPage(c *fiber.Ctx) error {
+	st, w, err := m.loadStatement(c)
+	if err != nil {
+		return err
+	}
+	if err := auditStatement(c, w, ActionStatementView, st); err != nil {
+		return err
+	}
+	return web.Render(c, "records/statement", statementData{Statement: st, PDFURL: "/api/v1/statements/" + strconv.Itoa(st.Year) + ".pdf"})
+}
+
+type paymentsData struct {
+	From, To string
+	Payments []PaymentSummary
+	Error    string
+}
+
+// paymentsPage is PK 0102 steps 6–9: a date range → the payee's payments, each cheque/EFT
+// number linking to the account-number form.
+func (m *Module) paymentsPage(c *fiber.Ctx) error {
+	w := whoOf(c)
+	from, to, err := m.dateRange(c, w)
+	d := paymentsData{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly)}
+	var coded *web.Error
+	if errors.As(err, &coded) {
+		// A bad range is answered on the form itself, in the reader's language.
+		d.Error = web.T(c, coded.MessageKey, coded.Params)
+		d.From, d.To = c.Query("from"), c.Query("to")
+		c.Status(coded.Status)
+		return web.Render(c, "records/payments", d)
+	}
+	if err != nil {
+		return err
+	}
+	if d.Payments, err = ListPayments(c.UserContext(), w.scope.DB, w.payee(), from, to); err != nil {
+		return err
+	}
+	return web.Render(c, "records/payments", d)
+}
+
+type paymentData struct {
+	Ref     string
+	Summary *PaymentSummary
+	Detail  *Payment
+	Error   string
+	PDFURL  string
+}
+
+// paymentPage shows the account-number form (PK 0102 step 10), or the detail while the
+// payment is unlocked.
+func (m *Module) paymentPage(c *fiber.Ctx) error {
+	w := whoOf(c)
+	ref := c.Params("ref")
+	row, err := findPayment(c.UserContext(), w.scope.DB, w.payee(), ref)
+	if errors.Is(err, ErrNotFound) {
+		return paymentNotFound(c, w)
+	}
+	if err != nil {
+		return err
+	}
+	d := paymentData{Ref: ref, Summary: &row.PaymentSummary}
+	ok, err := isUnlocked(c.UserContext(), w.scope.DB, w.p.UserID, row.ID)
+	if err != nil {
+		return err
+	}
+	if ok {
+		if d.Detail, err = paymentWithToken(c.UserContext(), w.scope.DB, row, baseURL(c)); err != nil {
+			return err
+		}
+		if err := audit(c.UserContext(), w.scope.DB, w.p.UserID, ActionPaymentDetailsView, "payment "+ref, map[string]any{"ip": clientIP(c)}); err != nil {
+			return err
+		}
+		d.PDFURL = "/api/v1/payments/" + url.PathEscape(ref) + ".pdf"
+	}
+	return web.Render(c, "records/payment", d)
+}
+
+// paymentAccountPage checks the typed account number and shows the detail on a match; a
+// mismatch or the throttle is answered on the form.
+func (m *Module) paymentAccountPage(c *fiber.Ctx) error {
+	w := whoOf(c)
+	ref := c.Params("ref")
+	row, err := m.checkAccount(c, w, ref, c.FormValue("account_no"))
+	var coded *web.Error
+	if errors.As(err, &coded) && coded.Status != fiber.StatusNotFound {
+		summary, ferr := findPayment(c.UserContext(), w.scope.DB, w.payee(), ref)
+		if ferr != nil {
+			return ferr
+		}
+		c.Status(coded.Status)
+		return web.Render(c, "records/payment", paymentData{Ref: ref, Summary: &summary.PaymentSummary, Error: web.T(c, coded.MessageKey, coded.Params)})
+	}
+	if err != nil {
+		return err
+	}
+	p, err := paymentWithToken(c.UserContext(), w.scope.DB, row, baseURL(c))
+	if err != nil {
+		return err
+	}
+	return web.Render(c, "records/payment", paymentData{Ref: ref, Summary: &row.PaymentSummary, Detail: p,
+		PDFURL: "/api/v1/payments/" + url.PathEscape(ref) + ".pdf"})
+}

@@ -1,0 +1,196 @@
+package records
+
+import (
+	"bytes"
+	"compress/zlib"
+	"fmt"
+	"image"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/ledongthuc/pdf"
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+)
+
+// pdfText extracts the text of every page.
+func pdfText(t testing.TB, buf []byte) string {
+	t.Helper()
+	r, err := pdf.NewReader(bytes.NewReader(buf), int64(len(buf)))
+	if err != nil {
+		t.Fatalf("parse pdf: %v", err)
+	}
+	var out strings.Builder
+	for i := 1; i <= r.NumPage(); i++ {
+		rows, err := r.Page(i).GetTextByRow()
+		if err != nil {
+			t.Fatalf("pdf text: %v", err)
+		}
+		for _, row := range rows {
+			for _, w := range row.Content {
+				out.WriteString(w.S)
+			}
+			out.WriteString("\n")
+		}
+	}
+	return out.String()
+}
+
+var imageObject = regexp.MustCompile(`(?s)/Subtype /Image.*?/Width (\d+).*?/Height (\d+).*?/Length (\d+)\s*>>\s*stream\r?\n`)
+
+// pdfQR finds the grey image the PDF embeds, undoes its PNG predictor and decodes the QR
+// code in it: the payload a phone would read from the printout.
+func pdfQR(t testing.TB, buf []byte) string {
+	t.Helper()
+	m := imageObject.FindSubmatchIndex(buf)
+	if m == nil {
+		t.Fatalf("no image in the pdf")
+	}
+	num := func(i int) int { n, _ := strconv.Atoi(string(buf[m[2*i]:m[2*i+1]])); return n }
+	w, h, length := num(1), num(2), num(3)
+	zr, err := zlib.NewReader(bytes.NewReader(buf[m[1] : m[1]+length]))
+	if err != nil {
+		t.Fatalf("image stream: %v", err)
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("image stream: %v", err)
+	}
+	img, err := unpredict(raw, w, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatalf("qr bitmap: %v", err)
+	}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatalf("decode qr: %v", err)
+	}
+	return res.GetText()
+}
+
+// unpredict reverses PNG row filters (PDF predictor 15) of an 8-bit grey image.
+func unpredict(raw []byte, w, h int) (*image.Gray, error) {
+	if len(raw) != h*(w+1) {
+		return nil, fmt.Errorf("image data: %d bytes for %dx%d grey", len(raw), w, h)
+	}
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	prev := make([]byte, w)
+	for y := 0; y < h; y++ {
+		row := raw[y*(w+1):]
+		filter, cur := row[0], img.Pix[y*w:(y+1)*w]
+		for x := 0; x < w; x++ {
+			var left, upLeft byte
+			if x > 0 {
+				left, upLeft = cur[x-1], prev[x-1]
+			}
+			cur[x] = row[1+x] + predictor(filter, left, prev[x], upLeft)
+		}
+		copy(prev, cur)
+	}
+	return img, nil
+}
+
+func predictor(filter, a, b, c byte) byte {
+	switch filter {
+	case 1:
+		return a
+	case 2:
+		return b
+	case 3:
+		return byte((int(a) + int(b)) / 2)
+	case 4:
+		p := int(a) + int(b) - int(c)
+		pa, pb, pc := abs(p-int(a)), abs(p-int(b)), abs(p-int(c))
+		if pa <= pb && pa <= pc {
+			return a
+		}
+		if pb <= pc {
+			return b
+		}
+		return c
+	}
+	return 0
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+func TestPDFs(t *testing.T) {
+	f := newFixture(t)
+	t.Run("payslip", func(t *testing.T) {
+		r := f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/payslips/2026/10.pdf", "")
+		if r.status != 200 || r.header.Get("Content-Type") != "application/pdf" || r.header.Get("Cache-Control") != "no-store" {
+			t.Fatalf("%d %v %s", r.status, r.header, r.body)
+		}
+		text := pdfText(t, r.body)
+		for _, want := range []string{"Kerajaan Negeri Negeri kelantan", "PENYATA GAJI", "Oktober 2026", "Aminah binti Ahmad", "850314-**-***3",
+			"4,521.30", "5,071.30", "1,807.84", "RM 3,263.46", "LPPSA Pembiayaan Perumahan", "RM 9,892.60"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("payslip pdf lacks %q:\n%s", want, text)
+			}
+		}
+		var js struct {
+			VerifyURL  string `json:"verify_url"`
+			VerifyCode string `json:"verify_code"`
+		}
+		f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/payslips/2026/10", "").json(t, &js)
+		if got := pdfQR(t, r.body); got != js.VerifyURL {
+			t.Errorf("qr payload %q, want %q", got, js.VerifyURL)
+		}
+		if !strings.Contains(text, js.VerifyURL) || !strings.Contains(text, js.VerifyCode) {
+			t.Errorf("verify url or code not printed: %s", text)
+		}
+		if f.auditCount(t, "kelantan", 1, ActionPayslipPDF) != 1 {
+			t.Errorf("download not audited")
+		}
+		en := pdfText(t, f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/payslips/2026/10.pdf?lang=en", "").body)
+		if !strings.Contains(en, "PAYSLIP") || !strings.Contains(en, "October 2026") || !strings.Contains(en, "Net pay") {
+			t.Errorf("english pdf: %s", en)
+		}
+	})
+	t.Run("statement", func(t *testing.T) {
+		r := f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/statements/2025.pdf", "")
+		if r.status != 200 {
+			t.Fatalf("%d %s", r.status, r.body)
+		}
+		text := pdfText(t, r.body)
+		for _, want := range []string{"BORANG EC", "E1234567", "SG10012345", "54,255.60", "57,855.60", "8,494.08"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("EC pdf lacks %q:\n%s", want, text)
+			}
+		}
+		if !strings.Contains(pdfQR(t, r.body), "http://kelantan.example.test/verify/") {
+			t.Errorf("EC qr")
+		}
+		if r := f.do(t, http.MethodGet, "kelantan", "badrul", "/api/v1/statements/2025.pdf", ""); r.status != 404 {
+			t.Errorf("another person's EC: %d", r.status)
+		}
+	})
+	t.Run("payment advice", func(t *testing.T) {
+		f.do(t, http.MethodPost, "kelantan", "contoh", "/api/v1/payments/PV-0001/verify", `{"account_no":"512345678901"}`)
+		r := f.do(t, http.MethodGet, "kelantan", "contoh", "/api/v1/payments/PV-0001.pdf", "")
+		if r.status != 200 {
+			t.Fatalf("%d %s", r.status, r.body)
+		}
+		text := pdfText(t, r.body)
+		for _, want := range []string{"eMaklum", "PV-0001", "EFT0001", "INV-1", "1,000.00", "1,500.00", "Diterima oleh bank", "********8901"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("advice lacks %q:\n%s", want, text)
+			}
+		}
+		if !strings.Contains(pdfQR(t, r.body), "/verify/") {
+			t.Errorf("advice qr")
+		}
+	})
+}

@@ -1,0 +1,367 @@
+package replicas_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/speks-portal/speks/tenant/tenanttest"
+)
+
+// redisDB is the Redis database number these tests own; it is flushed at the start of each
+// test, so the processes never meet another package's queues (notify and account use 9).
+const (
+	redisAddr = "127.0.0.1:6379"
+	redisDB   = 11
+)
+
+var redisURL = fmt.Sprintf("redis://%s/%d", redisAddr, redisDB)
+
+// binary is the speks binary built once per test run by TestMain.
+var binary string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		// Every test here skips itself in -short mode; building the binary would be wasted.
+		os.Exit(m.Run())
+	}
+	dir, err := os.MkdirTemp("", "speks-replicas-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "temp dir:", err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "speks")
+	code := 1
+	if err := buildBinary(binary); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	} else {
+		code = m.Run()
+	}
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// buildBinary builds ./cmd/speks of this module (found with `go env GOMOD`) into out.
+func buildBinary(out string) error {
+	gomod, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return fmt.Errorf("go env GOMOD: %w", err)
+	}
+	root := filepath.Dir(strings.TrimSpace(string(gomod)))
+	build := exec.Command("go", "build", "-o", out, "./cmd/speks")
+	build.Dir = root
+	if output, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build ./cmd/speks: %w\n%s", err, output)
+	}
+	return nil
+}
+
+// skipShort marks every test of this package as a long one.
+func skipShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts several speks processes; skipped with -short")
+	}
+}
+
+// platform is one test's deployment: a fresh migrated database and a flushed Redis database,
+// with the environment every process of the test shares (as a ConfigMap would give it).
+type platform struct {
+	dbURL string
+	env   []string
+}
+
+func newPlatform(t *testing.T) *platform {
+	t.Helper()
+	skipShort(t)
+	flushRedis(t)
+	p := &platform{dbURL: tenanttest.NewDatabase(t)}
+	p.env = append(cleanEnviron(),
+		"SPEKS_MODE=dev",
+		"SPEKS_DATABASE_URL="+p.dbURL,
+		"SPEKS_REDIS_URL="+redisURL,
+		"SPEKS_LOG_LEVEL=info",
+		"SPEKS_LOG_FORMAT=text",
+		"SPEKS_HTTP_SHUTDOWN_TIMEOUT=2s",
+	)
+	p.cli(t, "migrate")
+	return p
+}
+
+// cleanEnviron is the test's environment without SPEKS_* variables, so a developer's own
+// configuration cannot leak into the processes.
+func cleanEnviron() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "SPEKS_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+func flushRedis(t *testing.T) {
+	t.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: redisAddr, DB: redisDB})
+	defer rdb.Close()
+	if err := rdb.FlushDB(context.Background()).Err(); err != nil {
+		t.Fatalf("flush redis db %d (is Redis running?): %v", redisDB, err)
+	}
+}
+
+// cli runs one speks command to completion and returns its standard output.
+func (p *platform) cli(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Env = append(p.env, "SPEKS_HTTP_LISTEN=127.0.0.1:18999") // demo prints the port only
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("speks %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return stdout.String()
+}
+
+// proc is one long-running speks process in its own process group.
+type proc struct {
+	name   string
+	cmd    *exec.Cmd
+	output *lockedBuffer
+	exited chan struct{}
+}
+
+// start runs `speks args...` with extra environment; t.Cleanup kills its process group and,
+// when the test failed, copies the end of its log into the test log.
+func (p *platform) start(t *testing.T, name string, extraEnv []string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(append([]string{}, p.env...), extraEnv...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	pr := &proc{name: name, cmd: cmd, output: &lockedBuffer{}, exited: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = pr.output, pr.output
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	go func() { _ = cmd.Wait(); close(pr.exited) }()
+	t.Cleanup(func() {
+		pr.kill(t)
+		if t.Failed() {
+			t.Logf("--- log of %s (pid %d) ---\n%s", name, cmd.Process.Pid, pr.output.Tail(6000))
+		}
+	})
+	return pr
+}
+
+// kill sends SIGKILL to the whole process group and waits for the process to be gone, so its
+// sockets are closed by the kernel when kill returns.
+func (pr *proc) kill(t *testing.T) {
+	t.Helper()
+	select {
+	case <-pr.exited:
+		return
+	default:
+	}
+	if err := syscall.Kill(-pr.cmd.Process.Pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("kill %s: %v", pr.name, err)
+	}
+	select {
+	case <-pr.exited:
+	case <-time.After(10 * time.Second):
+		t.Errorf("%s did not exit within 10 s of SIGKILL", pr.name)
+	}
+}
+
+// exitedEarly fails the test with the process's log when it is no longer running.
+func (pr *proc) exitedEarly(t *testing.T) {
+	t.Helper()
+	select {
+	case <-pr.exited:
+		t.Fatalf("%s exited early: %v\n%s", pr.name, pr.cmd.ProcessState, pr.output.Tail(4000))
+	default:
+	}
+}
+
+// lockedBuffer collects a process's output; the exec goroutines and the test read and write
+// it concurrently.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// Tail is the last n bytes of the output.
+func (b *lockedBuffer) Tail(n int) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s := b.buf.String()
+	if len(s) > n {
+		s = "…" + s[len(s)-n:]
+	}
+	return s
+}
+
+// server is one `speks serve` replica.
+type server struct {
+	*proc
+	base string // http://127.0.0.1:port
+}
+
+// serve starts a replica on a free port and waits until /readyz answers 200.
+func (p *platform) serve(t *testing.T, name string) *server {
+	t.Helper()
+	port := freePort(t)
+	pr := p.start(t, name, []string{"SPEKS_HTTP_LISTEN=127.0.0.1:" + port}, "serve")
+	s := &server{proc: pr, base: "http://127.0.0.1:" + port}
+	waitUntil(t, 20*time.Second, name+" /readyz answers 200", func() bool {
+		pr.exitedEarly(t)
+		status, _, err := s.try("GET", "platform.localhost", "/readyz", nil, nil, "")
+		return err == nil && status == http.StatusOK
+	})
+	return s
+}
+
+// freePort asks the kernel for a port that is free now; the replica binds it a moment later.
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("free port: %v", err)
+	}
+	defer ln.Close()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return port
+}
+
+// reply is one HTTP answer of a replica.
+type reply struct {
+	Status  int
+	Body    []byte
+	Cookies []*http.Cookie
+}
+
+// errorCode is the API's {"error":{"code"}} of the reply, or "".
+func (r reply) errorCode() string {
+	var e struct {
+		Error struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	_ = json.Unmarshal(r.Body, &e)
+	return e.Error.Code
+}
+
+var httpClient = &http.Client{Timeout: 10 * time.Second}
+
+// call sends one request to the replica with the given Host header, failing the test when the
+// replica cannot be reached.
+func (s *server) call(t *testing.T, method, host, path string, body any, cookies []*http.Cookie, csrf string) reply {
+	t.Helper()
+	_, r, err := s.try(method, host, path, body, cookies, csrf)
+	if err != nil {
+		s.exitedEarly(t)
+		t.Fatalf("%s %s %s on %s: %v", method, host, path, s.name, err)
+	}
+	return r
+}
+
+func (s *server) try(method, host, path string, body any, cookies []*http.Cookie, csrf string) (int, reply, error) {
+	var rd io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return 0, reply{}, err
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, s.base+path, rd)
+	if err != nil {
+		return 0, reply{}, err
+	}
+	req.Host = host
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if csrf != "" {
+		req.Header.Set("X-CSRF-Token", csrf)
+	}
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return 0, reply{}, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, reply{}, err
+	}
+	return resp.StatusCode, reply{Status: resp.StatusCode, Body: raw, Cookies: resp.Cookies()}, nil
+}
+
+// worker starts a `speks worker` whose mail goes to smtpURL from no-reply+<tag>@…, so the
+// test SMTP server knows which worker sent each mail, and waits until Asynq lists it.
+func (p *platform) worker(t *testing.T, tag, smtpURL string) *proc {
+	t.Helper()
+	pr := p.start(t, "worker-"+tag, []string{
+		"SPEKS_SMTP_URL=" + smtpURL,
+		"SPEKS_MAIL_FROM=SPEKS Portal <" + fromAddress(tag) + ">",
+	}, "worker", "--concurrency", "4")
+	inspector := asynq.NewInspector(asynq.RedisClientOpt{Addr: redisAddr, DB: redisDB})
+	defer inspector.Close()
+	waitUntil(t, 20*time.Second, pr.name+" registered in Redis", func() bool {
+		pr.exitedEarly(t)
+		servers, err := inspector.Servers()
+		if err != nil {
+			return false
+		}
+		for _, s := range servers {
+			if s.PID == pr.cmd.Process.Pid {
+				return true
+			}
+		}
+		return false
+	})
+	return pr
+}
+
+func fromAddress(tag string) string { return "no-reply+" + tag + "@speks.example.test" }
+
+// waitUntil polls cond every 50 ms until it holds, failing the test after within.
+func waitUntil(t *testing.T, within time.Duration, what string, cond func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for !cond() {
+		if time.Since(start) > within {
+			t.Fatalf("timed out after %s waiting for %s", within, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return time.Since(start)
+}
