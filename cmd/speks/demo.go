@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -81,7 +82,7 @@ Idempotent: a second run adds only what is missing and changes no row. Refused i
 // keys of the --json document).
 func (rt *runtime) demoTenantSteps() []demo.TenantStep {
 	return []demo.TenantStep{
-		demo.RecordsStep(),                      // payslips, EC statements and payments, through feed.Import
+		demo.RecordsStep(time.Now()),            // payslips, EC statements and payments of this month, through feed.Import
 		account.DemoStep(account.DefaultArgon2), // staff and supplier with demo passwords
 	}
 }

@@ -22,19 +22,33 @@ import (
 // code path of the HTTP feed and `speks import` — from CSV generated on the fly, so the demo
 // exercises the real import, its checks and its upserts.
 //
-//   - Periods follow ReferenceDate, not the clock, so every run generates the same files:
-//     24 months of payslips up to the month before it (January 2024 – December 2025), the EC
-//     statements of the two years before it (2024, 2025), the payments of the last year
-//     (2025).
+//   - The records follow the clock, a month at a time: their reference is the first day of
+//     the current month (UTC, RecordsReference), so the demo looks like payday this month and
+//     every run within a month generates the same files. Below a reference of 1 November
+//     2026: 24 months of payslips up to the month before it (November 2024 – October 2026),
+//     the EC statements of the two years before it (2024, 2025: a year's EC exists once the
+//     year is over), and the payments of the 12 months before it (November 2025 – 31 October
+//     2026), so eMaklum's default range of the last three months finds payments.
+//   - The people do not follow the clock: ages, IC numbers, the payroll master and years of
+//     service stay anchored to ReferenceDate, so the master does not change month to month.
+//   - Each file is a pure function of (state, the page of people, its month or year): a
+//     payslip month, an EC year, a month of claims or of supplier payments. Next month's run
+//     therefore generates the old files byte for byte, which the feed replays, and imports
+//     only the new month (and, once a year, the new EC year). The one exception is by
+//     design: payments of the last days before the reference are still "sent_to_bank"; the
+//     month after, that month's file carries their outcome (received, failed), which the
+//     feed imports as status changes, as the accounting system would report them. Months
+//     that leave the window are not deleted here: the nightly retention does that.
 //   - Who is paid is what the payroll and supplier masters hold (the demo's own people, and
 //     anyone a feed added), read a page at a time; one payslip file per month, one EC file
-//     per year and one payments file per page, as Modul PY and the accounting system send a
-//     month's payroll and a period's payments. Memory is bounded by the page, never by the
+//     per year and one claims and one supplier-payments file per month and page, as Modul
+//     PY and the accounting system send them. Memory is bounded by the page, never by the
 //     number of lines: each file is written into an io.Pipe while the import reads it.
 //   - A re-run writes nothing and is quick: each file is generated once more into SHA-256
 //     (the content hash the feed keeps) and sent with that hash as its Idempotency-Key, so
-//     the feed answers from its batch record before reading the body. A changed generator
-//     makes other files, which the feed imports as updates.
+//     the feed answers from its batch record before reading the body. A file without rows (a
+//     month in which nobody of the page claimed) is not sent. A changed generator makes
+//     other files, which the feed imports as updates.
 //   - No "payslip ready" mail: the files go in without feed.Options.Publish. The months are
 //     history being filled in, not news, and a re-run after the demo accounts exist would
 //     otherwise mail every demo user about two years of payslips. (The step also runs before
@@ -43,20 +57,36 @@ import (
 // rosterPage is how many people one set of files covers.
 const rosterPage = 5000
 
+// Window of the records below their reference.
+const (
+	payslipMonths = 24
+	paymentMonths = 12
+	ecYears       = 2
+)
+
+// RecordsReference is the records' reference for the clock reading now: the first day of its
+// month, in UTC, the same all month long.
+func RecordsReference(now time.Time) time.Time {
+	now = now.UTC()
+	return time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
+
 // RecordsStep is the TenantStep that fills a demo state's payslips, EC statements and
-// payments through the feed import.
-func RecordsStep() TenantStep {
+// payments through the feed import, for the month of now (see RecordsReference): the command
+// passes the clock, tests a fixed date.
+func RecordsStep(now time.Time) TenantStep {
+	ref := RecordsReference(now)
 	return func(ctx context.Context, t *tenant.Tenant, db *sqlx.DB, _ *TenantEntry) error {
 		state, ok := stateOf(t.Code)
 		if !ok {
 			return nil // not one of the demo states
 		}
-		f := newRecordsFeeder(&tenant.Scope{Tenant: t, DB: db}, state, ReferenceDate)
+		f := newRecordsFeeder(&tenant.Scope{Tenant: t, DB: db}, state, ref)
 		if err := f.run(ctx); err != nil {
 			return fmt.Errorf("demo records of %s: %w", t.Code, err)
 		}
-		slog.InfoContext(ctx, "demo records", "tenant", t.Code, "files", f.files, "replayed", f.replayed,
-			"inserted", f.inserted, "updated", f.updated, "unchanged", f.unchanged)
+		slog.InfoContext(ctx, "demo records", "tenant", t.Code, "reference", ref.Format(time.DateOnly),
+			"files", f.files, "replayed", f.replayed, "inserted", f.inserted, "updated", f.updated, "unchanged", f.unchanged)
 		return nil
 	}
 }
@@ -74,23 +104,31 @@ func stateOf(code string) (*State, bool) {
 type recordsFeeder struct {
 	scope *tenant.Scope
 	state *State
-	// months are the first days of the payslip months; years the EC years.
-	months []time.Time
-	years  []int
-	pay    paymentYear
+	// ref is the records' reference (a first of the month); months are the first days of
+	// the payslip months, payMonths of the payment months, years the EC years.
+	ref       time.Time
+	months    []time.Time
+	payMonths []time.Time
+	years     []int
+	pay       paymentBook
 	// page is how many people or suppliers one set of files covers (rosterPage).
 	page int
-	// What the imports answered, for the log line.
+	// What the imports answered, for the log line; imported names the files the feed did
+	// not replay (a few dozen a page: the tests read it).
 	files, replayed, inserted, updated, unchanged int64
+	imported                                      []string
 }
 
 func newRecordsFeeder(scope *tenant.Scope, state *State, ref time.Time) *recordsFeeder {
-	last := time.Date(ref.Year(), ref.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
-	f := &recordsFeeder{scope: scope, state: state, page: rosterPage,
-		years: []int{ref.Year() - 2, ref.Year() - 1},
-		pay:   paymentYear{state: state, year: ref.Year() - 1}}
-	for i := 23; i >= 0; i-- {
-		f.months = append(f.months, last.AddDate(0, -i, 0))
+	ref = RecordsReference(ref)
+	f := &recordsFeeder{scope: scope, state: state, ref: ref, page: rosterPage,
+		pay: paymentBook{state: state, ref: ref}}
+	for i := payslipMonths; i >= 1; i-- {
+		f.months = append(f.months, ref.AddDate(0, -i, 0))
+	}
+	f.payMonths = f.months[payslipMonths-paymentMonths:]
+	for i := ecYears; i >= 1; i-- {
+		f.years = append(f.years, ref.Year()-i)
 	}
 	return f
 }
@@ -126,38 +164,39 @@ func (f *recordsFeeder) run(ctx context.Context) error {
 
 // staffFiles imports the payslips, statements and claims of one page of staff.
 func (f *recordsFeeder) staffFiles(ctx context.Context, page []roster, ptjNames map[string]string) error {
-	first := f.months[0]
 	people := make([]*payee, len(page))
 	for i, e := range page {
-		people[i] = newPayee(f.state, e, first)
+		people[i] = newPayee(f.state, e)
 	}
 	for _, month := range f.months {
-		if err := f.importCSV(ctx, feed.Payslips, payslipHeader, func(w *csv.Writer) error {
-			return writePayslips(w, f.state, people, month, first)
+		name := "payslips " + month.Format("2006-01")
+		if err := f.importCSV(ctx, name, feed.Payslips, payslipHeader, func(w *csv.Writer) error {
+			return writePayslips(w, f.state, people, month)
 		}); err != nil {
-			return fmt.Errorf("payslips %s: %w", month.Format("2006-01"), err)
+			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
 	employer := employerNo(f.state)
 	for _, year := range f.years {
-		if err := f.importCSV(ctx, feed.Statements, statementHeader, func(w *csv.Writer) error {
-			return writeStatements(w, people, employer, year, first)
+		name := "statements " + strconv.Itoa(year)
+		if err := f.importCSV(ctx, name, feed.Statements, statementHeader, func(w *csv.Writer) error {
+			return writeStatements(w, people, employer, year)
 		}); err != nil {
-			return fmt.Errorf("statements %d: %w", year, err)
+			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
-	err := f.importCSV(ctx, feed.Payments, paymentHeader, func(w *csv.Writer) error {
-		for _, p := range people {
-			for _, c := range f.pay.claims(p, ptjNames[p.PTJCode]) {
-				if err := c.write(w); err != nil {
+	for _, month := range f.payMonths {
+		name := "claims " + month.Format("2006-01")
+		if err := f.importCSV(ctx, name, feed.Payments, paymentHeader, func(w *csv.Writer) error {
+			for _, p := range people {
+				if err := writePayments(w, f.pay.claims(p, ptjNames[p.PTJCode], month)); err != nil {
 					return err
 				}
 			}
+			return nil
+		}); err != nil {
+			return fmt.Errorf("staff %s: %w", name, err)
 		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("staff claims %d: %w", f.pay.year, err)
 	}
 	return nil
 }
@@ -176,18 +215,18 @@ func (f *recordsFeeder) supplierFiles(ctx context.Context) error {
 		if len(page) == 0 {
 			return nil
 		}
-		err := f.importCSV(ctx, feed.Payments, paymentHeader, func(w *csv.Writer) error {
-			for _, s := range page {
-				for _, p := range f.pay.supplierPayments(s.supplierRow) {
-					if err := p.write(w); err != nil {
+		for _, month := range f.payMonths {
+			name := "supplier payments " + month.Format("2006-01")
+			if err := f.importCSV(ctx, name, feed.Payments, paymentHeader, func(w *csv.Writer) error {
+				for _, s := range page {
+					if err := writePayments(w, f.pay.supplierPayments(s.supplierRow, month)); err != nil {
 						return err
 					}
 				}
+				return nil
+			}); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
 			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("supplier payments %d: %w", f.pay.year, err)
 		}
 		after = page[len(page)-1].ID
 	}
@@ -198,10 +237,10 @@ var (
 	statementHeader = []string{"ic_no", "year", "employer_no", "tax_no", "section", "code", "description", "amount"}
 )
 
-func writePayslips(w *csv.Writer, state *State, people []*payee, month, first time.Time) error {
+func writePayslips(w *csv.Writer, state *State, people []*payee, month time.Time) error {
 	year, mon, paid := strconv.Itoa(month.Year()), strconv.Itoa(int(month.Month())), payDate(state, month).Format(time.DateOnly)
 	for _, p := range people {
-		for _, l := range p.slip(month, first) {
+		for _, l := range p.slip(month) {
 			if err := w.Write([]string{p.IC, year, mon, paid, l.Kind, l.Code, l.Description, formatSen(l.Amount)}); err != nil {
 				return err
 			}
@@ -210,10 +249,10 @@ func writePayslips(w *csv.Writer, state *State, people []*payee, month, first ti
 	return nil
 }
 
-func writeStatements(w *csv.Writer, people []*payee, employer string, year int, first time.Time) error {
+func writeStatements(w *csv.Writer, people []*payee, employer string, year int) error {
 	y := strconv.Itoa(year)
 	for _, p := range people {
-		for _, it := range p.statement(year, first) {
+		for _, it := range p.statement(year) {
 			if err := w.Write([]string{p.IC, y, employer, p.TaxNo, it.Section, it.Code, it.Description, formatSen(it.Amount)}); err != nil {
 				return err
 			}
@@ -224,11 +263,16 @@ func writeStatements(w *csv.Writer, people []*payee, employer string, year int, 
 
 // importCSV generates a file twice: once into SHA-256 for its Idempotency-Key, then through
 // a pipe into feed.Import. A file imported before is answered from its batch without the
-// second generation being read.
-func (f *recordsFeeder) importCSV(ctx context.Context, kind feed.Kind, header []string, rows func(w *csv.Writer) error) error {
+// second generation being read; a file without rows is not sent. name labels the file.
+func (f *recordsFeeder) importCSV(ctx context.Context, name string, kind feed.Kind, header []string,
+	rows func(w *csv.Writer) error) error {
 	h := sha256.New()
-	if err := writeCSV(h, header, rows); err != nil {
+	size := &countingWriter{}
+	if err := writeCSV(io.MultiWriter(h, size), header, rows); err != nil {
 		return fmt.Errorf("generate %s: %w", kind, err)
+	}
+	if size.n <= headerSize(header) {
+		return nil
 	}
 	key := "demo-" + hex.EncodeToString(h.Sum(nil))
 	pr, pw := io.Pipe()
@@ -238,7 +282,9 @@ func (f *recordsFeeder) importCSV(ctx context.Context, kind feed.Kind, header []
 		pw.CloseWithError(err) // nil closes with EOF
 		done <- err
 	}()
-	res, err := feed.Import(ctx, f.scope, kind, pr, feed.Options{Actor: "demo", IdempotencyKey: key, Now: ReferenceDate})
+	// The feed's clock is the reference too, so its checks (no EC of a year not over) see
+	// the month the records are generated for.
+	res, err := feed.Import(ctx, f.scope, kind, pr, feed.Options{Actor: "demo", IdempotencyKey: key, Now: f.ref})
 	// An import that stopped reading (a replay, a refusal) must not leave the writer blocked.
 	pr.CloseWithError(errImportDone)
 	genErr := <-done
@@ -252,15 +298,36 @@ func (f *recordsFeeder) importCSV(ctx context.Context, kind feed.Kind, header []
 	if genErr != nil && !errors.Is(genErr, errImportDone) {
 		return fmt.Errorf("generate %s: %w", kind, genErr)
 	}
+	f.count(name, res)
+	return nil
+}
+
+// count adds an import's answer to the totals.
+func (f *recordsFeeder) count(name string, res *feed.Result) {
 	f.files++
 	if res.Replayed {
 		f.replayed++
-		return nil
+		return
 	}
+	f.imported = append(f.imported, name)
 	f.inserted += res.Inserted
 	f.updated += res.Updated
 	f.unchanged += res.Unchanged
-	return nil
+}
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct{ n int }
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	c.n += len(p)
+	return len(p), nil
+}
+
+// headerSize is the length of a file holding only the header.
+func headerSize(header []string) int {
+	size := &countingWriter{}
+	_ = writeCSV(size, header, func(*csv.Writer) error { return nil }) // a countingWriter never fails
+	return size.n
 }
 
 var errImportDone = errors.New("import finished")

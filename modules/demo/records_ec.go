@@ -21,10 +21,10 @@ const (
 
 // statement is the person's EC for year, summed from that year's payslips: the statement and
 // the slips can never disagree.
-func (p *payee) statement(year int, first time.Time) []ecItem {
+func (p *payee) statement(year int) []ecItem {
 	sums := map[string]int64{}
 	for m := time.January; m <= time.December; m++ {
-		for _, l := range p.slip(time.Date(year, m, 1, 0, 0, 0, 0, time.UTC), first) {
+		for _, l := range p.slip(time.Date(year, m, 1, 0, 0, 0, 0, time.UTC)) {
 			sums[l.Code] += l.Amount
 		}
 	}

@@ -24,7 +24,7 @@ import (
 // (their pension is paid by the government under the Pensions Act 1980), which is what their
 // real slips show; and, for some, LPPSA housing financing, a koperasi and an ANGKASA
 // (personal financing) instalment, takaful, Tabung Haji savings and the welfare club's fee,
-// all fixed for the two years as instalments are, and kept
+// all fixed over the window as instalments are, and kept
 // within the civil service's rule that deductions leave at least 40% of the emoluments.
 // The amounts are realistic, not official: LHDN's PCB formula and the SSM salary tables
 // have more cases than a demo needs.
@@ -100,11 +100,11 @@ func annualTax(chargeable int64) int64 {
 }
 
 // payee is one staff member as the pay model sees them: what the payroll master says, and the
-// standing choices (financing, zakat) drawn once for the two years.
+// standing choices (financing, zakat) drawn once, whatever the months generated.
 type payee struct {
 	roster
 	scale          salaryScale
-	serviceYears   int64 // at the first payslip month
+	serviceYears   int64 // on ReferenceDate
 	epf            bool
 	bsh            int64
 	lppsa, kop     int64
@@ -126,11 +126,13 @@ type roster struct {
 	TaxNo       string `db:"tax_no"`
 }
 
-// newPayee draws a person's standing pay choices; first is the first payslip month.
-func newPayee(state *State, e roster, first time.Time) *payee {
+// newPayee draws a person's standing pay choices. Years of service are counted on
+// ReferenceDate, like ages, not on the first month generated: that month moves with the
+// clock, and a slip must stay the same whichever window it is generated in.
+func newPayee(state *State, e roster) *payee {
 	p := &payee{roster: e, scale: scaleOf(e.Grade), epf: e.KWSPNo != "", seed: seedOf("pay:" + state.Spec.Code + ":" + e.IC)}
 	r := rand.New(rand.NewPCG(p.seed, 0))
-	if age, ok := ageAt(e.IC, first); ok {
+	if age, ok := ageAt(e.IC, ReferenceDate); ok {
 		p.serviceYears = max(age-p.scale.entryAge, 0)
 	} else {
 		p.serviceYears = int64(r.IntN(15))
@@ -237,11 +239,12 @@ const (
 	codeClub     = "KELAB"
 )
 
-// basicAt is the basic salary of the month: one increment per January since first (up to the
-// grade's ceiling), and the SSPA rise from December 2024.
-func (p *payee) basicAt(month, first time.Time) int64 {
-	years := int64(month.Year() - first.Year())
-	basic := min(p.scale.start+(p.serviceYears+years)*p.scale.step, p.scale.ceiling)
+// basicAt is the basic salary of the month: one increment per January counted from
+// ReferenceDate (fewer before it, never below the entry point; up to the grade's ceiling),
+// and the SSPA rise from December 2024.
+func (p *payee) basicAt(month time.Time) int64 {
+	years := int64(month.Year() - ReferenceDate.Year())
+	basic := min(p.scale.start+max(p.serviceYears+years, 0)*p.scale.step, p.scale.ceiling)
 	if !month.Before(sspaFrom) {
 		pct := int64(110)
 		if p.scale.implementingGroup {
@@ -252,10 +255,11 @@ func (p *payee) basicAt(month, first time.Time) int64 {
 	return basic
 }
 
-// slip is the person's payslip for month (its first day); first is the first month generated.
-func (p *payee) slip(month, first time.Time) []payLine {
+// slip is the person's payslip for month (its first day): a function of the person and the
+// month alone.
+func (p *payee) slip(month time.Time) []payLine {
 	r := rand.New(rand.NewPCG(p.seed, uint64(month.Year()*12+int(month.Month()))))
-	basic := p.basicAt(month, first)
+	basic := p.basicAt(month)
 	lines := []payLine{
 		{"E", codeBasic, "Gaji Pokok", basic},
 		{"E", codeITP, "Imbuhan Tetap Perumahan (ITP)", p.scale.itp},

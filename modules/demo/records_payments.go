@@ -9,9 +9,9 @@ import (
 	"time"
 )
 
-// The demo's eMaklum payments: a year of payments to the state's suppliers, with their
-// invoices, and the staff's OT and TNT claims, with the statuses a year of payments goes
-// through. Suppliers are named by their company number in every form accounting systems
+// The demo's eMaklum payments: the last 12 months of payments to the state's suppliers, with
+// their invoices, and the staff's OT and TNT claims, with the statuses payments of that age
+// have. Suppliers are named by their company number in every form accounting systems
 // write it (new, old with or without the dash, both), so the demo exercises the matching of
 // the feed (FAQ 12).
 
@@ -73,34 +73,55 @@ var supplierWork = []string{"Bekalan alat tulis dan barang pejabat", "Penyelengg
 	"Percetakan laporan dan borang", "Penyelenggaraan sistem hawa dingin", "Kerja-kerja membaik pulih jalan",
 	"Bekalan ubat-ubatan dan peralatan perubatan", "Perkhidmatan kawalan keselamatan"}
 
-// paymentYear is the payments' year: the last full year before the reference date.
-type paymentYear struct {
+// pendingDays: payments of the last days before the reference are still with the bank.
+const pendingDays = 10
+
+// paymentBook makes the payments of a month. A month's payments are a function of the
+// payee and the month; only their status depends on the reference, and only for the
+// payments of its last pendingDays, which are all in the month before it.
+type paymentBook struct {
 	state *State
-	year  int
+	ref   time.Time
 	ptjs  []ptjRow
 }
 
-// workday draws a working day of the state in month (1–12) of the year, from day lo on.
-func (y *paymentYear) workday(r *rand.Rand, month time.Month, lo int) time.Time {
+// writePayments writes payments in order.
+func writePayments(w *csv.Writer, payments []payment) error {
+	for i := range payments {
+		if err := payments[i].write(w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// monthSeed distinguishes the months of one payee's random streams.
+func monthSeed(month time.Time) uint64 { return uint64(month.Year()*12 + int(month.Month()) - 1) }
+
+// workday draws a working day of the state in month (its first day), from day lo to the
+// month's last day.
+func (b *paymentBook) workday(r *rand.Rand, month time.Time, lo int) time.Time {
+	last := month.AddDate(0, 1, -1).Day()
 	for {
-		d := time.Date(y.year, month, lo+r.IntN(28-lo+1), 0, 0, 0, 0, time.UTC)
-		if !weekend(y.state, d) {
+		d := time.Date(month.Year(), month.Month(), lo+r.IntN(last-lo+1), 0, 0, 0, 0, time.UTC)
+		if !weekend(b.state, d) {
 			return d
 		}
 	}
 }
 
-// settle gives a payment its status and its cheque or EFT number. Payments of the last days
-// of the year are still with the bank; older ones mostly reached it, a few failed (a closed
-// or mistyped account) or were cancelled, and some were paid by cheque ("issued").
-func (y *paymentYear) settle(r *rand.Rand, p *payment) {
-	end := time.Date(y.year, time.December, 31, 0, 0, 0, 0, time.UTC)
+// settle gives a payment its status and its cheque or EFT number. Payments made in the last
+// pendingDays before the reference are still with the bank; older ones mostly reached it, a
+// few failed (a closed or mistyped account) or were cancelled, and some were paid by cheque
+// ("issued"). The draws are the same whatever the reference, so that an older month's
+// payments come out the same month after month.
+func (b *paymentBook) settle(r *rand.Rand, p *payment) {
 	eft := fmt.Sprintf("EFT%s%05d", p.Date.Format("060102"), r.IntN(100_000))
 	switch n := r.IntN(100); {
-	case end.Sub(p.Date) < 10*24*time.Hour:
-		p.Status, p.ChequeEFTNo = "sent_to_bank", eft
 	case n < 6:
 		p.Status, p.ChequeEFTNo = "issued", strconv.Itoa(100_000+r.IntN(900_000))
+	case b.ref.Sub(p.Date) <= pendingDays*24*time.Hour:
+		p.Status, p.ChequeEFTNo = "sent_to_bank", eft
 	case n < 10:
 		p.Status, p.ChequeEFTNo = "failed", eft
 	case n < 13:
@@ -110,27 +131,28 @@ func (y *paymentYear) settle(r *rand.Rand, p *payment) {
 	}
 }
 
-func (y *paymentYear) voucher(r *rand.Rand, ptj string) string {
-	return fmt.Sprintf("%s/BV/%d/%05d", ptj, y.year, 1+r.IntN(99_999))
+func (b *paymentBook) voucher(r *rand.Rand, ptj string, year int) string {
+	return fmt.Sprintf("%s/BV/%d/%05d", ptj, year, 1+r.IntN(99_999))
 }
 
-// supplierPayments are one supplier's payments of the year.
-func (y *paymentYear) supplierPayments(s supplierRow) []payment {
+// supplierPayments are one supplier's payments in month (its first day): none in most
+// months, about five a year.
+func (b *paymentBook) supplierPayments(s supplierRow, month time.Time) []payment {
 	key := s.RegNoNew.String + s.RegNoOld.String
-	r := rand.New(rand.NewPCG(seedOf("payments:"+y.state.Spec.Code+":"+key), uint64(y.year)))
-	n := 1 + r.IntN(3) + r.IntN(4)
+	r := rand.New(rand.NewPCG(seedOf("payments:"+b.state.Spec.Code+":"+key), monthSeed(month)))
+	n := choose(r, []weighted[int]{{0, 8}, {1, 3}, {2, 1}})
 	out := make([]payment, 0, n)
 	for k := 1; k <= n; k++ {
-		ptj := pick(r, y.ptjs)
+		ptj := pick(r, b.ptjs)
 		p := payment{PayeeType: "supplier", PayeeID: supplierID(r, s), PayeeName: s.Name,
-			Ref: fmt.Sprintf("PV%d-%s-%02d", y.year, key, k), VoucherNo: y.voucher(r, ptj.Code),
-			Date: y.workday(r, time.Month(1+r.IntN(12)), 1), PTJCode: ptj.Code, PTJName: ptj.Name,
+			Ref: fmt.Sprintf("PV%s-%s-%02d", month.Format("200601"), key, k), VoucherNo: b.voucher(r, ptj.Code, month.Year()),
+			Date: b.workday(r, month, 1), PTJCode: ptj.Code, PTJName: ptj.Name,
 			Description: pick(r, supplierWork), BankAccount: s.BankAccount}
-		p.Invoices = invoices(r, y.year)
+		p.Invoices = invoices(r, month.Year())
 		for _, inv := range p.Invoices {
 			p.Amount += inv.Amount
 		}
-		y.settle(r, &p)
+		b.settle(r, &p)
 		out = append(out, p)
 	}
 	return out
@@ -166,27 +188,31 @@ func supplierID(r *rand.Rand, s supplierRow) string {
 	}
 }
 
-// claims are a staff member's OT and TNT claims paid in the year: about a third of the staff
-// claim something, overtime only in the grades paid for it. A claim is paid the month after
-// the one it is for.
-func (y *paymentYear) claims(p *payee, ptjName string) []payment {
-	r := rand.New(rand.NewPCG(p.seed, uint64(1_000_000+y.year)))
-	if r.IntN(100) >= 35 {
+// claims are a staff member's OT and TNT claims paid in month (its first day), each for the
+// month before it: about a third of the staff claim now and then, overtime only in the
+// grades paid for it.
+func (b *paymentBook) claims(p *payee, ptjName string, month time.Time) []payment {
+	if rand.New(rand.NewPCG(p.seed, 1_000_000)).IntN(100) >= 35 {
+		return nil // not a claimant
+	}
+	r := rand.New(rand.NewPCG(p.seed, 2_000_000+monthSeed(month)))
+	if r.IntN(100) >= 30 {
 		return nil
 	}
-	n := 1 + r.IntN(4)
+	worked := month.AddDate(0, -1, 0)
+	n := choose(r, []weighted[int]{{1, 4}, {2, 1}})
 	out := make([]payment, 0, n)
 	for k := 1; k <= n; k++ {
-		month := time.Month(1 + r.IntN(11))
 		kind, what, amount := "TNT", "Tuntutan Perjalanan (TNT)", 40_00+r.Int64N(1_160_00)
 		if p.scale.implementingGroup && r.IntN(2) == 0 {
 			kind, what, amount = "OT", "Tuntutan Elaun Lebih Masa (OT)", 80_00+r.Int64N(820_00)
 		}
 		c := payment{PayeeType: "staff", PayeeID: writtenIC(r, p.IC), PayeeName: p.Name,
-			Ref: fmt.Sprintf("%s%d-%s-%02d", kind, y.year, p.SalaryNo, k), VoucherNo: y.voucher(r, p.PTJCode),
-			Date: y.workday(r, month+1, 5), Amount: amount, PTJCode: p.PTJCode, PTJName: ptjName,
-			Description: fmt.Sprintf("%s bagi bulan %s %d", what, malayMonths[month-1], y.year), BankAccount: p.BankAccount}
-		y.settle(r, &c)
+			Ref:       fmt.Sprintf("%s%s-%s-%02d", kind, month.Format("200601"), p.SalaryNo, k),
+			VoucherNo: b.voucher(r, p.PTJCode, month.Year()), Date: b.workday(r, month, 5), Amount: amount,
+			PTJCode: p.PTJCode, PTJName: ptjName, BankAccount: p.BankAccount,
+			Description: fmt.Sprintf("%s bagi bulan %s %d", what, malayMonths[worked.Month()-1], worked.Year())}
+		b.settle(r, &c)
 		out = append(out, c)
 	}
 	return out

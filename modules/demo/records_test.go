@@ -13,12 +13,13 @@ import (
 
 // TestRecordsStepFillsEveryStateThroughTheFeed runs the demo with the records step on a real
 // database, checks what a person's portal would show, then runs it again: nothing is written.
+// The clock is fixed in January 2026 (any day of it gives the same records).
 func TestRecordsStepFillsEveryStateThroughTheFeed(t *testing.T) {
 	t.Parallel()
 	env := tenanttest.New(t, 2)
 	ctx := context.Background()
 	opts := options(40, 12)
-	opts.TenantSteps = []demo.TenantStep{demo.RecordsStep()}
+	opts.TenantSteps = []demo.TenantStep{demo.RecordsStep(time.Date(2026, time.January, 20, 15, 4, 5, 0, time.UTC))}
 	if _, err := demo.Run(ctx, deps(env), opts); err != nil {
 		t.Fatalf("demo: %v", err)
 	}
@@ -36,6 +37,7 @@ func TestRecordsStepFillsEveryStateThroughTheFeed(t *testing.T) {
 	}
 
 	started := time.Now()
+	opts.TenantSteps = []demo.TenantStep{demo.RecordsStep(time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC))}
 	if _, err := demo.Run(ctx, deps(env), opts); err != nil {
 		t.Fatalf("second demo: %v", err)
 	}
@@ -115,8 +117,9 @@ func checkStatements(t *testing.T, db *sqlx.DB) {
 	}
 }
 
-// checkPayments: a year of payments (2025) to suppliers, all matched to the master, with
-// invoices adding up, staff claims, and the statuses a year goes through.
+// checkPayments: the 12 months before the reference (2025) of payments to suppliers, all
+// matched to the master, with invoices adding up, staff claims, and the statuses of their
+// age: only the last days' are still with the bank.
 func checkPayments(t *testing.T, db *sqlx.DB) {
 	t.Helper()
 	if n := count(t, db, `SELECT count(*) FROM payments WHERE payment_date NOT BETWEEN '2025-01-01' AND '2025-12-31'`); n != 0 {
@@ -132,6 +135,9 @@ func checkPayments(t *testing.T, db *sqlx.DB) {
 	if n := count(t, db, `SELECT count(*) FROM payments WHERE payee_type = 'staff' AND employee_ic IS NOT NULL
 		AND (description LIKE '%(OT)%' OR description LIKE '%(TNT)%')`); n == 0 {
 		t.Error("no staff claims")
+	}
+	if n := count(t, db, `SELECT count(*) FROM payments WHERE status = 'sent_to_bank' AND payment_date < '2025-12-22'`); n != 0 {
+		t.Errorf("%d payments older than 10 days still sent to the bank", n)
 	}
 	if n := count(t, db, `SELECT count(DISTINCT status) FROM payments`); n < 3 {
 		t.Errorf("only %d payment statuses", n)

@@ -75,10 +75,10 @@ func TestSlipsKeepTheRules(t *testing.T) {
 	first := time.Date(2024, time.January, 1, 0, 0, 0, 0, time.UTC)
 	for i := range 300 {
 		e := people.employee(i)
-		p := newPayee(state, roster{IC: e.ICNo, Name: e.Name, Grade: e.Grade, PTJCode: e.PTJCode, KWSPNo: e.KWSPNo}, first)
+		p := newPayee(state, roster{IC: e.ICNo, Name: e.Name, Grade: e.Grade, PTJCode: e.PTJCode, KWSPNo: e.KWSPNo})
 		for m := range 24 {
 			month := first.AddDate(0, m, 0)
-			lines := p.slip(month, first)
+			lines := p.slip(month)
 			var gross, deductions int64
 			codes := map[string]bool{}
 			for _, l := range lines {
@@ -98,7 +98,7 @@ func TestSlipsKeepTheRules(t *testing.T) {
 			if deductions*100 > gross*maxDeductions {
 				t.Fatalf("%s: deductions %s of %s", month.Format("2006-01"), formatSen(deductions), formatSen(gross))
 			}
-			if again := p.slip(month, first); fmt.Sprint(again) != fmt.Sprint(lines) {
+			if again := p.slip(month); fmt.Sprint(again) != fmt.Sprint(lines) {
 				t.Fatalf("%s: the slip changed on a second generation", month.Format("2006-01"))
 			}
 		}
@@ -115,16 +115,17 @@ func TestGeneratedFilesAreTheSameTwice(t *testing.T) {
 	for i := range 50 {
 		e := people.employee(i)
 		payees = append(payees, newPayee(state, roster{IC: e.ICNo, SalaryNo: e.SalaryNo, Name: e.Name, Grade: e.Grade,
-			PTJCode: e.PTJCode, KWSPNo: e.KWSPNo}, first))
+			PTJCode: e.PTJCode, KWSPNo: e.KWSPNo}))
 	}
-	year := paymentYear{state: state, year: 2025, ptjs: []ptjRow{{"JKR010000", "JKR Ibu Pejabat"}}}
+	book := paymentBook{state: state, ref: time.Date(2026, time.November, 1, 0, 0, 0, 0, time.UTC),
+		ptjs: []ptjRow{{"JKR010000", "JKR Ibu Pejabat"}}}
 	files := map[string]func(w *csv.Writer) error{
-		"payslips":   func(w *csv.Writer) error { return writePayslips(w, state, payees, first.AddDate(0, 5, 0), first) },
-		"statements": func(w *csv.Writer) error { return writeStatements(w, payees, employerNo(state), 2024, first) },
+		"payslips":   func(w *csv.Writer) error { return writePayslips(w, state, payees, first.AddDate(0, 5, 0)) },
+		"statements": func(w *csv.Writer) error { return writeStatements(w, payees, employerNo(state), 2024) },
 		"claims": func(w *csv.Writer) error {
 			for _, p := range payees {
-				for _, c := range year.claims(p, "JKR Ibu Pejabat") {
-					if err := c.write(w); err != nil {
+				for m := range 12 {
+					if err := writePayments(w, book.claims(p, "JKR Ibu Pejabat", book.ref.AddDate(0, -1-m, 0))); err != nil {
 						return err
 					}
 				}
@@ -149,21 +150,26 @@ func TestGeneratedFilesAreTheSameTwice(t *testing.T) {
 func TestSupplierIDUsesTheFormsTheMasterKnows(t *testing.T) {
 	state := &States()[1]
 	companies := newSupplierGenerator(state)
+	book := paymentBook{state: state, ref: time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC),
+		ptjs: []ptjRow{{"JKR010000", "JKR Ibu Pejabat"}}}
 	forms := map[string]int{}
 	for i := range 200 {
 		s := companies.supplier(i)
 		row := supplierRow{Name: s.Name}
 		row.RegNoNew.String, row.RegNoNew.Valid = s.RegNoNew, s.RegNoNew != ""
 		row.RegNoOld.String, row.RegNoOld.Valid = s.RegNoOld, s.RegNoOld != ""
-		y := paymentYear{state: state, year: 2025, ptjs: []ptjRow{{"JKR010000", "JKR Ibu Pejabat"}}}
-		for _, p := range y.supplierPayments(row) {
-			forms[idForm(p.PayeeID, s)]++
-			var sum int64
-			for _, inv := range p.Invoices {
-				sum += inv.Amount
-			}
-			if p.Amount != sum || p.Amount <= 0 || p.Date.Year() != 2025 || weekend(state, p.Date) {
-				t.Fatalf("payment %+v", p)
+		for m := range 12 {
+			month := time.Date(2025, time.Month(1+m), 1, 0, 0, 0, 0, time.UTC)
+			for _, p := range book.supplierPayments(row, month) {
+				forms[idForm(p.PayeeID, s)]++
+				var sum int64
+				for _, inv := range p.Invoices {
+					sum += inv.Amount
+				}
+				if p.Amount != sum || p.Amount <= 0 || p.Date.Year() != 2025 || p.Date.Month() != month.Month() ||
+					weekend(state, p.Date) {
+					t.Fatalf("payment %+v", p)
+				}
 			}
 		}
 	}
