@@ -25,14 +25,12 @@ import (
 	"github.com/speks-portal/speks/tenant/tenanttest"
 )
 
-// redisDB is the Redis database number these tests own; it is flushed at the start of each
-// test, so the processes never meet another package's queues (notify and account use 9).
-const (
-	redisAddr = "127.0.0.1:6379"
-	redisDB   = 11
-)
+// The tests run their own redis-server on a free port (started by TestMain) and flush it at
+// the start of each test: the processes never meet another test run's queues, not even one
+// running at the same time on the same machine.
+const redisDB = 0
 
-var redisURL = fmt.Sprintf("redis://%s/%d", redisAddr, redisDB)
+var redisAddr, redisURL string
 
 // binary is the speks binary built once per test run by TestMain.
 var binary string
@@ -50,10 +48,17 @@ func TestMain(m *testing.M) {
 	}
 	binary = filepath.Join(dir, "speks")
 	code := 1
-	if err := buildBinary(binary); err != nil {
+	stopRedis, err := startPrivateRedis()
+	if err == nil {
+		err = buildBinary(binary)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 	} else {
 		code = m.Run()
+	}
+	if stopRedis != nil {
+		stopRedis()
 	}
 	_ = os.RemoveAll(dir)
 	os.Exit(code)
@@ -116,6 +121,35 @@ func cleanEnviron() []string {
 		}
 	}
 	return env
+}
+
+// startPrivateRedis runs redis-server (installed by `make test`) on a free loopback port
+// without persistence and waits until it answers.
+func startPrivateRedis() (stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("find a free port for redis: %w", err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	_ = ln.Close()
+	cmd := exec.Command("redis-server", "--port", fmt.Sprint(port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no")
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start redis-server (make test installs it): %w", err)
+	}
+	stop = func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
+	redisAddr = fmt.Sprintf("127.0.0.1:%d", port)
+	redisURL = fmt.Sprintf("redis://%s/%d", redisAddr, redisDB)
+	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
+	defer rdb.Close()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if err := rdb.Ping(context.Background()).Err(); err == nil {
+			return stop, nil
+		} else if time.Now().After(deadline) {
+			stop()
+			return nil, fmt.Errorf("private redis-server on %s did not answer: %w", redisAddr, err)
+		}
+	}
 }
 
 func flushRedis(t *testing.T) {
