@@ -28,15 +28,11 @@ func newAPIKeyCreateCommand() *cobra.Command {
        --data-binary @gaji.csv http://selangor.localhost:8080/api/v1/feeds/payslips`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			rt, err := newRuntime(cmd)
+			ctx, rt, scope, err := openTenant(cmd, tenantCode)
 			if err != nil {
 				return err
 			}
 			defer rt.Close()
-			ctx, scope, err := rt.scoper.ForCode(cmd.Context(), tenantCode)
-			if err != nil {
-				return describeTenantError(err)
-			}
 			key, _, err := feed.CreateAPIKey(ctx, scope.DB, name, "cli")
 			if err != nil {
 				return err
@@ -58,15 +54,11 @@ func newAPIKeyListCommand() *cobra.Command {
 		Short: "List a tenant's feed API keys (prefix and name; the keys themselves are not stored)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			rt, err := newRuntime(cmd)
+			ctx, rt, scope, err := openTenant(cmd, tenantCode)
 			if err != nil {
 				return err
 			}
 			defer rt.Close()
-			ctx, scope, err := rt.scoper.ForCode(cmd.Context(), tenantCode)
-			if err != nil {
-				return describeTenantError(err)
-			}
 			keys, err := feed.ListAPIKeys(ctx, scope.DB)
 			if err != nil {
 				return err
@@ -95,15 +87,11 @@ func newAPIKeyRevokeCommand() *cobra.Command {
 		Short: "Revoke a feed API key by its prefix (see apikey list)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rt, err := newRuntime(cmd)
+			ctx, rt, scope, err := openTenant(cmd, tenantCode)
 			if err != nil {
 				return err
 			}
 			defer rt.Close()
-			ctx, scope, err := rt.scoper.ForCode(cmd.Context(), tenantCode)
-			if err != nil {
-				return describeTenantError(err)
-			}
 			if err := feed.RevokeAPIKey(ctx, scope.DB, args[0]); err != nil {
 				return err
 			}

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/speks-portal/speks/modules/feed"
-	"github.com/speks-portal/speks/tenant"
 )
 
 func newImportCommand() *cobra.Command {
@@ -34,15 +33,11 @@ status is 1. FILE "-" reads standard input. Re-importing the same file changes n
 				return err
 			}
 			defer closeIn()
-			rt, err := newRuntime(cmd)
+			ctx, rt, scope, err := openTenant(cmd, tenantCode)
 			if err != nil {
 				return err
 			}
 			defer rt.Close()
-			ctx, scope, err := rt.scoper.ForCode(cmd.Context(), tenantCode)
-			if err != nil {
-				return describeTenantError(err)
-			}
 			res, err := feed.Import(ctx, scope, kind, in, feed.Options{Actor: "cli", IdempotencyKey: idempotencyKey,
 				Publish: &feed.Publishing{BaseURL: rt.tenantBaseURL(scope.Tenant)}})
 			return printImport(cmd, res, err)
@@ -52,15 +47,6 @@ status is 1. FILE "-" reads standard input. Re-importing the same file changes n
 	cmd.Flags().StringVar(&idempotencyKey, "idempotency-key", "", "a key that makes a repeated import return the first answer")
 	_ = cmd.MarkFlagRequired("tenant")
 	return cmd
-}
-
-// tenantBaseURL is where a tenant's portal answers, for links in mails sent outside a
-// request: its first host over HTTPS in production, <code>.localhost:<port> in dev.
-func (rt *runtime) tenantBaseURL(t *tenant.Tenant) string {
-	if rt.cfg.IsDev() || len(t.Hosts) == 0 {
-		return "http://" + t.Code + rt.cfg.Platform.DevHostSuffix + ":" + rt.cfg.Port()
-	}
-	return "https://" + t.Hosts[0]
 }
 
 func openInput(cmd *cobra.Command, path string) (io.Reader, func(), error) {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/speks-portal/speks/modules/authz"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -27,7 +28,14 @@ func newMigrateCommand() *cobra.Command {
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s: applied %d migration(s)\n", r.Schema, len(r.Applied))
 			}
-			return err
+			if err != nil {
+				return err
+			}
+			// Tenants made before a default policy existed get it now (idempotent).
+			if err := authz.SeedAll(cmd.Context(), rt.registry, rt.dbs.Public()); err != nil {
+				return fmt.Errorf("default policies: %w", err)
+			}
+			return nil
 		},
 	}
 }

@@ -35,15 +35,11 @@ tokens issued before the same cut-off and expired payment unlocks. The run (cut-
 is recorded in retention_runs. --dry-run only counts what would go; it is recorded too.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			rt, err := newRuntime(cmd)
+			ctx, rt, scope, err := openTenant(cmd, tenantCode)
 			if err != nil {
 				return err
 			}
 			defer rt.Close()
-			ctx, scope, err := rt.scoper.ForCode(cmd.Context(), tenantCode)
-			if err != nil {
-				return describeTenantError(err)
-			}
 			rep, err := retention.Run(ctx, scope, retention.Options{DryRun: dryRun, Actor: "cli", Sweeps: sweeps.All()})
 			if rep != nil {
 				printRetention(cmd, rep, asJSON)

@@ -98,6 +98,33 @@ func newRuntime(cmd *cobra.Command) (*runtime, error) {
 
 func (rt *runtime) Close() { _ = rt.dbs.Close() }
 
+// openTenant builds the runtime and opens one active tenant's scope: what every command
+// with --tenant needs. The caller closes rt.
+func openTenant(cmd *cobra.Command, code string) (context.Context, *runtime, *tenant.Scope, error) {
+	rt, err := newRuntime(cmd)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ctx, scope, err := rt.scoper.ForCode(cmd.Context(), code)
+	if err != nil {
+		rt.Close()
+		return nil, nil, nil, describeTenantError(err)
+	}
+	return ctx, rt, scope, nil
+}
+
+// tenantBaseURL is where a tenant's portal answers, for links in mails sent outside a
+// request: its first host over HTTPS in production, <code>.localhost:<port> in dev.
+func (rt *runtime) tenantBaseURL(t *tenant.Tenant) string {
+	if rt.cfg.IsDev() || len(t.Hosts) == 0 {
+		return "http://" + t.Code + rt.cfg.Platform.DevHostSuffix + ":" + rt.cfg.Port()
+	}
+	return "https://" + t.Hosts[0]
+}
+
+// loginURL is the login page of a tenant as mails link to it.
+func (rt *runtime) loginURL(t *tenant.Tenant) string { return rt.tenantBaseURL(t) + "/login" }
+
 // commandsThatMigrate bring the schema up to date themselves; every other command needs a
 // platform schema that is already current.
 var commandsThatMigrate = map[string]bool{"migrate": true, "demo": true}

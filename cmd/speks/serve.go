@@ -77,6 +77,7 @@ func newServeCommand() *cobra.Command {
 func (rt *runtime) webModules() []web.Module {
 	return []web.Module{
 		rt.accountModule(), // first: later routes need the session and its Principal
+		rt.authzModule(),   // second: every route mounted after it is authorised (deny by default)
 		rt.devMailModule(),
 		feed.NewModule(rt.cfg.Feeds.MaxBodyBytes),
 		records.NewModule(),

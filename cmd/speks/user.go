@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/authz"
 	"github.com/speks-portal/speks/modules/web"
 	"github.com/speks-portal/speks/tenant"
 )
@@ -23,19 +24,8 @@ func (rt *runtime) accountModule() web.Module {
 // newProvisioner is the tenant provisioner with the modules' seeding hooks.
 func newProvisioner(registry *tenant.Registry, dbs *tenant.Databases, platformHost string) *tenant.Provisioner {
 	p := tenant.NewProvisioner(registry, dbs, platformHost)
-	p.AfterMigrate = append(p.AfterMigrate, account.SeedSecurityQuestions)
+	p.AfterMigrate = append(p.AfterMigrate, account.SeedSecurityQuestions, authz.SeedTenant)
 	return p
-}
-
-// loginURL is the login page of a tenant as mails link to it.
-func (rt *runtime) loginURL(t *tenant.Tenant) string {
-	if rt.cfg.IsDev() && rt.cfg.Platform.DevHostSuffix != "" {
-		return "http://" + t.Code + rt.cfg.Platform.DevHostSuffix + ":" + rt.cfg.Port() + "/login"
-	}
-	if len(t.Hosts) == 0 {
-		return ""
-	}
-	return "https://" + t.Hosts[0] + "/login"
 }
 
 func newUserCommand() *cobra.Command {
@@ -57,15 +47,11 @@ func newUserCreateCommand() *cobra.Command {
       --name "Nurul Huda binti Kamal" --email it@melaka.gov.my 880808-04-5566`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rt, err := newRuntime(cmd)
+			ctx, rt, scope, err := openTenant(cmd, tenantCode)
 			if err != nil {
 				return err
 			}
 			defer rt.Close()
-			ctx, scope, err := rt.scoper.ForCode(cmd.Context(), tenantCode)
-			if err != nil {
-				return describeTenantError(err)
-			}
 			id, err := rt.accountService().CreateAccount(ctx, account.NewAccount{
 				Category: category, ID: args[0], Name: name, Email: email, Phone: phone, Roles: roles,
 			}, "cli", rt.loginURL(scope.Tenant))
@@ -95,15 +81,11 @@ func newUserActivateCommand() *cobra.Command {
 		Short: "Activate a self-registration whose e-mail is verified; mails a one-time code for the first login",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rt, err := newRuntime(cmd)
+			ctx, rt, scope, err := openTenant(cmd, tenantCode)
 			if err != nil {
 				return err
 			}
 			defer rt.Close()
-			ctx, scope, err := rt.scoper.ForCode(cmd.Context(), tenantCode)
-			if err != nil {
-				return describeTenantError(err)
-			}
 			if err := rt.accountService().ActivateRegistration(ctx, args[0], "cli", rt.loginURL(scope.Tenant)); err != nil {
 				return err
 			}

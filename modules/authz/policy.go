@@ -1,0 +1,216 @@
+// Package authz decides who may call which route: Casbin v2, RBAC with domains. The subject
+// is a role (every visitor also holds "anonymous"; the feed API key is the subject "feed"),
+// the domain is the tenant code ("*" on the platform host), the object is the route pattern
+// Fiber registered (e.g. /api/v1/payslips/:year/:month.pdf; policies may use keyMatch2
+// patterns such as /api/v1/payslips/*), the action is the HTTP method. Policies live in
+// public.casbin_rule; every tenant gets the default set when it is created (and `speks
+// migrate` adds missing defaults to existing ones); replicas reload on a PostgreSQL NOTIFY.
+package authz
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/casbin/casbin/v2"
+	"github.com/casbin/casbin/v2/model"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/speks-portal/speks/tenant"
+)
+
+// Roles. Staff and supplier are the account categories; the others are granted roles.
+const (
+	Anonymous        = "anonymous"
+	Staff            = "staff"
+	Supplier         = "supplier"
+	PTJAdmin         = "ptj_admin"
+	HeadOfDepartment = "head_of_department"
+	ITOfficer        = "it_officer"
+	Treasury         = "treasury"
+	PlatformAdmin    = "platform_admin"
+	Feed             = "feed"
+	// SignedIn is not held by anyone directly: every role of a logged-in person inherits it.
+	SignedIn = "signed_in"
+	// PlatformDomain is the domain of the platform host.
+	PlatformDomain = "*"
+)
+
+// Roles lists every subject a policy may name (SignedIn aside).
+var Roles = []string{Anonymous, Staff, Supplier, PTJAdmin, HeadOfDepartment, ITOfficer, Treasury, PlatformAdmin, Feed}
+
+// modelText is RBAC with domains; roles inherit within a domain only (g = _, _, _), so a
+// grant in one state never reaches another.
+const modelText = `
+[request_definition]
+r = sub, dom, obj, act
+
+[policy_definition]
+p = sub, dom, obj, act
+
+[role_definition]
+g = _, _, _
+
+[policy_effect]
+e = some(where (p.eft == allow))
+
+[matchers]
+m = g(r.sub, p.sub, r.dom) && r.dom == p.dom && keyMatch2(r.obj, p.obj) && r.act == p.act
+`
+
+// rule is one default permission: sub may act on obj.
+type rule struct{ sub, obj, act string }
+
+const get, post, patch = "GET", "POST", "PATCH"
+
+// publicRules are the routes any visitor reaches, on tenant and platform hosts alike.
+var publicRules = []rule{
+	{Anonymous, "/", get}, {Anonymous, "/theme.css", get}, {Anonymous, "/api/v1/tenant", get},
+	{Anonymous, "/healthz", get}, {Anonymous, "/readyz", get}, {Anonymous, "/metrics", get},
+	// The development mail sink is only mounted in dev mode.
+	{Anonymous, "/dev/mail", get}, {Anonymous, "/dev/mail.css", get},
+}
+
+// tenantRules are the defaults of every tenant. The account module checks its own sessions
+// on the routes that need one; the rules only open them to whom they serve.
+var tenantRules = []rule{
+	// Ways in: login, first login, registration, recovery, and the session itself.
+	{Anonymous, "/account/forms.css", get}, {Anonymous, "/account/idle.js", get},
+	{Anonymous, "/login", get}, {Anonymous, "/login", post}, {Anonymous, "/logout", post},
+	{Anonymous, "/first-login", get}, {Anonymous, "/first-login", post},
+	{Anonymous, "/activate", get}, {Anonymous, "/activate", post},
+	{Anonymous, "/register", get}, {Anonymous, "/register", post},
+	{Anonymous, "/verify-email", get}, {Anonymous, "/forgot-password", get}, {Anonymous, "/forgot-password", post},
+	{Anonymous, "/account/email/confirm", get},
+	{Anonymous, "/api/v1/auth/*", post}, {Anonymous, "/api/v1/auth/*", get},
+	{Anonymous, "/api/v1/session", get}, {Anonymous, "/api/v1/account/email/confirm", get},
+	// Public verification of a printed document, and the records module's assets.
+	{Anonymous, "/verify/:token", get}, {Anonymous, "/records/:file", get},
+
+	// Anyone logged in: home and their own account.
+	{SignedIn, "/home", get}, {SignedIn, "/account", get},
+	{SignedIn, "/account/password", get}, {SignedIn, "/account/password", post},
+	{SignedIn, "/account/profile", get}, {SignedIn, "/account/profile", post},
+	{SignedIn, "/account/cancellation", post}, {SignedIn, "/account/sessions/end-all", post},
+	{SignedIn, "/account/totp", get}, {SignedIn, "/account/totp", post},
+	{SignedIn, "/api/v1/account/sessions/end-all", post}, {SignedIn, "/api/v1/account/password", post},
+	{SignedIn, "/api/v1/account/profile", get}, {SignedIn, "/api/v1/account/profile", patch},
+	{SignedIn, "/api/v1/account/cancellation", post},
+	{SignedIn, "/api/v1/account/totp/enrol", post}, {SignedIn, "/api/v1/account/totp/confirm", post},
+
+	// Staff: payslips and EC statements (pay records exist only for the payroll master).
+	{Staff, "/payslips", get}, {Staff, "/payslips/:year/:month", get},
+	{Staff, "/statements", get}, {Staff, "/statements/:year", get},
+	{Staff, "/api/v1/payslips", get}, {Staff, "/api/v1/payslips/*", get},
+	{Staff, "/api/v1/statements", get}, {Staff, "/api/v1/statements/*", get},
+	// Payments: suppliers, and staff for their claims (API.md).
+	{Staff, "/payments", get}, {Staff, "/payments/:ref", get}, {Staff, "/payments/:ref", post},
+	{Staff, "/api/v1/payments", get}, {Staff, "/api/v1/payments/*", get}, {Staff, "/api/v1/payments/:ref/verify", post},
+	{Supplier, "/payments", get}, {Supplier, "/payments/:ref", get}, {Supplier, "/payments/:ref", post},
+	{Supplier, "/api/v1/payments", get}, {Supplier, "/api/v1/payments/*", get}, {Supplier, "/api/v1/payments/:ref/verify", post},
+	{Staff, "/api/v1/account/export", get}, {Supplier, "/api/v1/account/export", get},
+
+	// The payroll system's feeds, authenticated by the tenant's API key.
+	{Feed, "/api/v1/feeds/:kind", post},
+}
+
+// signedInRoles inherit SignedIn in every tenant.
+var signedInRoles = []string{Staff, Supplier, PTJAdmin, HeadOfDepartment, ITOfficer, Treasury}
+
+// DefaultPolicies returns the default p and g rules of domain (a tenant code, or
+// PlatformDomain for the platform host).
+func DefaultPolicies(domain string) (p, g [][]string) {
+	rules := publicRules
+	if domain != PlatformDomain {
+		rules = append(append([]rule{}, publicRules...), tenantRules...)
+		for _, role := range signedInRoles {
+			g = append(g, []string{role, SignedIn, domain})
+		}
+	}
+	for _, r := range rules {
+		p = append(p, []string{r.sub, domain, r.obj, r.act})
+	}
+	return p, g
+}
+
+// SeedTenant stores the default policies of t (idempotent) and tells the replicas. Its
+// signature is a tenant.Provisioner AfterMigrate hook; db may be the tenant's handle, as
+// the policy table is addressed by its schema.
+func SeedTenant(ctx context.Context, t *tenant.Tenant, db *sqlx.DB) error {
+	return seed(ctx, db, t.Code)
+}
+
+// SeedPlatform stores the default policies of the platform host (idempotent).
+func SeedPlatform(ctx context.Context, db *sqlx.DB) error {
+	return seed(ctx, db, PlatformDomain)
+}
+
+// SeedAll stores the missing defaults of the platform and every registered tenant, for
+// `speks migrate`. A default an administrator removed comes back: defaults are the floor.
+func SeedAll(ctx context.Context, registry *tenant.Registry, db *sqlx.DB) error {
+	if err := SeedPlatform(ctx, db); err != nil {
+		return err
+	}
+	tenants, err := registry.List(ctx)
+	if err != nil {
+		return fmt.Errorf("authz: list tenants: %w", err)
+	}
+	for _, t := range tenants {
+		if err := seed(ctx, db, t.Code); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func seed(ctx context.Context, db *sqlx.DB, domain string) error {
+	p, g := DefaultPolicies(domain)
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("authz: seed %s: %w", domain, err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	for ptype, rules := range map[string][][]string{"p": p, "g": g} {
+		for _, r := range rules {
+			if err := insertRule(ctx, tx, ptype, r); err != nil {
+				return fmt.Errorf("authz: seed %s: %w", domain, err)
+			}
+		}
+	}
+	if err := Notify(ctx, tx, ""); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("authz: seed %s: %w", domain, err)
+	}
+	return nil
+}
+
+// NewEnforcer loads every policy from db into a goroutine-safe enforcer. With a watcher, it
+// reloads when another replica changes the policies and tells the others of its own changes.
+func NewEnforcer(db *sqlx.DB, w *Watcher, log *slog.Logger) (*casbin.SyncedEnforcer, error) {
+	m, err := model.NewModelFromString(modelText)
+	if err != nil {
+		return nil, fmt.Errorf("authz: model: %w", err)
+	}
+	e, err := casbin.NewSyncedEnforcer(m, NewAdapter(db))
+	if err != nil {
+		return nil, fmt.Errorf("authz: enforcer: %w", err)
+	}
+	if w == nil {
+		return e, nil
+	}
+	if err := e.SetWatcher(w); err != nil {
+		return nil, fmt.Errorf("authz: watcher: %w", err)
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	// Casbin's default callback reloads without the synced enforcer's lock; this one takes it.
+	_ = w.SetUpdateCallback(func(string) {
+		if err := e.LoadPolicy(); err != nil {
+			log.Error("authz: reload policies", "err", err)
+		}
+	})
+	return e, nil
+}
