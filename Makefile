@@ -19,7 +19,7 @@ TEST_TIMEOUT ?= 20m
 TEST_FLAGS ?=
 BENCH ?= .
 
-.PHONY: help run test test-go test-charts bench bench-feeds build vet fmt-check clean services chromium
+.PHONY: help run test test-go test-charts bench bench-feeds bench-records build vet fmt-check clean services chromium
 
 help: ## list the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z-]+:.*## / { printf "  make %-12s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -43,6 +43,9 @@ test-charts: ## the Helm chart: strict render + invariants (charts/chartest), he
 
 bench-feeds: services ## feed import + retention benchmark (docs/BENCHMARKS.md); SPEKS_BENCH_STAFF=2000 for a quick run
 	$(GO) test ./modules/feed -run '^$$' -bench '^BenchmarkFeeds$$' -benchtime 1x -timeout 60m
+
+bench-records: services ## JSON payslip endpoint: real server, wrk at 256 connections next to pgbench (docs/BENCHMARKS.md "Records")
+	.ci/bench-records.sh
 
 bench: services ## run every benchmark (go test -bench) against the local services
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem ./...

@@ -2,7 +2,11 @@ package records
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -10,43 +14,85 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/speks-portal/speks/modules/account"
-
+	"github.com/speks-portal/speks/modules/demo"
 	"github.com/speks-portal/speks/modules/web"
 	"github.com/speks-portal/speks/modules/web/webtest"
 	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"
 )
 
-// startBrowserServer serves the four demo states, each with the test records, and the
-// test-only session standing in for modules/account.
-func startBrowserServer(t *testing.T) (*webtest.Server, *webtest.Browser) {
+// browserArgon keeps the password hashing of the test accounts cheap; the login path is
+// otherwise the production one.
+var browserArgon = account.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+
+// startBrowserServer serves the four demo states, each with the test records, behind the
+// real account module mounted first (as `speks serve` mounts it), and returns the accounts
+// `speks demo` makes in each state.
+func startBrowserServer(t *testing.T) (*webtest.Server, map[string]*demo.TenantEntry, *webtest.Browser) {
 	t.Helper()
-	who := &principals{m: map[string]*account.Principal{}}
+	svc := account.NewService("records-browser-session-secret-0123", "records-browser-decoy-secret-01234",
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	svc.Argon = browserArgon
+	accounts := map[string]*demo.TenantEntry{}
 	srv := webtest.Start(t, webtest.Options{
-		Modules: []web.Module{fakeSession{who}, &Module{Now: func() time.Time { return testNow }}},
+		Modules: []web.Module{account.NewModule(svc), &Module{Now: func() time.Time { return testNow }}},
 		Provision: func(ctx context.Context, env *tenanttest.Env, tn *tenant.Tenant) error {
 			db, err := env.Databases.Schema(tn.Schema)
 			if err != nil {
+				return fmt.Errorf("database of %s: %w", tn.Code, err)
+			}
+			if err := seedRecords(ctx, &tenant.Scope{Tenant: tn, DB: db}); err != nil {
+				return fmt.Errorf("records of %s: %w", tn.Code, err)
+			}
+			// The demo step of `speks demo`: an active staff account for the first employee
+			// (Aminah) and a supplier account for the first company (Syarikat Contoh).
+			entry := &demo.TenantEntry{}
+			if err := account.DemoStep(browserArgon)(ctx, tn, db, entry); err != nil {
 				return err
 			}
-			scope := &tenant.Scope{Tenant: tn, DB: db}
-			if err := seedRecords(ctx, scope); err != nil {
-				return err
+			if entry.Staff == nil || entry.Supplier == nil {
+				return fmt.Errorf("demo step made no staff or supplier account in %s", tn.Code)
 			}
-			addPrincipals(who, scope)
+			accounts[tn.Code] = entry // Provision runs once per state, one after another
 			return nil
 		},
 	})
-	return srv, webtest.NewBrowser(t)
+	return srv, accounts, webtest.NewBrowser(t)
 }
 
-// loginAs logs name in on tenant code. Today it goes through the test-only login route of
-// fakeSession; when the browser tests move to modules/account, only this function changes
-// (open /login, type the ID and password).
-func loginAs(t *testing.T, srv *webtest.Server, tab *webtest.Tab, code, name, next string) {
+// login logs in through the real /login page — the ID, then the secret phrase shown with the
+// password field, then the password — and then opens next.
+func login(t *testing.T, srv *webtest.Server, tab *webtest.Tab, code string, who *demo.Account, next string) {
 	t.Helper()
-	if status := tab.Open(srv.TenantURL(code, "/test-login/"+name+"?next="+next)); status != http.StatusOK {
-		t.Fatalf("login %s on %s: %d", name, code, status)
+	if status := tab.Open(srv.TenantURL(code, "/login")); status != http.StatusOK {
+		t.Fatalf("login page of %s: %d", code, status)
+	}
+	fill(t, tab, "#id", who.ID)
+	if status := tab.Click("#next"); status != http.StatusOK {
+		t.Fatalf("identify %s on %s: %d", who.ID, code, status)
+	}
+	if phrase := tab.Text("#secret-phrase"); phrase != account.DemoSecretPhrase {
+		t.Fatalf("secret phrase shown: %q", phrase)
+	}
+	fill(t, tab, "#password", who.Password)
+	if status := tab.Click("#login"); status != http.StatusOK {
+		t.Fatalf("login %s on %s: %d", who.ID, code, status)
+	}
+	if path := webtest.Eval[string](tab, "location.pathname"); path != "/home" {
+		t.Fatalf("after login on %s at %s: %s", code, path, tab.Text("main"))
+	}
+	if status := tab.Open(srv.TenantURL(code, next)); status != http.StatusOK {
+		t.Fatalf("open %s on %s: %d", next, code, status)
+	}
+}
+
+// fill sets the value of the form field css.
+func fill(t *testing.T, tab *webtest.Tab, css, value string) {
+	t.Helper()
+	js := "(() => { const e = document.querySelector(" + strconv.Quote(css) + "); if (!e) return false; e.value = " +
+		strconv.Quote(value) + "; return true; })()"
+	if !webtest.Eval[bool](tab, js) {
+		t.Fatalf("no field %s on %s", css, webtest.Eval[string](tab, "location.href"))
 	}
 }
 
@@ -69,11 +115,11 @@ func TestBrowserRecords(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test")
 	}
-	srv, browser := startBrowserServer(t)
+	srv, accounts, browser := startBrowserServer(t)
 
 	t.Run("kelantan staff opens the latest payslip, compares months and prints", func(t *testing.T) {
 		tab := browser.NewTab(t)
-		loginAs(t, srv, tab, "kelantan", "aminah", "/home%3Flang%3Dms")
+		login(t, srv, tab, "kelantan", accounts["kelantan"].Staff, "/home?lang=ms")
 		if got := tab.Text("#latest-payslip"); !strings.Contains(got, "Oktober 2026") || !strings.Contains(got, "3,263.46") {
 			t.Fatalf("home: %q", got)
 		}
@@ -109,7 +155,7 @@ func TestBrowserRecords(t *testing.T) {
 
 	t.Run("pahang supplier finds a payment and opens its detail", func(t *testing.T) {
 		tab := browser.NewTab(t)
-		loginAs(t, srv, tab, "pahang", "contoh", "/payments%3Flang%3Dms")
+		login(t, srv, tab, "pahang", accounts["pahang"].Supplier, "/payments?lang=ms")
 		run := func(a chromedp.Action[chromedp.Void]) {
 			ctx, cancel := context.WithTimeout(tab.Context(), webtest.ActionTimeout)
 			defer cancel()
@@ -153,7 +199,7 @@ func TestBrowserRecords(t *testing.T) {
 
 	t.Run("selangor staff downloads last year's EC", func(t *testing.T) {
 		tab := browser.NewTab(t)
-		loginAs(t, srv, tab, "selangor", "aminah", "/statements%3Flang%3Den")
+		login(t, srv, tab, "selangor", accounts["selangor"].Staff, "/statements?lang=en")
 		tab.Click(`#statement-list a`)
 		if got := tab.Text("h1"); !strings.Contains(got, "2025") {
 			t.Errorf("EC heading %q", got)
@@ -168,7 +214,7 @@ func TestBrowserRecords(t *testing.T) {
 
 	t.Run("the verify page opened from the QR URL", func(t *testing.T) {
 		tab := browser.NewTab(t)
-		loginAs(t, srv, tab, "kelantan", "aminah", "/payslips/2026/10")
+		login(t, srv, tab, "kelantan", accounts["kelantan"].Staff, "/payslips/2026/10")
 		text := tab.Text(".payslip .muted")
 		i := strings.Index(text, "/verify/")
 		if i < 0 {

@@ -104,8 +104,9 @@ func (e *importError) Error() string {
 	return "import " + e.kind + ": " + e.err.Error() + ": " + string(buf)
 }
 
-// principalHeader names the test-only header choosing who is logged in; it stands in for
-// the session layer (modules/account) that puts the principal on the context.
+// principalHeader names the test-only header choosing who is logged in in the API tests; it
+// stands in for the session layer (modules/account) so each test can act as any person in
+// one request. The browser tests log in through the real account module instead.
 const principalHeader = "X-Test-Principal"
 
 // principals are the logged-in people of the tests, per tenant code and name.
@@ -121,15 +122,12 @@ func (p *principals) set(tenantCode, name string, pr *account.Principal) {
 }
 
 // fakeSession is a test-only module mounted before records: it puts the principal named by
-// the X-Test-Principal header (or the test_principal cookie, for browsers) on the context.
+// the X-Test-Principal header on the context.
 type fakeSession struct{ p *principals }
 
 func (f fakeSession) Mount(app *fiber.App) {
 	app.Use(func(c *fiber.Ctx) error {
 		name := c.Get(principalHeader)
-		if name == "" {
-			name = c.Cookies("test_principal")
-		}
 		scope, ok := tenant.FromContext(c.UserContext())
 		if name == "" || !ok {
 			return c.Next()
@@ -141,11 +139,6 @@ func (f fakeSession) Mount(app *fiber.App) {
 			c.SetUserContext(account.WithPrincipal(c.UserContext(), pr))
 		}
 		return c.Next()
-	})
-	// Test-only login: sets the cookie the fake session reads (see loginAs).
-	app.Get("/test-login/:name", func(c *fiber.Ctx) error {
-		c.Cookie(&fiber.Cookie{Name: "test_principal", Value: c.Params("name"), Path: "/", HTTPOnly: true})
-		return c.Redirect(c.Query("next", "/home"))
 	})
 }
 

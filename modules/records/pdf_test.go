@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ledongthuc/pdf"
@@ -193,4 +194,33 @@ func TestPDFs(t *testing.T) {
 			t.Errorf("advice qr")
 		}
 	})
+}
+
+// TestRenderPDFConcurrently renders different payslips at once: the parsed fonts and the PNG
+// encoder's buffers are shared between requests, so each PDF must still carry only its own
+// holder and QR payload (and -race must stay quiet).
+func TestRenderPDFConcurrently(t *testing.T) {
+	const n = 8
+	var wg sync.WaitGroup
+	out := make([][]byte, n)
+	errs := make([]error, n)
+	for i := range n {
+		ps := benchPayslip()
+		ps.Employee.Name = fmt.Sprintf("Pegawai Ujian %d", i)
+		ps.Verification.VerifyURL = fmt.Sprintf("https://ispeks.kelantan.gov.my/verify/token-%d", i)
+		wg.Go(func() { out[i], errs[i] = renderPDF(payslipDoc(ps, "Kerajaan Negeri Kelantan", identity)) })
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("pdf %d: %v", i, errs[i])
+		}
+		text := pdfText(t, out[i])
+		if want := fmt.Sprintf("Pegawai Ujian %d", i); !strings.Contains(text, want) || strings.Count(text, "Pegawai Ujian") != 1 {
+			t.Errorf("pdf %d: want only %q in:\n%s", i, want, text)
+		}
+		if got, want := pdfQR(t, out[i]), fmt.Sprintf("https://ispeks.kelantan.gov.my/verify/token-%d", i); got != want {
+			t.Errorf("pdf %d: qr %q, want %q", i, got, want)
+		}
+	}
 }
