@@ -106,7 +106,13 @@ func (r *Registry) SetStatus(ctx context.Context, code string, status Status, ac
 }
 
 func (r *Registry) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	tx, err := r.db.BeginTxx(ctx, nil)
+	return InTx(ctx, r.db, fn)
+}
+
+// InTx runs fn in a transaction on db, committing when fn returns nil and rolling back
+// otherwise: the one place every store gets "all or nothing" from.
+func InTx(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) error {
+	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}

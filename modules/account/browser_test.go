@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/notify/notifytest"
 	"github.com/speks-portal/speks/modules/web"
 	"github.com/speks-portal/speks/modules/web/webtest"
 	"github.com/speks-portal/speks/tenant"
@@ -79,7 +80,7 @@ func loginInBrowser(t *testing.T, tab *webtest.Tab, id, password string) string 
 
 func TestBrowserSelangorFirstLoginFromEmailToHome(t *testing.T) {
 	srv, _ := browserServer(t)
-	mails := startMailPipeline(t, srv.Env)
+	mails := notifytest.StartPipeline(t, srv.Env)
 	tab := webtest.NewBrowser(t).NewTab(t)
 
 	tab.Open(srv.TenantURL("selangor", "/first-login?lang=ms"))
@@ -93,8 +94,8 @@ func TestBrowserSelangorFirstLoginFromEmailToHome(t *testing.T) {
 	}
 
 	// The mail, as it arrives over SMTP through the outbox, Redis and the worker.
-	mail := mails.next(t, 1)
-	code := codePattern.FindString(mail)
+	mail := mails.Next(t, 1)
+	code := notifytest.CodePattern.FindString(mail)
 	link := mailLink(t, mail, srv.TenantURL("selangor", "/login"))
 	if code == "" {
 		t.Fatalf("no code in the mail:\n%s", mail)
@@ -122,7 +123,7 @@ func TestBrowserSelangorFirstLoginFromEmailToHome(t *testing.T) {
 // mailLink is the link in mail that starts with prefix.
 func mailLink(t *testing.T, mail, prefix string) string {
 	t.Helper()
-	for _, l := range linkPattern.FindAllString(mail, -1) {
+	for _, l := range notifytest.LinkPattern.FindAllString(mail, -1) {
 		if strings.HasPrefix(l, prefix) {
 			return l
 		}
@@ -133,7 +134,7 @@ func mailLink(t *testing.T, mail, prefix string) string {
 
 func TestBrowserPahangSelfRegistrationThroughVerification(t *testing.T) {
 	srv, svc := browserServer(t)
-	mails := startMailPipeline(t, srv.Env)
+	mails := notifytest.StartPipeline(t, srv.Env)
 	tab := webtest.NewBrowser(t).NewTab(t)
 	tab.Open(srv.TenantURL("pahang", "/register?lang=ms"))
 	fill(t, tab, map[string]string{"#category": "staff", "#id": "910909-06-5678", "#name": "Siti Hajar binti Omar",
@@ -142,7 +143,7 @@ func TestBrowserPahangSelfRegistrationThroughVerification(t *testing.T) {
 	if !strings.Contains(tab.Text("#form-done"), "pautan pengesahan") {
 		t.Fatalf("after register: %q", tab.Text("main"))
 	}
-	tab.Open(mailLink(t, mails.next(t, 1), srv.TenantURL("pahang", "/verify-email?token=")))
+	tab.Open(mailLink(t, mails.Next(t, 1), srv.TenantURL("pahang", "/verify-email?token=")))
 	if !strings.Contains(tab.Text("#form-done"), "telah disahkan") {
 		t.Fatalf("verify page: %q", tab.Text("main"))
 	}
@@ -153,9 +154,9 @@ func TestBrowserPahangSelfRegistrationThroughVerification(t *testing.T) {
 	if err := svc.ActivateRegistration(ctx, "910909065678", "test", srv.TenantURL("pahang", "/login")); err != nil {
 		t.Fatal(err)
 	}
-	codeMail := mails.next(t, 2)
+	codeMail := mails.Next(t, 2)
 	tab.Open(mailLink(t, codeMail, srv.TenantURL("pahang", "/login")))
-	loginInBrowser(t, tab, "910909065678", codePattern.FindString(codeMail))
+	loginInBrowser(t, tab, "910909065678", notifytest.CodePattern.FindString(codeMail))
 	if tab.Count("#must-change") != 1 {
 		t.Fatalf("code login did not lead to setting a password: %s", tab.Text("main"))
 	}

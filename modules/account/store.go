@@ -15,18 +15,7 @@ import (
 
 // inTx runs fn in a transaction on the tenant's handle, committing when it returns nil.
 func inTx(ctx context.Context, sc *tenant.Scope, fn func(tx *sqlx.Tx) error) error {
-	tx, err := sc.DB.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return tenant.InTx(ctx, sc.DB, fn)
 }
 
 // audit writes one entry of the tenant's audit_log. detail holds before/after values; never
