@@ -64,11 +64,26 @@ func newAuthzFixture(t *testing.T) *authzFixture {
 // Who may reach a route, by class. The classes are the specification the matrix checks the
 // stored policies against, written independently of authz's default rules.
 const (
-	public    = "public"    // every visitor
-	signedIn  = "signed_in" // every logged-in person, whatever their role
-	staffOnly = "staff"     // staff only (payslips, EC statements)
-	payee     = "payee"     // staff and suppliers (payments, export)
-	feedKey   = "feed"      // the payroll system's API key
+	public       = "public"    // every visitor
+	signedIn     = "signed_in" // every logged-in person, whatever their role
+	staffOnly    = "staff"     // staff only (payslips, EC statements)
+	payee        = "payee"     // staff and suppliers (payments, export)
+	feedKey      = "feed"      // the payroll system's API key
+	platformOnly = "platform"  // JANM's console: nobody on a tenant host (see platformPublic, platformAdmin)
+)
+
+// Classes of the IT officer's console (modules/admin).
+const (
+	itOfficer = "it_officer" // the console itself
+	auditRead = "audit_read" // the audit trail and settings (read): IT officer and treasury
+)
+
+// Classes of the user-administration requests and the PTJ admin (modules/requests).
+const (
+	requestRaise  = "request_raise"  // PTJ admins and heads of department raise requests
+	requestRead   = "request_read"   // they and the treasury list them
+	requestDecide = "request_decide" // heads of department, then the treasury, decide
+	ptjAdmin      = "ptj_admin"      // the PTJ payroll admin's own functions
 )
 
 // routeClass is every route the server registers today ("METHOD pattern"). A new route
@@ -110,12 +125,50 @@ var routeClass = map[string]string{
 	"GET /api/v1/account/export": payee,
 
 	"POST /api/v1/feeds/:kind": feedKey,
+
+	"GET /platform/login": platformOnly, "POST /platform/login": platformOnly, "POST /platform/logout": platformOnly,
+	"POST /api/v1/platform/auth/login": platformOnly, "POST /api/v1/platform/auth/logout": platformOnly,
+	"GET /api/v1/platform/session": platformOnly,
+	"GET /platform":                platformOnly, "POST /platform/tenants": platformOnly, "POST /platform/tenants/:code/status": platformOnly,
+	"GET /api/v1/platform/tenants": platformOnly, "POST /api/v1/platform/tenants": platformOnly,
+	"GET /api/v1/platform/tenants/:code": platformOnly, "PATCH /api/v1/platform/tenants/:code": platformOnly,
+	"DELETE /api/v1/platform/tenants/:code": platformOnly, "POST /api/v1/platform/tenants/:code/export": platformOnly,
+
+	"GET /api/v1/admin/requests": requestRead, "POST /api/v1/admin/requests": requestRaise,
+	"POST /api/v1/admin/requests/:id/approve": requestDecide, "POST /api/v1/admin/requests/:id/reject": requestDecide,
+	"GET /api/v1/admin/ptj/staff": ptjAdmin, "POST /api/v1/admin/ptj/staff/:user_id/email": ptjAdmin,
+	"GET /admin/requests": requestRead, "POST /admin/requests": requestRaise,
+	"POST /admin/requests/:id/approve": requestDecide, "POST /admin/requests/:id/reject": requestDecide,
+	"GET /admin/ptj/staff": ptjAdmin, "POST /admin/ptj/staff/:user_id/email": ptjAdmin,
+
+	"GET /api/v1/admin/users": itOfficer, "GET /api/v1/admin/activations": itOfficer, "GET /api/v1/admin/users/:user_id": itOfficer,
+	"POST /api/v1/admin/users/:user_id/activate": itOfficer, "POST /api/v1/admin/users/:user_id/deactivate": itOfficer,
+	"POST /api/v1/admin/users/:user_id/unlock": itOfficer, "POST /api/v1/admin/users/:user_id/reset": itOfficer,
+	"GET /api/v1/admin/cancellations": itOfficer, "POST /api/v1/admin/cancellations/:id/complete": itOfficer,
+	"GET /api/v1/admin/failed-mail": itOfficer, "GET /api/v1/admin/feed-batches": itOfficer,
+	"POST /api/v1/admin/apikeys": itOfficer, "GET /api/v1/admin/audit": auditRead,
+	"GET /api/v1/admin/settings": auditRead, "PUT /api/v1/admin/settings": itOfficer,
+	"GET /admin/users": itOfficer, "GET /admin/audit": auditRead,
+	"GET /admin": itOfficer, "POST /admin/cancellations/:id/complete": itOfficer,
+	"GET /admin/settings": itOfficer, "POST /admin/settings": itOfficer,
+	"POST /admin/users/:user_id/activate": itOfficer, "POST /admin/users/:user_id/deactivate": itOfficer,
+	"POST /admin/users/:user_id/unlock": itOfficer, "POST /admin/users/:user_id/reset": itOfficer,
 }
 
 // platformPublic are the routes any visitor reaches on the platform host; nothing else is
 // open there yet.
 var platformPublic = map[string]bool{"GET /": true, "GET /theme.css": true, "GET /api/v1/tenant": true,
-	"GET /healthz": true, "GET /readyz": true, "GET /metrics": true, "GET /dev/mail": true, "GET /dev/mail.css": true}
+	"GET /healthz": true, "GET /readyz": true, "GET /metrics": true, "GET /dev/mail": true, "GET /dev/mail.css": true,
+	"GET /platform/login": true, "POST /platform/login": true, "POST /platform/logout": true,
+	"POST /api/v1/platform/auth/login": true, "POST /api/v1/platform/auth/logout": true, "GET /api/v1/platform/session": true}
+
+// platformAdminRoutes are JANM's console, for platform administrators only.
+var platformAdminRoutes = map[string]bool{
+	"GET /platform": true, "POST /platform/tenants": true, "POST /platform/tenants/:code/status": true,
+	"GET /api/v1/platform/tenants": true, "POST /api/v1/platform/tenants": true,
+	"GET /api/v1/platform/tenants/:code": true, "PATCH /api/v1/platform/tenants/:code": true,
+	"DELETE /api/v1/platform/tenants/:code": true, "POST /api/v1/platform/tenants/:code/export": true,
+}
 
 func classAllows(class, role string) bool {
 	switch class {
@@ -129,6 +182,18 @@ func classAllows(class, role string) bool {
 		return role == authz.Staff || role == authz.Supplier
 	case feedKey:
 		return role == authz.Feed
+	case requestRaise:
+		return role == authz.PTJAdmin || role == authz.HeadOfDepartment
+	case requestRead:
+		return role == authz.PTJAdmin || role == authz.HeadOfDepartment || role == authz.Treasury
+	case requestDecide:
+		return role == authz.HeadOfDepartment || role == authz.Treasury
+	case ptjAdmin:
+		return role == authz.PTJAdmin
+	case itOfficer:
+		return role == authz.ITOfficer
+	case auditRead:
+		return role == authz.ITOfficer || role == authz.Treasury
 	}
 	return false
 }
@@ -196,7 +261,8 @@ func TestEveryRouteHasAPolicy(t *testing.T) {
 					t.Errorf("%s on %s as %s: allowed=%v, want %v (%s)", route, dom, role, got, want, class)
 				}
 			}
-			if got, want := allowed(t, f.enforcer, role, authz.PlatformDomain, route), platformPublic[route]; got != want {
+			want := platformPublic[route] || (role == authz.PlatformAdmin && platformAdminRoutes[route])
+			if got := allowed(t, f.enforcer, role, authz.PlatformDomain, route); got != want {
 				t.Errorf("%s on the platform as %s: allowed=%v, want %v", route, role, got, want)
 			}
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/demo"
+	"github.com/speks-portal/speks/modules/requests"
 )
 
 func newDemoCommand() *cobra.Command {
@@ -84,10 +85,14 @@ func (rt *runtime) demoTenantSteps() []demo.TenantStep {
 	return []demo.TenantStep{
 		demo.RecordsStep(time.Now()),            // payslips, EC statements and payments of this month, through feed.Import
 		account.DemoStep(account.DefaultArgon2), // staff and supplier with demo passwords
+		rt.adminDemoStep(),                      // IT officer, treasury, head of department, PTJ admin (after staff)
+		requests.DemoStep(),                     // a few pending user-administration requests (after the PTJ admin)
 	}
 }
 
 // demoPlatformSteps lists, by module, what adds platform-wide demo data (the platform admin).
 func (rt *runtime) demoPlatformSteps() []demo.PlatformStep {
-	return nil
+	return []demo.PlatformStep{
+		rt.platformService().DemoStep(), // the JANM platform admin with its TOTP secret
+	}
 }

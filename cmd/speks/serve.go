@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/speks-portal/speks/modules/feed"
+	"github.com/speks-portal/speks/modules/platform"
 	"github.com/speks-portal/speks/modules/records"
 	"github.com/speks-portal/speks/modules/web"
 )
@@ -77,10 +78,15 @@ func newServeCommand() *cobra.Command {
 func (rt *runtime) webModules() []web.Module {
 	return []web.Module{
 		rt.accountModule(), // first: later routes need the session and its Principal
-		rt.authzModule(),   // second: every route mounted after it is authorised (deny by default)
+		// The platform host's sessions (JANM admins), also before authz for the same reason.
+		platform.NewSessions(rt.platformService()),
+		rt.authzModule(), // then: every route mounted after it is authorised (deny by default)
 		rt.devMailModule(),
+		platform.NewModule(rt.platformService()), // JANM's console (platform host only)
 		feed.NewModule(rt.cfg.Feeds.MaxBodyBytes),
 		records.NewModule(),
+		rt.requestsModule(), // user-administration requests and the PTJ admin (after authz)
+		rt.adminModule(),    // the IT officer's console and audit trail
 	}
 }
 

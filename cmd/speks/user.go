@@ -33,7 +33,7 @@ func newUserCommand() *cobra.Command {
 		Use:   "user",
 		Short: "Create and activate portal accounts of a tenant",
 	}
-	cmd.AddCommand(newUserCreateCommand(), newUserActivateCommand())
+	cmd.AddCommand(newUserCreateCommand(), newUserActivateCommand(), newUserCreatePlatformAdminCommand())
 	return cmd
 }
 

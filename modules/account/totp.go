@@ -108,6 +108,19 @@ func (s *Service) checkTOTP(ctx context.Context, db interface {
 	return won, nil
 }
 
+// SealTOTPSecret, OpenTOTPSecret and MatchTOTPStep let the platform console (modules/platform)
+// keep its administrators' TOTP exactly as accounts keep theirs: same sealing key, same
+// drift window. Replay protection (the last step) is the caller's, on its own table.
+func (s *Service) SealTOTPSecret(secret string) (string, error) { return s.sealTOTP(secret) }
+
+// OpenTOTPSecret decrypts what SealTOTPSecret sealed.
+func (s *Service) OpenTOTPSecret(sealed string) (string, error) { return s.openTOTP(sealed) }
+
+// MatchTOTPStep returns the time step, within one step of now, whose code is code.
+func MatchTOTPStep(code, secret string, now time.Time) (int64, bool) {
+	return matchStep(strings.TrimSpace(code), secret, now)
+}
+
 // matchStep finds the time step, within one step of now, whose code is code.
 func matchStep(code, secret string, now time.Time) (int64, bool) {
 	for _, offset := range []int64{0, -1, 1} {

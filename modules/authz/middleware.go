@@ -222,7 +222,10 @@ func (m *Module) refuse(c *fiber.Ctx, signedIn bool, dom, pattern string) error 
 		return web.NewError(fiber.StatusForbidden, "forbidden", nil)
 	}
 	page := action(c.Method()) == fiber.MethodGet && !strings.HasPrefix(c.Path(), "/api/")
-	if page && dom != PlatformDomain { // the platform host has no login page yet
+	if page && dom == PlatformDomain && strings.HasPrefix(c.Path(), "/platform") {
+		return c.Redirect("/platform/login", fiber.StatusSeeOther) // JANM's console (modules/platform)
+	}
+	if page && dom != PlatformDomain { // elsewhere on the platform host there is no login page
 		return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
 	}
 	e := web.NewError(fiber.StatusUnauthorized, "unauthenticated", nil)

@@ -110,8 +110,55 @@ var tenantRules = []rule{
 	{Supplier, "/api/v1/payments", get}, {Supplier, "/api/v1/payments/*", get}, {Supplier, "/api/v1/payments/:ref/verify", post},
 	{Staff, "/api/v1/account/export", get}, {Supplier, "/api/v1/account/export", get},
 
+	// User-administration requests (modules/requests): PTJ admins and heads of department raise
+	// them, heads then treasury decide; the service scopes rows to the caller's PTJ/department.
+	{PTJAdmin, "/api/v1/admin/requests", get}, {PTJAdmin, "/api/v1/admin/requests", post},
+	{HeadOfDepartment, "/api/v1/admin/requests", get}, {HeadOfDepartment, "/api/v1/admin/requests", post},
+	{Treasury, "/api/v1/admin/requests", get},
+	{HeadOfDepartment, "/api/v1/admin/requests/:id/approve", post}, {HeadOfDepartment, "/api/v1/admin/requests/:id/reject", post},
+	{Treasury, "/api/v1/admin/requests/:id/approve", post}, {Treasury, "/api/v1/admin/requests/:id/reject", post},
+	// The PTJ payroll admin: the staff of their PTJ and their registered e-mail.
+	{PTJAdmin, "/api/v1/admin/ptj/staff", get}, {PTJAdmin, "/api/v1/admin/ptj/staff/:user_id/email", post},
+	// The same as pages.
+	{PTJAdmin, "/admin/requests", get}, {PTJAdmin, "/admin/requests", post},
+	{HeadOfDepartment, "/admin/requests", get}, {HeadOfDepartment, "/admin/requests", post}, {Treasury, "/admin/requests", get},
+	{HeadOfDepartment, "/admin/requests/:id/approve", post}, {HeadOfDepartment, "/admin/requests/:id/reject", post},
+	{Treasury, "/admin/requests/:id/approve", post}, {Treasury, "/admin/requests/:id/reject", post},
+	{PTJAdmin, "/admin/ptj/staff", get}, {PTJAdmin, "/admin/ptj/staff/:user_id/email", post},
+
 	// The payroll system's feeds, authenticated by the tenant's API key.
 	{Feed, "/api/v1/feeds/:kind", post},
+
+	// The IT officer's console (modules/admin); treasury may read the audit trail.
+	{ITOfficer, "/api/v1/admin/users", get}, {ITOfficer, "/api/v1/admin/activations", get},
+	{ITOfficer, "/api/v1/admin/users/:user_id", get},
+	{ITOfficer, "/api/v1/admin/users/:user_id/activate", post}, {ITOfficer, "/api/v1/admin/users/:user_id/deactivate", post},
+	{ITOfficer, "/api/v1/admin/users/:user_id/unlock", post}, {ITOfficer, "/api/v1/admin/users/:user_id/reset", post},
+	{ITOfficer, "/api/v1/admin/cancellations", get}, {ITOfficer, "/api/v1/admin/cancellations/:id/complete", post},
+	{ITOfficer, "/api/v1/admin/failed-mail", get}, {ITOfficer, "/api/v1/admin/feed-batches", get},
+	{ITOfficer, "/api/v1/admin/apikeys", post},
+	{ITOfficer, "/api/v1/admin/audit", get}, {Treasury, "/api/v1/admin/audit", get},
+	{ITOfficer, "/api/v1/admin/settings", get}, {Treasury, "/api/v1/admin/settings", get},
+	{ITOfficer, "/api/v1/admin/settings", "PUT"},
+	{ITOfficer, "/admin/users", get}, {ITOfficer, "/admin/audit", get}, {Treasury, "/admin/audit", get},
+	{ITOfficer, "/admin", get}, {ITOfficer, "/admin/cancellations/:id/complete", post},
+	{ITOfficer, "/admin/settings", get}, {ITOfficer, "/admin/settings", post},
+	{ITOfficer, "/admin/users/:user_id/activate", post}, {ITOfficer, "/admin/users/:user_id/deactivate", post},
+	{ITOfficer, "/admin/users/:user_id/unlock", post}, {ITOfficer, "/admin/users/:user_id/reset", post},
+}
+
+// platformRules are JANM's console on the platform host (modules/platform); migration
+// platform/00020 inserts the same rows.
+var platformRules = []rule{
+	{Anonymous, "/platform/login", get}, {Anonymous, "/platform/login", post}, {Anonymous, "/platform/logout", post},
+	{Anonymous, "/api/v1/platform/auth/login", post}, {Anonymous, "/api/v1/platform/auth/logout", post},
+	{Anonymous, "/api/v1/platform/session", get},
+	{PlatformAdmin, "/platform", get}, {PlatformAdmin, "/platform/tenants", post},
+	{PlatformAdmin, "/platform/tenants/:code/status", post},
+	{PlatformAdmin, "/api/v1/platform/tenants", get}, {PlatformAdmin, "/api/v1/platform/tenants", post},
+	{PlatformAdmin, "/api/v1/platform/tenants/:code", get}, {PlatformAdmin, "/api/v1/platform/tenants/:code", patch},
+	{PlatformAdmin, "/api/v1/platform/tenants/:code", "DELETE"},
+	{PlatformAdmin, "/api/v1/platform/tenants/:code/export", post},
 }
 
 // signedInRoles inherit SignedIn in every tenant.
@@ -120,7 +167,7 @@ var signedInRoles = []string{Staff, Supplier, PTJAdmin, HeadOfDepartment, ITOffi
 // DefaultPolicies returns the default p and g rules of domain (a tenant code, or
 // PlatformDomain for the platform host).
 func DefaultPolicies(domain string) (p, g [][]string) {
-	rules := publicRules
+	rules := append(append([]rule{}, publicRules...), platformRules...)
 	if domain != PlatformDomain {
 		rules = append(append([]rule{}, publicRules...), tenantRules...)
 		for _, role := range signedInRoles {

@@ -1,0 +1,12 @@
+package main
+
+import (
+	"github.com/speks-portal/speks/modules/requests"
+	"github.com/speks-portal/speks/modules/web"
+)
+
+// requestsModule is the user-administration workflow and the PTJ admin's API; mounted after
+// the authorisation middleware so the policies cover every route of it.
+func (rt *runtime) requestsModule() web.Module {
+	return requests.NewModule(&requests.Service{Accounts: rt.accountService(), LoginURL: rt.loginURL})
+}

@@ -1,0 +1,92 @@
+package admin_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/admin"
+	"github.com/speks-portal/speks/modules/authz"
+	"github.com/speks-portal/speks/modules/web"
+	"github.com/speks-portal/speks/modules/web/webtest"
+	"github.com/speks-portal/speks/tenant"
+	"github.com/speks-portal/speks/tenant/tenanttest"
+)
+
+// In Chromium, in both languages and without console errors (CSP included): the IT officer
+// searches a locked account, unlocks it with the form's button and reads the confirmation;
+// the console and the audit trail pages show the action.
+func TestConsoleInBrowser(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := account.NewService("browser-session-secret-0123456789", "browser-decoy-secret-0123456789", log)
+	svc.Argon = testArgon
+	// The database exists only once webtest.Start has made it: the modules get their handles
+	// in Provision, before the first request.
+	mod := admin.NewModule(svc, nil)
+	late := &lateAuthz{}
+	srv := webtest.Start(t, webtest.Options{
+		Tenants: []tenant.Spec{{Code: "selangor", Name: "Selangor", Hosts: []string{"p.ispeks.selangor.gov.my"},
+			RegistrationMode: tenant.PayrollMatch}},
+		Modules: []web.Module{account.NewModule(svc), late, mod},
+		Provision: func(ctx context.Context, env *tenanttest.Env, tn *tenant.Tenant) error {
+			mod.Registry = env.Registry
+			late.m = authz.NewModule(authz.Options{DB: env.Databases.Public(), Logger: log})
+			return authz.SeedTenant(ctx, tn, env.Databases.Public())
+		},
+	})
+	db := srv.Env.DB(t, srv.Tenants["selangor"])
+	var officerID, victim int64
+	if err := db.Get(&officerID, `INSERT INTO users (category, login_id, name, email, status, roles)
+		VALUES ('officer', 'it-1', 'Rohani binti Sulaiman', 'it@selangor.gov.my', 'active', '{it_officer}') RETURNING id`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Get(&victim, `INSERT INTO users (category, login_id, name, email, status)
+		VALUES ('staff', $1, 'Aminah binti Yusof', 'aminah@selangor.gov.my', 'locked') RETURNING id`, icA); err != nil {
+		t.Fatal(err)
+	}
+	token := "browser-session-admin"
+	sum := sha256.Sum256([]byte(token))
+	db.MustExec(`INSERT INTO sessions (id_hash, user_id, csrf_token, purpose, created_at, last_seen_at)
+		VALUES ($1, $2, 'csrf-browser', '', now(), now())`, sum[:], officerID)
+
+	base := "http://selangor.localhost:" + strconv.Itoa(srv.Port)
+	tab := webtest.NewBrowser(t).NewTab(t)
+	tab.Open(base + "/?lang=ms") // Malay, the default of the portal (Chromium asks for English)
+	webtest.Eval[string](tab, `document.cookie = "speks_session=`+token+`; path=/"`)
+	if code := tab.Open(base + "/admin/users?q=5523"); code != 200 {
+		t.Fatalf("users page: %d", code)
+	}
+	if got := tab.Text(fmt.Sprintf(`tr[data-user="%d"] td:nth-child(2)`, victim)); got != "********5523" {
+		t.Errorf("masked ID %q", got)
+	}
+	tab.Click(fmt.Sprintf(`tr[data-user="%d"] button[data-action="unlock"]`, victim))
+	if got := tab.Text("#done"); got != "Akaun telah dibuka kunci." {
+		t.Errorf("confirmation %q", got)
+	}
+	var st string
+	if err := db.Get(&st, `SELECT status FROM users WHERE id = $1`, victim); err != nil || st != "active" {
+		t.Errorf("status after unlock: %s %v", st, err)
+	}
+	tab.Open(base + "/admin/audit?lang=en")
+	if !strings.Contains(tab.Text("#audit-list"), "account.unlock") || tab.Text("#audit-heading") != "Audit trail" {
+		t.Errorf("audit page: %s", tab.Text("#audit-list"))
+	}
+	tab.Open(base + "/admin?lang=ms")
+	tab.Open(base + "/admin/settings")
+	tab.ExpectNoConsoleErrors()
+}
+
+// lateAuthz is the authz middleware whose module is made in Provision (it needs the database).
+type lateAuthz struct{ m *authz.Module }
+
+func (l *lateAuthz) Mount(app *fiber.App) {
+	app.Use(func(c *fiber.Ctx) error { return l.m.Middleware(c) })
+}

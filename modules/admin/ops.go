@@ -1,0 +1,205 @@
+package admin
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/speks-portal/speks/modules/feed"
+	"github.com/speks-portal/speks/modules/notify"
+	"github.com/speks-portal/speks/modules/web"
+)
+
+// Cancellation is an open or closed cancellation request (FAQ 10: completed within three
+// working days); Overdue flags an open one past its due date.
+type Cancellation struct {
+	ID          int64      `db:"id" json:"id"`
+	UserID      int64      `db:"user_id" json:"user_id"`
+	Name        string     `db:"name" json:"name"`
+	LoginID     string     `db:"login_id" json:"login_id"`
+	Reason      string     `db:"reason" json:"reason"`
+	Status      string     `db:"status" json:"status"`
+	RequestedAt time.Time  `db:"requested_at" json:"requested_at"`
+	DueOn       time.Time  `db:"due_on" json:"-"`
+	CompletedAt *time.Time `db:"completed_at" json:"completed_at"`
+	Due         string     `db:"-" json:"due_on"`
+	Overdue     bool       `db:"-" json:"overdue"`
+}
+
+func (m *Module) apiCancellations(c *fiber.Ctx) error {
+	_, sc, err := officer(c)
+	if err != nil {
+		return err
+	}
+	status := c.Query("status", "open")
+	if status != "open" && status != "completed" && status != "rejected" {
+		return web.NewError(fiber.StatusUnprocessableEntity, "invalid_input", nil)
+	}
+	rows, err := Cancellations(c.UserContext(), sc.DB, status)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"cancellations": rows})
+}
+
+// Cancellations lists the requests with a status, earliest due first, IDs masked.
+func Cancellations(ctx context.Context, db sqlx.QueryerContext, status string) ([]Cancellation, error) {
+	rows := []Cancellation{}
+	if err := sqlx.SelectContext(ctx, db, &rows, `SELECT r.id, r.user_id, u.name, u.login_id, r.reason, r.status,
+		r.requested_at, r.due_on, r.completed_at FROM cancellation_requests r JOIN users u ON u.id = r.user_id
+		WHERE r.status = $1 ORDER BY r.due_on, r.id LIMIT 500`, status); err != nil {
+		return nil, fmt.Errorf("list cancellations: %w", err)
+	}
+	today := time.Now().In(malaysia).Format(time.DateOnly)
+	for i := range rows {
+		r := &rows[i]
+		r.LoginID = mask(r.LoginID)
+		r.Due = r.DueOn.Format(time.DateOnly)
+		r.Overdue = r.Status == "open" && r.Due < today
+	}
+	return rows, nil
+}
+
+// apiCompleteCancellation carries out an open request: the account is deactivated (its
+// sessions end) and the request closed.
+func (m *Module) apiCompleteCancellation(c *fiber.Ctx) error {
+	if err := m.completeCancellation(c); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"id": c.Params("id"), "status": "completed"})
+}
+
+func (m *Module) completeCancellation(c *fiber.Ctx) error {
+	p, sc, err := officer(c)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	var r struct {
+		UserID int64  `db:"user_id"`
+		Status string `db:"status"`
+	}
+	err = sc.DB.GetContext(ctx, &r, `SELECT user_id, status FROM cancellation_requests WHERE id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return web.NewError(fiber.StatusNotFound, "not_found", nil)
+	}
+	if err != nil {
+		return fmt.Errorf("read cancellation %d: %w", id, err)
+	}
+	if r.Status != "open" {
+		return invalidStatus()
+	}
+	if r.UserID == p.UserID {
+		return web.NewError(fiber.StatusForbidden, "self_action", nil)
+	}
+	if err := m.Accounts.Deactivate(ctx, r.UserID, actorLabel(p)); err != nil {
+		return err
+	}
+	tx, err := sc.DB.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("complete cancellation: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if _, err := tx.ExecContext(ctx, `UPDATE cancellation_requests SET status = 'completed', completed_at = now()
+		WHERE id = $1 AND status = 'open'`, id); err != nil {
+		return fmt.Errorf("complete cancellation %d: %w", id, err)
+	}
+	if err := Record(ctx, tx, p, "cancellation.complete", "cancellation:"+strconv.FormatInt(id, 10), r.UserID, nil); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("complete cancellation %d: %w", id, err)
+	}
+	return nil
+}
+
+func (m *Module) apiFailedMail(c *fiber.Ctx) error {
+	_, sc, err := officer(c)
+	if err != nil {
+		return err
+	}
+	mails, err := notify.Failed(c.UserContext(), sc.DB, 200)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"failed": mails})
+}
+
+// Batch is one committed feed.
+type Batch struct {
+	ID         int64     `db:"id" json:"id"`
+	Kind       string    `db:"kind" json:"kind"`
+	Actor      string    `db:"actor" json:"actor"`
+	Rows       int64     `db:"rows" json:"rows"`
+	Inserted   int64     `db:"inserted" json:"inserted"`
+	Updated    int64     `db:"updated" json:"updated"`
+	Unchanged  int64     `db:"unchanged" json:"unchanged"`
+	ReceivedAt time.Time `db:"received_at" json:"received_at"`
+	DurationMS int64     `db:"duration_ms" json:"duration_ms"`
+}
+
+func (m *Module) apiFeedBatches(c *fiber.Ctx) error {
+	_, sc, err := officer(c)
+	if err != nil {
+		return err
+	}
+	rows, err := Batches(c.UserContext(), sc.DB, 100)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"batches": rows})
+}
+
+// Batches lists the latest committed feeds, newest first.
+func Batches(ctx context.Context, db sqlx.QueryerContext, limit int) ([]Batch, error) {
+	rows := []Batch{}
+	if err := sqlx.SelectContext(ctx, db, &rows, `SELECT id, kind, actor, rows, inserted, updated, unchanged,
+		received_at, duration_ms FROM import_batches ORDER BY received_at DESC, id DESC LIMIT $1`, limit); err != nil {
+		return nil, fmt.Errorf("list feed batches: %w", err)
+	}
+	return rows, nil
+}
+
+// apiCreateKey makes a feed API key; the answer is the only place the key ever appears in
+// clear, and the audit entry names only its public prefix.
+func (m *Module) apiCreateKey(c *fiber.Ctx) error {
+	p, sc, err := officer(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Name string `json:"name"`
+	}
+	if err := c.BodyParser(&in); err != nil || strings.TrimSpace(in.Name) == "" || len(in.Name) > 100 {
+		return web.NewError(fiber.StatusUnprocessableEntity, "invalid_input", err)
+	}
+	ctx := c.UserContext()
+	tx, err := sc.DB.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("create api key: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	key, k, err := feed.CreateAPIKey(ctx, tx, in.Name, actorLabel(p))
+	if err != nil {
+		return err
+	}
+	if err := Record(ctx, tx, p, "apikey.create", "apikey:"+k.Prefix, 0, map[string]any{"name": k.Name}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("create api key: %w", err)
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"key": key, "id": k.ID, "name": k.Name, "prefix": k.Prefix})
+}

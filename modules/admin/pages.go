@@ -1,0 +1,167 @@
+package admin
+
+import (
+	"net/url"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/speks-portal/speks/modules/web"
+)
+
+// The console's pages share the JSON API's logic; actions are plain form posts (CSRF token
+// in the form) answered with a redirect, so they work without JavaScript.
+
+type usersPage struct {
+	Query    UserQuery
+	Users    []UserRow
+	Total    int
+	Done     string // the action just carried out, for the confirmation line
+	Error    string // the error code of a refused action
+	Actions  []string
+	Statuses []string
+}
+
+var statusOrder = []string{"pending_verification", "pending_activation", "active", "locked", "deactivated"}
+
+func (m *Module) pageUsers(c *fiber.Ctx) error {
+	_, sc, err := officer(c)
+	if err != nil {
+		return err
+	}
+	q := UserQuery{Q: c.Query("q"), Status: c.Query("status"), Page: c.QueryInt("page", 1)}
+	if q.Status != "" && !statuses[q.Status] {
+		q.Status = ""
+	}
+	rows, total, err := SearchUsers(c.UserContext(), sc.DB, q)
+	if err != nil {
+		return err
+	}
+	return web.Render(c, "admin/users", usersPage{Query: q, Users: rows, Total: total,
+		Done: allowedAction(c.Query("done")), Error: allowedError(c.Query("error")), Actions: userActions,
+		Statuses: statusOrder})
+}
+
+// submitUserAction carries out the form's action, then returns to the list it came from.
+func (m *Module) submitUserAction(name string, fn actionFunc) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		back := url.Values{"q": {c.FormValue("q")}, "status": {c.FormValue("status")}}
+		if _, err := m.perform(c, fn); err != nil {
+			e, ok := web.AsError(err)
+			if !ok || e.Status >= 500 {
+				return err
+			}
+			back.Set("error", e.Code)
+		} else {
+			back.Set("done", name)
+		}
+		return c.Redirect("/admin/users?"+back.Encode(), fiber.StatusSeeOther)
+	}
+}
+
+var userActions = []string{"activate", "deactivate", "unlock", "reset"}
+
+func allowedAction(s string) string {
+	for _, a := range userActions {
+		if a == s {
+			return a
+		}
+	}
+	return ""
+}
+
+// allowedError keeps only codes the page has a message for, so the query string cannot put
+// arbitrary message IDs on the page.
+func allowedError(s string) string {
+	switch s {
+	case "invalid_status", "self_action", "not_found":
+		return s
+	}
+	return ""
+}
+
+type auditPage struct {
+	From, To, Actor, Action string
+	Entries                 []AuditEntry
+	CSV                     string
+	Error                   bool
+}
+
+func (m *Module) pageAudit(c *fiber.Ctx) error {
+	_, sc, err := officer(c)
+	if err != nil {
+		return err
+	}
+	d := auditPage{From: c.Query("from"), To: c.Query("to"), Actor: c.Query("actor"), Action: c.Query("action")}
+	from, err1 := parseDay(d.From)
+	to, err2 := parseDay(d.To)
+	if err1 != nil || err2 != nil {
+		d.Error = true
+		return web.Render(c, "admin/audit", d)
+	}
+	d.Entries, err = SearchAudit(c.UserContext(), sc.DB, AuditQuery{From: from, To: to, Actor: d.Actor, Action: d.Action, Limit: 200})
+	if err != nil {
+		return err
+	}
+	v := url.Values{"format": {"csv"}, "from": {d.From}, "to": {d.To}, "actor": {d.Actor}, "action": {d.Action}}
+	d.CSV = "/api/v1/admin/audit?" + v.Encode()
+	return web.Render(c, "admin/audit", d)
+}
+
+// FormatUser is the template's view of an optional account number.
+func (e AuditEntry) FormatUser() string { return optInt(e.UserID) }
+
+// Local is the entry's time in Malaysia, as the officer reads it.
+func (e AuditEntry) Local() string { return e.At.In(malaysia).Format("02/01/2006 15:04:05") }
+
+// PageLink is the query of another page of the same search.
+func (q UserQuery) PageLink(page int) string {
+	return "?" + url.Values{"q": {q.Q}, "status": {q.Status}, "page": {strconv.Itoa(page)}}.Encode()
+}
+
+type consolePage struct {
+	Activations   []UserRow
+	Cancellations []Cancellation
+	FailedMail    int
+	Batches       []Batch
+	Done, Error   string
+}
+
+// pageConsole is the IT officer's desk: what waits for them (activations, cancellations with
+// their due dates), failed mail and the latest feeds.
+func (m *Module) pageConsole(c *fiber.Ctx) error {
+	_, sc, err := officer(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	d := consolePage{Error: allowedError(c.Query("error"))}
+	if c.Query("done") == "complete" {
+		d.Done = "complete"
+	}
+	if d.Activations, err = ActivationQueue(ctx, sc.DB); err != nil {
+		return err
+	}
+	if d.Cancellations, err = Cancellations(ctx, sc.DB, "open"); err != nil {
+		return err
+	}
+	if err := sc.DB.GetContext(ctx, &d.FailedMail, `SELECT count(*) FROM outbox WHERE status = 'failed'`); err != nil {
+		return err
+	}
+	if d.Batches, err = Batches(ctx, sc.DB, 10); err != nil {
+		return err
+	}
+	return web.Render(c, "admin/console", d)
+}
+
+// submitCompleteCancellation is the console's "complete" button.
+func (m *Module) submitCompleteCancellation(c *fiber.Ctx) error {
+	if err := m.completeCancellation(c); err != nil {
+		e, ok := web.AsError(err)
+		if !ok || e.Status >= 500 {
+			return err
+		}
+		return c.Redirect("/admin?error="+url.QueryEscape(e.Code), fiber.StatusSeeOther)
+	}
+	return c.Redirect("/admin?done=complete", fiber.StatusSeeOther)
+}

@@ -1,0 +1,142 @@
+package admin_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/speks-portal/speks/modules/account"
+)
+
+func (h *harness) page(t *testing.T, method, path, cookie string, form url.Values) (int, string, string) {
+	t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req := httptest.NewRequest(method, "http://selangor.example.test"+path, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	req.AddCookie(&http.Cookie{Name: "speks_session", Value: cookie})
+	res, err := h.app.Test(req, 30_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(raw), res.Header.Get("Location")
+}
+
+// The users page lists masked IDs in Malay by default and English on request; its action
+// forms work without JavaScript (CSRF token in the form) and come back with a confirmation.
+func TestUsersPage(t *testing.T) {
+	h := newHarness(t)
+	_, it := h.officer(t, "selangor", "it-1", "it_officer")
+	u := h.user(t, "selangor", account.CategoryStaff, icA, "Aminah binti Yusof", "aminah@selangor.gov.my", "locked")
+
+	code, html, _ := h.page(t, "GET", "/admin/users?q=aminah", it, nil)
+	if code != http.StatusOK || !strings.Contains(html, "Pengguna") || !strings.Contains(html, "********5523") ||
+		strings.Contains(html, icA) || !strings.Contains(html, "Buka kunci") {
+		t.Fatalf("users page (ms): %d\n%s", code, html)
+	}
+	if _, html, _ := h.page(t, "GET", "/admin/users?lang=en", it, nil); !strings.Contains(html, "Unlock") {
+		t.Errorf("users page (en) has no English: %s", html)
+	}
+	code, _, loc := h.page(t, "POST", fmt.Sprintf("/admin/users/%d/unlock", u), it, url.Values{"csrf_token": {"csrf"}, "q": {"aminah"}})
+	if code != http.StatusSeeOther || !strings.Contains(loc, "done=unlock") || status(t, h, "selangor", u) != "active" {
+		t.Fatalf("unlock form: %d %s, status %s", code, loc, status(t, h, "selangor", u))
+	}
+	if _, html, _ := h.page(t, "GET", loc, it, nil); !strings.Contains(html, "Akaun telah dibuka kunci.") {
+		t.Errorf("no confirmation after the action")
+	}
+	code, _, loc = h.page(t, "POST", fmt.Sprintf("/admin/users/%d/activate", u), it, url.Values{"csrf_token": {"csrf"}})
+	if code != http.StatusSeeOther || !strings.Contains(loc, "error=invalid_status") {
+		t.Errorf("refused action: %d %s", code, loc)
+	}
+	if code, _, _ := h.page(t, "POST", fmt.Sprintf("/admin/users/%d/deactivate", u), it, url.Values{}); code != http.StatusForbidden {
+		t.Errorf("a form without the CSRF token: %d, want 403", code)
+	}
+	if status(t, h, "selangor", u) != "active" {
+		t.Error("a form without the CSRF token changed the account")
+	}
+}
+
+// The audit page filters, links the CSV export with the same filters, and treasury reads it.
+func TestAuditPage(t *testing.T) {
+	h := newHarness(t)
+	_, it := h.officer(t, "selangor", "it-1", "it_officer")
+	_, treasury := h.officer(t, "selangor", "tr-1", "treasury")
+	u := h.user(t, "selangor", account.CategoryStaff, icA, "Aminah binti Yusof", "a@x.test", "active")
+	expect(t, h.do(t, "selangor", "POST", userPath(u, "deactivate"), it, nil), http.StatusOK, "")
+	code, html, _ := h.page(t, "GET", "/admin/audit?action=account.deactivate", treasury, nil)
+	if code != http.StatusOK || !strings.Contains(html, "account.deactivate") || !strings.Contains(html, "format=csv") ||
+		!strings.Contains(html, "Jejak audit") {
+		t.Fatalf("audit page: %d\n%s", code, html)
+	}
+	if code, _, _ := h.page(t, "GET", "/admin/users", treasury, nil); code != http.StatusForbidden {
+		t.Errorf("treasury on the users page: %d, want 403", code)
+	}
+}
+
+// The console shows the activation queue and the open cancellations with the overdue one
+// flagged; its "complete" button deactivates the account.
+func TestConsolePage(t *testing.T) {
+	h := newHarness(t)
+	_, it := h.officer(t, "selangor", "it-1", "it_officer")
+	h.user(t, "selangor", account.CategoryStaff, icB, "Rosli bin Ahmad", "r@x.test", account.StatusPendingActivation)
+	u := h.user(t, "selangor", account.CategoryStaff, icA, "Aminah binti Yusof", "a@x.test", "active")
+	var id int64
+	if err := h.db(t, "selangor").Get(&id, `INSERT INTO cancellation_requests (user_id, reason, requested_at, due_on)
+		VALUES ($1, 'Bersara', now() - interval '9 days', current_date - 4) RETURNING id`, u); err != nil {
+		t.Fatal(err)
+	}
+	code, html, _ := h.page(t, "GET", "/admin", it, nil)
+	if code != http.StatusOK || !strings.Contains(html, "Rosli bin Ahmad") || !strings.Contains(html, "overdue-flag") ||
+		!strings.Contains(html, "Bersara") || strings.Contains(html, icA) {
+		t.Fatalf("console: %d\n%s", code, html)
+	}
+	code, _, loc := h.page(t, "POST", fmt.Sprintf("/admin/cancellations/%d/complete", id), it, url.Values{"csrf_token": {"csrf"}})
+	if code != http.StatusSeeOther || loc != "/admin?done=complete" || status(t, h, "selangor", u) != "deactivated" {
+		t.Fatalf("complete: %d %s, status %s", code, loc, status(t, h, "selangor", u))
+	}
+	if _, html, _ := h.page(t, "GET", "/admin?lang=en", it, nil); !strings.Contains(html, "Administrator console") ||
+		strings.Contains(html, "Bersara") {
+		t.Errorf("console after completion (en): %s", html)
+	}
+}
+
+// The settings form saves valid values and sends invalid ones back with their problems.
+func TestSettingsPage(t *testing.T) {
+	h := newHarness(t)
+	_, it := h.officer(t, "selangor", "it-1", "it_officer")
+	code, html, _ := h.page(t, "GET", "/admin/settings", it, nil)
+	if code != http.StatusOK || !strings.Contains(html, "Tetapan portal") || !strings.Contains(html, `value="self_register" selected`) {
+		t.Fatalf("settings page: %d\n%s", code, html)
+	}
+	form := url.Values{"csrf_token": {"csrf"}, "registration_mode": {"admin_only"}, "email_domains": {"selangor.gov.my, mbsa.gov.my"},
+		"lockout_max_failures": {"6"}, "lockout_minutes": {"30"}, "session_idle_minutes": {"20"}, "retention_months": {"36"},
+		"primary_colour": {"#123456"}, "require_security_answer": {"on"}}
+	code, _, loc := h.page(t, "POST", "/admin/settings", it, form)
+	if code != http.StatusSeeOther || loc != "/admin/settings?saved=1" {
+		t.Fatalf("save: %d %s", code, loc)
+	}
+	tn, err := h.env.Registry.Get(t.Context(), "selangor")
+	if err != nil || tn.RegistrationMode != "admin_only" || len(tn.EmailDomains) != 2 || tn.RetentionMonths != 36 || tn.Branding.PrimaryColour != "#123456" {
+		t.Fatalf("saved tenant: %+v %v", tn, err)
+	}
+	form.Set("session_idle_minutes", "abc")
+	form.Set("primary_colour", "blue")
+	code, html, _ = h.page(t, "POST", "/admin/settings?lang=en", it, form)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(html, `data-field="session_idle_minutes"`) ||
+		!strings.Contains(html, `data-field="primary_colour"`) || !strings.Contains(html, `value="blue"`) {
+		t.Fatalf("refused form: %d\n%s", code, html)
+	}
+	if tn, _ := h.env.Registry.Get(t.Context(), "selangor"); tn.SessionIdleMinutes != 20 {
+		t.Error("a refused form changed the settings")
+	}
+}

@@ -1,0 +1,275 @@
+package admin
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/web"
+	"github.com/speks-portal/speks/tenant"
+)
+
+// PageSize is the number of users per page of a search.
+const PageSize = 25
+
+// UserRow is one account as the console lists it: the login ID masked.
+type UserRow struct {
+	ID         int64          `db:"id" json:"id"`
+	Category   string         `db:"category" json:"category"`
+	LoginID    string         `db:"login_id" json:"login_id"`
+	Name       string         `db:"name" json:"name"`
+	Email      string         `db:"email" json:"email"`
+	Status     string         `db:"status" json:"status"`
+	Roles      pq.StringArray `db:"roles" json:"roles"`
+	Department sql.NullString `db:"department_code" json:"-"`
+	PTJ        sql.NullString `db:"ptj_code" json:"-"`
+	CreatedAt  time.Time      `db:"created_at" json:"created_at"`
+	LastLogin  *time.Time     `db:"last_login_at" json:"last_login_at"`
+
+	DepartmentCode string `db:"-" json:"department_code"`
+	PTJCode        string `db:"-" json:"ptj_code"`
+}
+
+func (u *UserRow) finish() {
+	u.LoginID = mask(u.LoginID)
+	u.DepartmentCode, u.PTJCode = u.Department.String, u.PTJ.String
+	if u.Roles == nil {
+		u.Roles = pq.StringArray{}
+	}
+}
+
+// UserQuery is a search: q matches the name (any part) or the end of the login ID (what a
+// masked ID shows), status/department/ptj filter exactly; page counts from 1.
+type UserQuery struct {
+	Q, Status, Department, PTJ string
+	Page                       int
+}
+
+var statuses = map[string]bool{
+	account.StatusPendingVerification: true, account.StatusPendingActivation: true, account.StatusActive: true,
+	account.StatusLocked: true, account.StatusDeactivated: true,
+}
+
+const userSelect = `SELECT id, category, login_id, name, email, status, roles, department_code, ptj_code,
+	created_at, last_login_at FROM users`
+
+// SearchUsers returns one page of matching accounts and the total count.
+func SearchUsers(ctx context.Context, db *sqlx.DB, q UserQuery) ([]UserRow, int, error) {
+	where, args := []string{"true"}, []any{}
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	if s := strings.TrimSpace(q.Q); s != "" {
+		id := strings.ToUpper(strings.NewReplacer("-", "", " ", "", "*", "").Replace(s))
+		where = append(where, fmt.Sprintf("(name ILIKE %s OR (length(%s) >= 4 AND (login_id LIKE %s OR alt_login_id LIKE %s)))",
+			arg("%"+escapeLike(s)+"%"), arg(id), arg("%"+escapeLike(id)), arg("%"+escapeLike(id))))
+	}
+	if q.Status != "" {
+		where = append(where, "status = "+arg(q.Status))
+	}
+	if q.Department != "" {
+		where = append(where, "department_code = "+arg(q.Department))
+	}
+	if q.PTJ != "" {
+		where = append(where, "ptj_code = "+arg(q.PTJ))
+	}
+	cond := " WHERE " + strings.Join(where, " AND ")
+	var total int
+	if err := db.GetContext(ctx, &total, `SELECT count(*) FROM users`+cond, args...); err != nil {
+		return nil, 0, fmt.Errorf("count users: %w", err)
+	}
+	page := max(q.Page, 1)
+	rows := []UserRow{}
+	err := db.SelectContext(ctx, &rows, userSelect+cond+fmt.Sprintf(" ORDER BY name, id LIMIT %d OFFSET %d", PageSize, (page-1)*PageSize), args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("search users: %w", err)
+	}
+	for i := range rows {
+		rows[i].finish()
+	}
+	return rows, total, nil
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
+}
+
+func (m *Module) apiUsers(c *fiber.Ctx) error {
+	_, sc, err := officer(c)
+	if err != nil {
+		return err
+	}
+	q := UserQuery{Q: c.Query("q"), Status: c.Query("status"), Department: c.Query("department"), PTJ: c.Query("ptj"),
+		Page: c.QueryInt("page", 1)}
+	if q.Status != "" && !statuses[q.Status] {
+		return web.NewError(fiber.StatusUnprocessableEntity, "invalid_input", nil)
+	}
+	rows, total, err := SearchUsers(c.UserContext(), sc.DB, q)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"users": rows, "total": total, "page": max(q.Page, 1), "page_size": PageSize})
+}
+
+// apiActivations is the activation queue: verified self-registrations waiting for an
+// officer (PK 0101 step 7), oldest first.
+func (m *Module) apiActivations(c *fiber.Ctx) error {
+	_, sc, err := officer(c)
+	if err != nil {
+		return err
+	}
+	rows, err := ActivationQueue(c.UserContext(), sc.DB)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"registration_mode": sc.Tenant.RegistrationMode, "users": rows})
+}
+
+// ActivationQueue lists the accounts waiting for an officer's activation, oldest first.
+func ActivationQueue(ctx context.Context, db *sqlx.DB) ([]UserRow, error) {
+	rows := []UserRow{}
+	if err := db.SelectContext(ctx, &rows, userSelect+` WHERE status = 'pending_activation'
+		ORDER BY created_at, id LIMIT 500`); err != nil {
+		return nil, fmt.Errorf("activation queue: %w", err)
+	}
+	for i := range rows {
+		rows[i].finish()
+	}
+	return rows, nil
+}
+
+// actionFunc carries out one officer action on an account whose current row is u.
+type actionFunc func(c *fiber.Ctx, p *account.Principal, sc *tenant.Scope, u *UserRow) error
+
+// userAction wraps an action: loads the account, refuses it on the officer's own account
+// (an officer never unlocks or resets themself), runs it, and answers with the new row.
+func (m *Module) userAction(name string, fn actionFunc) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		u, err := m.perform(c, fn)
+		if err != nil {
+			return err
+		}
+		return c.JSON(fiber.Map{"action": name, "user": u})
+	}
+}
+
+// perform runs fn on the route's account and returns the account as it is afterwards.
+func (m *Module) perform(c *fiber.Ctx, fn actionFunc) (*UserRow, error) {
+	p, sc, err := officer(c)
+	if err != nil {
+		return nil, err
+	}
+	id, err := pathID(c, "user_id")
+	if err != nil {
+		return nil, err
+	}
+	u, err := userRow(c.UserContext(), sc.DB, id)
+	if err != nil {
+		return nil, err
+	}
+	if u.ID == p.UserID {
+		return nil, web.NewError(fiber.StatusForbidden, "self_action", nil)
+	}
+	if err := fn(c, p, sc, u); err != nil {
+		return nil, err
+	}
+	if u, err = userRow(c.UserContext(), sc.DB, id); err != nil {
+		return nil, err
+	}
+	u.finish()
+	return u, nil
+}
+
+func userRow(ctx context.Context, db *sqlx.DB, id int64) (*UserRow, error) {
+	var u UserRow
+	err := db.GetContext(ctx, &u, userSelect+` WHERE id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, web.NewError(fiber.StatusNotFound, "not_found", nil)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read account %d: %w", id, err)
+	}
+	return &u, nil
+}
+
+func invalidStatus() error { return web.NewError(fiber.StatusConflict, "invalid_status", nil) }
+
+// activate activates a verified self-registration (a one-time code is mailed), or
+// reactivates a deactivated account.
+func (m *Module) activate(c *fiber.Ctx, p *account.Principal, sc *tenant.Scope, u *UserRow) error {
+	ctx := c.UserContext()
+	switch u.Status {
+	case account.StatusPendingActivation:
+		return m.Accounts.ActivateRegistration(ctx, u.LoginID, actorLabel(p), c.BaseURL()+"/login")
+	case account.StatusDeactivated:
+		return reactivate(ctx, sc.DB, p, u.ID)
+	}
+	return invalidStatus()
+}
+
+func reactivate(ctx context.Context, db *sqlx.DB, p *account.Principal, userID int64) error {
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("reactivate: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET status = 'active', updated_at = now() WHERE id = $1`, userID); err != nil {
+		return fmt.Errorf("reactivate account %d: %w", userID, err)
+	}
+	if err := Record(ctx, tx, p, "account.reactivate", "user:"+strconv.FormatInt(userID, 10), userID, nil); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func (m *Module) deactivate(c *fiber.Ctx, p *account.Principal, _ *tenant.Scope, u *UserRow) error {
+	if u.Status == account.StatusDeactivated {
+		return invalidStatus()
+	}
+	return m.Accounts.Deactivate(c.UserContext(), u.ID, actorLabel(p))
+}
+
+func (m *Module) unlock(c *fiber.Ctx, p *account.Principal, _ *tenant.Scope, u *UserRow) error {
+	if u.Status != account.StatusActive && u.Status != account.StatusLocked {
+		return invalidStatus()
+	}
+	return m.Accounts.Unlock(c.UserContext(), u.ID, actorLabel(p))
+}
+
+// reset mails the account's registered address a one-time code; the answer says only that
+// it was sent, never the code.
+func (m *Module) reset(c *fiber.Ctx, p *account.Principal, _ *tenant.Scope, u *UserRow) error {
+	if u.Status != account.StatusActive || u.Email == "" {
+		return invalidStatus()
+	}
+	return m.Accounts.ResetByOfficer(c.UserContext(), u.ID, actorLabel(p), c.BaseURL()+"/login")
+}
+
+// apiUser is one account with its history: the audit entries about it, newest first.
+func (m *Module) apiUser(c *fiber.Ctx) error {
+	_, sc, err := officer(c)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(c, "user_id")
+	if err != nil {
+		return err
+	}
+	u, err := userRow(c.UserContext(), sc.DB, id)
+	if err != nil {
+		return err
+	}
+	u.finish()
+	history, err := SearchAudit(c.UserContext(), sc.DB, AuditQuery{Subject: strconv.FormatInt(id, 10), Limit: 200})
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"user": u, "history": history})
+}

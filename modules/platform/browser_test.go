@@ -1,0 +1,95 @@
+package platform_test
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/authz"
+	"github.com/speks-portal/speks/modules/platform"
+	"github.com/speks-portal/speks/modules/web"
+	"github.com/speks-portal/speks/modules/web/webtest"
+	"github.com/speks-portal/speks/tenant"
+)
+
+// lateAuthz mounts the authz middleware now and binds it once the test database exists
+// (webtest.Start makes the database after the modules are built).
+type lateAuthz struct{ m *authz.Module }
+
+func (l *lateAuthz) Mount(app *fiber.App) {
+	app.Use(func(c *fiber.Ctx) error { return l.m.Middleware(c) })
+}
+
+// In a browser: a JANM administrator logs in to the console with TOTP, onboards
+// "terengganu" with the form, and the new IT officer logs in there with the code mailed to
+// them and is asked to set a password.
+func TestBrowserOnboardTerengganuThenItsOfficerLogsIn(t *testing.T) {
+	svc := &platform.Service{Log: quiet}
+	accounts := account.NewService("platform-test-session-secret-0123456789", "platform-test-decoy", quiet)
+	az := &lateAuthz{}
+	srv := webtest.Start(t, webtest.Options{Tenants: []tenant.Spec{},
+		Modules: []web.Module{account.NewModule(accounts), platform.NewSessions(svc), az, platform.NewModule(svc)}})
+	env := srv.Env
+	env.Provisioner.AfterMigrate = append(env.Provisioner.AfterMigrate, account.SeedSecurityQuestions, authz.SeedTenant)
+	*svc = platform.Service{DBs: env.Databases, Registry: env.Registry, Resolver: env.Resolver, Provisioner: env.Provisioner,
+		Accounts: accounts, PlatformHost: env.PlatformHost, Log: quiet,
+		LoginURL: func(tn *tenant.Tenant) string {
+			return "http://" + tn.Code + ".localhost:" + strconv.Itoa(srv.Port) + "/login"
+		}}
+	az.m = authz.NewModule(authz.Options{DB: env.Databases.Public(), DSN: env.URL, Logger: quiet})
+	t.Cleanup(az.m.Close)
+	created, err := svc.CreateAdmin(t.Context(), platform.NewAdmin{Email: adminEmail, Name: "Pentadbir Ujian", Password: adminPassword}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	base := fmt.Sprintf("http://%s:%d", env.PlatformHost, srv.Port)
+	tab := webtest.NewBrowser(t).NewTab(t)
+	if status := tab.Open(base + "/platform/login?lang=ms"); status != 200 {
+		t.Fatalf("login page: %d", status)
+	}
+	code, _ := totp.GenerateCode(created.TOTPSecret, time.Now())
+	fill(t, tab, map[string]string{"#email": adminEmail, "#password": adminPassword, "#totp": code})
+	if status := tab.Click("#login"); status != 200 || !strings.Contains(tab.Text("h1"), "Konsol Platform") {
+		t.Fatalf("after login: %d %q", status, tab.Text("h1"))
+	}
+	fill(t, tab, map[string]string{"#code": "terengganu", "#name": "Negeri Terengganu", "#hosts": "espeks.terengganu.gov.my",
+		"#email_domains": "terengganu.gov.my", "#admin_ic_no": officerIC, "#admin_name": "Wan Aziz bin Wan Ismail",
+		"#admin_email": "it@terengganu.gov.my"})
+	if status := tab.Click("#onboard"); status != 200 || !strings.Contains(tab.Text("#notice"), "terengganu") {
+		t.Fatalf("after onboarding: %d", status)
+	}
+	if !strings.Contains(tab.Text("#tenant-terengganu"), "Aktif") {
+		t.Errorf("terengganu row: %q", tab.Text("#tenant-terengganu"))
+	}
+	tab.ExpectNoConsoleErrors()
+
+	mails := sendMail(t, env, 1)
+	otc := codePattern.FindString(mails[0])
+	if otc == "" {
+		t.Fatalf("no code in the mail:\n%s", mails[0])
+	}
+	tab.Open(fmt.Sprintf("http://terengganu.localhost:%d/login", srv.Port))
+	fill(t, tab, map[string]string{"#id": officerIC})
+	tab.Click("#next")
+	fill(t, tab, map[string]string{"#password": otc})
+	tab.Click("#login")
+	if url := webtest.Eval[string](tab, "location.pathname"); url != "/account/password" {
+		t.Fatalf("the officer's first login ends on %s, want /account/password", url)
+	}
+	tab.ExpectNoConsoleErrors()
+}
+
+// fill sets form fields by CSS selector.
+func fill(t *testing.T, tab *webtest.Tab, values map[string]string) {
+	t.Helper()
+	for css, v := range values {
+		webtest.Eval[bool](tab, fmt.Sprintf("(function(){var e=document.querySelector(%q); e.value=%q; return true})()", css, v))
+	}
+}

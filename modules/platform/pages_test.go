@@ -1,0 +1,72 @@
+package platform_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
+
+	"github.com/speks-portal/speks/modules/platform"
+)
+
+var csrfField = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// The console's pages in Malay (default) and English: log in with the form, onboard a state
+// with the form, see it in the list, suspend it with its button.
+func TestConsolePages(t *testing.T) {
+	h := newHarness(t)
+	c := h.client(h.env.PlatformHost)
+	if r := c.do(t, "GET", "/platform", nil); r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/platform/login" {
+		t.Errorf("anonymous console: %d %s, want the login page", r.Status, r.Header.Get("Location"))
+	}
+	if r := c.do(t, "GET", "/platform/login", nil); r.Status != http.StatusOK || !strings.Contains(string(r.Raw), "Konsol Platform JANM") {
+		t.Fatalf("login page (ms): %d", r.Status)
+	}
+	if r := c.do(t, "GET", "/platform/login?lang=en", nil); !strings.Contains(string(r.Raw), "JANM Platform Console") {
+		t.Errorf("login page (en) lacks its heading")
+	}
+	created, err := h.svc.CreateAdmin(context.Background(), platform.NewAdmin{Email: adminEmail, Name: "Pentadbir Ujian", Password: adminPassword}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := c.form(t, "/platform/login", url.Values{"email": {adminEmail}, "password": {"salah-kata-laluan-1"}, "totp": {"123456"}}); r.Status != http.StatusUnauthorized || !strings.Contains(string(r.Raw), "tidak sah") {
+		t.Errorf("wrong login: %d", r.Status)
+	}
+	code, _ := totp.GenerateCode(created.TOTPSecret, time.Now())
+	if r := c.form(t, "/platform/login", url.Values{"email": {adminEmail}, "password": {adminPassword}, "totp": {code}}); r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/platform" {
+		t.Fatalf("login form: %d %s", r.Status, r.Header.Get("Location"))
+	}
+	console := c.do(t, "GET", "/platform?lang=ms", nil)
+	m := csrfField.FindStringSubmatch(string(console.Raw))
+	if console.Status != http.StatusOK || m == nil {
+		t.Fatalf("console: %d (csrf field found: %v)", console.Status, m != nil)
+	}
+	csrf := m[1]
+	r := c.form(t, "/platform/tenants", url.Values{"csrf_token": {csrf}, "code": {"terengganu"}, "name": {"Negeri Terengganu"},
+		"hosts": {"espeks.terengganu.gov.my"}, "registration_mode": {"payroll_match"}, "email_domains": {"terengganu.gov.my"},
+		"retention_months": {"24"}, "admin_ic_no": {"880808115566"}, "admin_name": {"Wan Aziz bin Wan Ismail"}, "admin_email": {"it@terengganu.gov.my"}})
+	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/platform?done=onboarded") {
+		t.Fatalf("onboard form: %d %s", r.Status, r.Raw)
+	}
+	page := string(c.do(t, "GET", r.Header.Get("Location"), nil).Raw)
+	if !strings.Contains(page, `id="tenant-terengganu"`) || !strings.Contains(page, "telah didaftarkan") {
+		t.Errorf("the console does not show the onboarded state")
+	}
+	if r := c.form(t, "/platform/tenants", url.Values{"csrf_token": {csrf}, "code": {"X"}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Raw), "form-error") {
+		t.Errorf("invalid onboarding form: %d", r.Status)
+	}
+	if r := c.form(t, "/platform/tenants/terengganu/status", url.Values{"csrf_token": {csrf}, "status": {"suspended"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("suspend button: %d %s", r.Status, r.Raw)
+	}
+	if got, _ := h.env.Registry.Get(context.Background(), "terengganu"); got == nil || got.Status != "suspended" {
+		t.Errorf("terengganu not suspended: %+v", got)
+	}
+	if r := c.form(t, "/platform/tenants/terengganu/status", url.Values{"status": {"active"}}); r.Status != http.StatusForbidden {
+		t.Errorf("form without the CSRF token: %d", r.Status)
+	}
+}

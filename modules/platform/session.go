@@ -1,0 +1,216 @@
+package platform
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/authz"
+	"github.com/speks-portal/speks/modules/web"
+	"github.com/speks-portal/speks/tenant"
+)
+
+// Session lifetimes: a platform admin can offboard a state, so the idle limit is the
+// strictest a tenant may choose, and the absolute one the account module's.
+const (
+	sessionIdle     = 15 * time.Minute
+	sessionAbsolute = account.AbsoluteSessionLifetime
+)
+
+// Cookie names; __Host- behind TLS, as the account module does (see its middleware).
+const (
+	cookiePlain = "speks_platform"
+	cookieHost  = "__Host-speks_platform"
+)
+
+// Session is a live platform session.
+type Session struct {
+	IDHash    []byte
+	CSRFToken string
+	Admin     Admin
+}
+
+func randomToken() (string, error) {
+	buf := make([]byte, 32)
+	if _, err := rand.Read(buf); err != nil {
+		return "", fmt.Errorf("random token: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(buf), nil
+}
+
+func hashToken(token string) []byte {
+	sum := sha256.Sum256([]byte(token))
+	return sum[:]
+}
+
+func (s *Service) openSession(ctx context.Context, a *Admin, in LoginInput, now time.Time) (*Session, string, error) {
+	token, err := randomToken()
+	if err != nil {
+		return nil, "", err
+	}
+	csrf, err := randomToken()
+	if err != nil {
+		return nil, "", err
+	}
+	ua := in.UserAgent
+	if len(ua) > 300 {
+		ua = ua[:300]
+	}
+	sess := &Session{IDHash: hashToken(token), CSRFToken: csrf, Admin: *a}
+	if _, err := s.public().ExecContext(ctx, `INSERT INTO platform_sessions
+		(id_hash, user_id, csrf_token, created_at, last_seen_at, ip, user_agent) VALUES ($1, $2, $3, $4, $4, $5, $6)`,
+		sess.IDHash, a.ID, csrf, now, in.IP, ua); err != nil {
+		return nil, "", fmt.Errorf("create platform session: %w", err)
+	}
+	// Sessions end lazily when next used; a login also sweeps this admin's dead ones.
+	if _, err := s.public().ExecContext(ctx, `DELETE FROM platform_sessions WHERE user_id = $1
+		AND (last_seen_at < $2 OR created_at < $3)`, a.ID, now.Add(-sessionIdle), now.Add(-sessionAbsolute)); err != nil {
+		return nil, "", fmt.Errorf("sweep platform sessions: %w", err)
+	}
+	if _, err := s.public().ExecContext(ctx, `UPDATE platform_users SET failed_logins = 0, locked_until = NULL,
+		last_login_at = $2 WHERE id = $1`, a.ID, now); err != nil {
+		return nil, "", fmt.Errorf("record platform login: %w", err)
+	}
+	s.auditQuiet(ctx, a.Email, "platform.login", map[string]any{"admin_id": a.ID})
+	return sess, token, nil
+}
+
+var errNoSession = errors.New("no platform session")
+
+// Authenticate returns the live session of a cookie token and marks it seen; idle or too
+// old sessions are deleted and answer errNoSession.
+func (s *Service) Authenticate(ctx context.Context, token string) (*Session, error) {
+	now := s.now()
+	var row struct {
+		Admin
+		CSRF     string    `db:"csrf_token"`
+		Created  time.Time `db:"created_at"`
+		LastSeen time.Time `db:"last_seen_at"`
+		Disabled bool      `db:"disabled"`
+	}
+	idHash := hashToken(token)
+	err := s.public().GetContext(ctx, &row, `SELECT u.id, u.email, u.name, u.last_login_at, u.disabled,
+		s.csrf_token, s.created_at, s.last_seen_at
+		FROM platform_sessions s JOIN platform_users u ON u.id = s.user_id WHERE s.id_hash = $1`, idHash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errNoSession
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read platform session: %w", err)
+	}
+	if row.Disabled || now.Sub(row.LastSeen) > sessionIdle || now.Sub(row.Created) > sessionAbsolute {
+		_ = s.endSession(ctx, idHash)
+		return nil, errNoSession
+	}
+	if _, err := s.public().ExecContext(ctx, `UPDATE platform_sessions SET last_seen_at = $2 WHERE id_hash = $1`,
+		idHash, now); err != nil {
+		return nil, fmt.Errorf("touch platform session: %w", err)
+	}
+	return &Session{IDHash: idHash, CSRFToken: row.CSRF, Admin: row.Admin}, nil
+}
+
+func (s *Service) endSession(ctx context.Context, idHash []byte) error {
+	if _, err := s.public().ExecContext(ctx, `DELETE FROM platform_sessions WHERE id_hash = $1`, idHash); err != nil {
+		return fmt.Errorf("end platform session: %w", err)
+	}
+	return nil
+}
+
+// Logout ends the session and audits it.
+func (s *Service) Logout(ctx context.Context, sess *Session) error {
+	if err := s.endSession(ctx, sess.IDHash); err != nil {
+		return err
+	}
+	s.auditQuiet(ctx, sess.Admin.Email, "platform.logout", map[string]any{"admin_id": sess.Admin.ID})
+	return nil
+}
+
+// Sessions is the platform session middleware as a web.Module; mount it before authz.
+type Sessions struct{ svc *Service }
+
+// NewSessions returns the middleware module.
+func NewSessions(svc *Service) *Sessions { return &Sessions{svc: svc} }
+
+// Mount adds the middleware.
+func (m *Sessions) Mount(app *fiber.App) { app.Use(m.Middleware) }
+
+type sessionLocal struct{}
+
+// SessionFrom returns the request's platform session.
+func SessionFrom(c *fiber.Ctx) (*Session, bool) {
+	s, ok := c.Locals(sessionLocal{}).(*Session)
+	return s, ok && s != nil
+}
+
+// Middleware loads the platform session of the cookie (platform host only), checks the CSRF
+// token of state-changing requests and puts a platform_admin Principal on the context.
+func (m *Sessions) Middleware(c *fiber.Ctx) error {
+	if !tenant.IsPlatform(c.UserContext()) {
+		return c.Next()
+	}
+	token := c.Cookies(cookieName(c))
+	if token == "" {
+		return c.Next()
+	}
+	sess, err := m.svc.Authenticate(c.UserContext(), token)
+	if errors.Is(err, errNoSession) {
+		clearCookie(c)
+		return c.Next()
+	}
+	if err != nil {
+		return err
+	}
+	if !safeMethod(c.Method()) && !validCSRF(c, sess.CSRFToken) {
+		return web.NewError(fiber.StatusForbidden, "csrf_failed", nil)
+	}
+	c.Locals(sessionLocal{}, sess)
+	c.Locals(web.CSRFTokenLocal, sess.CSRFToken)
+	c.SetUserContext(account.WithPrincipal(c.UserContext(), &account.Principal{
+		UserID: sess.Admin.ID, Category: "platform", LoginID: sess.Admin.Email, Name: sess.Admin.Name,
+		Roles: []string{authz.PlatformAdmin},
+	}))
+	return c.Next()
+}
+
+func cookieName(c *fiber.Ctx) string {
+	if c.Protocol() == "https" {
+		return cookieHost
+	}
+	return cookiePlain
+}
+
+func setCookie(c *fiber.Ctx, token string) {
+	c.Cookie(&fiber.Cookie{
+		Name: cookieName(c), Value: token, Path: "/", HTTPOnly: true,
+		Secure: c.Protocol() == "https", SameSite: fiber.CookieSameSiteLaxMode, SessionOnly: true,
+	})
+}
+
+func clearCookie(c *fiber.Ctx) {
+	c.Cookie(&fiber.Cookie{
+		Name: cookieName(c), Value: "", Path: "/", HTTPOnly: true, MaxAge: -1,
+		Secure: c.Protocol() == "https", SameSite: fiber.CookieSameSiteLaxMode,
+	})
+}
+
+func safeMethod(m string) bool {
+	return m == fiber.MethodGet || m == fiber.MethodHead || m == fiber.MethodOptions
+}
+
+func validCSRF(c *fiber.Ctx, want string) bool {
+	got := c.Get("X-CSRF-Token")
+	if got == "" && strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationForm) {
+		got = c.FormValue("csrf_token")
+	}
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}

@@ -1,0 +1,167 @@
+package requests_test
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/notify/notifytest"
+	"github.com/speks-portal/speks/modules/requests"
+	"github.com/speks-portal/speks/modules/web"
+	"github.com/speks-portal/speks/modules/web/webtest"
+	"github.com/speks-portal/speks/tenant"
+	"github.com/speks-portal/speks/tenant/tenanttest"
+)
+
+// seedMelaka gives a tenant Melaka's organisation, officers and staff (browser server).
+func seedMelaka(ctx context.Context, env *tenanttest.Env, tn *tenant.Tenant) error {
+	db, err := env.Databases.Schema(tn.Schema)
+	if err != nil {
+		return err
+	}
+	for _, stmt := range []string{
+		`INSERT INTO departments (code, name) VALUES ('D01', 'Jabatan Ketua Menteri'), ('D02', 'Perbendaharaan Negeri')`,
+		`INSERT INTO ptjs (code, department_code, name) VALUES ('P0101', 'D01', 'Bahagian Khidmat Pengurusan'), ('P0201', 'D02', 'Bahagian Gaji')`,
+	} {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	hash, err := account.HashPassword(officerPass, account.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
+	if err != nil {
+		return err
+	}
+	for _, p := range []person{rosnah, hashim, farah, siti} {
+		if err := insertPerson(ctx, db, p, hash); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func insertPerson(ctx context.Context, db *sqlx.DB, p person, hash string) error {
+	if _, err := db.ExecContext(ctx, `INSERT INTO employees (ic_no, salary_no, name, email, department_code, ptj_code)
+		VALUES ($1, 'G' || right($1, 5), $2, $3, $4, $5)`, p.IC, p.Name, p.Email, p.Dept, p.PTJ); err != nil {
+		return err
+	}
+	if p.Password == "" {
+		return nil
+	}
+	_, err := db.ExecContext(ctx, `INSERT INTO users (category, login_id, name, email, status, password_hash, secret_phrase, roles,
+		employee_ic, department_code, ptj_code, activated_at) VALUES ('staff', $1, $2, $3, 'active', $4, 'pintu gerbang santiago', $5, $1, $6, $7, now())`,
+		p.IC, p.Name, p.Email, hash, pq.StringArray(p.Roles), p.Dept, p.PTJ)
+	return err
+}
+
+// logout ends the browser's session from the home page.
+func logout(t *testing.T, srv *webtest.Server, tab *webtest.Tab) {
+	t.Helper()
+	tab.Open(srv.TenantURL("melaka", "/home"))
+	tab.Click("#logout")
+	if path := webtest.Eval[string](tab, "location.pathname"); path != "/login" {
+		t.Fatalf("after logout at %s", path)
+	}
+}
+
+func fill(t *testing.T, tab *webtest.Tab, fields map[string]string) {
+	t.Helper()
+	for css, v := range fields {
+		js := "(() => { const e = document.querySelector(" + strconv.Quote(css) + "); if (!e) return false; e.value = " + strconv.Quote(v) + "; return true; })()"
+		if !webtest.Eval[bool](tab, js) {
+			t.Fatalf("no field %s on %s", css, webtest.Eval[string](tab, "location.href"))
+		}
+	}
+}
+
+// officerLogin logs in through the pages (ID, phrase, password) and enrols TOTP as the
+// account module requires of any role.
+func officerLogin(t *testing.T, srv *webtest.Server, tab *webtest.Tab, id string) {
+	t.Helper()
+	tab.Open(srv.TenantURL("melaka", "/login?lang=ms"))
+	fill(t, tab, map[string]string{"#id": id})
+	tab.Click("#next")
+	fill(t, tab, map[string]string{"#password": officerPass})
+	tab.Click("#login")
+	secret := tab.Text("#totp-secret")
+	if secret == "" {
+		t.Fatalf("no TOTP enrolment after login: %s", tab.Text("main"))
+	}
+	code, err := totp.GenerateCode(secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill(t, tab, map[string]string{"#code": code})
+	tab.Click("#submit")
+}
+
+// The Melaka workflow in a browser: the PTJ admin raises a new user, the head of department
+// approves, the treasury approves, and the new officer logs in with the code mailed to them.
+func TestBrowserMelakaNewUserWorkflow(t *testing.T) {
+	svc := account.NewService("browser-session-secret-0123456789", "browser-decoy-secret-0123456789", quiet)
+	svc.Argon = account.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+	var srv *webtest.Server
+	reqs := requests.NewModule(&requests.Service{Accounts: svc,
+		LoginURL: func(tn *tenant.Tenant) string { return srv.TenantURL(tn.Code, "/login") }})
+	srv = webtest.Start(t, webtest.Options{
+		Tenants: []tenant.Spec{{Code: "melaka", Name: "Melaka", Hosts: []string{"p.ispeks.melaka.gov.my"}, RegistrationMode: tenant.AdminOnly}},
+		// The policies are proven by cmd/speks's matrix and this package's HTTP tests; here the
+		// pages and the service's own scoping are what is under test.
+		Modules:   []web.Module{account.NewModule(svc), reqs},
+		Provision: seedMelaka,
+	})
+	mails := notifytest.StartPipeline(t, srv.Env)
+	tab := webtest.NewBrowser(t).NewTab(t)
+
+	officerLogin(t, srv, tab, rosnah.IC)
+	tab.Open(srv.TenantURL("melaka", "/admin/requests?lang=ms"))
+	fill(t, tab, map[string]string{"#kind": "new_user", "#ic_no": "900404-04-5048", "#reason": "Lantikan baharu Pembantu Tadbir"})
+	tab.Click("#raise-submit")
+	if !strings.Contains(tab.Text("#done"), "Ketua Jabatan") || tab.Attr("#request-list tbody tr", "data-status") != "pending_head" {
+		t.Fatalf("after raising: %s", tab.Text("main"))
+	}
+	if tab.Count("#request-list button") != 0 {
+		t.Fatal("the PTJ admin is offered a decision on her own request")
+	}
+
+	logout(t, srv, tab)
+	officerLogin(t, srv, tab, hashim.IC)
+	tab.Open(srv.TenantURL("melaka", "/admin/requests?lang=ms"))
+	id := strings.TrimPrefix(tab.Attr("#request-list tbody tr", "id"), "request-")
+	tab.Click("#approve-" + id)
+	if tab.Attr("#request-"+id, "data-status") != "pending_treasury" {
+		t.Fatalf("after the head: %s", tab.Text("main"))
+	}
+
+	logout(t, srv, tab)
+	officerLogin(t, srv, tab, farah.IC)
+	tab.Open(srv.TenantURL("melaka", "/admin/requests?lang=en"))
+	tab.Click("#approve-" + id)
+	if tab.Attr("#request-"+id, "data-status") != "completed" || !strings.Contains(tab.Text("#done"), "carried out") {
+		t.Fatalf("after the treasury: %s", tab.Text("main"))
+	}
+
+	code := codePattern.FindString(mails.Next(t, 1))
+	if code == "" {
+		t.Fatal("no code in the new officer's mail")
+	}
+	logout(t, srv, tab)
+	tab.Open(srv.TenantURL("melaka", "/login?lang=ms"))
+	fill(t, tab, map[string]string{"#id": siti.IC})
+	tab.Click("#next")
+	fill(t, tab, map[string]string{"#password": code})
+	if status := tab.Click("#login"); status != http.StatusOK {
+		t.Fatalf("code login: %d", status)
+	}
+	if path := webtest.Eval[string](tab, "location.pathname"); path != "/account/password" {
+		t.Fatalf("after the code login at %s: %s", path, tab.Text("main"))
+	}
+	tab.ExpectNoConsoleErrors()
+}

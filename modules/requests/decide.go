@@ -1,0 +1,252 @@
+package requests
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/speks-portal/speks/modules/account"
+)
+
+// Decision is an approval note or a rejection reason.
+type Decision struct {
+	Note string `json:"note"`
+}
+
+// step is what the actor may decide on a request at its current status.
+func step(a *actor, r *Request) (string, error) {
+	switch r.Status {
+	case StatusPendingHead:
+		if a.Department == "" || a.Department != r.Department {
+			return "", ErrForbidden
+		}
+		return "head", nil
+	case StatusPendingTreasury:
+		if !a.Treasury {
+			return "", ErrForbidden
+		}
+		if r.HeadBy.Valid && r.HeadBy.Int64 == a.ID {
+			return "", ErrTwiceApproved
+		}
+		return "treasury", nil
+	}
+	return "", ErrWrongStatus
+}
+
+// lockVisible reads and locks a request the actor may see; ErrNotFound otherwise, so another
+// department's request is indistinguishable from one that does not exist.
+func lockVisible(ctx context.Context, tx *sqlx.Tx, a *actor, id int64) (*Request, error) {
+	var r Request
+	err := tx.GetContext(ctx, &r, selectRequest+` WHERE r.id = $1 AND ($2 OR `+scopeFilter("r.ptj_code", "r.department_code", 3)+`)
+		FOR UPDATE OF r`, id, a.Treasury, a.PTJ, a.Department)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read request %d: %w", id, err)
+	}
+	return &r, nil
+}
+
+// decide runs fn on a locked, visible request the actor may decide at its current step.
+func (s *Service) decide(ctx context.Context, p *account.Principal, id int64, fn func(tx *sqlx.Tx, a *actor, r *Request, step string) error) error {
+	sc, err := scopeOf(ctx)
+	if err != nil {
+		return err
+	}
+	a, err := loadActor(ctx, sc.DB, p)
+	if err != nil {
+		return err
+	}
+	return inTx(ctx, sc.DB, func(tx *sqlx.Tx) error {
+		r, err := lockVisible(ctx, tx, a, id)
+		if err != nil {
+			return err
+		}
+		// Neither the person who raised a request nor the person it concerns decides it.
+		if r.RequestedBy == a.ID || (r.SubjectUserID.Valid && r.SubjectUserID.Int64 == a.ID) {
+			return ErrSelfApproval
+		}
+		st, err := step(a, r)
+		if err != nil {
+			return err
+		}
+		return fn(tx, a, r, st)
+	})
+}
+
+// Approve records the head's or the treasury's approval; the treasury's is the last, and the
+// change is then carried out at once.
+func (s *Service) Approve(ctx context.Context, p *account.Principal, id int64, d Decision) (*Request, error) {
+	note := strings.TrimSpace(d.Note)
+	if len([]rune(note)) > 1000 {
+		return nil, &InvalidInputError{Fields: []string{"note"}}
+	}
+	final := false
+	err := s.decide(ctx, p, id, func(tx *sqlx.Tx, a *actor, r *Request, st string) error {
+		next := StatusPendingTreasury
+		if st == "treasury" {
+			next, final = StatusApproved, true
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`UPDATE admin_requests SET status = $2, %[1]s_by = $3, %[1]s_at = $4,
+			%[1]s_note = $5 WHERE id = $1`, st), id, next, a.ID, s.now(), note); err != nil {
+			return fmt.Errorf("approve request %d: %w", id, err)
+		}
+		return audit(ctx, tx, a, "admin_request.approve", requestSubject(id), r.SubjectUserID.Int64,
+			map[string]any{"step": st, "note": note, "kind": r.Kind})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if final {
+		return s.carryOut(ctx, p, id)
+	}
+	sc, _ := scopeOf(ctx)
+	return s.get(ctx, sc.DB, id)
+}
+
+// Reject ends a request with a reason, at either step.
+func (s *Service) Reject(ctx context.Context, p *account.Principal, id int64, d Decision) (*Request, error) {
+	reason := strings.TrimSpace(d.Note)
+	if reason == "" || len([]rune(reason)) > 1000 {
+		return nil, &InvalidInputError{Fields: []string{"note"}}
+	}
+	err := s.decide(ctx, p, id, func(tx *sqlx.Tx, a *actor, r *Request, st string) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE admin_requests SET status = 'rejected', rejected_by = $2, rejected_at = $3,
+			rejection_reason = $4 WHERE id = $1`, id, a.ID, s.now(), reason); err != nil {
+			return fmt.Errorf("reject request %d: %w", id, err)
+		}
+		return audit(ctx, tx, a, "admin_request.reject", requestSubject(id), r.SubjectUserID.Int64,
+			map[string]any{"step": st, "reason": reason, "kind": r.Kind})
+	})
+	if err != nil {
+		return nil, err
+	}
+	sc, _ := scopeOf(ctx)
+	return s.get(ctx, sc.DB, id)
+}
+
+// carryOut applies an approved request and records the outcome. A failure (e.g. the payroll
+// master's e-mail changed meanwhile) leaves the request "failed" with the reason, for the IT
+// officer; it is never retried silently.
+func (s *Service) carryOut(ctx context.Context, p *account.Principal, id int64) (*Request, error) {
+	sc, err := scopeOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.get(ctx, sc.DB, id)
+	if err != nil {
+		return nil, err
+	}
+	a := &actor{ID: p.UserID, Name: p.Name}
+	userID, applyErr := s.apply(ctx, a, r)
+	err = inTx(ctx, sc.DB, func(tx *sqlx.Tx) error {
+		status, failure, action := StatusCompleted, "", "admin_request.complete"
+		if applyErr != nil {
+			status, failure, action = StatusFailed, applyErr.Error(), "admin_request.fail"
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE admin_requests SET status = $2, failure = $3, completed_at = $4,
+			subject_user_id = COALESCE($5, subject_user_id) WHERE id = $1 AND status = 'approved'`,
+			id, status, failure, s.now(), sql.NullInt64{Int64: userID, Valid: userID != 0}); err != nil {
+			return fmt.Errorf("record the outcome of request %d: %w", id, err)
+		}
+		return audit(ctx, tx, a, action, requestSubject(id), userID, map[string]any{"kind": r.Kind, "failure": failure})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.get(ctx, sc.DB, id)
+}
+
+// apply makes the change itself; it returns the account concerned.
+func (s *Service) apply(ctx context.Context, a *actor, r *Request) (int64, error) {
+	sc, err := scopeOf(ctx)
+	if err != nil {
+		return 0, err
+	}
+	switch r.Kind {
+	case KindNewUser:
+		return s.createAccount(ctx, sc.DB, a, r)
+	case KindChangeAccess:
+		return r.SubjectUserID.Int64, inTx(ctx, sc.DB, func(tx *sqlx.Tx) error {
+			return changeAccess(ctx, tx, a, r)
+		})
+	case KindDeactivate:
+		return r.SubjectUserID.Int64, inTx(ctx, sc.DB, func(tx *sqlx.Tx) error {
+			return deactivate(ctx, tx, a, r)
+		})
+	}
+	return 0, fmt.Errorf("unknown request kind %q", r.Kind)
+}
+
+// createAccount creates the account from the payroll master; the account module mails the
+// first-login code, so nobody in the workflow ever sees it.
+func (s *Service) createAccount(ctx context.Context, db *sqlx.DB, a *actor, r *Request) (int64, error) {
+	sc, err := scopeOf(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var m struct {
+		Name  string `db:"name"`
+		Email string `db:"email"`
+		Phone string `db:"phone"`
+	}
+	if err := db.GetContext(ctx, &m, `SELECT name, trim(email) AS email, phone FROM employees WHERE ic_no = $1`, r.SubjectIC); err != nil {
+		return 0, fmt.Errorf("read the payroll master of %s: %w", MaskIC(r.SubjectIC), err)
+	}
+	loginURL := ""
+	if s.LoginURL != nil {
+		loginURL = s.LoginURL(sc.Tenant)
+	}
+	id, err := s.Accounts.CreateAccount(ctx, account.NewAccount{Category: "staff", ID: r.SubjectIC, Name: m.Name,
+		Email: m.Email, Phone: m.Phone, Roles: r.Roles}, fmt.Sprintf("%s (%s)", a.Name, requestSubject(r.ID)), loginURL)
+	if err != nil {
+		return 0, fmt.Errorf("create the account of %s: %w", MaskIC(r.SubjectIC), err)
+	}
+	// The account module does not place officer-created accounts; the request's scope does.
+	if _, err := db.ExecContext(ctx, `UPDATE users SET department_code = $2, ptj_code = $3 WHERE id = $1`,
+		id, r.Department, r.PTJ); err != nil {
+		return id, fmt.Errorf("place account %d in its PTJ: %w", id, err)
+	}
+	return id, nil
+}
+
+func changeAccess(ctx context.Context, tx *sqlx.Tx, a *actor, r *Request) error {
+	var before pq.StringArray
+	if err := tx.GetContext(ctx, &before, `SELECT roles FROM users WHERE id = $1 AND status <> 'deactivated' FOR UPDATE`,
+		r.SubjectUserID.Int64); err != nil {
+		return fmt.Errorf("read the roles of account %d: %w", r.SubjectUserID.Int64, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET roles = $2, updated_at = now() WHERE id = $1`,
+		r.SubjectUserID.Int64, r.Roles); err != nil {
+		return fmt.Errorf("change the roles of account %d: %w", r.SubjectUserID.Int64, err)
+	}
+	return audit(ctx, tx, a, "account.roles", requestSubject(r.ID), r.SubjectUserID.Int64,
+		map[string]any{"before": []string(before), "after": []string(r.Roles)})
+}
+
+// deactivate closes the account and ends its sessions, so the change takes effect at once.
+func deactivate(ctx context.Context, tx *sqlx.Tx, a *actor, r *Request) error {
+	res, err := tx.ExecContext(ctx, `UPDATE users SET status = 'deactivated', updated_at = now() WHERE id = $1 AND status <> 'deactivated'`,
+		r.SubjectUserID.Int64)
+	if err != nil {
+		return fmt.Errorf("deactivate account %d: %w", r.SubjectUserID.Int64, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("account %d is already deactivated", r.SubjectUserID.Int64)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, r.SubjectUserID.Int64); err != nil {
+		return fmt.Errorf("end the sessions of account %d: %w", r.SubjectUserID.Int64, err)
+	}
+	return audit(ctx, tx, a, "account.deactivate", requestSubject(r.ID), r.SubjectUserID.Int64, map[string]any{"kind": r.Kind})
+}
+
+func isUniqueViolation(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code == "23505"
+}

@@ -1,0 +1,74 @@
+package requests
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/speks-portal/speks/modules/demo"
+	"github.com/speks-portal/speks/tenant"
+)
+
+// DemoStep leaves a few pending requests in each demo state, raised by its demo PTJ admin, so
+// the head of department and the treasury have something to decide: a new user for someone
+// of the PTJ without an account, and a change of access for the demo staff member. Run after
+// the step that creates the PTJ admin; a state that already has requests is left alone.
+func DemoStep() demo.TenantStep {
+	return func(ctx context.Context, t *tenant.Tenant, db *sqlx.DB, entry *demo.TenantEntry) error {
+		if entry.PTJAdmin == nil {
+			return nil // no PTJ admin in this master: nobody to raise requests
+		}
+		var existing int
+		if err := db.GetContext(ctx, &existing, `SELECT count(*) FROM admin_requests`); err != nil {
+			return fmt.Errorf("demo requests of %s: %w", t.Code, err)
+		}
+		if existing > 0 {
+			return nil
+		}
+		var admin struct {
+			ID  int64  `db:"id"`
+			PTJ string `db:"ptj_code"`
+		}
+		if err := db.GetContext(ctx, &admin, `SELECT id, COALESCE(ptj_code, '') AS ptj_code FROM users WHERE login_id = $1`,
+			entry.PTJAdmin.ID); err != nil {
+			return fmt.Errorf("demo PTJ admin of %s: %w", t.Code, err)
+		}
+		if err := demoNewUser(ctx, db, admin.ID, admin.PTJ); err != nil {
+			return fmt.Errorf("demo requests of %s: %w", t.Code, err)
+		}
+		if err := demoChangeAccess(ctx, db, admin.ID, admin.PTJ); err != nil {
+			return fmt.Errorf("demo requests of %s: %w", t.Code, err)
+		}
+		return nil
+	}
+}
+
+// demoNewUser asks for an account for the first person of the PTJ who has none.
+func demoNewUser(ctx context.Context, db *sqlx.DB, adminID int64, ptj string) error {
+	_, err := db.ExecContext(ctx, `INSERT INTO admin_requests (kind, subject_ic, subject_name, department_code, ptj_code,
+			reason, requested_by, requested_at)
+		SELECT 'new_user', e.ic_no, e.name, e.department_code, e.ptj_code, 'Lantikan baharu (demo)', $1, now()
+		FROM employees e WHERE e.ptj_code = $2 AND e.email LIKE '%@%'
+			AND NOT EXISTS (SELECT 1 FROM users u WHERE u.login_id = e.ic_no OR u.employee_ic = e.ic_no)
+		ORDER BY e.salary_no LIMIT 1`, adminID, ptj)
+	if err != nil {
+		return fmt.Errorf("new user request: %w", err)
+	}
+	return nil
+}
+
+// demoChangeAccess asks for the PTJ admin role for a staff member of the PTJ with an account.
+func demoChangeAccess(ctx context.Context, db *sqlx.DB, adminID int64, ptj string) error {
+	_, err := db.ExecContext(ctx, `INSERT INTO admin_requests (kind, subject_ic, subject_name, subject_user_id, department_code,
+			ptj_code, roles, reason, requested_by, requested_at)
+		SELECT 'change_access', e.ic_no, e.name, u.id, e.department_code, e.ptj_code, $3, 'Pemangku pentadbir PTJ (demo)', $1, now()
+		FROM employees e JOIN users u ON u.employee_ic = e.ic_no
+		WHERE e.ptj_code = $2 AND u.status = 'active' AND u.id <> $1 AND u.roles = '{}'
+		ORDER BY e.salary_no LIMIT 1`, adminID, ptj, pq.StringArray{"ptj_admin"})
+	if err != nil {
+		return fmt.Errorf("change access request: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,214 @@
+package requests_test
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/speks-portal/speks/config"
+	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/authz"
+	"github.com/speks-portal/speks/modules/notify/notifytest"
+	"github.com/speks-portal/speks/modules/requests"
+	"github.com/speks-portal/speks/modules/web"
+	"github.com/speks-portal/speks/tenant"
+	"github.com/speks-portal/speks/tenant/tenanttest"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// harness is the app as `speks serve` orders it (account, authz, requests) over a fresh
+// database with two tenants whose default policies are seeded.
+type harness struct {
+	env     *tenanttest.Env
+	app     *fiber.App
+	tenants map[string]*tenant.Tenant
+	mail    *notifytest.Pipeline
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	env := tenanttest.New(t, 4)
+	env.Provisioner.AfterMigrate = append(env.Provisioner.AfterMigrate, account.SeedSecurityQuestions, authz.SeedTenant)
+	h := &harness{env: env, tenants: map[string]*tenant.Tenant{}}
+	h.tenants["melaka"] = env.Tenant(t, "melaka", tenant.AdminOnly)
+	h.tenants["selangor"] = env.Tenant(t, "selangor", tenant.PayrollMatch)
+	svc := account.NewService("test-session-secret-0123456789abcdef", "test-decoy-secret-0123456789abcdef", quiet)
+	svc.Argon = account.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+	cfg, err := config.Load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Mode = config.ModeDev
+	cfg.Platform.Host = env.PlatformHost
+	cfg.HTTP.TrustedProxies = nil
+	cfg.Metrics.Listen = ""
+	authzModule := authz.NewModule(authz.Options{DB: env.Databases.Public(), Logger: quiet})
+	t.Cleanup(authzModule.Close)
+	reqs := requests.NewModule(&requests.Service{Accounts: svc,
+		LoginURL: func(tn *tenant.Tenant) string { return "http://" + tn.Code + ".example.test/login" }})
+	h.app, err = web.New(web.Options{Config: cfg, Scoper: env.Scoper, Tenants: env.Registry, Logger: quiet,
+		Modules: []web.Module{account.NewModule(svc), authzModule, reqs}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.mail = notifytest.StartPipeline(t, env)
+	return h
+}
+
+func (h *harness) db(t *testing.T, code string) *sqlx.DB {
+	t.Helper()
+	return h.env.DB(t, h.tenants[code])
+}
+
+// org puts Melaka's organisation in a tenant: two departments, three PTJs.
+func (h *harness) org(t *testing.T, code string) {
+	db := h.db(t, code)
+	db.MustExec(`INSERT INTO departments (code, name) VALUES ('D01', 'Jabatan Ketua Menteri'), ('D02', 'Perbendaharaan Negeri')`)
+	db.MustExec(`INSERT INTO ptjs (code, department_code, name) VALUES ('P0101', 'D01', 'Bahagian Khidmat Pengurusan'),
+		('P0102', 'D01', 'Unit Perancang Ekonomi'), ('P0201', 'D02', 'Bahagian Gaji')`)
+}
+
+// person is someone of the payroll master, with an account when password is set.
+type person struct {
+	IC, Name, Email, Dept, PTJ, Password string
+	Roles                                []string
+}
+
+const officerPass = "Kelip-kelip Sungai Melaka 2026!"
+
+func (h *harness) addPerson(t *testing.T, code string, p person) int64 {
+	t.Helper()
+	db := h.db(t, code)
+	db.MustExec(`INSERT INTO employees (ic_no, salary_no, name, email, department_code, ptj_code)
+		VALUES ($1, 'G' || right($1, 5), $2, $3, $4, $5)`, p.IC, p.Name, p.Email, p.Dept, p.PTJ)
+	if p.Password == "" {
+		return 0
+	}
+	hash, err := account.HashPassword(p.Password, account.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	roles := p.Roles
+	if roles == nil {
+		roles = []string{}
+	}
+	var id int64
+	if err := db.Get(&id, `INSERT INTO users (category, login_id, name, email, status, password_hash, secret_phrase, roles,
+		employee_ic, department_code, ptj_code, activated_at) VALUES ('staff', $1, $2, $3, 'active', $4, 'pintu gerbang santiago', $5, $1, $6, $7, now())
+		RETURNING id`, p.IC, p.Name, p.Email, hash, pq.StringArray(roles), p.Dept, p.PTJ); err != nil {
+		t.Fatalf("add account: %v", err)
+	}
+	return id
+}
+
+// client is a cookie jar against the app on one tenant host.
+type client struct {
+	t            *testing.T
+	h            *harness
+	host         string
+	cookie, csrf string
+}
+
+func (h *harness) client(t *testing.T, code string) *client {
+	return &client{t: t, h: h, host: code + ".example.test"}
+}
+
+type response struct {
+	Status int
+	Body   map[string]any
+	Raw    string
+}
+
+func (c *client) do(method, path string, body any) response {
+	c.t.Helper()
+	var r io.Reader
+	if body != nil {
+		buf, err := json.Marshal(body)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		r = strings.NewReader(string(buf))
+	}
+	req := httptest.NewRequest(method, "http://"+c.host+path, r)
+	req.Header.Set("Content-Type", "application/json")
+	if c.cookie != "" {
+		req.AddCookie(&http.Cookie{Name: "speks_session", Value: c.cookie})
+	}
+	if c.csrf != "" && method != http.MethodGet {
+		req.Header.Set("X-CSRF-Token", c.csrf)
+	}
+	resp, err := c.h.app.Test(req, 30_000)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	out := response{Status: resp.StatusCode, Raw: string(raw)}
+	_ = json.Unmarshal(raw, &out.Body)
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "speks_session" {
+			c.cookie = ck.Value
+		}
+	}
+	return out
+}
+
+func (c *client) post(path string, body any) response { return c.do(http.MethodPost, path, body) }
+func (c *client) get(path string) response            { return c.do(http.MethodGet, path, nil) }
+
+// loginOfficer logs an officer in the way the account module requires of any role: password,
+// then TOTP enrolment confirmed with a code from the new secret.
+func (c *client) loginOfficer(id string) {
+	c.t.Helper()
+	r := c.post("/api/v1/auth/login", map[string]string{"id": id, "password": officerPass})
+	if r.Status != http.StatusOK || r.Body["next"] != "enrol_totp" {
+		c.t.Fatalf("officer login = %d %s, want next enrol_totp", r.Status, r.Raw)
+	}
+	c.csrf, _ = r.Body["csrf_token"].(string)
+	e := c.post("/api/v1/account/totp/enrol", nil)
+	secret, _ := e.Body["secret"].(string)
+	if e.Status != http.StatusOK || secret == "" {
+		c.t.Fatalf("enrol TOTP = %s", e.Raw)
+	}
+	code, err := totp.GenerateCode(secret, time.Now())
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	expect(c.t, c.post("/api/v1/account/totp/confirm", map[string]string{"code": code}), http.StatusNoContent, "")
+}
+
+func errorCode(r response) string {
+	e, _ := r.Body["error"].(map[string]any)
+	code, _ := e["code"].(string)
+	return code
+}
+
+func expect(t *testing.T, r response, status int, code string) {
+	t.Helper()
+	if r.Status != status || (code != "" && errorCode(r) != code) {
+		t.Fatalf("got %d %s, want %d %s", r.Status, r.Raw, status, code)
+	}
+}
+
+// mailTo waits for the first mail over SMTP and checks it went to addr; it returns it decoded.
+func mailTo(t *testing.T, p *notifytest.Pipeline, addr string) string {
+	t.Helper()
+	msg := p.Next(t, 1)
+	if !strings.Contains(p.Sink.Messages()[0], addr) {
+		t.Fatalf("the first mail is not to %s:\n%s", addr, msg)
+	}
+	return msg
+}
+
+var codePattern = notifytest.CodePattern

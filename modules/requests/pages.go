@@ -1,0 +1,135 @@
+package requests
+
+import (
+	"errors"
+	"net/url"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/speks-portal/speks/modules/authz"
+	"github.com/speks-portal/speks/modules/web"
+)
+
+// mountPages adds the console pages. They call the same service as the API, so the scope
+// rules are the same; forms post back here and redirect (post/redirect/get).
+func (m *Module) mountPages(app *fiber.App) {
+	app.Get("/admin/requests", requirePage, m.requestsPage)
+	app.Post("/admin/requests", requirePage, m.raiseForm)
+	app.Post("/admin/requests/:id/approve", requirePage, m.decideForm(m.svc.Approve))
+	app.Post("/admin/requests/:id/reject", requirePage, m.decideForm(m.svc.Reject))
+	app.Get("/admin/ptj/staff", requirePage, m.staffPage)
+	app.Post("/admin/ptj/staff/:user_id/email", requirePage, m.emailForm)
+}
+
+// requirePage sends anonymous visitors to the login page, back here afterwards.
+func requirePage(c *fiber.Ctx) error {
+	err := requireOfficer(c)
+	var coded *web.Error
+	if errors.As(err, &coded) && coded.Code == "unauthenticated" {
+		return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
+	}
+	return err
+}
+
+type requestsData struct {
+	Requests   []Request
+	CanRaise   bool
+	CanDecide  bool
+	Roles      []string
+	Kinds      []string
+	Status     string
+	Done       string
+	Error      string
+	Form       NewRequest
+	UserID     int64
+	IsTreasury bool
+}
+
+func (m *Module) requestsPage(c *fiber.Ctx) error {
+	return m.renderRequests(c, requestsData{Done: c.Query("done")})
+}
+
+func (m *Module) renderRequests(c *fiber.Ctx, d requestsData) error {
+	p := principal(c)
+	d.Status = c.Query("status")
+	list, err := m.svc.List(c.UserContext(), p, d.Status)
+	if err != nil {
+		return mapError(err)
+	}
+	d.Requests, d.Roles, d.UserID = list, GrantableRoles, p.UserID
+	d.Kinds = []string{KindNewUser, KindChangeAccess, KindDeactivate}
+	d.CanRaise = p.HasRole(authz.PTJAdmin) || p.HasRole(authz.HeadOfDepartment)
+	d.CanDecide = p.HasRole(authz.HeadOfDepartment) || p.HasRole(authz.Treasury)
+	d.IsTreasury = p.HasRole(authz.Treasury)
+	return web.Render(c, "requests/requests", d)
+}
+
+// formError re-renders a page with the message of a workflow error, or returns the error.
+func formError(c *fiber.Ctx, err error, render func(msg string) error) error {
+	var coded *web.Error
+	if errors.As(mapError(err), &coded) {
+		c.Status(coded.Status)
+		return render(web.T(c, coded.MessageKey, coded.Params))
+	}
+	return err
+}
+
+func (m *Module) raiseForm(c *fiber.Ctx) error {
+	in := NewRequest{Kind: c.FormValue("kind"), IC: c.FormValue("ic_no"), Reason: c.FormValue("reason")}
+	for _, r := range c.Request().PostArgs().PeekMulti("roles") {
+		in.Roles = append(in.Roles, string(r))
+	}
+	if _, err := m.svc.Create(c.UserContext(), principal(c), in); err != nil {
+		return formError(c, err, func(msg string) error {
+			return m.renderRequests(c, requestsData{Error: msg, Form: in})
+		})
+	}
+	return c.Redirect("/admin/requests?done=raised", fiber.StatusSeeOther)
+}
+
+func (m *Module) decideForm(fn decideFunc) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+		if err != nil || id <= 0 {
+			return coded(fiber.StatusNotFound, "not_found", err)
+		}
+		r, err := fn(c.UserContext(), principal(c), id, Decision{Note: c.FormValue("note")})
+		if err != nil {
+			return formError(c, err, func(msg string) error { return m.renderRequests(c, requestsData{Error: msg}) })
+		}
+		return c.Redirect("/admin/requests?done="+url.QueryEscape(r.Status), fiber.StatusSeeOther)
+	}
+}
+
+type staffData struct {
+	Staff []StaffMember
+	Q     string
+	Done  bool
+	Error string
+}
+
+func (m *Module) staffPage(c *fiber.Ctx) error {
+	return m.renderStaff(c, staffData{Done: c.Query("done") == "email"})
+}
+
+func (m *Module) renderStaff(c *fiber.Ctx, d staffData) error {
+	d.Q = c.Query("q")
+	list, err := m.svc.Staff(c.UserContext(), principal(c), d.Q)
+	if err != nil {
+		return mapError(err)
+	}
+	d.Staff = list
+	return web.Render(c, "requests/staff", d)
+}
+
+func (m *Module) emailForm(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.Params("user_id"), 10, 64)
+	if err != nil || id <= 0 {
+		return coded(fiber.StatusNotFound, "not_found", err)
+	}
+	if err := m.svc.CorrectEmail(c.UserContext(), principal(c), id, c.FormValue("email")); err != nil {
+		return formError(c, err, func(msg string) error { return m.renderStaff(c, staffData{Error: msg}) })
+	}
+	return c.Redirect("/admin/ptj/staff?done=email", fiber.StatusSeeOther)
+}

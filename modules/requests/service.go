@@ -1,0 +1,180 @@
+// Package requests is the user-administration workflow of Melaka's forms, offered to every
+// tenant: a PTJ admin or head of department raises "new user / change access / deactivate"
+// for a person of the payroll master in their scope, the head of department approves, the
+// state treasury approves, and the change is carried out. It also serves the PTJ payroll
+// admin's own functions: the staff of their PTJ and the correction of a registered e-mail.
+//
+// Scope is enforced in the queries: every statement that reads or changes a person filters
+// by the caller's PTJ (ptj_admin) or department (head_of_department), read from the caller's
+// account row and the payroll master, never from the request.
+package requests
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/authz"
+	"github.com/speks-portal/speks/tenant"
+)
+
+// Kinds of request.
+const (
+	KindNewUser      = "new_user"
+	KindChangeAccess = "change_access"
+	KindDeactivate   = "deactivate"
+)
+
+// Statuses of a request.
+const (
+	StatusPendingHead     = "pending_head"
+	StatusPendingTreasury = "pending_treasury"
+	StatusApproved        = "approved" // treasury approved; being carried out
+	StatusCompleted       = "completed"
+	StatusRejected        = "rejected"
+	StatusFailed          = "failed"
+)
+
+// GrantableRoles are the roles a request may give. Platform administration is JANM's and
+// never granted by a state.
+var GrantableRoles = []string{authz.PTJAdmin, authz.HeadOfDepartment, authz.Treasury, authz.ITOfficer}
+
+// Errors the handlers map to statuses and codes.
+var (
+	ErrNotFound      = errors.New("no such request or person in your scope")
+	ErrForbidden     = errors.New("not yours to decide at this step")
+	ErrSelfApproval  = errors.New("nobody approves their own request")
+	ErrTwiceApproved = errors.New("one person may not approve both steps")
+	ErrWrongStatus   = errors.New("the request is not at a step that can be decided")
+	ErrAccountExists = errors.New("the person already has an account")
+	ErrNoAccount     = errors.New("the person has no account to change")
+	ErrNoEmail       = errors.New("the payroll master has no usable e-mail address for the person")
+	ErrOpenRequest   = errors.New("an open request of this kind already exists for the person")
+	ErrNoScope       = errors.New("your account has no PTJ or department")
+)
+
+// InvalidInputError lists the fields of a request that are missing or malformed.
+type InvalidInputError struct{ Fields []string }
+
+func (e *InvalidInputError) Error() string { return "invalid input: " + strings.Join(e.Fields, ", ") }
+
+// Service is the workflow logic; Accounts creates accounts and mails their first-login code.
+type Service struct {
+	Accounts *account.Service
+	// LoginURL is the tenant's login page, put in the mail of a new account.
+	LoginURL func(*tenant.Tenant) string
+	Now      func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now == nil {
+		return time.Now()
+	}
+	return s.Now()
+}
+
+// actor is the caller with the scope their roles give them.
+type actor struct {
+	ID         int64
+	Name       string
+	PTJ        string // set only for a ptj_admin
+	Department string // set only for a head_of_department
+	Treasury   bool
+}
+
+// loadActor reads the caller's PTJ and department from their account, falling back to the
+// payroll master, so an officer account created by the CLI still gets its scope.
+func loadActor(ctx context.Context, db sqlx.QueryerContext, p *account.Principal) (*actor, error) {
+	var row struct {
+		PTJ  string `db:"ptj"`
+		Dept string `db:"dept"`
+	}
+	err := sqlx.GetContext(ctx, db, &row, `SELECT COALESCE(u.ptj_code, e.ptj_code, '') AS ptj,
+			COALESCE(u.department_code, e.department_code, pj.department_code, '') AS dept
+		FROM users u
+		LEFT JOIN employees e ON e.ic_no = u.employee_ic
+		LEFT JOIN ptjs pj ON pj.code = COALESCE(u.ptj_code, e.ptj_code)
+		WHERE u.id = $1`, p.UserID)
+	if err != nil {
+		return nil, fmt.Errorf("read the scope of user %d: %w", p.UserID, err)
+	}
+	a := &actor{ID: p.UserID, Name: p.Name, Treasury: p.HasRole(authz.Treasury)}
+	if p.HasRole(authz.PTJAdmin) {
+		a.PTJ = row.PTJ
+	}
+	if p.HasRole(authz.HeadOfDepartment) {
+		a.Department = row.Dept
+	}
+	return a, nil
+}
+
+// canRaise: only a scoped PTJ admin or head of department raises requests.
+func (a *actor) canRaise() bool { return a.PTJ != "" || a.Department != "" }
+
+func scopeOf(ctx context.Context) (*tenant.Scope, error) {
+	sc, ok := tenant.FromContext(ctx)
+	if !ok {
+		return nil, errors.New("requests: no tenant scope")
+	}
+	return sc, nil
+}
+
+// inTx is tenant.InTx: all or nothing on the tenant's handle.
+func inTx(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) error {
+	return tenant.InTx(ctx, db, fn)
+}
+
+// audit writes one entry of the tenant's audit trail. detail never holds a password, a code
+// or a full IC number.
+func audit(ctx context.Context, db sqlx.ExecerContext, a *actor, action, subject string, userID int64, detail map[string]any) error {
+	buf, err := json.Marshal(detail)
+	if err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	var user any
+	if userID != 0 {
+		user = userID
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO audit_log (actor_user_id, actor, action, subject, user_id, detail)
+		VALUES ($1, $2, $3, $4, $5, $6)`, a.ID, a.Name, action, subject, user, buf); err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	return nil
+}
+
+// MaskIC keeps the last four digits of an IC number, for anything shown or logged.
+func MaskIC(ic string) string {
+	if len(ic) <= 4 {
+		return "****"
+	}
+	return strings.Repeat("*", len(ic)-4) + ic[len(ic)-4:]
+}
+
+func validEmail(addr string) bool {
+	a, err := mail.ParseAddress(addr)
+	return err == nil && a.Address == addr
+}
+
+// normaliseRoles sorts and deduplicates roles and checks each may be granted.
+func normaliseRoles(roles []string) ([]string, bool) {
+	out := []string{}
+	for _, r := range roles {
+		r = strings.TrimSpace(r)
+		if !slices.Contains(GrantableRoles, r) {
+			return nil, false
+		}
+		if !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	slices.Sort(out)
+	return out, true
+}
