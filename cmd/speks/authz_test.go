@@ -148,6 +148,7 @@ var routeClass = map[string]string{
 	"GET /api/v1/admin/failed-mail": itOfficer, "GET /api/v1/admin/feed-batches": itOfficer,
 	"POST /api/v1/admin/apikeys": itOfficer, "GET /api/v1/admin/audit": auditRead,
 	"GET /api/v1/admin/settings": auditRead, "PUT /api/v1/admin/settings": itOfficer,
+	"POST /api/v1/admin/settings/logo": itOfficer, "GET /branding/logo": public,
 	"GET /admin/users": itOfficer, "GET /admin/audit": auditRead,
 	"GET /admin": itOfficer, "POST /admin/cancellations/:id/complete": itOfficer,
 	"GET /admin/settings": itOfficer, "POST /admin/settings": itOfficer,

@@ -76,11 +76,13 @@ func newServeCommand() *cobra.Command {
 
 // webModules lists the feature modules the server mounts, in order.
 func (rt *runtime) webModules() []web.Module {
+	accounts := rt.accountModule()
 	return []web.Module{
-		rt.accountModule(), // first: later routes need the session and its Principal
+		accounts.SessionModule(), // first: authz and later routes need the session's Principal
 		// The platform host's sessions (JANM admins), also before authz for the same reason.
 		platform.NewSessions(rt.platformService()),
-		rt.authzModule(), // then: every route mounted after it is authorised (deny by default)
+		rt.authzModule(),  // then: every route mounted after it is authorised (deny by default)
+		accounts.Routes(), // login, recovery, profile… authorised like every other route
 		rt.devMailModule(),
 		platform.NewModule(rt.platformService()), // JANM's console (platform host only)
 		feed.NewModule(rt.cfg.Feeds.MaxBodyBytes),

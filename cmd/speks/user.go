@@ -7,7 +7,6 @@ import (
 
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/authz"
-	"github.com/speks-portal/speks/modules/web"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -16,8 +15,9 @@ func (rt *runtime) accountService() *account.Service {
 	return account.NewService(rt.cfg.Secrets.Session, rt.cfg.Secrets.Decoy, rt.log)
 }
 
-// accountModule is the session middleware, account API and pages; mounted first.
-func (rt *runtime) accountModule() web.Module {
+// accountModule is the session middleware, account API and pages; serve.go mounts its
+// SessionModule before authz and its Routes after it.
+func (rt *runtime) accountModule() *account.Module {
 	return account.NewModule(rt.accountService())
 }
 

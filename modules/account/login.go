@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -34,8 +35,10 @@ type LoginResult struct {
 // ErrInvalidCredentials after the same argon2id work; a locked ID is ErrLocked whether or not
 // the password was right.
 func (s *Service) Login(ctx context.Context, in LoginInput) (*LoginResult, error) {
-	res, err := s.login(ctx, in)
+	var at loginAttempt
+	res, err := s.login(ctx, in, &at)
 	s.logLogin(ctx, res, err)
+	s.auditLogin(ctx, in, &at, res, err)
 	return res, err
 }
 
@@ -52,13 +55,14 @@ func (s *Service) logLogin(ctx context.Context, res *LoginResult, err error) {
 	}
 }
 
-func (s *Service) login(ctx context.Context, in LoginInput) (*LoginResult, error) {
+func (s *Service) login(ctx context.Context, in LoginInput, at *loginAttempt) (*LoginResult, error) {
 	sc, err := scope(ctx)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
 	key := ParseLoginID(in.ID)
+	at.subject = loginSubject(key)
 	if err := s.throttleLogin(ctx, sc, key, in.IP, now); err != nil {
 		return nil, err
 	}
@@ -66,6 +70,7 @@ func (s *Service) login(ctx context.Context, in LoginInput) (*LoginResult, error
 	if err != nil {
 		return nil, err
 	}
+	at.user = u
 	lockKey := key.Primary
 	if u != nil {
 		lockKey = u.LoginID
@@ -82,7 +87,7 @@ func (s *Service) login(ctx context.Context, in LoginInput) (*LoginResult, error
 		return nil, ErrLocked
 	}
 	if !ok {
-		return nil, s.fail(ctx, sc.DB, sc.Tenant, lockKey, now)
+		return nil, s.fail(ctx, sc.DB, sc.Tenant, lockKey, now, at)
 	}
 	if u.HasAdminRole() && u.TOTPEnabled && purpose == PurposeFull {
 		if in.TOTP == "" {
@@ -93,7 +98,7 @@ func (s *Service) login(ctx context.Context, in LoginInput) (*LoginResult, error
 			return nil, err
 		}
 		if !ok {
-			return nil, s.fail(ctx, sc.DB, sc.Tenant, lockKey, now)
+			return nil, s.fail(ctx, sc.DB, sc.Tenant, lockKey, now, at)
 		}
 	}
 	return s.open(ctx, sc, u, purpose, codeID, lockKey, in, now)
@@ -168,13 +173,15 @@ func (s *Service) rehash(ctx context.Context, sc *tenant.Scope, userID int64, se
 	}
 }
 
-// fail records a failure and answers ErrLocked when it locked the ID.
-func (s *Service) fail(ctx context.Context, db sqlx.ExtContext, t *tenant.Tenant, lockKey string, now time.Time) error {
+// fail records a failure and answers ErrLocked when it locked the ID (noted on at for the
+// audit trail).
+func (s *Service) fail(ctx context.Context, db sqlx.ExtContext, t *tenant.Tenant, lockKey string, now time.Time, at *loginAttempt) error {
 	locked, err := recordFailure(ctx, db, t, lockKey, now)
 	if err != nil {
 		return err
 	}
 	if locked {
+		at.lockStarted = true
 		return ErrLocked
 	}
 	return ErrInvalidCredentials
@@ -226,13 +233,18 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Session, err
 	return loadSession(ctx, sc.DB, token, idle, s.now())
 }
 
-// Logout ends one session.
+// Logout ends one session, audited with the session's account.
 func (s *Service) Logout(ctx context.Context, sess *Session) error {
 	sc, err := scope(ctx)
 	if err != nil {
 		return err
 	}
-	return deleteSession(ctx, sc.DB, sess.IDHash)
+	return inTx(ctx, sc, func(tx *sqlx.Tx) error {
+		if err := deleteSession(ctx, tx, sess.IDHash); err != nil {
+			return err
+		}
+		return writeAudit(ctx, tx, logoutEntry(sess, false))
+	})
 }
 
 // LogoutEverywhere ends every session of the user, this one included.
@@ -241,7 +253,21 @@ func (s *Service) LogoutEverywhere(ctx context.Context, sess *Session) error {
 	if err != nil {
 		return err
 	}
-	return deleteUserSessions(ctx, sc.DB, sess.UserID, nil)
+	return inTx(ctx, sc, func(tx *sqlx.Tx) error {
+		if err := deleteUserSessions(ctx, tx, sess.UserID, nil); err != nil {
+			return err
+		}
+		return writeAudit(ctx, tx, logoutEntry(sess, true))
+	})
+}
+
+func logoutEntry(sess *Session, everywhere bool) auditEntry {
+	e := auditEntry{ActorID: sess.UserID, Actor: "#" + strconv.FormatInt(sess.UserID, 10), Action: ActionLogout,
+		UserID: sess.UserID, Detail: map[string]any{"all_sessions": everywhere}}
+	if sess.User != nil {
+		e.Actor, e.Subject = actorLabel(sess.User), maskID(sess.User.LoginID)
+	}
+	return e
 }
 
 // Unlock ends the lockout of an account and, when an officer had locked it, makes it active

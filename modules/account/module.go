@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/speks-portal/speks/modules/web"
 )
 
 //go:embed locales/*.yaml
@@ -20,8 +22,8 @@ var localeFiles embed.FS
 //go:embed templates
 var templateFiles embed.FS
 
-// Module mounts the session middleware, the account API and the account pages. It must be
-// mounted before any module whose routes need the Principal (every records module).
+// Module is the session middleware, the account API and the account pages. The middleware
+// must be mounted before any module whose routes need the Principal (every records module).
 type Module struct {
 	Service *Service
 	// AnswerFloor is the least time a 202-always answer takes (DefaultAnswerFloor when 0).
@@ -45,12 +47,36 @@ func (m *Module) answerFloor() time.Duration {
 // NewModule returns the module over svc.
 func NewModule(svc *Service) *Module { return &Module{Service: svc} }
 
-// Mount adds the session middleware first, so every later route sees the Principal.
+// Mount adds the session middleware and the routes together, for an app without
+// authorisation (some modules' tests). The server mounts SessionModule and Routes apart, with
+// the authorisation middleware between them, so Casbin checks the account routes too.
 func (m *Module) Mount(app *fiber.App) {
 	app.Use(m.Middleware)
+	m.mountRoutes(app)
+}
+
+func (m *Module) mountRoutes(app *fiber.App) {
 	m.mountAPI(app)
 	m.mountPages(app)
 }
+
+// SessionModule is the session middleware alone (it puts the Principal on the context):
+// mount it before the authorisation middleware.
+func (m *Module) SessionModule() web.Module { return sessionModule{m} }
+
+// Routes are the account API and pages with the module's templates and messages: mount them
+// after the authorisation middleware.
+func (m *Module) Routes() web.Module { return routesModule{m} }
+
+type sessionModule struct{ m *Module }
+
+func (s sessionModule) Mount(app *fiber.App) { app.Use(s.m.Middleware) }
+
+type routesModule struct{ m *Module }
+
+func (r routesModule) Mount(app *fiber.App) { r.m.mountRoutes(app) }
+func (r routesModule) Templates() fs.FS     { return r.m.Templates() }
+func (r routesModule) Locales() fs.FS       { return r.m.Locales() }
 
 // Templates are the module's pages (templates/account/*.html, named "account/<file>").
 func (m *Module) Templates() fs.FS {

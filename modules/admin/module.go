@@ -53,6 +53,7 @@ func (m *Module) Mount(app *fiber.App) {
 	app.Get("/admin/users", m.pageUsers)
 	app.Get("/admin/settings", m.pageSettings)
 	app.Post("/admin/settings", m.submitSettings)
+	app.Get(logoPath, m.serveLogo)
 	app.Get("/admin/audit", m.pageAudit)
 	api.Get("/cancellations", m.apiCancellations)
 	api.Post("/cancellations/:id/complete", m.apiCompleteCancellation)
@@ -62,6 +63,7 @@ func (m *Module) Mount(app *fiber.App) {
 	api.Get("/audit", m.apiAudit)
 	api.Get("/settings", m.apiSettings)
 	api.Put("/settings", m.apiPutSettings)
+	api.Post("/settings/logo", m.apiUploadLogo)
 }
 
 // Templates are the console's pages (templates/admin/*.html, named "admin/<file>").

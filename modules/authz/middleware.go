@@ -36,15 +36,11 @@ type Options struct {
 	Enforcer casbin.IEnforcer
 }
 
-// Module is the one authorisation middleware. Mount it right after the account module (whose
-// session middleware puts the Principal on the context) and before every other module: every
-// route registered after it is checked, and a request matching no policy is refused.
-//
-// The account module's own routes are registered before this middleware (its Mount adds the
-// session middleware and its routes together), so they are answered before it runs; the
-// account module checks their sessions itself. The route-walk test still proves they have
-// policies, so moving this check in front of them later would lock nobody out. A Module
-// serves one app: its route index is built from the app of its first request.
+// Module is the one authorisation middleware. Mount it right after the session middlewares
+// (account.Module.SessionModule and the platform's, which put the Principal on the context)
+// and before every module with routes, the account routes (account.Module.Routes) included:
+// every route registered after it is checked, and a request matching no policy is refused.
+// A Module serves one app: its route index is built from the app of its first request.
 type Module struct {
 	opts Options
 	log  *slog.Logger
@@ -191,14 +187,17 @@ func (m *Module) machineSubject(c *fiber.Ctx) (string, error) {
 }
 
 // PrincipalSubjects are the roles a logged-in person acts with: the account category when
-// it is a role (staff, supplier), the granted roles, and anonymous.
+// it is a role (staff, supplier), the granted roles, signed_in and anonymous. signed_in is
+// named directly as well as inherited, so an account with neither a role category nor a
+// granted role (an officer created without one) can still reach its own account routes,
+// such as setting its first password.
 func PrincipalSubjects(p *account.Principal) []string {
-	subs := make([]string, 0, len(p.Roles)+2)
+	subs := make([]string, 0, len(p.Roles)+3)
 	if p.Category == Staff || p.Category == Supplier {
 		subs = append(subs, p.Category)
 	}
 	subs = append(subs, p.Roles...)
-	return append(subs, Anonymous)
+	return append(subs, SignedIn, Anonymous)
 }
 
 func domain(ctx context.Context) string {

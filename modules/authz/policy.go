@@ -71,8 +71,9 @@ var publicRules = []rule{
 	{Anonymous, "/dev/mail", get}, {Anonymous, "/dev/mail.css", get},
 }
 
-// tenantRules are the defaults of every tenant. The account module checks its own sessions
-// on the routes that need one; the rules only open them to whom they serve.
+// tenantRules are the defaults of every tenant. The account routes are authorised like the
+// others; the account session middleware, which runs before this check, additionally keeps a
+// restricted session to the few routes of its purpose.
 var tenantRules = []rule{
 	// Ways in: login, first login, registration, recovery, and the session itself.
 	{Anonymous, "/account/forms.css", get}, {Anonymous, "/account/idle.js", get},
@@ -86,6 +87,8 @@ var tenantRules = []rule{
 	{Anonymous, "/api/v1/session", get}, {Anonymous, "/api/v1/account/email/confirm", get},
 	// Public verification of a printed document, and the records module's assets.
 	{Anonymous, "/verify/:token", get}, {Anonymous, "/records/:file", get},
+	// The state's logo, shown on every page (modules/admin).
+	{Anonymous, "/branding/logo", get},
 
 	// Anyone logged in: home and their own account.
 	{SignedIn, "/home", get}, {SignedIn, "/account", get},
@@ -139,7 +142,7 @@ var tenantRules = []rule{
 	{ITOfficer, "/api/v1/admin/apikeys", post},
 	{ITOfficer, "/api/v1/admin/audit", get}, {Treasury, "/api/v1/admin/audit", get},
 	{ITOfficer, "/api/v1/admin/settings", get}, {Treasury, "/api/v1/admin/settings", get},
-	{ITOfficer, "/api/v1/admin/settings", "PUT"},
+	{ITOfficer, "/api/v1/admin/settings", "PUT"}, {ITOfficer, "/api/v1/admin/settings/logo", post},
 	{ITOfficer, "/admin/users", get}, {ITOfficer, "/admin/audit", get}, {Treasury, "/admin/audit", get},
 	{ITOfficer, "/admin", get}, {ITOfficer, "/admin/cancellations/:id/complete", post},
 	{ITOfficer, "/admin/settings", get}, {ITOfficer, "/admin/settings", post},

@@ -1,0 +1,130 @@
+package account
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Audit actions of logging in and out (the admin console's audit trail searches them).
+const (
+	ActionLogin       = "account.login"
+	ActionLoginFailed = "account.login_failed"
+	ActionLocked      = "account.locked"
+	ActionLogout      = "account.logout"
+)
+
+// anonymousActor names the actor of a failed login whose ID matches no account.
+const anonymousActor = "anonymous"
+
+// auditEntry is one row of the tenant's audit_log.
+type auditEntry struct {
+	ActorID int64 // 0: none (stored as NULL)
+	Actor   string
+	Action  string
+	Subject string
+	UserID  int64 // 0: none (stored as NULL)
+	Detail  map[string]any
+}
+
+// writeAudit inserts e. Neither subject nor detail may hold a secret or a full IC or company
+// number: callers pass account numbers and masked IDs.
+func writeAudit(ctx context.Context, db sqlx.ExecerContext, e auditEntry) error {
+	if e.Detail == nil {
+		e.Detail = map[string]any{}
+	}
+	buf, err := json.Marshal(e.Detail)
+	if err != nil {
+		return fmt.Errorf("audit %s: %w", e.Action, err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO audit_log (actor_user_id, actor, action, subject, user_id, detail)
+		VALUES ($1, $2, $3, $4, $5, $6)`, nullID(e.ActorID), e.Actor, e.Action, e.Subject, nullID(e.UserID), buf); err != nil {
+		return fmt.Errorf("audit %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// actorLabel is how the trail names an account: its name and number, the same form the
+// admin console writes, never the login ID (an IC number).
+func actorLabel(u *User) string {
+	return u.Name + " #" + strconv.FormatInt(u.ID, 10)
+}
+
+// loginAttempt is what one login attempt found, for its audit entry.
+type loginAttempt struct {
+	user        *User  // nil when the ID matches no account
+	subject     string // the masked login ID; "" when it was not an ID at all
+	lockStarted bool   // this failure started a lockout
+}
+
+// loginSubject masks an attempted ID to its last four characters. An input that is not an
+// IC or company number is not kept at all: it may be a password typed in the wrong field.
+func loginSubject(key LoginKey) string {
+	if !key.Valid() {
+		return ""
+	}
+	return maskID(key.Primary)
+}
+
+// auditLogin writes the attempt's outcome. Every outcome takes this one path (one insert,
+// two for the failure that starts a lockout), so an existing and an unknown ID cost the same.
+// A failed write is logged, not answered: the login's answer must not depend on it.
+func (s *Service) auditLogin(ctx context.Context, in LoginInput, at *loginAttempt, res *LoginResult, err error) {
+	sc, scopeErr := scope(ctx)
+	if scopeErr != nil {
+		return
+	}
+	entries := loginEntries(in, at, res, err)
+	for _, e := range entries {
+		if werr := writeAudit(ctx, sc.DB, e); werr != nil {
+			s.Log.ErrorContext(ctx, "login audit failed", "action", e.Action, "err", werr)
+		}
+	}
+}
+
+// loginEntries are the audit rows of one attempt; none for a TOTP prompt (the second step
+// follows) or an internal error (logged by logLogin).
+func loginEntries(in LoginInput, at *loginAttempt, res *LoginResult, err error) []auditEntry {
+	e := auditEntry{Actor: anonymousActor, Subject: at.subject, Detail: map[string]any{"ip": in.IP}}
+	if at.user != nil {
+		e.ActorID, e.Actor, e.UserID = at.user.ID, actorLabel(at.user), at.user.ID
+	}
+	switch {
+	case err == nil:
+		e.Action = ActionLogin
+		e.Detail["next"] = res.Next
+		return []auditEntry{e}
+	case errors.Is(err, ErrInvalidCredentials), errors.Is(err, ErrLocked), errors.Is(err, ErrThrottled):
+		e.Action = ActionLoginFailed
+		e.Detail["reason"] = failureReason(err)
+	default:
+		return nil
+	}
+	if !at.lockStarted {
+		return []auditEntry{e}
+	}
+	locked := e
+	locked.Action, locked.Detail = ActionLocked, map[string]any{"ip": in.IP}
+	return []auditEntry{e, locked}
+}
+
+func failureReason(err error) string {
+	switch {
+	case errors.Is(err, ErrLocked):
+		return "locked"
+	case errors.Is(err, ErrThrottled):
+		return "throttled"
+	}
+	return "invalid_credentials"
+}

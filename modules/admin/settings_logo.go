@@ -1,0 +1,189 @@
+package admin
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/jpeg" // registers the JPEG decoder for image.DecodeConfig / image.Decode
+	_ "image/png"  // registers the PNG decoder
+	"io"
+	"net/http"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/web"
+	"github.com/speks-portal/speks/tenant"
+)
+
+// Logo limits: small enough for every page's header, large enough for a crisp crest.
+const (
+	logoMaxBytes     = 256 << 10
+	logoMaxDimension = 1024
+	logoPath         = "/branding/logo"
+	// logoFormField is the multipart field of the upload.
+	logoFormField = "logo"
+)
+
+// Refusal codes of an upload (422), each with error_<code> messages in both languages.
+const (
+	logoMissing     = "logo_missing"
+	logoUnsupported = "logo_unsupported_type"
+	logoTooLarge    = "logo_too_large"
+	logoDimensions  = "logo_dimensions"
+	logoCorrupt     = "logo_invalid"
+)
+
+// logoImage is a checked upload.
+type logoImage struct {
+	Content     []byte
+	ContentType string
+	SHA256      string
+	Width       int
+	Height      int
+}
+
+// checkLogo accepts PNG and JPEG only, judged by content never by file name or the browser's
+// declared type: SVG (script) and anything else is refused, and the image must decode whole
+// within the size and dimension limits.
+func checkLogo(data []byte) (*logoImage, string) {
+	if len(data) == 0 {
+		return nil, logoMissing
+	}
+	if len(data) > logoMaxBytes {
+		return nil, logoTooLarge
+	}
+	contentType := http.DetectContentType(data)
+	want := map[string]string{"image/png": "png", "image/jpeg": "jpeg"}[contentType]
+	if want == "" {
+		return nil, logoUnsupported
+	}
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil || format != want {
+		return nil, logoCorrupt
+	}
+	if cfg.Width < 1 || cfg.Height < 1 || cfg.Width > logoMaxDimension || cfg.Height > logoMaxDimension {
+		return nil, logoDimensions
+	}
+	// The header alone can be followed by garbage; decoding the whole (bounded) image proves it.
+	if _, _, err := image.Decode(bytes.NewReader(data)); err != nil {
+		return nil, logoCorrupt
+	}
+	sum := sha256.Sum256(data)
+	return &logoImage{Content: data, ContentType: contentType, SHA256: hex.EncodeToString(sum[:]),
+		Width: cfg.Width, Height: cfg.Height}, ""
+}
+
+// readLogoUpload reads the multipart file, at most one byte past the limit so an oversized
+// file is recognised without reading it all.
+func readLogoUpload(c *fiber.Ctx) ([]byte, error) {
+	fh, err := c.FormFile(logoFormField)
+	if err != nil {
+		return nil, nil // no file: checkLogo reports logo_missing
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return nil, fmt.Errorf("open uploaded logo: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, logoMaxBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read uploaded logo: %w", err)
+	}
+	return data, nil
+}
+
+// logoURL is the branding path with a short version, so a replaced logo is fetched afresh
+// while an unchanged one stays cached.
+func logoURL(img *logoImage) string { return logoPath + "?v=" + img.SHA256[:12] }
+
+// storeLogo replaces the tenant's logo (audited in the tenant's trail) and then points the
+// tenant's branding at it; a failure of the second step leaves the old URL, and uploading
+// again repairs it.
+func (m *Module) storeLogo(c *fiber.Ctx, p *account.Principal, sc *tenant.Scope, img *logoImage) error {
+	ctx := c.UserContext()
+	tx, err := sc.DB.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store logo: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO branding_logo (id, content, content_type, sha256, updated_at)
+		VALUES (true, $1, $2, $3, now())
+		ON CONFLICT (id) DO UPDATE SET content = EXCLUDED.content, content_type = EXCLUDED.content_type,
+			sha256 = EXCLUDED.sha256, updated_at = now()`, img.Content, img.ContentType, img.SHA256); err != nil {
+		return fmt.Errorf("store logo: %w", err)
+	}
+	if err := Record(ctx, tx, p, "settings.logo", "tenant:"+sc.Tenant.Code, 0, map[string]any{
+		"content_type": img.ContentType, "bytes": len(img.Content), "width": img.Width, "height": img.Height,
+		"sha256": img.SHA256}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store logo: %w", err)
+	}
+	return m.Registry.SetLogoURL(ctx, sc.Tenant.Code, logoURL(img), actorLabel(p))
+}
+
+// upload checks and stores the request's logo; a refusal is the code of checkLogo.
+func (m *Module) upload(c *fiber.Ctx) (*logoImage, string, error) {
+	p, sc, err := officer(c)
+	if err != nil {
+		return nil, "", err
+	}
+	data, err := readLogoUpload(c)
+	if err != nil {
+		return nil, "", err
+	}
+	img, refusal := checkLogo(data)
+	if refusal != "" {
+		return nil, refusal, nil
+	}
+	return img, "", m.storeLogo(c, p, sc, img)
+}
+
+// apiUploadLogo is POST /api/v1/admin/settings/logo (multipart, field "logo").
+func (m *Module) apiUploadLogo(c *fiber.Ctx) error {
+	img, refusal, err := m.upload(c)
+	if err != nil {
+		return err
+	}
+	if refusal != "" {
+		return web.NewError(fiber.StatusUnprocessableEntity, refusal, nil)
+	}
+	return c.JSON(fiber.Map{"logo_url": logoURL(img), "content_type": img.ContentType, "bytes": len(img.Content),
+		"width": img.Width, "height": img.Height})
+}
+
+// serveLogo is GET /branding/logo, public: the tenant's logo with an ETag of its hash.
+// nosniff keeps browsers to the stored (checked) type.
+func (m *Module) serveLogo(c *fiber.Ctx) error {
+	sc, ok := tenant.FromContext(c.UserContext())
+	if !ok {
+		return web.NewError(fiber.StatusNotFound, "not_found", nil)
+	}
+	var logo struct {
+		Content     []byte `db:"content"`
+		ContentType string `db:"content_type"`
+		SHA256      string `db:"sha256"`
+	}
+	err := sc.DB.GetContext(c.UserContext(), &logo, `SELECT content, content_type, sha256 FROM branding_logo`)
+	if errors.Is(err, sql.ErrNoRows) {
+		return web.NewError(fiber.StatusNotFound, "not_found", nil)
+	}
+	if err != nil {
+		return fmt.Errorf("read logo: %w", err)
+	}
+	etag := `"` + logo.SHA256 + `"`
+	c.Set(fiber.HeaderETag, etag)
+	c.Set(fiber.HeaderCacheControl, "public, max-age=300")
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	if c.Get(fiber.HeaderIfNoneMatch) == etag {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	c.Set(fiber.HeaderContentType, logo.ContentType)
+	return c.Send(logo.Content)
+}
