@@ -154,6 +154,8 @@ var routeClass = map[string]string{
 	"GET /admin/settings": itOfficer, "POST /admin/settings": itOfficer,
 	"POST /admin/users/:user_id/activate": itOfficer, "POST /admin/users/:user_id/deactivate": itOfficer,
 	"POST /admin/users/:user_id/unlock": itOfficer, "POST /admin/users/:user_id/reset": itOfficer,
+	"POST /api/v1/admin/users/:user_id/roles": itOfficer, "POST /admin/users/:user_id/roles": itOfficer,
+	"POST /admin/settings/logo": itOfficer,
 }
 
 // platformPublic are the routes any visitor reaches on the platform host; nothing else is

@@ -89,11 +89,11 @@ func safeMethod(m string) bool {
 	return m == fiber.MethodGet || m == fiber.MethodHead || m == fiber.MethodOptions
 }
 
-// validCSRF compares the header (JSON clients) or the form field (pages) with the session's
-// token in constant time.
+// validCSRF compares the header (JSON clients) or the form field (pages, including the
+// multipart logo upload) with the session's token in constant time.
 func validCSRF(c *fiber.Ctx, want string) bool {
 	got := c.Get("X-CSRF-Token")
-	if got == "" && strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationForm) {
+	if ct := c.Get(fiber.HeaderContentType); got == "" && (strings.HasPrefix(ct, fiber.MIMEApplicationForm) || strings.HasPrefix(ct, fiber.MIMEMultipartForm)) {
 		got = c.FormValue("csrf_token")
 	}
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1

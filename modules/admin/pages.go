@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/speks-portal/speks/modules/requests"
 	"github.com/speks-portal/speks/modules/web"
 )
 
@@ -20,6 +21,7 @@ type usersPage struct {
 	Error    string // the error code of a refused action
 	Actions  []string
 	Statuses []string
+	Roles    []string // the roles the roles form offers
 }
 
 var statusOrder = []string{"pending_verification", "pending_activation", "active", "locked", "deactivated"}
@@ -39,7 +41,7 @@ func (m *Module) pageUsers(c *fiber.Ctx) error {
 	}
 	return web.Render(c, "admin/users", usersPage{Query: q, Users: rows, Total: total,
 		Done: allowedAction(c.Query("done")), Error: allowedError(c.Query("error")), Actions: userActions,
-		Statuses: statusOrder})
+		Statuses: statusOrder, Roles: requests.GrantableRoles})
 }
 
 // submitUserAction carries out the form's action, then returns to the list it came from.
@@ -62,7 +64,7 @@ func (m *Module) submitUserAction(name string, fn actionFunc) fiber.Handler {
 var userActions = []string{"activate", "deactivate", "unlock", "reset"}
 
 func allowedAction(s string) string {
-	for _, a := range userActions {
+	for _, a := range append(userActions, "roles") {
 		if a == s {
 			return a
 		}
@@ -74,7 +76,7 @@ func allowedAction(s string) string {
 // arbitrary message IDs on the page.
 func allowedError(s string) string {
 	switch s {
-	case "invalid_status", "self_action", "not_found":
+	case "invalid_status", "self_action", "not_found", "invalid_input":
 		return s
 	}
 	return ""

@@ -110,6 +110,9 @@ type settingsPage struct {
 	Modes    []tenant.RegistrationMode
 	Problems []tenant.FieldError
 	Saved    bool
+	// LogoSaved and LogoError report the logo form's last post (a refusal code of checkLogo).
+	LogoSaved bool
+	LogoError string
 }
 
 var registrationModes = []tenant.RegistrationMode{tenant.PayrollMatch, tenant.SelfRegister, tenant.AdminOnly}
@@ -124,7 +127,8 @@ func (m *Module) pageSettings(c *fiber.Ctx) error {
 		return err
 	}
 	return web.Render(c, "admin/settings", settingsPage{Settings: doc, Domains: strings.Join(doc.EmailDomains, ", "),
-		Modes: registrationModes, Saved: c.Query("saved") == "1"})
+		Modes: registrationModes, Saved: c.Query("saved") == "1", LogoSaved: c.Query("logo") == "saved",
+		LogoError: logoRefusal(c.Query("logo_error"))})
 }
 
 // submitSettings is the settings form; a refused form comes back with its values and problems.

@@ -158,6 +158,29 @@ func (m *Module) apiUploadLogo(c *fiber.Ctx) error {
 		"width": img.Width, "height": img.Height})
 }
 
+// submitLogo is the settings page's upload form (multipart, CSRF token in the form): it
+// returns to the settings page with a confirmation, or with the refusal's message.
+func (m *Module) submitLogo(c *fiber.Ctx) error {
+	_, refusal, err := m.upload(c)
+	if err != nil {
+		return err
+	}
+	if refusal != "" {
+		return c.Redirect("/admin/settings?logo_error="+refusal, fiber.StatusSeeOther)
+	}
+	return c.Redirect("/admin/settings?logo=saved", fiber.StatusSeeOther)
+}
+
+// logoRefusal keeps only the refusal codes the page has messages for, so the query string
+// cannot put arbitrary message IDs on the page.
+func logoRefusal(s string) string {
+	switch s {
+	case logoMissing, logoUnsupported, logoTooLarge, logoDimensions, logoCorrupt:
+		return s
+	}
+	return ""
+}
+
 // serveLogo is GET /branding/logo, public: the tenant's logo with an ETag of its hash.
 // nosniff keeps browsers to the stored (checked) type.
 func (m *Module) serveLogo(c *fiber.Ctx) error {

@@ -148,6 +148,8 @@ var tenantRules = []rule{
 	{ITOfficer, "/admin/settings", get}, {ITOfficer, "/admin/settings", post},
 	{ITOfficer, "/admin/users/:user_id/activate", post}, {ITOfficer, "/admin/users/:user_id/deactivate", post},
 	{ITOfficer, "/admin/users/:user_id/unlock", post}, {ITOfficer, "/admin/users/:user_id/reset", post},
+	{ITOfficer, "/api/v1/admin/users/:user_id/roles", post}, {ITOfficer, "/admin/users/:user_id/roles", post},
+	{ITOfficer, "/admin/settings/logo", post},
 }
 
 // platformRules are JANM's console on the platform host (modules/platform); migration

@@ -217,17 +217,12 @@ func (s *Service) createAccount(ctx context.Context, db *sqlx.DB, a *actor, r *R
 }
 
 func changeAccess(ctx context.Context, tx *sqlx.Tx, a *actor, r *Request) error {
-	var before pq.StringArray
-	if err := tx.GetContext(ctx, &before, `SELECT roles FROM users WHERE id = $1 AND status <> 'deactivated' FOR UPDATE`,
-		r.SubjectUserID.Int64); err != nil {
-		return fmt.Errorf("read the roles of account %d: %w", r.SubjectUserID.Int64, err)
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE users SET roles = $2, updated_at = now() WHERE id = $1`,
-		r.SubjectUserID.Int64, r.Roles); err != nil {
-		return fmt.Errorf("change the roles of account %d: %w", r.SubjectUserID.Int64, err)
+	before, err := account.ReplaceRoles(ctx, tx, r.SubjectUserID.Int64, r.Roles)
+	if err != nil {
+		return err
 	}
 	return audit(ctx, tx, a, "account.roles", requestSubject(r.ID), r.SubjectUserID.Int64,
-		map[string]any{"before": []string(before), "after": []string(r.Roles)})
+		map[string]any{"before": before, "after": []string(r.Roles)})
 }
 
 // deactivate closes the account and ends its sessions, so the change takes effect at once.
