@@ -18,7 +18,7 @@ import (
 
 // Options describe who sends a feed and how.
 type Options struct {
-	// Actor is recorded on the batch: the API key's name, or "cli".
+	// Actor is recorded on the batch and in the audit trail: "apikey:<name>", "cli" or "demo".
 	Actor string
 	// APIKeyID is the key that authenticated an HTTP feed (0 for the CLI).
 	APIKeyID int64
@@ -69,6 +69,13 @@ func Import(ctx context.Context, scope *tenant.Scope, kind Kind, r io.Reader, op
 	}
 	imp := &importer{scope: scope, spec: spec, opts: opts, body: r, started: time.Now()}
 	res, err := imp.run(ctx)
+	if errors.Is(err, ErrInvalidFile) {
+		// The sender's answer is the 422 with its errors; a trail that could not be written
+		// is logged rather than turning that answer into a 500.
+		if aerr := imp.auditRejected(ctx, res); aerr != nil {
+			slog.ErrorContext(ctx, "feed audit failed", "tenant", scope.Tenant.Code, "kind", kind, "err", aerr)
+		}
+	}
 	imp.log(ctx, res, err)
 	return res, err
 }
@@ -256,6 +263,9 @@ func (imp *importer) write(ctx context.Context, tx *sqlx.Tx, res *Result) error 
 		res.Inserted, res.Updated, res.Unchanged, imp.started, time.Since(imp.started).Milliseconds())
 	if err != nil {
 		return fmt.Errorf("feed %s: record batch: %w", imp.spec.kind, err)
+	}
+	if err := imp.auditImport(ctx, tx, res); err != nil {
+		return fmt.Errorf("feed %s: %w", imp.spec.kind, err)
 	}
 	return nil
 }

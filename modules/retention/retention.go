@@ -281,9 +281,23 @@ func record(ctx context.Context, db *sqlx.DB, rep *Report, actor string, started
 	if runErr != nil {
 		errText = runErr.Error()
 	}
-	return db.GetContext(ctx, &rep.RunID, `INSERT INTO retention_runs (started_at, finished_at, actor, dry_run,
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := tx.GetContext(ctx, &rep.RunID, `INSERT INTO retention_runs (started_at, finished_at, actor, dry_run,
 			retention_months, cutoff, statements_before_year, batches_before, counts, error)
 		VALUES ($1, now(), $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
 		started, actor, rep.DryRun, rep.RetentionMonths, rep.Cutoff, rep.StatementsBeforeYear, rep.BatchesBefore,
-		counts, errText)
+		counts, errText); err != nil {
+		return err
+	}
+	// A dry run deleted nothing: it stays in retention_runs only.
+	if !rep.DryRun {
+		if err := auditPurge(ctx, tx, rep, actor, errText); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }
