@@ -65,15 +65,31 @@ func pdfQR(t testing.TB, buf []byte) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	// The image is exactly the code plus its quiet zone; gozxing's finder-pattern search
+	// sometimes looks past that edge, so it reads a copy with a wider white margin, trying hard.
+	bmp, err := gozxing.NewBinaryBitmapFromImage(withMargin(img, 32))
 	if err != nil {
 		t.Fatalf("qr bitmap: %v", err)
 	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	hints := map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, hints)
 	if err != nil {
 		t.Fatalf("decode qr: %v", err)
 	}
 	return res.GetText()
+}
+
+// withMargin returns img on a white canvas margin pixels wider on every side.
+func withMargin(img *image.Gray, margin int) *image.Gray {
+	b := img.Bounds()
+	out := image.NewGray(image.Rect(0, 0, b.Dx()+2*margin, b.Dy()+2*margin))
+	for i := range out.Pix {
+		out.Pix[i] = 0xff
+	}
+	for y := 0; y < b.Dy(); y++ {
+		copy(out.Pix[(y+margin)*out.Stride+margin:], img.Pix[y*img.Stride:y*img.Stride+b.Dx()])
+	}
+	return out
 }
 
 // unpredict reverses PNG row filters (PDF predictor 15) of an 8-bit grey image.
