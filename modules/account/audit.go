@@ -2,12 +2,12 @@ package account
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"strconv"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/speks-portal/speks/modules/auditlog"
 )
 
 // Audit actions of logging in and out (the admin console's audit trail searches them).
@@ -34,18 +34,8 @@ type auditEntry struct {
 // writeAudit inserts e. Neither subject nor detail may hold a secret or a full IC or company
 // number: callers pass account numbers and masked IDs.
 func writeAudit(ctx context.Context, db sqlx.ExecerContext, e auditEntry) error {
-	if e.Detail == nil {
-		e.Detail = map[string]any{}
-	}
-	buf, err := json.Marshal(e.Detail)
-	if err != nil {
-		return fmt.Errorf("audit %s: %w", e.Action, err)
-	}
-	if _, err := db.ExecContext(ctx, `INSERT INTO audit_log (actor_user_id, actor, action, subject, user_id, detail)
-		VALUES ($1, $2, $3, $4, $5, $6)`, nullID(e.ActorID), e.Actor, e.Action, e.Subject, nullID(e.UserID), buf); err != nil {
-		return fmt.Errorf("audit %s: %w", e.Action, err)
-	}
-	return nil
+	return auditlog.Write(ctx, db, auditlog.Entry{ActorUserID: e.ActorID, Actor: e.Actor, Action: e.Action,
+		Subject: e.Subject, UserID: e.UserID, Detail: e.Detail})
 }
 
 func nullID(id int64) any {

@@ -3,13 +3,13 @@ package account
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/speks-portal/speks/modules/auditlog"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -21,22 +21,7 @@ func inTx(ctx context.Context, sc *tenant.Scope, fn func(tx *sqlx.Tx) error) err
 // audit writes one entry of the tenant's audit_log. detail holds before/after values; never
 // a secret.
 func audit(ctx context.Context, tx sqlx.ExecerContext, actorID int64, actor, action string, userID int64, detail map[string]any) error {
-	if detail == nil {
-		detail = map[string]any{}
-	}
-	buf, err := json.Marshal(detail)
-	if err != nil {
-		return fmt.Errorf("audit %s: %w", action, err)
-	}
-	var actorRef any
-	if actorID != 0 {
-		actorRef = actorID
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (actor_user_id, actor, action, user_id, detail) VALUES ($1, $2, $3, $4, $5)`,
-		actorRef, actor, action, userID, buf); err != nil {
-		return fmt.Errorf("audit %s: %w", action, err)
-	}
-	return nil
+	return auditlog.Write(ctx, tx, auditlog.Entry{ActorUserID: actorID, Actor: actor, Action: action, UserID: userID, Detail: detail})
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

@@ -13,28 +13,15 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/auditlog"
 	"github.com/speks-portal/speks/modules/web"
 )
 
 // Record writes one audit_log entry for an officer's action. detail must never hold a
 // password, code or full IC number: callers pass IDs and masked values only.
 func Record(ctx context.Context, db sqlx.ExecerContext, p *account.Principal, action, subject string, userID int64, detail map[string]any) error {
-	if detail == nil {
-		detail = map[string]any{}
-	}
-	buf, err := json.Marshal(detail)
-	if err != nil {
-		return fmt.Errorf("audit %s: %w", action, err)
-	}
-	var user any
-	if userID != 0 {
-		user = userID
-	}
-	if _, err := db.ExecContext(ctx, `INSERT INTO audit_log (actor_user_id, actor, action, subject, user_id, detail)
-		VALUES ($1, $2, $3, $4, $5, $6)`, p.UserID, actorLabel(p), action, subject, user, buf); err != nil {
-		return fmt.Errorf("audit %s: %w", action, err)
-	}
-	return nil
+	return auditlog.Write(ctx, db, auditlog.Entry{ActorUserID: p.UserID, Actor: actorLabel(p), Action: action,
+		Subject: subject, UserID: userID, Detail: detail})
 }
 
 // AuditEntry is one row of the trail.

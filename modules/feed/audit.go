@@ -2,11 +2,11 @@ package feed
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"strconv"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/speks-portal/speks/modules/auditlog"
 )
 
 // Audit actions of feeds in the tenant's audit_log (the admin console's audit search finds
@@ -46,13 +46,5 @@ func (imp *importer) auditRejected(ctx context.Context, res *Result) error {
 }
 
 func writeAudit(ctx context.Context, db sqlx.ExecerContext, actor, action, subject string, detail map[string]any) error {
-	buf, err := json.Marshal(detail)
-	if err != nil {
-		return fmt.Errorf("audit %s: %w", action, err)
-	}
-	if _, err := db.ExecContext(ctx, `INSERT INTO audit_log (actor, action, subject, detail) VALUES ($1, $2, $3, $4)`,
-		actor, action, subject, buf); err != nil {
-		return fmt.Errorf("audit %s: %w", action, err)
-	}
-	return nil
+	return auditlog.Write(ctx, db, auditlog.Entry{Actor: actor, Action: action, Subject: subject, Detail: detail})
 }

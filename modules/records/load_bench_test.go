@@ -200,6 +200,8 @@ func pgbenchScript(users int) string {
 	ic := `('85010103' || lpad(:n::text, 4, '0'))`
 	params := strings.NewReplacer("$1", ic, "$2", "2026", "$3", "10")
 	token := strings.NewReplacer("$1", "'payslip'", "$2", "("+ic+" || '/2026/10')", "$3", "'"+strings.Repeat("0", 64)+"'")
+	// The statement auditlog.Write runs for a payslip view (no actor name, no user id).
+	const auditInsert = `INSERT INTO audit_log (actor_user_id, actor, action, subject, user_id, detail) VALUES ($1, '', $2, $3, NULL, $4)`
 	audit := strings.NewReplacer("$1", "(:n + 1)", "$2", "'"+ActionPayslipView+"'", "$3", "'payslip 2026-10'",
 		"$4", `'{"year": 2026, "month": 10, "ip": "127.0.0.1"}'`)
 	oneLine := func(s string) string { return strings.Join(strings.Fields(s), " ") + ";\n" }

@@ -11,7 +11,6 @@ package requests
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -22,6 +21,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/auditlog"
 	"github.com/speks-portal/speks/modules/authz"
 	"github.com/speks-portal/speks/tenant"
 )
@@ -135,19 +135,8 @@ func inTx(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) error {
 // audit writes one entry of the tenant's audit trail. detail never holds a password, a code
 // or a full IC number.
 func audit(ctx context.Context, db sqlx.ExecerContext, a *actor, action, subject string, userID int64, detail map[string]any) error {
-	buf, err := json.Marshal(detail)
-	if err != nil {
-		return fmt.Errorf("audit %s: %w", action, err)
-	}
-	var user any
-	if userID != 0 {
-		user = userID
-	}
-	if _, err := db.ExecContext(ctx, `INSERT INTO audit_log (actor_user_id, actor, action, subject, user_id, detail)
-		VALUES ($1, $2, $3, $4, $5, $6)`, a.ID, a.Name, action, subject, user, buf); err != nil {
-		return fmt.Errorf("audit %s: %w", action, err)
-	}
-	return nil
+	return auditlog.Write(ctx, db, auditlog.Entry{ActorUserID: a.ID, Actor: a.Name, Action: action,
+		Subject: subject, UserID: userID, Detail: detail})
 }
 
 // MaskIC keeps the last four digits of an IC number, for anything shown or logged.

@@ -2,12 +2,12 @@ package retention
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/speks-portal/speks/modules/auditlog"
 )
 
 // ActionPurge is the audit action of a retention run that deleted (not a dry run); the admin
@@ -28,13 +28,6 @@ func auditPurge(ctx context.Context, tx *sqlx.Tx, rep *Report, actor, errText st
 	if errText != "" {
 		detail["error"] = errText
 	}
-	buf, err := json.Marshal(detail)
-	if err != nil {
-		return fmt.Errorf("audit %s: %w", ActionPurge, err)
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (actor, action, subject, detail) VALUES ($1, $2, $3, $4)`,
-		actor, ActionPurge, "retention_run:"+strconv.FormatInt(rep.RunID, 10), buf); err != nil {
-		return fmt.Errorf("audit %s: %w", ActionPurge, err)
-	}
-	return nil
+	return auditlog.Write(ctx, tx, auditlog.Entry{Actor: actor, Action: ActionPurge,
+		Subject: "retention_run:" + strconv.FormatInt(rep.RunID, 10), Detail: detail})
 }
