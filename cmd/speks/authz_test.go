@@ -28,6 +28,7 @@ import (
 // provisioned through the same hooks as `speks tenant create`.
 type authzFixture struct {
 	env      *tenanttest.Env
+	rt       *runtime // the composition root the app was built from
 	app      *fiber.App
 	enforcer *casbin.SyncedEnforcer // a second "replica" over the same policies
 }
@@ -58,7 +59,7 @@ func newAuthzFixture(t *testing.T) *authzFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &authzFixture{env: env, app: app, enforcer: e}
+	return &authzFixture{env: env, rt: rt, app: app, enforcer: e}
 }
 
 // Who may reach a route, by class. The classes are the specification the matrix checks the

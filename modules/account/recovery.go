@@ -270,8 +270,6 @@ type master struct {
 	Name           string
 	Email          string
 	Phone          string
-	EmployeeIC     string
-	SupplierID     int64
 	DepartmentCode string
 	PTJCode        string
 }
@@ -283,14 +281,13 @@ func masterRecord(ctx context.Context, db sqlx.QueryerContext, key LoginKey) (*m
 		err := db.QueryRowxContext(ctx, `SELECT ic_no, name, email, phone, department_code, ptj_code
 			FROM employees WHERE ic_no = $1 AND status = 'active'`, key.Primary).
 			Scan(&m.LoginID, &m.Name, &m.Email, &m.Phone, &m.DepartmentCode, &m.PTJCode)
-		m.EmployeeIC = m.LoginID
 		return nilIfNoRows(&m, err)
 	case CategorySupplier:
 		var m master
 		var newNo, oldNo *string
-		err := db.QueryRowxContext(ctx, `SELECT id, reg_no_new, reg_no_old, name, email, phone FROM suppliers
+		err := db.QueryRowxContext(ctx, `SELECT reg_no_new, reg_no_old, name, email, phone FROM suppliers
 			WHERE (reg_no_new = ANY($1) OR reg_no_old = ANY($1)) AND status = 'active' LIMIT 1`, stringArray(key.Keys)).
-			Scan(&m.SupplierID, &newNo, &oldNo, &m.Name, &m.Email, &m.Phone)
+			Scan(&newNo, &oldNo, &m.Name, &m.Email, &m.Phone)
 		m.Category = CategorySupplier
 		if newNo != nil {
 			m.LoginID = *newNo
@@ -321,11 +318,12 @@ func pendingAccount(ctx context.Context, tx *sqlx.Tx, m *master, now time.Time) 
 		return 0, false, fmt.Errorf("find account: %w", err)
 	}
 	var id int64
+	// The database links the account to m's master record (migration 00046_account_links.sql).
 	err = tx.GetContext(ctx, &id, `INSERT INTO users (category, login_id, alt_login_id, name, email, phone, status,
-		employee_ic, supplier_id, department_code, ptj_code, created_at, updated_at)
-		VALUES ($1, $2, NULLIF($3, ''), $4, $5, $6, 'pending_activation', NULLIF($7, ''), NULLIF($8, 0), NULLIF($9, ''), NULLIF($10, ''), $11, $11)
+		department_code, ptj_code, created_at, updated_at)
+		VALUES ($1, $2, NULLIF($3, ''), $4, $5, $6, 'pending_activation', NULLIF($7, ''), NULLIF($8, ''), $9, $9)
 		RETURNING id`, m.Category, m.LoginID, m.AltLoginID, m.Name, strings.TrimSpace(m.Email), m.Phone,
-		m.EmployeeIC, m.SupplierID, m.DepartmentCode, m.PTJCode, now)
+		m.DepartmentCode, m.PTJCode, now)
 	if isUniqueViolation(err) {
 		return 0, false, errAlreadyRegistered // a concurrent request created it and mails the code
 	}

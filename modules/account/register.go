@@ -269,10 +269,11 @@ func createActive(ctx context.Context, tx *sqlx.Tx, key LoginKey, in NewAccount,
 		roles = []string{}
 	}
 	u := &User{Name: in.Name, Email: in.Email, LoginID: key.Primary}
+	// The link to the person's payroll or supplier record is set by the database (migration
+	// 00046_account_links.sql), as for every other way an account is created.
 	err := tx.GetContext(ctx, &u.ID, `INSERT INTO users (category, login_id, alt_login_id, name, email, phone, status, roles,
-		must_change_password, employee_ic, activated_at, created_at, updated_at)
-		VALUES ($1, $2, NULLIF($3, ''), $4, $5, $6, 'active', $7, true,
-			(SELECT ic_no FROM employees WHERE ic_no = $2), $8, $8, $8) RETURNING id`,
+		must_change_password, activated_at, created_at, updated_at)
+		VALUES ($1, $2, NULLIF($3, ''), $4, $5, $6, 'active', $7, true, $8, $8, $8) RETURNING id`,
 		in.Category, key.Primary, alt, in.Name, in.Email, in.Phone, stringArray(roles), now)
 	if err != nil {
 		return nil, fmt.Errorf("create account: %w", err)
