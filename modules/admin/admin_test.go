@@ -3,6 +3,7 @@ package admin_test
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -372,4 +373,69 @@ func TestFailedMailAndBatches(t *testing.T) {
 func (h *harness) kedahOfficer(t *testing.T) string {
 	_, cookie := h.officer(t, "kedah", "it-k", "it_officer")
 	return cookie
+}
+
+// A temporary lockout after wrong passwords is "locked" to the console: listed under the
+// locked filter with its end, no longer under active, and the unlock lifts it.
+func TestTemporaryLockoutIsListedAsLocked(t *testing.T) {
+	h := newHarness(t)
+	_, it := h.officer(t, "kedah", "it-1", "it_officer")
+	victim := h.user(t, "kedah", "staff", "850314105523", "Aminah binti Ahmad", "aminah@kedah.gov.my", "active")
+	h.db(t, "kedah").MustExec(`INSERT INTO login_failures (login_id, failures, lockouts, locked_until)
+		VALUES ('850314105523', 0, 1, now() + interval '15 minutes')`)
+	r := h.do(t, "kedah", "GET", "/api/v1/admin/users?status=locked", it, nil)
+	expect(t, r, http.StatusOK, "")
+	users, _ := r.Body["users"].([]any)
+	if len(users) != 1 {
+		t.Fatalf("locked filter: %s", r.Raw)
+	}
+	u := users[0].(map[string]any)
+	if u["status"] != "locked" || u["locked_until"] == nil || int64(u["id"].(float64)) != victim {
+		t.Fatalf("locked account: %s", r.Raw)
+	}
+	r = h.do(t, "kedah", "GET", "/api/v1/admin/users?status=active", it, nil)
+	if strings.Contains(r.Raw, "Aminah") {
+		t.Fatalf("a locked account is listed as active: %s", r.Raw)
+	}
+	expect(t, h.do(t, "kedah", "POST", fmt.Sprintf("/api/v1/admin/users/%d/unlock", victim), it, nil), http.StatusOK, "")
+	r = h.do(t, "kedah", "GET", "/api/v1/admin/users?status=locked", it, nil)
+	if users, _ := r.Body["users"].([]any); len(users) != 0 {
+		t.Fatalf("still locked after the unlock: %s", r.Raw)
+	}
+}
+
+// The activation queue shows the payroll record of each registration and names what differs.
+func TestActivationQueueComparesWithThePayroll(t *testing.T) {
+	h := newHarness(t)
+	_, it := h.officer(t, "selangor", "it-1", "it_officer")
+	db := h.db(t, "selangor")
+	db.MustExec(`INSERT INTO departments (code, name) VALUES ('JKR', 'Jabatan Kerja Raya'), ('JPN', 'Jabatan Pendaftaran Negara')`)
+	db.MustExec(`INSERT INTO ptjs (code, department_code, name) VALUES ('JKR01', 'JKR', 'JKR Ibu Pejabat'), ('JPN01', 'JPN', 'JPN Negeri')`)
+	db.MustExec(`INSERT INTO employees (ic_no, salary_no, name, email, department_code, ptj_code)
+		VALUES ('850314105523', 'S1', 'Aminah binti Ahmad', 'aminah@selangor.gov.my', 'JKR', 'JKR01')`)
+	db.MustExec(`INSERT INTO users (category, login_id, name, email, status, department_code, ptj_code) VALUES
+		('staff', '850314105523', 'AMINAH  BINTI AHMAD', 'aminah@selangor.gov.my', 'pending_activation', 'JPN', 'JPN01'),
+		('staff', '900101105511', 'Orang Luar', 'luar@example.my', 'pending_activation', 'JKR', 'JKR01')`)
+	r := h.do(t, "selangor", "GET", "/api/v1/admin/activations", it, nil)
+	expect(t, r, http.StatusOK, "")
+	var got []struct {
+		Name       string   `json:"name"`
+		Mismatches []string `json:"mismatches"`
+		Master     struct {
+			Found bool   `json:"found"`
+			Name  string `json:"name"`
+			PTJ   string `json:"ptj_name"`
+		} `json:"master"`
+	}
+	raw, _ := json.Marshal(r.Body["users"])
+	if err := json.Unmarshal(raw, &got); err != nil || len(got) != 2 {
+		t.Fatalf("activations: %s", r.Raw)
+	}
+	if m := got[0]; !m.Master.Found || m.Master.Name != "Aminah binti Ahmad" || m.Master.PTJ != "JKR Ibu Pejabat" ||
+		strings.Join(m.Mismatches, ",") != "department,ptj" {
+		t.Errorf("a registration in another department than the payroll's (name differs only in case): %+v", m)
+	}
+	if m := got[1]; m.Master.Found || strings.Join(m.Mismatches, ",") != "on_master" {
+		t.Errorf("a registration with no payroll record: %+v", m)
+	}
 }

@@ -19,7 +19,6 @@ type usersPage struct {
 	Total    int
 	Done     string // the action just carried out, for the confirmation line
 	Error    string // the error code of a refused action
-	Actions  []string
 	Statuses []string
 	Roles    []string // the roles the roles form offers
 }
@@ -40,14 +39,25 @@ func (m *Module) pageUsers(c *fiber.Ctx) error {
 		return err
 	}
 	return web.Render(c, "admin/users", usersPage{Query: q, Users: rows, Total: total,
-		Done: allowedAction(c.Query("done")), Error: allowedError(c.Query("error")), Actions: userActions,
+		Done: allowedAction(c.Query("done")), Error: allowedError(c.Query("error")),
 		Statuses: statusOrder, Roles: requests.GrantableRoles})
 }
+
+// destructiveActions cannot be taken back by the person concerned: the list asks for a
+// confirmation first, and the form post must carry it.
+var destructiveActions = map[string]bool{"deactivate": true, "reset": true}
+
+// Destructive reports whether action asks for confirmation.
+func (usersPage) Destructive(action string) bool { return destructiveActions[action] }
 
 // submitUserAction carries out the form's action, then returns to the list it came from.
 func (m *Module) submitUserAction(name string, fn actionFunc) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		back := url.Values{"q": {c.FormValue("q")}, "status": {c.FormValue("status")}}
+		if destructiveActions[name] && c.FormValue("confirm") != "yes" {
+			back.Set("error", "confirm_required")
+			return c.Redirect("/admin/users?"+back.Encode(), fiber.StatusSeeOther)
+		}
 		if _, err := m.perform(c, fn); err != nil {
 			e, ok := web.AsError(err)
 			if !ok || e.Status >= 500 {
@@ -76,7 +86,7 @@ func allowedAction(s string) string {
 // arbitrary message IDs on the page.
 func allowedError(s string) string {
 	switch s {
-	case "invalid_status", "self_action", "not_found", "invalid_input":
+	case "invalid_status", "self_action", "not_found", "invalid_input", "confirm_required":
 		return s
 	}
 	return ""
@@ -122,7 +132,7 @@ func (q UserQuery) PageLink(page int) string {
 }
 
 type consolePage struct {
-	Activations   []UserRow
+	Activations   []Activation
 	Cancellations []Cancellation
 	FailedMail    int
 	Batches       []Batch

@@ -34,6 +34,9 @@ type UserRow struct {
 	PTJ        sql.NullString `db:"ptj_code" json:"-"`
 	CreatedAt  time.Time      `db:"created_at" json:"created_at"`
 	LastLogin  *time.Time     `db:"last_login_at" json:"last_login_at"`
+	// LockedUntil is the end of a temporary lock after repeated wrong passwords (the account
+	// module's lockout); Status then reads "locked" although the account itself is active.
+	LockedUntil *time.Time `db:"locked_until" json:"locked_until,omitempty"`
 
 	DepartmentCode string `db:"-" json:"department_code"`
 	PTJCode        string `db:"-" json:"ptj_code"`
@@ -59,8 +62,43 @@ var statuses = map[string]bool{
 	account.StatusLocked: true, account.StatusDeactivated: true,
 }
 
-const userSelect = `SELECT id, category, login_id, name, email, status, roles, department_code, ptj_code,
-	created_at, last_login_at FROM users`
+// shownStatus is the status the console shows and filters on: an active account inside a
+// temporary lockout (login_failures, kept by the account module per login ID) is "locked",
+// so the IT officer sees whom to unlock and until when.
+const shownStatus = `CASE WHEN u.status = 'active' AND lf.locked_until > now() THEN 'locked' ELSE u.status END`
+
+const userSelect = `SELECT u.id, u.category, u.login_id, u.name, u.email, ` + shownStatus + ` AS status, u.roles,
+	u.department_code, u.ptj_code, u.created_at, u.last_login_at,
+	CASE WHEN lf.locked_until > now() THEN lf.locked_until END AS locked_until
+	FROM users u LEFT JOIN login_failures lf ON lf.login_id = u.login_id`
+
+// LockedUntilLocal is the end of a temporary lock in Malaysia time, "" when not locked.
+func (u UserRow) LockedUntilLocal() string {
+	if u.LockedUntil == nil {
+		return ""
+	}
+	return u.LockedUntil.In(malaysia).Format("02/01/2006 15:04")
+}
+
+// Actions are the officer actions that apply to the account as it is now: the list offers
+// only these, and perform's checks refuse the others the same way.
+func (u UserRow) Actions() []string {
+	var acts []string
+	switch u.Status {
+	case account.StatusPendingActivation, account.StatusDeactivated:
+		acts = append(acts, "activate")
+	case account.StatusLocked:
+		acts = append(acts, "unlock")
+	case account.StatusActive:
+		if u.Email != "" {
+			acts = append(acts, "reset")
+		}
+	}
+	if u.Status != account.StatusDeactivated {
+		acts = append(acts, "deactivate")
+	}
+	return acts
+}
 
 // SearchUsers returns one page of matching accounts and the total count.
 func SearchUsers(ctx context.Context, db *sqlx.DB, q UserQuery) ([]UserRow, int, error) {
@@ -68,26 +106,26 @@ func SearchUsers(ctx context.Context, db *sqlx.DB, q UserQuery) ([]UserRow, int,
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
 	if s := strings.TrimSpace(q.Q); s != "" {
 		id := strings.ToUpper(strings.NewReplacer("-", "", " ", "", "*", "").Replace(s))
-		where = append(where, fmt.Sprintf("(name ILIKE %s OR (length(%s) >= 4 AND (login_id LIKE %s OR alt_login_id LIKE %s)))",
+		where = append(where, fmt.Sprintf("(u.name ILIKE %s OR (length(%s) >= 4 AND (u.login_id LIKE %s OR u.alt_login_id LIKE %s)))",
 			arg("%"+escapeLike(s)+"%"), arg(id), arg("%"+escapeLike(id)), arg("%"+escapeLike(id))))
 	}
 	if q.Status != "" {
-		where = append(where, "status = "+arg(q.Status))
+		where = append(where, shownStatus+" = "+arg(q.Status))
 	}
 	if q.Department != "" {
-		where = append(where, "department_code = "+arg(q.Department))
+		where = append(where, "u.department_code = "+arg(q.Department))
 	}
 	if q.PTJ != "" {
-		where = append(where, "ptj_code = "+arg(q.PTJ))
+		where = append(where, "u.ptj_code = "+arg(q.PTJ))
 	}
 	cond := " WHERE " + strings.Join(where, " AND ")
 	var total int
-	if err := db.GetContext(ctx, &total, `SELECT count(*) FROM users`+cond, args...); err != nil {
+	if err := db.GetContext(ctx, &total, `SELECT count(*) FROM users u LEFT JOIN login_failures lf ON lf.login_id = u.login_id`+cond, args...); err != nil {
 		return nil, 0, fmt.Errorf("count users: %w", err)
 	}
 	page := max(q.Page, 1)
 	rows := []UserRow{}
-	err := db.SelectContext(ctx, &rows, userSelect+cond+fmt.Sprintf(" ORDER BY name, id LIMIT %d OFFSET %d", PageSize, (page-1)*PageSize), args...)
+	err := db.SelectContext(ctx, &rows, userSelect+cond+fmt.Sprintf(" ORDER BY u.name, u.id LIMIT %d OFFSET %d", PageSize, (page-1)*PageSize), args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("search users: %w", err)
 	}
@@ -116,33 +154,6 @@ func (m *Module) apiUsers(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(fiber.Map{"users": rows, "total": total, "page": max(q.Page, 1), "page_size": PageSize})
-}
-
-// apiActivations is the activation queue: verified self-registrations waiting for an
-// officer (PK 0101 step 7), oldest first.
-func (m *Module) apiActivations(c *fiber.Ctx) error {
-	_, sc, err := officer(c)
-	if err != nil {
-		return err
-	}
-	rows, err := ActivationQueue(c.UserContext(), sc.DB)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"registration_mode": sc.Tenant.RegistrationMode, "users": rows})
-}
-
-// ActivationQueue lists the accounts waiting for an officer's activation, oldest first.
-func ActivationQueue(ctx context.Context, db *sqlx.DB) ([]UserRow, error) {
-	rows := []UserRow{}
-	if err := db.SelectContext(ctx, &rows, userSelect+` WHERE status = 'pending_activation'
-		ORDER BY created_at, id LIMIT 500`); err != nil {
-		return nil, fmt.Errorf("activation queue: %w", err)
-	}
-	for i := range rows {
-		rows[i].finish()
-	}
-	return rows, nil
 }
 
 // actionFunc carries out one officer action on an account whose current row is u.
@@ -189,7 +200,7 @@ func (m *Module) perform(c *fiber.Ctx, fn actionFunc) (*UserRow, error) {
 
 func userRow(ctx context.Context, db *sqlx.DB, id int64) (*UserRow, error) {
 	var u UserRow
-	err := db.GetContext(ctx, &u, userSelect+` WHERE id = $1`, id)
+	err := db.GetContext(ctx, &u, userSelect+` WHERE u.id = $1`, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, web.NewError(fiber.StatusNotFound, "not_found", nil)
 	}

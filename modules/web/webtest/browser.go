@@ -150,6 +150,13 @@ func (tab *Tab) Click(css string) int {
 	return int(res.Status)
 }
 
+// Toggle clicks the element css selects where the click leads to no other page (a
+// disclosure's summary, a checkbox) and returns once the click is done.
+func (tab *Tab) Toggle(css string) {
+	tab.t.Helper()
+	run(tab, "click "+css, chromedp.Click(chromedp.CSS(css), chromedp.NodeVisible))
+}
+
 // Text is the visible text of the first element css selects.
 func (tab *Tab) Text(css string) string {
 	tab.t.Helper()

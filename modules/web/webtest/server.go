@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -39,6 +40,10 @@ type Options struct {
 	Tenants []tenant.Spec
 	// Provision runs after each tenant is created (e.g. to add users or payslips).
 	Provision func(ctx context.Context, env *tenanttest.Env, t *tenant.Tenant) error
+	// Setup, when set, runs on the fresh database and the server's configuration before any
+	// tenant is provisioned, and returns modules to serve after Modules: a test can build the
+	// real composition root (and its provisioning hooks) over the test environment.
+	Setup func(env *tenanttest.Env, cfg *config.Config) []web.Module
 }
 
 // Server is the running app.
@@ -72,18 +77,21 @@ func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
 	env := tenanttest.New(t, 4)
 	srv := &Server{Env: env, Tenants: map[string]*tenant.Tenant{}}
-	srv.provision(t, opts)
-
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("webtest: listen on loopback: %v", err)
 	}
 	srv.Port = ln.Addr().(*net.TCPAddr).Port
 	srv.Config = testConfig(t, env, ln.Addr().String(), srv.Port)
+	modules := opts.Modules
+	if opts.Setup != nil {
+		modules = append(slices.Clone(modules), opts.Setup(env, srv.Config)...)
+	}
+	srv.provision(t, opts)
 
 	app, err := web.New(web.Options{
 		Config: srv.Config, Scoper: env.Scoper, Tenants: env.Registry, Checks: opts.Checks,
-		Modules: opts.Modules, Templates: opts.Templates, Locales: opts.Locales,
+		Modules: modules, Templates: opts.Templates, Locales: opts.Locales,
 		Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if err != nil {
