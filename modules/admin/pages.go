@@ -113,9 +113,6 @@ func (m *Module) pageAudit(c *fiber.Ctx) error {
 // FormatUser is the template's view of an optional account number.
 func (e AuditEntry) FormatUser() string { return optInt(e.UserID) }
 
-// Local is the entry's time in Malaysia, as the officer reads it.
-func (e AuditEntry) Local() string { return e.At.In(malaysia).Format("02/01/2006 15:04:05") }
-
 // PageLink is the query of another page of the same search.
 func (q UserQuery) PageLink(page int) string {
 	return "?" + url.Values{"q": {q.Q}, "status": {q.Status}, "page": {strconv.Itoa(page)}}.Encode()

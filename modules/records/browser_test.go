@@ -197,6 +197,30 @@ func TestBrowserRecords(t *testing.T) {
 		}
 	})
 
+	t.Run("kelantan staff reads every date day first", func(t *testing.T) {
+		tab := browser.NewTab(t)
+		login(t, srv, tab, "kelantan", accounts["kelantan"].Staff, "/home?lang=ms")
+		if got := tab.Text("main"); !strings.Contains(got, "08/10/2026 · EFT0004") || strings.Contains(got, "2026-10-08") {
+			t.Errorf("home lists the claim paid 2026-10-08 as: %q", got)
+		}
+		tab.Open(srv.TenantURL("kelantan", "/payslips?year=2026"))
+		if got := tab.Text("#payslip-list tbody tr:first-child td:nth-child(2)"); got != "23/10/2026" {
+			t.Errorf("pay date of October in the list: %q", got)
+		}
+		tab.Open(srv.TenantURL("kelantan", "/payslips/2026/10"))
+		if got := tab.Text(".particulars"); !strings.Contains(got, "23/10/2026") {
+			t.Errorf("pay date on the payslip: %q", got)
+		}
+		tab.Open(srv.TenantURL("kelantan", "/payments?from=2026-10-01&to=2026-10-31"))
+		if got := tab.Text("#payment-list caption"); !strings.Contains(got, "01/10/2026") || !strings.Contains(got, "31/10/2026") {
+			t.Errorf("range caption: %q", got)
+		}
+		if got := tab.Text("#payment-list tbody tr td:nth-child(3)"); got != "08/10/2026" {
+			t.Errorf("payment date in the list: %q", got)
+		}
+		tab.ExpectNoConsoleErrors()
+	})
+
 	t.Run("selangor staff downloads last year's EC", func(t *testing.T) {
 		tab := browser.NewTab(t)
 		login(t, srv, tab, "selangor", accounts["selangor"].Staff, "/statements?lang=en")

@@ -18,12 +18,13 @@ import (
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/feed"
 	"github.com/speks-portal/speks/modules/web"
+	"github.com/speks-portal/speks/modules/web/myt"
 	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"
 )
 
 // testNow is the tests' clock: 21 November 2026 in Malaysia.
-var testNow = time.Date(2026, 11, 21, 10, 0, 0, 0, malaysia)
+var testNow = time.Date(2026, 11, 21, 10, 0, 0, 0, myt.Zone)
 
 // Synthetic people and companies: valid shapes, no real person.
 const (

@@ -13,6 +13,7 @@ import (
 
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/web"
+	"github.com/speks-portal/speks/modules/web/myt"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -55,16 +56,12 @@ func (m *Module) Mount(app *fiber.App) {
 	m.mountPages(app)
 }
 
-// malaysia is the zone a state's dates are in (UTC+8, no daylight saving).
-var malaysia = time.FixedZone("MYT", 8*3600)
-
 func (m *Module) today() time.Time {
 	now := time.Now
 	if m.Now != nil {
 		now = m.Now
 	}
-	t := now().In(malaysia)
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, malaysia)
+	return myt.Today(now())
 }
 
 // who is the request's person and tenant. The principal is the only source of identity.

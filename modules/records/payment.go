@@ -181,6 +181,3 @@ func isUnlocked(ctx context.Context, db sqlx.QueryerContext, userID, paymentID i
 	}
 	return ok, nil
 }
-
-// When is the time of the change in Malaysian time, as the page shows it.
-func (s StatusChange) When() string { return s.RecordedAt.In(malaysia).Format("2006-01-02 15:04") }

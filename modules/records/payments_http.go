@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/speks-portal/speks/modules/web/myt"
 )
 
 // defaultRangeMonths is eMaklum's default search window (issue 5: the last 3 months).
@@ -19,7 +21,7 @@ func (m *Module) dateRange(c *fiber.Ctx, w who) (time.Time, time.Time, error) {
 	to, from := today, today.AddDate(0, -defaultRangeMonths, 0)
 	var err error
 	if s := c.Query("to"); s != "" {
-		if to, err = time.ParseInLocation(time.DateOnly, s, malaysia); err != nil {
+		if to, err = myt.ParseDay(s); err != nil {
 			return from, to, coded(fiber.StatusUnprocessableEntity, "invalid_date", "records_error_invalid_date", nil, err)
 		}
 		if c.Query("from") == "" {
@@ -27,7 +29,7 @@ func (m *Module) dateRange(c *fiber.Ctx, w who) (time.Time, time.Time, error) {
 		}
 	}
 	if s := c.Query("from"); s != "" {
-		if from, err = time.ParseInLocation(time.DateOnly, s, malaysia); err != nil {
+		if from, err = myt.ParseDay(s); err != nil {
 			return from, to, coded(fiber.StatusUnprocessableEntity, "invalid_date", "records_error_invalid_date", nil, err)
 		}
 	}
