@@ -113,6 +113,16 @@ func (m *Module) pageAudit(c *fiber.Ctx) error {
 // FormatUser is the template's view of an optional account number.
 func (e AuditEntry) FormatUser() string { return optInt(e.UserID) }
 
+// ActorText is who acted as the trail shows it: the readable actor the entry was written
+// with (an officer's name, a person's masked login ID, with their account number), else the
+// bare account number of entries that carry only that.
+func (e AuditEntry) ActorText() string {
+	if e.Actor != "" || e.ActorUserID == nil {
+		return e.Actor
+	}
+	return "#" + optInt(e.ActorUserID)
+}
+
 // PageLink is the query of another page of the same search.
 func (q UserQuery) PageLink(page int) string {
 	return "?" + url.Values{"q": {q.Q}, "status": {q.Status}, "page": {strconv.Itoa(page)}}.Encode()

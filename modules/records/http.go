@@ -205,7 +205,7 @@ func (m *Module) payslip(c *fiber.Ctx) error {
 }
 
 func auditPayslip(c *fiber.Ctx, w who, action string, ps *Payslip) error {
-	return audit(c.UserContext(), w.scope.DB, w.p.UserID, action, fmt.Sprintf("payslip %04d-%02d", ps.Year, ps.Month),
+	return w.audit(c.UserContext(), action, fmt.Sprintf("payslip %04d-%02d", ps.Year, ps.Month),
 		map[string]any{"year": ps.Year, "month": ps.Month, "ip": clientIP(c)})
 }
 
@@ -269,7 +269,7 @@ func isInternal(err error) bool {
 }
 
 func auditStatement(c *fiber.Ctx, w who, action string, st *Statement) error {
-	return audit(c.UserContext(), w.scope.DB, w.p.UserID, action, fmt.Sprintf("statement %04d", st.Year),
+	return w.audit(c.UserContext(), action, fmt.Sprintf("statement %04d", st.Year),
 		map[string]any{"year": st.Year, "ip": clientIP(c)})
 }
 
