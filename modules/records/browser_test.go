@@ -227,6 +227,11 @@ func TestBrowserRecords(t *testing.T) {
 		if got := tab.Text("#payment-list tbody tr td:nth-child(3)"); got != "08/10/2026" {
 			t.Errorf("payment date in the list: %q", got)
 		}
+		// The profile page confirms a cancellation request with its due date.
+		tab.Open(srv.TenantURL("kelantan", "/account/profile?cancellation=2026-12-09"))
+		if got := tab.Text("#cancellation-done"); !strings.Contains(got, "09/12/2026") {
+			t.Errorf("cancellation due date on the profile: %q", got)
+		}
 		tab.ExpectNoConsoleErrors()
 	})
 
