@@ -30,6 +30,10 @@ func (p *Principal) HasRole(role string) bool {
 	return false
 }
 
+// MaskedLoginID is the login ID cut to its last four characters, as audit entries and
+// officers' lists show it.
+func (p *Principal) MaskedLoginID() string { return maskID(p.LoginID) }
+
 type principalKey struct{}
 
 // WithPrincipal returns ctx carrying p.

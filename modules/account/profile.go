@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/notify"
+	"github.com/speks-portal/speks/modules/web/myt"
 )
 
 // Profile is what a user sees and may change of their account (PK 0107).
@@ -215,7 +216,7 @@ func (s *Service) RequestCancellation(ctx context.Context, sess *Session, reason
 		return nil, &InvalidInputError{Fields: []string{"reason"}}
 	}
 	now := s.now()
-	due := AddWorkingDays(now.In(malaysia), 3)
+	due := AddWorkingDays(now.In(myt.Zone), 3)
 	c := &Cancellation{DueOn: due.Format(time.DateOnly)}
 	err = inTx(ctx, sc, func(tx *sqlx.Tx) error {
 		if err := tx.GetContext(ctx, &c.ID, `INSERT INTO cancellation_requests (user_id, reason, requested_at, due_on)

@@ -12,6 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/notify"
+	"github.com/speks-portal/speks/modules/web/myt"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -84,14 +85,9 @@ func (s *Service) ChangePassword(ctx context.Context, sess *Session, in Password
 			return nil
 		}
 		return notify.Enqueue(ctx, tx, notify.Message{To: u.Email, Template: notify.TemplatePasswordChanged, Lang: lang,
-			Data: map[string]any{"name": u.Name, "changed_at": formatLocal(now)}})
+			Data: map[string]any{"name": u.Name, "changed_at": myt.DateTime(now)}})
 	})
 }
-
-// malaysia is the time zone mails state times in.
-var malaysia = time.FixedZone("MYT", 8*3600)
-
-func formatLocal(t time.Time) string { return t.In(malaysia).Format("02/01/2006 15:04") }
 
 // ForgotInput is a forgot-password request (PK 0106).
 type ForgotInput struct {

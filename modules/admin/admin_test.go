@@ -13,6 +13,7 @@ import (
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/admin"
 	"github.com/speks-portal/speks/modules/feed"
+	"github.com/speks-portal/speks/modules/web/myt"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -202,7 +203,7 @@ func TestAuditTrailAndCSV(t *testing.T) {
 	expect(t, h.do(t, "selangor", "POST", userPath(target, "deactivate"), it, nil), http.StatusOK, "")
 	expect(t, h.do(t, "selangor", "POST", "/api/v1/admin/apikeys", it, map[string]string{"name": "-2+3 Modul PY"}), http.StatusCreated, "")
 
-	today := time.Now().In(time.FixedZone("MYT", 8*3600)).Format(time.DateOnly)
+	today := time.Now().In(myt.Zone).Format(time.DateOnly)
 	for query, want := range map[string]int{
 		"action=account.deactivate": 1, "action=account.": 1, "action=apikey.create": 1,
 		fmt.Sprintf("actor=%d", itID): 2, fmt.Sprintf("subject=%d", target): 1,

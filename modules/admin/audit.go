@@ -15,6 +15,7 @@ import (
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/auditlog"
 	"github.com/speks-portal/speks/modules/web"
+	"github.com/speks-portal/speks/modules/web/myt"
 )
 
 // Record writes one audit_log entry for an officer's action. detail must never hold a
@@ -47,8 +48,6 @@ type AuditQuery struct {
 
 // MaxAuditRows bounds one answer and one export.
 const MaxAuditRows = 10000
-
-var malaysia = time.FixedZone("MYT", 8*3600)
 
 // SearchAudit returns matching entries, newest first.
 func SearchAudit(ctx context.Context, db sqlx.QueryerContext, q AuditQuery) ([]AuditEntry, error) {
@@ -96,7 +95,7 @@ func parseDay(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	return time.ParseInLocation("2006-01-02", s, malaysia)
+	return myt.ParseDay(s)
 }
 
 // apiAudit answers JSON, or CSV with ?format=csv.
@@ -140,7 +139,7 @@ func WriteAuditCSV(w interface{ Write([]byte) (int, error) }, entries []AuditEnt
 		return fmt.Errorf("audit csv: %w", err)
 	}
 	for _, e := range entries {
-		rec := []string{strconv.FormatInt(e.ID, 10), e.At.In(malaysia).Format(time.RFC3339), optInt(e.ActorUserID),
+		rec := []string{strconv.FormatInt(e.ID, 10), e.At.In(myt.Zone).Format(time.RFC3339), optInt(e.ActorUserID),
 			e.Actor, e.Action, e.Subject, optInt(e.UserID), string(e.Detail)}
 		for i := range rec {
 			rec[i] = SafeCell(rec[i])

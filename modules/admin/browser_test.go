@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/admin"
@@ -79,9 +80,31 @@ func TestConsoleInBrowser(t *testing.T) {
 	if !strings.Contains(tab.Text("#audit-list"), "account.unlock") || tab.Text("#audit-heading") != "Audit trail" {
 		t.Errorf("audit page: %s", tab.Text("#audit-list"))
 	}
-	tab.Open(base + "/admin?lang=ms")
+	expectMalaysianTimes(t, tab, db, base)
 	tab.Open(base + "/admin/settings")
 	tab.ExpectNoConsoleErrors()
+}
+
+// expectMalaysianTimes: the officer reads every time on the console and in the audit trail in
+// Malaysia time, day first. 19:53 UTC on 4 December is 03:53 on 5 December in Malaysia.
+func expectMalaysianTimes(t *testing.T, tab *webtest.Tab, db *sqlx.DB, base string) {
+	t.Helper()
+	db.MustExec(`INSERT INTO import_batches (kind, actor, content_hash, bytes, rows, inserted, updated, unchanged,
+		received_at, duration_ms) VALUES ('payments', 'test', repeat('b', 64), 1, 7, 7, 0, 0, '2026-12-04 19:53:00+00', 1)`)
+	db.MustExec(`INSERT INTO cancellation_requests (user_id, reason, requested_at, due_on)
+		SELECT id, 'Bersara', '2026-12-04 19:53:00+00', '2026-12-09' FROM users WHERE login_id = $1`, icA)
+	db.MustExec(`INSERT INTO audit_log (at, actor, action, subject) VALUES ('2026-12-04 19:53:00+00', 'test', 'feed.import', 'payments')`)
+	tab.Open(base + "/admin?lang=ms")
+	if got := tab.Text("#batch-list tbody tr:first-child td:first-child"); got != "05/12/2026 03:53" {
+		t.Errorf("feed batch received, want 05/12/2026 03:53: %q", got)
+	}
+	if got := tab.Text("#cancellation-list tbody tr td:nth-child(4)"); !strings.HasPrefix(got, "09/12/2026") {
+		t.Errorf("cancellation due, want 09/12/2026: %q", got)
+	}
+	tab.Open(base + "/admin/audit?action=feed.import")
+	if got := tab.Text("#audit-list tbody tr td:first-child"); got != "05/12/2026 03:53" {
+		t.Errorf("audit entry time, want 05/12/2026 03:53: %q", got)
+	}
 }
 
 // lateAuthz is the authz middleware whose module is made in Provision (it needs the database).

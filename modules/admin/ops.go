@@ -15,6 +15,7 @@ import (
 	"github.com/speks-portal/speks/modules/feed"
 	"github.com/speks-portal/speks/modules/notify"
 	"github.com/speks-portal/speks/modules/web"
+	"github.com/speks-portal/speks/modules/web/myt"
 )
 
 // Cancellation is an open or closed cancellation request (FAQ 10: completed within three
@@ -57,7 +58,7 @@ func Cancellations(ctx context.Context, db sqlx.QueryerContext, status string) (
 		WHERE r.status = $1 ORDER BY r.due_on, r.id LIMIT 500`, status); err != nil {
 		return nil, fmt.Errorf("list cancellations: %w", err)
 	}
-	today := time.Now().In(malaysia).Format(time.DateOnly)
+	today := time.Now().In(myt.Zone).Format(time.DateOnly)
 	for i := range rows {
 		r := &rows[i]
 		r.LoginID = mask(r.LoginID)

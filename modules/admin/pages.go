@@ -123,8 +123,15 @@ func (m *Module) pageAudit(c *fiber.Ctx) error {
 // FormatUser is the template's view of an optional account number.
 func (e AuditEntry) FormatUser() string { return optInt(e.UserID) }
 
-// Local is the entry's time in Malaysia, as the officer reads it.
-func (e AuditEntry) Local() string { return e.At.In(malaysia).Format("02/01/2006 15:04:05") }
+// ActorText is who acted as the trail shows it: the readable actor the entry was written
+// with (an officer's name, a person's masked login ID, with their account number), else the
+// bare account number of entries that carry only that.
+func (e AuditEntry) ActorText() string {
+	if e.Actor != "" || e.ActorUserID == nil {
+		return e.Actor
+	}
+	return "#" + optInt(e.ActorUserID)
+}
 
 // PageLink is the query of another page of the same search.
 func (q UserQuery) PageLink(page int) string {

@@ -17,7 +17,7 @@ import (
 
 var paymentHeader = []string{"payee_type", "payee_id", "payee_name", "ref", "voucher_no", "cheque_eft_no",
 	"payment_date", "amount", "status", "ptj_code", "ptj_name", "description", "bank_account", "invoice_no",
-	"invoice_amount"}
+	"invoice_amount", "status_date"}
 
 // supplierRow is the part of a suppliers row the payments need.
 type supplierRow struct {
@@ -42,6 +42,7 @@ type invoice struct {
 type payment struct {
 	PayeeType, PayeeID, PayeeName, Ref, VoucherNo, ChequeEFTNo string
 	Date                                                       time.Time
+	StatusDate                                                 time.Time // the day Status happened
 	Amount                                                     int64
 	Status, PTJCode, PTJName, Description, BankAccount         string
 	Invoices                                                   []invoice
@@ -51,7 +52,7 @@ type payment struct {
 func (p *payment) write(w *csv.Writer) error {
 	row := []string{p.PayeeType, p.PayeeID, p.PayeeName, p.Ref, p.VoucherNo, p.ChequeEFTNo,
 		p.Date.Format(time.DateOnly), formatSen(p.Amount), p.Status, p.PTJCode, p.PTJName, p.Description,
-		p.BankAccount, "", ""}
+		p.BankAccount, "", "", p.StatusDate.Format(time.DateOnly)}
 	if len(p.Invoices) == 0 {
 		return w.Write(row)
 	}
@@ -129,6 +130,28 @@ func (b *paymentBook) settle(r *rand.Rand, p *payment) {
 	default:
 		p.Status, p.ChequeEFTNo = "received_by_bank", eft
 	}
+	p.StatusDate = b.statusDate(p)
+}
+
+// statusDate is the day a payment reached its status, as the accounting system reports it:
+// sent to the bank or a cheque issued on the payment date, received or bounced by the bank a
+// working day or two later, cancelled within a working week. The lag comes from the ref, not
+// from the month's random stream, so the other draws stay what they were.
+func (b *paymentBook) statusDate(p *payment) time.Time {
+	lag := 1 + int(seedOf("status:"+p.Ref)%2)
+	switch p.Status {
+	case "sent_to_bank", "issued":
+		return p.Date
+	case "cancelled":
+		lag += 2
+	}
+	d := p.Date
+	for lag > 0 {
+		if d = d.AddDate(0, 0, 1); !weekend(b.state, d) {
+			lag--
+		}
+	}
+	return d
 }
 
 func (b *paymentBook) voucher(r *rand.Rand, ptj string, year int) string {

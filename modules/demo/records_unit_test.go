@@ -200,3 +200,32 @@ func idForm(id string, s Supplier) string {
 	}
 	return "unknown"
 }
+
+// TestStatusDatesFollowTheBank: sent and issued on the payment date; received or failed one
+// or two working days later, cancelled within a working week, never on the state's weekend.
+func TestStatusDatesFollowTheBank(t *testing.T) {
+	for _, s := range States() {
+		b := &paymentBook{state: &s}
+		paid := time.Date(2025, time.December, 16, 0, 0, 0, 0, time.UTC) // a Tuesday
+		for i := range 40 {
+			for status, maxDays := range map[string]int{"sent_to_bank": 0, "issued": 0, "received_by_bank": 2, "failed": 2, "cancelled": 4} {
+				p := &payment{Ref: fmt.Sprintf("PV-%d", i), Date: paid, Status: status}
+				got := b.statusDate(p)
+				working := 0
+				for d := paid; d.Before(got); {
+					if d = d.AddDate(0, 0, 1); !weekend(&s, d) {
+						working++
+					}
+				}
+				lo := min(maxDays, 1)
+				if maxDays == 4 {
+					lo = 3
+				}
+				if working < lo || working > maxDays || (maxDays > 0 && weekend(&s, got)) {
+					t.Errorf("%s %s %s: %s is %d working days after %s", s.Spec.Code, p.Ref, status,
+						got.Format(time.DateOnly), working, paid.Format(time.DateOnly))
+				}
+			}
+		}
+	}
+}

@@ -9,12 +9,13 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/speks-portal/speks/modules/web/myt"
 	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"
 )
 
 func TestRecordsReferenceIsTheFirstOfTheMonthInUTC(t *testing.T) {
-	kl := time.FixedZone("MYT", 8*3600)
+	kl := myt.Zone
 	for _, c := range []struct {
 		now  time.Time
 		want string

@@ -48,7 +48,8 @@
 //     replace the earlier set. An order-independent digest of the set makes an identical
 //     payslip "unchanged", untouched.
 //   - payments: upserted by ref, invoice lines replaced, each change of status appended to
-//     payment_status_history.
+//     payment_status_history with the day it happened (status_date, else the payment date);
+//     the same status on another day corrects the latest entry's date.
 //
 // A feed that adds a payslip month or an EC year can mail the people concerned who have an
 // account (Options.Publish, publish.go): one mail per person through the notify outbox, in

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/mail"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -52,6 +53,9 @@ type counts struct {
 type kindSpec struct {
 	kind    Kind
 	columns []column
+	// omit names the columns a header may leave out, read as empty: columns added after
+	// the format was agreed, so that files made before them stay valid.
+	omit []string
 	// stageDDL lists the staging table's columns after "line integer"; stageColumns names
 	// them in the order convert fills its values.
 	stageDDL     string
@@ -77,6 +81,10 @@ func (s *kindSpec) columnIndex(name string) int {
 		}
 	}
 	return -1
+}
+
+func (s *kindSpec) omittable(col int) bool {
+	return slices.Contains(s.omit, s.columns[col].name)
 }
 
 func (s *kindSpec) columnList() string {

@@ -11,6 +11,11 @@ import (
 // invoice lines replaced as a set, and every change of status appended to its history.
 // The payee must be known: staff by IC number in the payroll master, suppliers by either
 // form of their company number in the supplier master.
+//
+// status_date (optional, YYYY-MM-DD) is the day the payment reached its status: paid out on
+// the payment date, received by the bank a working day or two later. The history shows it,
+// because the day the portal imported a row says nothing to a supplier. A feed without the
+// column (or a row leaving it empty) means the payment date, as feeds did before it existed.
 
 const (
 	payPayeeType = iota
@@ -28,6 +33,7 @@ const (
 	payBankAccount
 	payInvoiceNo
 	payInvoiceAmount
+	payStatusDate
 )
 
 // PaymentStatuses are the payment status values of API.md.
@@ -35,7 +41,7 @@ var PaymentStatuses = []string{"sent_to_bank", "received_by_bank", "failed", "is
 
 // paymentColumns are the payment-level columns, which must agree on all rows of one ref.
 var paymentColumns = []string{"payee_type", "payee_id", "payee_name", "voucher_no", "cheque_eft_no",
-	"payment_date", "amount", "status", "ptj_code", "ptj_name", "description", "bank_account"}
+	"payment_date", "amount", "status", "status_date", "ptj_code", "ptj_name", "description", "bank_account"}
 
 func init() {
 	register(&kindSpec{
@@ -45,15 +51,16 @@ func init() {
 			{"voucher_no", false, 60}, {"cheque_eft_no", false, 60}, {"payment_date", true, 10},
 			{"amount", true, 20}, {"status", true, 20}, {"ptj_code", false, 30}, {"ptj_name", false, 200},
 			{"description", false, 500}, {"bank_account", false, 40}, {"invoice_no", false, 60},
-			{"invoice_amount", false, 20},
+			{"invoice_amount", false, 20}, {"status_date", false, 10},
 		},
+		omit: []string{"status_date"},
 		stageDDL: `payee_type text, payee_id text, payee_ic text, payee_reg_new text, payee_reg_old text,
 			payee_name text, ref text, voucher_no text, cheque_eft_no text, payment_date date, amount numeric(14,2),
 			status text, ptj_code text, ptj_name text, description text, bank_account text, invoice_no text,
-			invoice_amount numeric(14,2)`,
+			invoice_amount numeric(14,2), status_date date`,
 		stageColumns: []string{"payee_type", "payee_id", "payee_ic", "payee_reg_new", "payee_reg_old",
 			"payee_name", "ref", "voucher_no", "cheque_eft_no", "payment_date", "amount", "status", "ptj_code",
-			"ptj_name", "description", "bank_account", "invoice_no", "invoice_amount"},
+			"ptj_name", "description", "bank_account", "invoice_no", "invoice_amount", "status_date"},
 		convert: convertPaymentLine,
 		check:   checkPayments,
 		apply:   applyPayments,
@@ -83,6 +90,7 @@ func convertPaymentLine(r *row, out []any) bool {
 	for i, col := range []int{payPTJCode, payPTJName, payDescription, payBankAccount, payInvoiceNo} {
 		out[12+i] = r.text(col)
 	}
+	out[18] = statusDate(r, out[9].(string))
 	out[17] = nil
 	switch {
 	case r.text(payInvoiceNo) != "" && r.text(payInvoiceAmount) == "":
@@ -94,6 +102,20 @@ func convertPaymentLine(r *row, out []any) bool {
 		out[17] = invoice.String()
 	}
 	return !r.bad
+}
+
+// statusDate is the row's status_date, NULL when it is empty (resolvePayees puts the payment
+// date in its place once the rows of a payment were compared). A payment cannot reach a
+// status before it was made.
+func statusDate(r *row, paid string) any {
+	if r.text(payStatusDate) == "" {
+		return nil
+	}
+	d := r.date(payStatusDate)
+	if d != "" && paid != "" && d < paid {
+		r.fail(payStatusDate, CodeInvalidDate, "must not be before payment_date")
+	}
+	return d
 }
 
 func checkPayments(ctx context.Context, tx *sqlx.Tx) ([]RowError, error) {
@@ -121,7 +143,8 @@ func paymentsDisagree(ctx context.Context, tx *sqlx.Tx) (bool, error) {
 	var mixed bool
 	err := tx.GetContext(ctx, &mixed, `SELECT EXISTS (
 		SELECT 1 FROM (SELECT ref, hashtextextended(concat_ws(E'\x1f', payee_type, payee_id, payee_name,
-			voucher_no, cheque_eft_no, payment_date, amount, status, ptj_code, ptj_name, description, bank_account), 0) AS h
+			voucher_no, cheque_eft_no, payment_date, amount, status, status_date, ptj_code, ptj_name, description,
+			bank_account), 0) AS h
 			FROM pg_temp.feed_stage) r
 		GROUP BY ref HAVING min(h) <> max(h))`)
 	if err != nil {
@@ -147,6 +170,10 @@ func resolvePayees(ctx context.Context, tx *sqlx.Tx) ([]RowError, error) {
 		LEFT JOIN suppliers o ON o.reg_no_old = p.payee_reg_old`); err != nil {
 		return nil, err
 	}
+	if _, err := exec(ctx, tx, "default status dates", `
+		UPDATE pg_temp.feed_payments SET status_date = payment_date WHERE status_date IS NULL`); err != nil {
+		return nil, err
+	}
 	return queryErrors(ctx, tx, "payees", `
 		SELECT line, 'payee_id' AS "column",
 			CASE WHEN payee_type = 'staff' OR supplier_id IS NULL THEN '`+CodeUnknownPayee+`'
@@ -165,15 +192,16 @@ func resolvePayees(ctx context.Context, tx *sqlx.Tx) ([]RowError, error) {
 func applyPayments(ctx context.Context, tx *sqlx.Tx, batch int64) (counts, []RowError, error) {
 	c, err := classify(ctx, tx, "payments", `
 		CREATE TEMP TABLE feed_payment_changes ON COMMIT DROP AS
-		SELECT f.*, e.id IS NULL AS is_new, e.id AS payment_id, e.status IS DISTINCT FROM f.status AS status_changed
+		SELECT f.*, e.id IS NULL AS is_new, e.id AS payment_id, e.status IS DISTINCT FROM f.status AS status_changed,
+			e.status_date IS DISTINCT FROM f.status_date AS status_date_changed
 		FROM pg_temp.feed_payments f
 		LEFT JOIN payments e USING (ref)
 		WHERE e.id IS NULL OR (e.payee_type, e.supplier_id, e.employee_ic, e.payee_id, e.payee_name, e.voucher_no,
-				e.cheque_eft_no, e.payment_date, e.amount, e.status, e.ptj_code, e.ptj_name, e.description,
-				e.bank_account, e.invoices_digest)
+				e.cheque_eft_no, e.payment_date, e.amount, e.status, e.status_date, e.ptj_code, e.ptj_name,
+				e.description, e.bank_account, e.invoices_digest)
 			IS DISTINCT FROM (f.payee_type, f.supplier_id, f.payee_ic, f.payee_id, f.payee_name, f.voucher_no,
-				f.cheque_eft_no, f.payment_date, f.amount, f.status, f.ptj_code, f.ptj_name, f.description,
-				f.bank_account, f.digest)`,
+				f.cheque_eft_no, f.payment_date, f.amount, f.status, f.status_date, f.ptj_code, f.ptj_name,
+				f.description, f.bank_account, f.digest)`,
 		`pg_temp.feed_payments`, `pg_temp.feed_payment_changes`)
 	if err != nil || c.inserted+c.updated == 0 {
 		return c, nil, err
@@ -185,15 +213,16 @@ func applyPayments(ctx context.Context, tx *sqlx.Tx, batch int64) (counts, []Row
 		{"upsert payments", `
 			WITH up AS (
 				INSERT INTO payments (ref, payee_type, supplier_id, employee_ic, payee_id, payee_name, voucher_no,
-					cheque_eft_no, payment_date, amount, status, ptj_code, ptj_name, description, bank_account,
-					invoices_digest, batch_id)
+					cheque_eft_no, payment_date, amount, status, status_date, ptj_code, ptj_name, description,
+					bank_account, invoices_digest, batch_id)
 				SELECT ref, payee_type, supplier_id, payee_ic, payee_id, payee_name, voucher_no, cheque_eft_no,
-					payment_date, amount, status, ptj_code, ptj_name, description, bank_account, digest, $1
+					payment_date, amount, status, status_date, ptj_code, ptj_name, description, bank_account, digest, $1
 				FROM pg_temp.feed_payment_changes ORDER BY line
 				ON CONFLICT (ref) DO UPDATE SET payee_type = EXCLUDED.payee_type, supplier_id = EXCLUDED.supplier_id,
 					employee_ic = EXCLUDED.employee_ic, payee_id = EXCLUDED.payee_id, payee_name = EXCLUDED.payee_name,
 					voucher_no = EXCLUDED.voucher_no, cheque_eft_no = EXCLUDED.cheque_eft_no,
 					payment_date = EXCLUDED.payment_date, amount = EXCLUDED.amount, status = EXCLUDED.status,
+					status_date = EXCLUDED.status_date,
 					ptj_code = EXCLUDED.ptj_code, ptj_name = EXCLUDED.ptj_name, description = EXCLUDED.description,
 					bank_account = EXCLUDED.bank_account, invoices_digest = EXCLUDED.invoices_digest,
 					batch_id = EXCLUDED.batch_id, updated_at = now()
@@ -208,9 +237,16 @@ func applyPayments(ctx context.Context, tx *sqlx.Tx, batch int64) (counts, []Row
 			FROM pg_temp.feed_stage s JOIN pg_temp.feed_payment_changes c USING (ref)
 			WHERE s.invoice_no <> ''`, nil},
 		{"append status history", `
-			INSERT INTO payment_status_history (payment_id, status, batch_id)
-			SELECT payment_id, status, $1 FROM pg_temp.feed_payment_changes
+			INSERT INTO payment_status_history (payment_id, status, status_date, batch_id)
+			SELECT payment_id, status, status_date, $1 FROM pg_temp.feed_payment_changes
 			WHERE is_new OR status_changed ORDER BY line`, []any{batch}},
+		// The same status on another day is the accounting system correcting the date, not a
+		// new event: the latest entry takes the date instead of a second one being added.
+		{"correct status dates", `
+			UPDATE payment_status_history h SET status_date = c.status_date
+			FROM pg_temp.feed_payment_changes c
+			WHERE NOT c.is_new AND NOT c.status_changed AND c.status_date_changed
+				AND h.id = (SELECT max(id) FROM payment_status_history l WHERE l.payment_id = c.payment_id)`, nil},
 	} {
 		if _, err := exec(ctx, tx, step.what, step.query, step.args...); err != nil {
 			return counts{}, nil, err

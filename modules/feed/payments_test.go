@@ -2,6 +2,7 @@ package feed
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -158,5 +159,80 @@ func TestStatements(t *testing.T) {
 	))
 	if !errors.Is(err, ErrInvalidFile) {
 		t.Errorf("inconsistent employer / future year: %v", err)
+	}
+}
+
+// TestPaymentStatusDates: status_date is when the status happened. A feed without the column
+// means the payment date; a new status appends its own date; the same status on another day
+// corrects the latest entry instead of adding one; rows of a payment must agree on it and it
+// cannot come before the payment.
+func TestPaymentStatusDates(t *testing.T) {
+	f := newFixture(t)
+	s := f.scope(t, "johor")
+	mustImport(t, s, Employees, employeesCSV)
+	withDate := func(lines ...string) string {
+		return csvLines(append([]string{paymentsHeader + ",status_date"}, lines...)...)
+	}
+	line := func(status, date string) string {
+		return "staff," + icBadrul + ",Badrul bin Hashim,PV-20,V20,EFT20,2025-12-16,80.00," + status +
+			",JKR02,JKR Daerah Klang,Tuntutan perjalanan,514012345678,TNT-1,80.00," + date
+	}
+	history := func() string {
+		t.Helper()
+		var got []string
+		if err := s.DB.Select(&got, `SELECT h.status || ' ' || to_char(h.status_date, 'YYYY-MM-DD')
+			FROM payment_status_history h JOIN payments p ON p.id = h.payment_id WHERE p.ref = 'PV-20' ORDER BY h.id`); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(got, ", ")
+	}
+
+	// The old format, without the column: the status is dated on the payment date.
+	mustImport(t, s, Payments, paymentCSV(strings.TrimSuffix(line("sent_to_bank", ""), ",")))
+	if got := history(); got != "sent_to_bank 2025-12-16" {
+		t.Fatalf("without status_date: %s", got)
+	}
+	// The bank credited it two working days later.
+	if res := mustImport(t, s, Payments, withDate(line("received_by_bank", "2025-12-18"))); res.Updated != 1 {
+		t.Fatalf("new status: %+v", res)
+	}
+	// The accounting system corrects the day: same status, no second entry.
+	if res := mustImport(t, s, Payments, withDate(line("received_by_bank", "2025-12-17"))); res.Updated != 1 {
+		t.Fatalf("corrected date: %+v", res)
+	}
+	if got := history(); got != "sent_to_bank 2025-12-16, received_by_bank 2025-12-17" {
+		t.Errorf("history: %s", got)
+	}
+	// The same payment in the next file changes nothing; an empty status_date means the
+	// payment date.
+	chong := "staff," + icChong + ",Chong Mei Ling,PV-21,V21,,2025-12-19,45.50,issued,PKN01,Bahagian Akaun,Tuntutan,7001234567,,,"
+	if res := mustImport(t, s, Payments, withDate(line("received_by_bank", "2025-12-17"), chong)); res.Unchanged != 1 || res.Inserted != 1 {
+		t.Errorf("next file: %+v", res)
+	}
+	mustImport(t, s, Payments, withDate(line("received_by_bank", "")))
+	if got := history(); got != "sent_to_bank 2025-12-16, received_by_bank 2025-12-16" {
+		t.Errorf("empty status_date: %s", got)
+	}
+
+	for _, c := range []struct {
+		name, body, code string
+		line             int
+	}{
+		{"not a date", withDate(line("failed", "17/12/2025")), CodeInvalidDate, 2},
+		{"before the payment", withDate(line("failed", "2025-12-15")), CodeInvalidDate, 2},
+		{"rows disagree", withDate(line("failed", "2025-12-17"),
+			strings.Replace(line("failed", "2025-12-18"), "TNT-1", "TNT-2", 1)), CodeInconsistent, 3},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			before := snapshot(t, s)
+			res, err := importString(t, s, Payments, c.body)
+			if !errors.Is(err, ErrInvalidFile) {
+				t.Fatalf("err = %v", err)
+			}
+			if len(res.Errors) != 1 || res.Errors[0].Column != "status_date" || res.Errors[0].Code != c.code || res.Errors[0].Line != c.line {
+				t.Errorf("errors = %+v, want line %d status_date %s", res.Errors, c.line, c.code)
+			}
+			assertUnchanged(t, before, snapshot(t, s))
+		})
 	}
 }

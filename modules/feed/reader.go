@@ -150,7 +150,7 @@ func (s *csvStream) header(errs *errorList) error {
 		s.order[i] = idx
 	}
 	for i, ok := range seen {
-		if !ok {
+		if !ok && !s.spec.omittable(i) {
 			errs.add(1, s.spec.columns[i].name, CodeMissingColumn, "column %q is missing", s.spec.columns[i].name)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/speks-portal/speks/modules/web/myt"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -113,7 +114,8 @@ var devMailHTML string
 //go:embed devmail.css
 var devMailCSS string
 
-var devMailPage = htmltemplate.Must(htmltemplate.New("devmail").Funcs(htmltemplate.FuncMap{
+// The sink is not rendered by the web shell, so it adds the shell's date functions itself.
+var devMailPage = htmltemplate.Must(htmltemplate.New("devmail").Funcs(myt.Funcs()).Funcs(htmltemplate.FuncMap{
 	"linkify": linkify,
 }).Parse(devMailHTML))
 

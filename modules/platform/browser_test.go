@@ -84,6 +84,16 @@ func TestBrowserOnboardTerengganuThenItsOfficerLogsIn(t *testing.T) {
 		t.Fatalf("the officer's first login ends on %s, want /account/password", url)
 	}
 	tab.ExpectNoConsoleErrors()
+
+	// The console states the new state's last feed in Malaysia time, day first: a feed
+	// received at 19:53 UTC on 4 December arrived at 03:53 on 5 December in Malaysia.
+	env.Databases.Public().MustExec(`INSERT INTO tenant_terengganu.import_batches (kind, actor, content_hash, bytes, rows,
+		inserted, updated, unchanged, received_at, duration_ms)
+		VALUES ('employees', 'test', repeat('a', 64), 1, 1, 1, 0, 0, '2026-12-04 19:53:00+00', 1)`)
+	tab.Open(base + "/platform?lang=ms")
+	if got := tab.Text("#tenant-terengganu"); !strings.Contains(got, "05/12/2026 03:53") {
+		t.Errorf("last feed of terengganu, want 05/12/2026 03:53: %q", got)
+	}
 }
 
 // fill sets form fields by CSS selector.

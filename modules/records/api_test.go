@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/speks-portal/speks/modules/account"
 )
 
 func TestRecordsAPI(t *testing.T) {
@@ -28,6 +30,7 @@ func TestRecordsAPI(t *testing.T) {
 	t.Run("statements", func(t *testing.T) { testStatements(t, f) })
 	t.Run("payments", func(t *testing.T) { testPayments(t, f) })
 	t.Run("payment account check", func(t *testing.T) { testPaymentAccount(t, f) })
+	t.Run("cheque payment, status dates and the actor in the trail", func(t *testing.T) { testChequePayment(t, f) })
 }
 
 func testPayslipList(t *testing.T, f *fixture) {
@@ -168,7 +171,7 @@ func testPayments(t *testing.T, f *fixture) {
 	}
 	r = f.do(t, http.MethodGet, "kelantan", "contoh", "/api/v1/payments?from=2026-01-01&to=2026-11-21", "")
 	r.json(t, &list)
-	if len(list) != 2 || list[0]["ref"] != "PV-0001" || list[1]["ref"] != "PV-0003" {
+	if len(list) != 3 || list[0]["ref"] != "PV-0001" || list[1]["ref"] != "PV-0005" || list[2]["ref"] != "PV-0003" {
 		t.Errorf("range: %s", r.body)
 	}
 	r = f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/payments?from=2026-01-01", "")
@@ -215,7 +218,7 @@ func testPaymentAccount(t *testing.T, f *fixture) {
 		VerifyURL     string `json:"verify_url"`
 	}
 	r.json(t, &p)
-	if r.status != 200 || len(p.Invoices) != 2 || p.Invoices[1]["amount"] != "500.00" || len(p.History) != 1 || p.AccountMasked != "********8901" || p.Bank != "Maybank" || p.VerifyURL == "" {
+	if r.status != 200 || len(p.Invoices) != 2 || p.Invoices[1]["amount"] != "500.00" || len(p.History) != 2 || p.AccountMasked != "********8901" || p.Bank != "Maybank" || p.VerifyURL == "" {
 		t.Fatalf("detail: %d %s", r.status, r.body)
 	}
 	if r := f.do(t, http.MethodGet, "kelantan", "contoh", "/api/v1/payments/PV-0001.pdf", ""); r.status != 200 || r.header.Get("Content-Type") != "application/pdf" {
@@ -240,5 +243,70 @@ func testPaymentAccount(t *testing.T, f *fixture) {
 	// Another user is not throttled by it.
 	if r := f.do(t, http.MethodPost, "kelantan", "dua", "/api/v1/payments/PV-0002/verify", `{"account_no":"8001234567"}`); r.status != 200 {
 		t.Errorf("other user: %d %s", r.status, r.body)
+	}
+}
+
+// testChequePayment: a cheque payment is opened with the cheque's number (withheld until
+// then), not a bank account; the history carries the status dates the feed sent; wrong
+// numbers name the treasury's SPEKS unit, the lock says it covers every payment, and the
+// trail names the actor. A second account of the supplier keeps the throttle of the first
+// test out of the way.
+func testChequePayment(t *testing.T, f *fixture) {
+	var supplierID int64
+	if err := f.scopes["kelantan"].DB.Get(&supplierID, `SELECT id FROM suppliers WHERE reg_no_new = '201901000005'`); err != nil {
+		t.Fatal(err)
+	}
+	f.who.set("kelantan", "contoh-finance", &account.Principal{UserID: 7, Category: "supplier", LoginID: "201901000005", SupplierID: supplierID})
+	r := f.do(t, http.MethodGet, "kelantan", "contoh-finance", "/api/v1/payments?from=2026-07-01&to=2026-10-31", "")
+	var list []map[string]string
+	r.json(t, &list)
+	methods := map[string]string{}
+	for _, p := range list {
+		methods[p["ref"]] = p["payment_method"] + " " + p["cheque_eft_no"]
+	}
+	if methods["PV-0005"] != "cheque " || methods["PV-0001"] != "eft EFT0001" {
+		t.Errorf("list: cheque number withheld, EFT shown: %v", methods)
+	}
+
+	r = f.do(t, http.MethodPost, "kelantan", "contoh-finance", "/api/v1/payments/PV-0005/verify", `{"account_no":"512345678901"}`)
+	if r.status != 403 || r.errorCode() != "account_mismatch" || !strings.Contains(string(r.body), "No. cek tidak sepadan") ||
+		!strings.Contains(string(r.body), "Unit Perunding SPEKS, Perbendaharaan Negeri") {
+		t.Fatalf("a bank account does not open a cheque: %d %s", r.status, r.body)
+	}
+	var actor string
+	var about int64
+	if err := f.scopes["kelantan"].DB.QueryRow(`SELECT actor, user_id FROM audit_log WHERE action = $1 AND actor_user_id = 7`,
+		ActionPaymentMismatch).Scan(&actor, &about); err != nil || actor != "********0005 #7" || about != 7 {
+		t.Errorf("mismatch audited as %q about %d: %v", actor, about, err)
+	}
+
+	r = f.do(t, http.MethodPost, "kelantan", "contoh-finance", "/api/v1/payments/PV-0005/verify", `{"cheque_no":"204 518"}`)
+	var p struct {
+		ChequeEFTNo string              `json:"cheque_eft_no"`
+		Method      string              `json:"payment_method"`
+		History     []map[string]string `json:"status_history"`
+	}
+	r.json(t, &p)
+	if r.status != 200 || p.ChequeEFTNo != chequeNo || p.Method != "cheque" || len(p.History) != 1 || p.History[0]["status_date"] != "2026-07-15" {
+		t.Fatalf("cheque detail: %d %s", r.status, r.body)
+	}
+	r = f.do(t, http.MethodPost, "kelantan", "contoh-finance", "/api/v1/payments/PV-0001/verify", `{"account_no":"512345678901"}`)
+	r.json(t, &p)
+	if len(p.History) != 2 || p.History[0]["status"] != "sent_to_bank" || p.History[0]["status_date"] != "2026-10-05" ||
+		p.History[1]["status"] != "received_by_bank" || p.History[1]["status_date"] != "2026-10-07" {
+		t.Errorf("history with the feed's status dates: %s", r.body)
+	}
+	if err := f.scopes["kelantan"].DB.QueryRow(`SELECT actor FROM audit_log WHERE action = $1 AND actor_user_id = 7 ORDER BY id DESC LIMIT 1`,
+		ActionPaymentVerified).Scan(&actor); err != nil || actor != "********0005 #7" {
+		t.Errorf("verified payment audited as %q: %v", actor, err)
+	}
+
+	for range 4 {
+		f.do(t, http.MethodPost, "kelantan", "contoh-finance", "/api/v1/payments/PV-0005/verify", `{"cheque_no":"1"}`)
+	}
+	r = f.do(t, http.MethodPost, "kelantan", "contoh-finance", "/api/v1/payments/PV-0001/verify", `{"account_no":"512345678901"}`)
+	if r.status != 429 || !strings.Contains(string(r.body), "semua bayaran anda dikunci sehingga 15 minit") ||
+		!strings.Contains(string(r.body), "Unit Perunding SPEKS") {
+		t.Errorf("lockout names its scope, its length and whom to ask: %d %s", r.status, r.body)
 	}
 }

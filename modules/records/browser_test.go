@@ -2,6 +2,7 @@ package records
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/admin"
 	"github.com/speks-portal/speks/modules/demo"
 	"github.com/speks-portal/speks/modules/web"
 	"github.com/speks-portal/speks/modules/web/webtest"
@@ -35,7 +37,9 @@ func startBrowserServer(t *testing.T) (*webtest.Server, map[string]*demo.TenantE
 	svc.Argon = browserArgon
 	accounts := map[string]*demo.TenantEntry{}
 	srv := webtest.Start(t, webtest.Options{
-		Modules: []web.Module{account.NewModule(svc), &Module{Now: func() time.Time { return testNow }}},
+		// The IT officer's console reads the trail the records pages write (authz, which
+		// keeps it to officers, is the admin module's own test).
+		Modules: []web.Module{account.NewModule(svc), &Module{Now: func() time.Time { return testNow }}, admin.NewModule(svc, nil)},
 		Provision: func(ctx context.Context, env *tenanttest.Env, tn *tenant.Tenant) error {
 			db, err := env.Databases.Schema(tn.Schema)
 			if err != nil {
@@ -166,7 +170,7 @@ func TestBrowserRecords(t *testing.T) {
 		run(chromedp.SetValue(chromedp.CSS("#from"), "2026-05-01"))
 		run(chromedp.SetValue(chromedp.CSS("#to"), "2026-11-21"))
 		tab.Click("#search")
-		if n := tab.Count("#payment-list tbody tr"); n != 2 {
+		if n := tab.Count("#payment-list tbody tr"); n != 3 {
 			t.Fatalf("payments in range: %d", n)
 		}
 		tab.ScreenshotIfAsked("records-payments")
@@ -185,6 +189,11 @@ func TestBrowserRecords(t *testing.T) {
 		if got := tab.Text("#payment-status"); got != "Diterima oleh bank" {
 			t.Errorf("status %q", got)
 		}
+		// The history dates each status on the day the feed says it happened (paid on 5
+		// October, credited two days later), not on the day it was imported.
+		if got := tab.Text("#status-history tbody"); got != "05/10/2026\tDihantar ke bank\n07/10/2026\tDiterima oleh bank" {
+			t.Errorf("status history %q", got)
+		}
 		tab.ScreenshotIfAsked("records-payment-detail")
 		if got := fetchStatus(t, tab, tab.Attr("#pdf-link", "href")); got != "200 application/pdf" {
 			t.Errorf("advice pdf: %q", got)
@@ -195,6 +204,96 @@ func TestBrowserRecords(t *testing.T) {
 				t.Errorf("console error: %s", e)
 			}
 		}
+	})
+
+	t.Run("kelantan staff reads every date day first", func(t *testing.T) {
+		tab := browser.NewTab(t)
+		login(t, srv, tab, "kelantan", accounts["kelantan"].Staff, "/home?lang=ms")
+		if got := tab.Text("main"); !strings.Contains(got, "08/10/2026 · EFT0004") || strings.Contains(got, "2026-10-08") {
+			t.Errorf("home lists the claim paid 2026-10-08 as: %q", got)
+		}
+		tab.Open(srv.TenantURL("kelantan", "/payslips?year=2026"))
+		if got := tab.Text("#payslip-list tbody tr:first-child td:nth-child(2)"); got != "23/10/2026" {
+			t.Errorf("pay date of October in the list: %q", got)
+		}
+		tab.Open(srv.TenantURL("kelantan", "/payslips/2026/10"))
+		if got := tab.Text(".particulars"); !strings.Contains(got, "23/10/2026") {
+			t.Errorf("pay date on the payslip: %q", got)
+		}
+		tab.Open(srv.TenantURL("kelantan", "/payments?from=2026-10-01&to=2026-10-31"))
+		if got := tab.Text("#payment-list caption"); !strings.Contains(got, "01/10/2026") || !strings.Contains(got, "31/10/2026") {
+			t.Errorf("range caption: %q", got)
+		}
+		if got := tab.Text("#payment-list tbody tr td:nth-child(3)"); got != "08/10/2026" {
+			t.Errorf("payment date in the list: %q", got)
+		}
+		// The profile page confirms a cancellation request with its due date.
+		tab.Open(srv.TenantURL("kelantan", "/account/profile?cancellation=2026-12-09"))
+		if got := tab.Text("#cancellation-done"); !strings.Contains(got, "09/12/2026") {
+			t.Errorf("cancellation due date on the profile: %q", got)
+		}
+		tab.ExpectNoConsoleErrors()
+	})
+
+	t.Run("pahang supplier opens a cheque with its number; the officer sees who tried", func(t *testing.T) {
+		tab := browser.NewTab(t)
+		login(t, srv, tab, "pahang", accounts["pahang"].Supplier, "/payments?lang=ms&from=2026-07-01&to=2026-07-31")
+		if got := tab.Text("#payment-list tbody"); !strings.Contains(got, "PV-0005") || strings.Contains(got, chequeNo) {
+			t.Errorf("the list names the cheque payment by its reference, not the cheque number: %q", got)
+		}
+		tab.Click(`a[data-ref="PV-0005"]`)
+		if tab.Count("#cheque_no") != 1 || tab.Count("#account_no") != 0 || !strings.Contains(tab.Text("form label"), "No. cek") {
+			t.Fatalf("a cheque payment asks for the cheque number: %q", tab.Text("main"))
+		}
+		if got := tab.Text("#proof-hint"); !strings.Contains(got, "tercetak pada cek") {
+			t.Errorf("hint %q", got)
+		}
+		fill(t, tab, "#cheque_no", "111111")
+		if status := tab.Click("#check"); status != http.StatusForbidden {
+			t.Errorf("wrong cheque number: %d", status)
+		}
+		want := "Unit Perunding SPEKS, Perbendaharaan Negeri Pahang (espeks@pahang.gov.my 09-512 5000)"
+		if got := tab.Text("#proof-error"); !strings.Contains(got, "No. cek tidak sepadan") || !strings.Contains(got, want) {
+			t.Errorf("mismatch message names the treasury contact: %q", got)
+		}
+		tab.ScreenshotIfAsked("records-cheque-mismatch")
+		fill(t, tab, "#cheque_no", chequeNo)
+		if status := tab.Click("#check"); status != http.StatusOK {
+			t.Fatalf("right cheque number: %d", status)
+		}
+		if got := tab.Text("#payment-method"); got != "Cek" {
+			t.Errorf("method %q", got)
+		}
+		if got := tab.Text("#status-history tbody"); got != "15/07/2026\tCek dikeluarkan" {
+			t.Errorf("cheque history %q", got)
+		}
+
+		// The state's IT officer reads in the audit trail who typed the wrong number.
+		db := srv.Env.DB(t, srv.Tenants["pahang"])
+		var officerID int64
+		if err := db.Get(&officerID, `INSERT INTO users (category, login_id, name, email, status, roles)
+			VALUES ('officer', 'it-records', 'Pegawai IT Ujian', 'it@pahang.gov.my', 'active', '{it_officer}') RETURNING id`); err != nil {
+			t.Fatal(err)
+		}
+		token := "records-browser-officer-session"
+		sum := sha256.Sum256([]byte(token))
+		db.MustExec(`INSERT INTO sessions (id_hash, user_id, csrf_token, purpose, created_at, last_seen_at)
+			VALUES ($1, $2, 'csrf-records', '', now(), now())`, sum[:], officerID)
+		officer := webtest.NewBrowser(t).NewTab(t)
+		officer.Open(srv.TenantURL("pahang", "/?lang=ms"))
+		webtest.Eval[string](officer, `document.cookie = "speks_session=`+token+`; path=/"`)
+		officer.Open(srv.TenantURL("pahang", "/admin/audit?action=payment.account_mismatch"))
+		var supplierUser int64
+		if err := db.Get(&supplierUser, `SELECT id FROM users WHERE category = 'supplier' ORDER BY id LIMIT 1`); err != nil {
+			t.Fatal(err)
+		}
+		id := accounts["pahang"].Supplier.ID
+		actor := strings.Repeat("*", len(id)-4) + id[len(id)-4:] + " #" + strconv.FormatInt(supplierUser, 10)
+		rows := officer.Text("#audit-list tbody")
+		if !strings.Contains(rows, actor) || !strings.Contains(rows, "payment PV-0005") {
+			t.Errorf("the trail shows the actor %q of the mismatch: %q", actor, rows)
+		}
+		officer.ScreenshotIfAsked("admin-audit-payment-actor")
 	})
 
 	t.Run("selangor staff downloads last year's EC", func(t *testing.T) {

@@ -18,6 +18,11 @@
 // record ID in a URL or body that names whose record it is. A year/month or payment ref that
 // belongs to someone else is simply not found.
 //
+// A payment's detail (bank, invoices, status history) opens only once its payee proves it
+// is theirs: the bank account number an EFT went to, or the number printed on a cheque
+// (payment_method, from the shape of cheque_eft_no). Wrong numbers are throttled per account
+// over all its payments, and every try is in the audit trail with its actor.
+//
 // # Data
 //
 // The tables are those modules/feed writes (migrations/tenant/00003_feeds.sql); this

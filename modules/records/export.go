@@ -40,7 +40,7 @@ func (m *Module) export(c *fiber.Ctx) error {
 	w := whoOf(c)
 	job := &exporter{db: w.scope.DB, ic: w.p.EmployeeIC, payee: w.payee(), base: baseURL(c),
 		issuer: issuer(c, w.scope.Tenant), L: exportLabels(c), from: m.retentionStart(w), to: m.today()}
-	if err := audit(c.UserContext(), w.scope.DB, w.p.UserID, ActionExport, "account export", map[string]any{"ip": clientIP(c)}); err != nil {
+	if err := w.audit(c.UserContext(), ActionExport, "account export", map[string]any{"ip": clientIP(c)}); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "application/zip")

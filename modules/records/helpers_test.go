@@ -18,12 +18,13 @@ import (
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/feed"
 	"github.com/speks-portal/speks/modules/web"
+	"github.com/speks-portal/speks/modules/web/myt"
 	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"
 )
 
 // testNow is the tests' clock: 21 November 2026 in Malaysia.
-var testNow = time.Date(2026, 11, 21, 10, 0, 0, 0, malaysia)
+var testNow = time.Date(2026, 11, 21, 10, 0, 0, 0, myt.Zone)
 
 // Synthetic people and companies: valid shapes, no real person.
 const (
@@ -70,14 +71,25 @@ var seedFeeds = []struct {
 		icAminah+",2025,E1234567,SG10012345,D Potongan,D1,Potongan Cukai Bulanan (PCB),2526.00",
 		icAminah+",2025,E1234567,SG10012345,D Potongan,D2,Caruman KWSP,5968.08",
 	)},
+	// The format without status_date: each status is dated on its payment date.
 	{feed.Payments, csvOf("payee_type,payee_id,payee_name,ref,voucher_no,cheque_eft_no,payment_date,amount,status,ptj_code,ptj_name,description,bank_account,invoice_no,invoice_amount",
-		"supplier,1312525-A,Syarikat Contoh Sdn Bhd,PV-0001,V0001,EFT0001,2026-10-05,1500.00,received_by_bank,PKN01,Bahagian Akaun,Bekalan alat tulis,512345678901,INV-1,1000.00",
-		"supplier,1312525-A,Syarikat Contoh Sdn Bhd,PV-0001,V0001,EFT0001,2026-10-05,1500.00,received_by_bank,PKN01,Bahagian Akaun,Bekalan alat tulis,512345678901,INV-2,500.00",
+		"supplier,1312525-A,Syarikat Contoh Sdn Bhd,PV-0001,V0001,EFT0001,2026-10-05,1500.00,sent_to_bank,PKN01,Bahagian Akaun,Bekalan alat tulis,512345678901,INV-1,1000.00",
+		"supplier,1312525-A,Syarikat Contoh Sdn Bhd,PV-0001,V0001,EFT0001,2026-10-05,1500.00,sent_to_bank,PKN01,Bahagian Akaun,Bekalan alat tulis,512345678901,INV-2,500.00",
 		"supplier,201901000005,Syarikat Contoh Sdn Bhd,PV-0003,V0003,EFT0003,2026-06-01,300.00,sent_to_bank,PKN01,Bahagian Akaun,Servis,512345678901,INV-4,300.00",
 		"supplier,199501012345,Perniagaan Dua Enterprise,PV-0002,V0002,EFT0002,2026-10-06,200.00,sent_to_bank,PKN01,Bahagian Akaun,Servis,8001234567,INV-3,200.00",
 		"staff,"+icAminah+",Aminah binti Ahmad,PV-0004,V0004,EFT0004,2026-10-08,150.00,sent_to_bank,JKR01,JKR Ibu Pejabat,Tuntutan lebih masa,12010012345678,,",
 	)},
+	// The next feed: the bank credited PV-0001 two days after it was paid; PV-0005 is a cheque
+	// (its number is the cheque's serial, digits only).
+	{feed.Payments, csvOf("payee_type,payee_id,payee_name,ref,voucher_no,cheque_eft_no,payment_date,amount,status,ptj_code,ptj_name,description,bank_account,invoice_no,invoice_amount,status_date",
+		"supplier,1312525-A,Syarikat Contoh Sdn Bhd,PV-0001,V0001,EFT0001,2026-10-05,1500.00,received_by_bank,PKN01,Bahagian Akaun,Bekalan alat tulis,512345678901,INV-1,1000.00,2026-10-07",
+		"supplier,1312525-A,Syarikat Contoh Sdn Bhd,PV-0001,V0001,EFT0001,2026-10-05,1500.00,received_by_bank,PKN01,Bahagian Akaun,Bekalan alat tulis,512345678901,INV-2,500.00,2026-10-07",
+		"supplier,201901000005,Syarikat Contoh Sdn Bhd,PV-0005,V0005,"+chequeNo+",2026-07-15,820.00,issued,PKN01,Bahagian Akaun,Sewaan dewan,,INV-5,820.00,2026-07-15",
+	)},
 }
+
+// chequeNo is the serial of the test cheque, what its payee types to open its detail.
+const chequeNo = "204518"
 
 // seedRecords feeds the test records through feed.Import, the path real data takes.
 func seedRecords(ctx context.Context, scope *tenant.Scope) error {

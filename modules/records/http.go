@@ -13,6 +13,7 @@ import (
 
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/web"
+	"github.com/speks-portal/speks/modules/web/myt"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -55,16 +56,12 @@ func (m *Module) Mount(app *fiber.App) {
 	m.mountPages(app)
 }
 
-// malaysia is the zone a state's dates are in (UTC+8, no daylight saving).
-var malaysia = time.FixedZone("MYT", 8*3600)
-
 func (m *Module) today() time.Time {
 	now := time.Now
 	if m.Now != nil {
 		now = m.Now
 	}
-	t := now().In(malaysia)
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, malaysia)
+	return myt.Today(now())
 }
 
 // who is the request's person and tenant. The principal is the only source of identity.
@@ -208,7 +205,7 @@ func (m *Module) payslip(c *fiber.Ctx) error {
 }
 
 func auditPayslip(c *fiber.Ctx, w who, action string, ps *Payslip) error {
-	return audit(c.UserContext(), w.scope.DB, w.p.UserID, action, fmt.Sprintf("payslip %04d-%02d", ps.Year, ps.Month),
+	return w.audit(c.UserContext(), action, fmt.Sprintf("payslip %04d-%02d", ps.Year, ps.Month),
 		map[string]any{"year": ps.Year, "month": ps.Month, "ip": clientIP(c)})
 }
 
@@ -272,7 +269,7 @@ func isInternal(err error) bool {
 }
 
 func auditStatement(c *fiber.Ctx, w who, action string, st *Statement) error {
-	return audit(c.UserContext(), w.scope.DB, w.p.UserID, action, fmt.Sprintf("statement %04d", st.Year),
+	return w.audit(c.UserContext(), action, fmt.Sprintf("statement %04d", st.Year),
 		map[string]any{"year": st.Year, "ip": clientIP(c)})
 }
 

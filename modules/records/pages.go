@@ -286,7 +286,8 @@ func (m *Module) paymentPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := paymentData{Ref: ref, Summary: &row.PaymentSummary}
+	summary := row.withheld()
+	d := paymentData{Ref: ref, Summary: &summary}
 	ok, err := isUnlocked(c.UserContext(), w.scope.DB, w.p.UserID, row.ID)
 	if err != nil {
 		return err
@@ -295,7 +296,8 @@ func (m *Module) paymentPage(c *fiber.Ctx) error {
 		if d.Detail, err = paymentWithToken(c.UserContext(), w.scope.DB, row, baseURL(c)); err != nil {
 			return err
 		}
-		if err := audit(c.UserContext(), w.scope.DB, w.p.UserID, ActionPaymentDetailsView, "payment "+ref, map[string]any{"ip": clientIP(c)}); err != nil {
+		d.Summary = &row.PaymentSummary
+		if err := w.audit(c.UserContext(), ActionPaymentDetailsView, "payment "+ref, map[string]any{"ip": clientIP(c)}); err != nil {
 			return err
 		}
 		d.PDFURL = "/api/v1/payments/" + url.PathEscape(ref) + ".pdf"
@@ -308,15 +310,16 @@ func (m *Module) paymentPage(c *fiber.Ctx) error {
 func (m *Module) paymentAccountPage(c *fiber.Ctx) error {
 	w := whoOf(c)
 	ref := c.Params("ref")
-	row, err := m.checkAccount(c, w, ref, c.FormValue("account_no"))
+	row, err := m.checkAccount(c, w, ref, accountInput{AccountNo: c.FormValue("account_no"), ChequeNo: c.FormValue("cheque_no")})
 	var coded *web.Error
 	if errors.As(err, &coded) && coded.Status != fiber.StatusNotFound {
-		summary, ferr := findPayment(c.UserContext(), w.scope.DB, w.payee(), ref)
+		found, ferr := findPayment(c.UserContext(), w.scope.DB, w.payee(), ref)
 		if ferr != nil {
 			return ferr
 		}
+		summary := found.withheld()
 		c.Status(coded.Status)
-		return web.Render(c, "records/payment", paymentData{Ref: ref, Summary: &summary.PaymentSummary, Error: web.T(c, coded.MessageKey, coded.Params)})
+		return web.Render(c, "records/payment", paymentData{Ref: ref, Summary: &summary, Error: web.T(c, coded.MessageKey, coded.Params)})
 	}
 	if err != nil {
 		return err

@@ -38,6 +38,28 @@ type PaymentSummary struct {
 	Status      string `json:"status" db:"status"`
 	PayerPTJ    string `json:"payer_ptj" db:"payer_ptj"`
 	Description string `json:"description" db:"description"`
+	// PaymentMethod is "cheque" or "eft" (see paymentColumns): it decides what the payee
+	// proves to open the detail.
+	PaymentMethod string `json:"payment_method" db:"payment_method"`
+}
+
+// Payment methods, as paymentColumns derives them.
+const (
+	MethodCheque = "cheque"
+	MethodEFT    = "eft"
+)
+
+// IsCheque reports whether the payment was made by cheque.
+func (s PaymentSummary) IsCheque() bool { return s.PaymentMethod == MethodCheque }
+
+// withheld is the summary as lists and the account-check form show it: a cheque's number is
+// what its payee types to open the detail (they hold the cheque; a cheque has no bank account
+// of theirs to check), so it is shown only once they have.
+func (s PaymentSummary) withheld() PaymentSummary {
+	if s.IsCheque() {
+		s.ChequeEFTNo = ""
+	}
+	return s
 }
 
 // Invoice is one invoice a payment settles.
@@ -46,9 +68,11 @@ type Invoice struct {
 	Amount    Money  `json:"amount" db:"amount"`
 }
 
-// StatusChange is one entry of a payment's status history.
+// StatusChange is one entry of a payment's status history: the day the status happened, as
+// the accounting system reports it, and when the portal learnt of it.
 type StatusChange struct {
 	Status     string    `json:"status" db:"status"`
+	StatusDate string    `json:"status_date" db:"status_date"`
 	RecordedAt time.Time `json:"recorded_at" db:"recorded_at"`
 }
 
@@ -67,9 +91,12 @@ type Payment struct {
 	payeeID string
 }
 
-// paymentColumns are the list columns of payments aliased p.
+// paymentColumns are the list columns of payments aliased p. The feed's cheque_eft_no tells
+// the method: a cheque number is the cheque's printed serial, digits only, while EFT
+// references carry letters (SPEKS writes them "EFT…").
 const paymentColumns = `p.ref, p.voucher_no, p.cheque_eft_no, to_char(p.payment_date, 'YYYY-MM-DD') AS payment_date,
-	p.amount, p.status, coalesce(nullif(p.ptj_name, ''), p.ptj_code) AS payer_ptj, p.description`
+	p.amount, p.status, coalesce(nullif(p.ptj_name, ''), p.ptj_code) AS payer_ptj, p.description,
+	CASE WHEN p.cheque_eft_no ~ '^[0-9]+$' THEN '` + MethodCheque + `' ELSE '` + MethodEFT + `' END AS payment_method`
 
 // ListPayments returns the payee's payments dated from..to (inclusive), newest first.
 func ListPayments(ctx context.Context, db sqlx.QueryerContext, payee Payee, from, to time.Time) ([]PaymentSummary, error) {
@@ -83,6 +110,9 @@ func ListPayments(ctx context.Context, db sqlx.QueryerContext, payee Payee, from
 		arg, from.Format(time.DateOnly), to.Format(time.DateOnly))
 	if err != nil {
 		return nil, fmt.Errorf("list payments: %w", err)
+	}
+	for i := range out {
+		out[i] = out[i].withheld()
 	}
 	return out, nil
 }
@@ -123,10 +153,15 @@ func findPayment(ctx context.Context, db sqlx.QueryerContext, payee Payee, ref s
 	return &r, nil
 }
 
-// accountMatches compares the typed account number with the payment's in constant time,
-// ignoring spaces and dashes. An empty stored account never matches.
-func (r *paymentRow) accountMatches(typed string) bool {
-	want, got := normaliseAccount(r.Account), normaliseAccount(typed)
+// proofMatches compares what the payee typed with what proves the payment is theirs — the
+// cheque number of a cheque, the account number an EFT went to — in constant time, ignoring
+// spaces and dashes. An empty stored value never matches.
+func (r *paymentRow) proofMatches(typed string) bool {
+	stored := r.Account
+	if r.IsCheque() {
+		stored = r.ChequeEFTNo
+	}
+	want, got := normaliseAccount(stored), normaliseAccount(typed)
 	return want != "" && subtle.ConstantTimeCompare([]byte(want), []byte(got)) == 1
 }
 
@@ -140,7 +175,8 @@ func loadPaymentDetail(ctx context.Context, db sqlx.QueryerContext, r *paymentRo
 		return nil, fmt.Errorf("payment invoices: %w", err)
 	}
 	if err := sqlx.SelectContext(ctx, db, &p.History,
-		`SELECT status, recorded_at FROM payment_status_history WHERE payment_id = $1 ORDER BY recorded_at, id`, r.ID); err != nil {
+		`SELECT status, to_char(status_date, 'YYYY-MM-DD') AS status_date, recorded_at FROM payment_status_history
+		WHERE payment_id = $1 ORDER BY recorded_at, id`, r.ID); err != nil {
 		return nil, fmt.Errorf("payment status history: %w", err)
 	}
 	return p, nil
@@ -181,6 +217,3 @@ func isUnlocked(ctx context.Context, db sqlx.QueryerContext, userID, paymentID i
 	}
 	return ok, nil
 }
-
-// When is the time of the change in Malaysian time, as the page shows it.
-func (s StatusChange) When() string { return s.RecordedAt.In(malaysia).Format("2006-01-02 15:04") }

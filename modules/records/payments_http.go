@@ -6,6 +6,10 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/speks-portal/speks/modules/web"
+	"github.com/speks-portal/speks/modules/web/myt"
+	"github.com/speks-portal/speks/tenant"
 )
 
 // defaultRangeMonths is eMaklum's default search window (issue 5: the last 3 months).
@@ -19,7 +23,7 @@ func (m *Module) dateRange(c *fiber.Ctx, w who) (time.Time, time.Time, error) {
 	to, from := today, today.AddDate(0, -defaultRangeMonths, 0)
 	var err error
 	if s := c.Query("to"); s != "" {
-		if to, err = time.ParseInLocation(time.DateOnly, s, malaysia); err != nil {
+		if to, err = myt.ParseDay(s); err != nil {
 			return from, to, coded(fiber.StatusUnprocessableEntity, "invalid_date", "records_error_invalid_date", nil, err)
 		}
 		if c.Query("from") == "" {
@@ -27,7 +31,7 @@ func (m *Module) dateRange(c *fiber.Ctx, w who) (time.Time, time.Time, error) {
 		}
 	}
 	if s := c.Query("from"); s != "" {
-		if from, err = time.ParseInLocation(time.DateOnly, s, malaysia); err != nil {
+		if from, err = myt.ParseDay(s); err != nil {
 			return from, to, coded(fiber.StatusUnprocessableEntity, "invalid_date", "records_error_invalid_date", nil, err)
 		}
 	}
@@ -40,7 +44,7 @@ func (m *Module) dateRange(c *fiber.Ctx, w who) (time.Time, time.Time, error) {
 	}
 	if earliest := today.AddDate(0, -months, 0); from.Before(earliest) {
 		return from, to, coded(fiber.StatusUnprocessableEntity, "out_of_retention", "records_error_out_of_retention",
-			map[string]any{"Months": months, "Earliest": earliest.Format(time.DateOnly)}, nil)
+			map[string]any{"Months": months, "Earliest": myt.Date(earliest)}, nil)
 	}
 	return from, to, nil
 }
@@ -58,22 +62,49 @@ func (m *Module) listPayments(c *fiber.Ctx) error {
 	return c.JSON(list)
 }
 
+// helpdesk is the tenant's helpdesk contact (e-mail and phone as configured), "" without one.
+func helpdesk(t *tenant.Tenant) string {
+	return strings.TrimSpace(t.HelpdeskEmail + " " + t.HelpdeskPhone)
+}
+
+// treasuryContact names whom a payee asks about a payment they cannot open: the SPEKS unit of
+// the state treasury (the FAQs send suppliers to its "Unit Perunding SPEKS"), with the
+// tenant's helpdesk contact when it has one.
+func treasuryContact(c *fiber.Ctx, t *tenant.Tenant) string {
+	if help := helpdesk(t); help != "" {
+		return web.T(c, "records_contact_treasury_helpdesk", map[string]any{"Name": t.Name, "Helpdesk": help})
+	}
+	return web.T(c, "records_contact_treasury", map[string]any{"Name": t.Name})
+}
+
 func paymentNotFound(c *fiber.Ctx, w who) error {
-	help := strings.TrimSpace(w.scope.Tenant.HelpdeskEmail + " " + w.scope.Tenant.HelpdeskPhone)
+	help := helpdesk(w.scope.Tenant)
 	if help == "" {
 		return coded(fiber.StatusNotFound, "not_found", "records_payment_not_found_generic", nil, ErrNotFound)
 	}
 	return coded(fiber.StatusNotFound, "not_found", "records_payment_not_found", map[string]any{"Helpdesk": help}, ErrNotFound)
 }
 
+// accountInput is what the payee types to open a payment's detail: the account number an
+// EFT went to, or the number of a cheque.
 type accountInput struct {
 	AccountNo string `json:"account_no" form:"account_no"`
+	ChequeNo  string `json:"cheque_no" form:"cheque_no"`
 }
 
-// checkAccount is PK 0102 step 10: the payee types the account number the payment went to.
-// Wrong numbers are counted per user (all payments together) and audited; past the limit
-// every try is refused, right or wrong, until the window has passed.
-func (m *Module) checkAccount(c *fiber.Ctx, w who, ref, typed string) (*paymentRow, error) {
+// proof is the part of in that row asks for.
+func (in accountInput) proof(row *paymentRow) string {
+	if row.IsCheque() {
+		return in.ChequeNo
+	}
+	return in.AccountNo
+}
+
+// checkAccount is PK 0102 step 10: the payee types the account number the payment went to,
+// or for a cheque its number. Wrong numbers are counted per user (all payments together)
+// and audited; past the limit every try is refused, right or wrong, until the window has
+// passed. The messages say whom to ask and that the lock covers every payment.
+func (m *Module) checkAccount(c *fiber.Ctx, w who, ref string, in accountInput) (*paymentRow, error) {
 	ctx, db := c.UserContext(), w.scope.DB
 	row, err := findPayment(ctx, db, w.payee(), ref)
 	if errors.Is(err, ErrNotFound) {
@@ -85,26 +116,31 @@ func (m *Module) checkAccount(c *fiber.Ctx, w who, ref, typed string) (*paymentR
 	bucket := "account:" + itoa64(w.p.UserID)
 	if over, err := wrongAccountLimit.exceeded(ctx, db, bucket); err != nil || over {
 		if err == nil {
-			err = audit(ctx, db, w.p.UserID, ActionPaymentThrottled, "payment "+ref, map[string]any{"ip": clientIP(c)})
+			err = w.audit(ctx, ActionPaymentThrottled, "payment "+ref, map[string]any{"ip": clientIP(c)})
 		}
 		if err != nil {
 			return nil, err
 		}
-		return nil, coded(fiber.StatusTooManyRequests, "too_many_attempts", "records_error_too_many_attempts", nil, nil)
+		return nil, coded(fiber.StatusTooManyRequests, "too_many_attempts", "records_error_too_many_attempts",
+			map[string]any{"Minutes": int(wrongAccountLimit.Window.Minutes()), "Contact": treasuryContact(c, w.scope.Tenant)}, nil)
 	}
-	if !row.accountMatches(typed) {
+	if !row.proofMatches(in.proof(row)) {
 		if err := wrongAccountLimit.record(ctx, db, bucket); err != nil {
 			return nil, err
 		}
-		if err := audit(ctx, db, w.p.UserID, ActionPaymentMismatch, "payment "+ref, map[string]any{"ip": clientIP(c)}); err != nil {
+		if err := w.audit(ctx, ActionPaymentMismatch, "payment "+ref, map[string]any{"ip": clientIP(c), "method": row.PaymentMethod}); err != nil {
 			return nil, err
 		}
-		return nil, coded(fiber.StatusForbidden, "account_mismatch", "records_error_account_mismatch", nil, nil)
+		key := "records_error_account_mismatch"
+		if row.IsCheque() {
+			key = "records_error_cheque_mismatch"
+		}
+		return nil, coded(fiber.StatusForbidden, "account_mismatch", key, map[string]any{"Contact": treasuryContact(c, w.scope.Tenant)}, nil)
 	}
 	if err := unlockPayment(ctx, db, w.p.UserID, row.ID); err != nil {
 		return nil, err
 	}
-	return row, audit(ctx, db, w.p.UserID, ActionPaymentVerified, "payment "+ref, map[string]any{"ip": clientIP(c)})
+	return row, w.audit(ctx, ActionPaymentVerified, "payment "+ref, map[string]any{"ip": clientIP(c)})
 }
 
 func (m *Module) verifyPayment(c *fiber.Ctx) error {
@@ -113,7 +149,7 @@ func (m *Module) verifyPayment(c *fiber.Ctx) error {
 	if err := c.BodyParser(&in); err != nil {
 		return coded(fiber.StatusBadRequest, "bad_request", "error_bad_request", nil, err)
 	}
-	row, err := m.checkAccount(c, w, c.Params("ref"), in.AccountNo)
+	row, err := m.checkAccount(c, w, c.Params("ref"), in)
 	if err != nil {
 		return err
 	}
@@ -155,7 +191,7 @@ func (m *Module) paymentPDF(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := audit(c.UserContext(), w.scope.DB, w.p.UserID, ActionPaymentPDF, "payment "+p.Ref, map[string]any{"ip": clientIP(c)}); err != nil {
+	if err := w.audit(c.UserContext(), ActionPaymentPDF, "payment "+p.Ref, map[string]any{"ip": clientIP(c)}); err != nil {
 		return err
 	}
 	return sendPDF(c, "payment-"+safeName(p.Ref)+".pdf", buf)

@@ -10,6 +10,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/speks-portal/speks/modules/jobs"
+	"github.com/speks-portal/speks/modules/web/myt"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -71,7 +72,7 @@ func (f *FanOut) ProcessTask(ctx context.Context, _ *asynq.Task) error {
 	if f.Now != nil {
 		now = f.Now
 	}
-	day := now().In(malaysia).Format(time.DateOnly)
+	day := now().In(myt.Zone).Format(time.DateOnly)
 	queue := f.Queue
 	if queue == "" {
 		queue = Queue

@@ -58,6 +58,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/speks-portal/speks/modules/web/myt"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -78,9 +79,6 @@ type Sweep struct {
 
 // DefaultBatchSize is how many records one delete transaction removes.
 const DefaultBatchSize = 1000
-
-// malaysia: cut-offs are calendar dates in Malaysia (UTC+8, no daylight saving).
-var malaysia = time.FixedZone("MYT", 8*3600)
 
 // Options tune one run.
 type Options struct {
@@ -112,8 +110,8 @@ type Report struct {
 
 // Cutoffs computes the three limits of a run at now for a retention of months.
 func Cutoffs(now time.Time, months int) (cutoff time.Time, statementsBefore int, batchesBefore time.Time) {
-	local := now.In(malaysia)
-	monthStart := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, malaysia)
+	local := now.In(myt.Zone)
+	monthStart := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, myt.Zone)
 	cutoff = monthStart.AddDate(0, -months, 0)
 	// An EC statement for year Y ended on 31 December Y: it is older than the cut-off when
 	// Y < cutoff's year (the cut-off is always the first day of a month).

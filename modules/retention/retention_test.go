@@ -14,13 +14,14 @@ import (
 
 	"github.com/speks-portal/speks/modules/feed"
 	"github.com/speks-portal/speks/modules/jobs"
+	"github.com/speks-portal/speks/modules/web/myt"
 	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"
 )
 
 // now is a fixed day: the 24-month cut-off is 2024-11-01, the 12-month one 2025-11-01,
 // import batches go before 2025-10-01.
-var now = time.Date(2026, 11, 21, 3, 0, 0, 0, malaysia)
+var now = time.Date(2026, 11, 21, 3, 0, 0, 0, myt.Zone)
 
 func TestCutoffs(t *testing.T) {
 	cases := []struct {
@@ -32,7 +33,7 @@ func TestCutoffs(t *testing.T) {
 	}{
 		{now, 24, "2024-11-01", 2024, "2025-10-01"},
 		{now, 12, "2025-11-01", 2025, "2025-10-01"},
-		{time.Date(2026, 1, 5, 0, 0, 0, 0, malaysia), 24, "2024-01-01", 2024, "2024-12-01"},
+		{time.Date(2026, 1, 5, 0, 0, 0, 0, myt.Zone), 24, "2024-01-01", 2024, "2024-12-01"},
 		// 20:00 UTC on 31 December is already 1 January in Malaysia.
 		{time.Date(2025, 12, 31, 20, 0, 0, 0, time.UTC), 1, "2025-12-01", 2025, "2024-12-01"},
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 	"github.com/gofiber/template/html/v2"
 
+	"github.com/speks-portal/speks/modules/web/myt"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -26,12 +27,15 @@ const layoutName = "layouts/base"
 // state's payday brings, and replicas scale it out.
 // A template is named by its path without ".html" ("web/landing"); modules keep theirs
 // in a folder named after the module ("account/login") and a name used twice is refused.
+// Every template can call {{date .X}} and {{datetime .X}} (Malaysia time, dd/mm/yyyy): the
+// functions are registered here once, and the modules' templates join the same set.
 func newViews(extra []fs.FS) (*html.Engine, error) {
 	own, err := fs.Sub(templateFiles, "templates")
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
 	engine := html.NewFileSystem(http.FS(own), ".html")
+	engine.AddFuncMap(myt.Funcs())
 	if err := engine.Load(); err != nil {
 		return nil, fmt.Errorf("load templates: %w", err)
 	}
@@ -152,7 +156,7 @@ func (s *shell) newPage(c *fiber.Ctx, t *tenant.Tenant, lang string, data any) *
 	}
 	p.CSRFToken, _ = c.Locals(CSRFTokenLocal).(string)
 	p.Languages = langLinks(c, s.tr, lang)
-	year := time.Now().Year()
+	year := myt.In(time.Now()).Year()
 	switch {
 	case t != nil:
 		p.SiteName = p.T("site_name_tenant", "Name", t.Name)

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/speks-portal/speks/modules/web/myt"
 )
 
 // Errors callers branch on.
@@ -19,13 +21,10 @@ var (
 	ErrInvalidRegNo = errors.New("invalid company registration number")
 )
 
-// malaysia is the zone birth dates and registration years are judged in (UTC+8, no DST).
-var malaysia = time.FixedZone("MYT", 8*3600)
-
 // NormaliseIC returns the 12 digits of a MyKad number (YYMMDDPBNNNG) written with or without
 // dashes and spaces, after checking the birth date and the place-of-birth code.
 func NormaliseIC(raw string) (string, error) {
-	return normaliseIC(raw, time.Now().In(malaysia))
+	return normaliseIC(raw, time.Now().In(myt.Zone))
 }
 
 func normaliseIC(raw string, now time.Time) (string, error) {
@@ -49,7 +48,7 @@ func birthDate(ic string, now time.Time) (time.Time, error) {
 	if year > now.Year() {
 		year -= 100
 	}
-	d := time.Date(year, time.Month(mm), dd, 0, 0, 0, 0, malaysia)
+	d := time.Date(year, time.Month(mm), dd, 0, 0, 0, 0, myt.Zone)
 	if mm < 1 || mm > 12 || d.Day() != dd || d.Month() != time.Month(mm) {
 		return time.Time{}, fmt.Errorf("%w: %s is not a valid birth date (YYMMDD)", ErrInvalidIC, ic[0:6])
 	}
@@ -99,7 +98,7 @@ func (c CompanyNo) String() string {
 // 0001312525-A) or both together, either first, the second in brackets:
 // "201901000005 (1312525-A)".
 func ParseCompanyNo(raw string) (CompanyNo, error) {
-	return parseCompanyNo(raw, time.Now().In(malaysia).Year())
+	return parseCompanyNo(raw, time.Now().In(myt.Zone).Year())
 }
 
 func parseCompanyNo(raw string, thisYear int) (CompanyNo, error) {

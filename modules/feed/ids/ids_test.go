@@ -4,10 +4,12 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/speks-portal/speks/modules/web/myt"
 )
 
 func TestNormaliseIC(t *testing.T) {
-	now := time.Date(2026, 6, 15, 12, 0, 0, 0, malaysia)
+	now := time.Date(2026, 6, 15, 12, 0, 0, 0, myt.Zone)
 	cases := []struct {
 		in, want string
 		ok       bool
