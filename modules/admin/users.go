@@ -72,14 +72,6 @@ const userSelect = `SELECT u.id, u.category, u.login_id, u.name, u.email, ` + sh
 	CASE WHEN lf.locked_until > now() THEN lf.locked_until END AS locked_until
 	FROM users u LEFT JOIN login_failures lf ON lf.login_id = u.login_id`
 
-// LockedUntilLocal is the end of a temporary lock in Malaysia time, "" when not locked.
-func (u UserRow) LockedUntilLocal() string {
-	if u.LockedUntil == nil {
-		return ""
-	}
-	return u.LockedUntil.In(malaysia).Format("02/01/2006 15:04")
-}
-
 // Actions are the officer actions that apply to the account as it is now: the list offers
 // only these, and perform's checks refuse the others the same way.
 func (u UserRow) Actions() []string {
