@@ -113,7 +113,7 @@ func (m *Module) login(c *fiber.Ctx, in LoginInput) (*LoginResult, error) {
 			return nil, err
 		}
 	}
-	setSessionCookie(c, res.Token)
+	sessionCookie.Set(c, res.Token)
 	return res, nil
 }
 
@@ -123,7 +123,7 @@ func (m *Module) apiLogout(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	clearSessionCookie(c)
+	sessionCookie.Clear(c)
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -131,7 +131,7 @@ func (m *Module) apiLogoutEverywhere(c *fiber.Ctx, sess *Session) error {
 	if err := m.Service.LogoutEverywhere(c.UserContext(), sess); err != nil {
 		return err
 	}
-	clearSessionCookie(c)
+	sessionCookie.Clear(c)
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -245,7 +245,7 @@ func (m *Module) apiActivate(c *fiber.Ctx, sess *Session) error {
 		SecretPhrase: in.SecretPhrase}); err != nil {
 		return apiError(c, err)
 	}
-	clearSessionCookie(c)
+	sessionCookie.Clear(c)
 	return c.SendStatus(fiber.StatusNoContent)
 }
 

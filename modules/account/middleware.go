@@ -1,22 +1,17 @@
 package account
 
 import (
-	"crypto/subtle"
 	"errors"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/speks-portal/speks/modules/sessions"
 	"github.com/speks-portal/speks/modules/web"
 )
 
-// Cookie names. Behind TLS the __Host- prefix makes the browser refuse a cookie that is not
-// Secure, has a Domain or a Path other than "/", so a sibling subdomain cannot plant one
-// (session fixation across subdomains of a state's domain).
-const (
-	cookiePlain = "speks_session"
-	cookieHost  = "__Host-speks_session"
-)
+// sessionCookie carries the tenant session's token (modules/sessions: __Host- behind TLS).
+var sessionCookie = sessions.Cookie{Name: "speks_session"}
 
 // sessionLocal is the c.Locals key of the request's *Session.
 type sessionLocal struct{}
@@ -25,28 +20,6 @@ type sessionLocal struct{}
 func SessionFrom(c *fiber.Ctx) (*Session, bool) {
 	s, ok := c.Locals(sessionLocal{}).(*Session)
 	return s, ok && s != nil
-}
-
-func cookieName(c *fiber.Ctx) string {
-	if c.Protocol() == "https" {
-		return cookieHost
-	}
-	return cookiePlain
-}
-
-func setSessionCookie(c *fiber.Ctx, token string) {
-	c.Cookie(&fiber.Cookie{
-		Name: cookieName(c), Value: token, Path: "/", HTTPOnly: true,
-		Secure: c.Protocol() == "https", SameSite: fiber.CookieSameSiteLaxMode,
-		SessionOnly: true, // the server decides when it ends; the browser forgets it on close
-	})
-}
-
-func clearSessionCookie(c *fiber.Ctx) {
-	c.Cookie(&fiber.Cookie{
-		Name: cookieName(c), Value: "", Path: "/", HTTPOnly: true, MaxAge: -1,
-		Secure: c.Protocol() == "https", SameSite: fiber.CookieSameSiteLaxMode,
-	})
 }
 
 // Middleware loads the session of the cookie and, when there is one, puts the Principal on
@@ -58,23 +31,23 @@ func (m *Module) Middleware(c *fiber.Ctx) error {
 	if _, err := scope(c.UserContext()); err != nil {
 		return c.Next() // platform host: no tenant accounts here
 	}
-	token := c.Cookies(cookieName(c))
+	token := sessionCookie.Token(c)
 	if token == "" {
 		return c.Next()
 	}
 	sess, err := m.Service.Authenticate(c.UserContext(), token)
 	if errors.Is(err, errNoSession) {
-		clearSessionCookie(c) // expired or ended: the browser may as well forget it
+		sessionCookie.Clear(c) // expired or ended: the browser may as well forget it
 		return c.Next()
 	}
 	if err != nil {
 		return err
 	}
-	if !safeMethod(c.Method()) && !validCSRF(c, sess.CSRFToken) {
+	if !sessions.SafeMethod(c.Method()) && !sessions.ValidCSRF(c, sess.CSRFToken) {
 		return web.NewError(fiber.StatusForbidden, "csrf_failed", nil)
 	}
 	if sess.Purpose != PurposeFull && !allowedWhileRestricted(sess.Purpose, c.Path()) {
-		if safeMethod(c.Method()) && !strings.HasPrefix(c.Path(), "/api/") {
+		if sessions.SafeMethod(c.Method()) && !strings.HasPrefix(c.Path(), "/api/") {
 			return c.Redirect(restrictedPage[sess.Purpose], fiber.StatusSeeOther)
 		}
 		return web.NewError(fiber.StatusForbidden, "restricted_session", nil)
@@ -83,20 +56,6 @@ func (m *Module) Middleware(c *fiber.Ctx) error {
 	c.Locals(web.CSRFTokenLocal, sess.CSRFToken)
 	c.SetUserContext(WithPrincipal(c.UserContext(), sess.User.principal(sess.Purpose != PurposeFull)))
 	return c.Next()
-}
-
-func safeMethod(m string) bool {
-	return m == fiber.MethodGet || m == fiber.MethodHead || m == fiber.MethodOptions
-}
-
-// validCSRF compares the header (JSON clients) or the form field (pages, including the
-// multipart logo upload) with the session's token in constant time.
-func validCSRF(c *fiber.Ctx, want string) bool {
-	got := c.Get("X-CSRF-Token")
-	if ct := c.Get(fiber.HeaderContentType); got == "" && (strings.HasPrefix(ct, fiber.MIMEApplicationForm) || strings.HasPrefix(ct, fiber.MIMEMultipartForm)) {
-		got = c.FormValue("csrf_token")
-	}
-	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
 // restrictedRoutes are the only paths a restricted session reaches, by purpose. Everything

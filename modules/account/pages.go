@@ -158,7 +158,7 @@ func (m *Module) submitLogout(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	clearSessionCookie(c)
+	sessionCookie.Clear(c)
 	return c.Redirect("/login?logged_out=1", fiber.StatusSeeOther)
 }
 
@@ -170,7 +170,7 @@ func (m *Module) submitEndAll(c *fiber.Ctx) error {
 	if err := m.Service.LogoutEverywhere(c.UserContext(), sess); err != nil {
 		return err
 	}
-	clearSessionCookie(c)
+	sessionCookie.Clear(c)
 	return c.Redirect("/login?logged_out=1", fiber.StatusSeeOther)
 }
 
@@ -289,7 +289,7 @@ func (m *Module) submitActivate(c *fiber.Ctx) error {
 	if err != nil {
 		return m.activateFailed(c, "", err)
 	}
-	clearSessionCookie(c)
+	sessionCookie.Clear(c)
 	return c.Redirect("/login?activated=1", fiber.StatusSeeOther)
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/notify"
+	"github.com/speks-portal/speks/modules/sessions"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -117,7 +118,7 @@ func (s *Service) validateRegistration(ctx context.Context, sc *tenant.Scope, in
 
 // issueEmailToken stores a single-use link token (SHA-256 only) and returns the link.
 func issueEmailToken(ctx context.Context, tx *sqlx.Tx, userID int64, purpose, newEmail, base string, now time.Time) (string, error) {
-	token, err := randomToken(32)
+	token, err := sessions.NewToken(32)
 	if err != nil {
 		return "", err
 	}
@@ -126,7 +127,7 @@ func issueEmailToken(ctx context.Context, tx *sqlx.Tx, userID int64, purpose, ne
 		return "", fmt.Errorf("close earlier links: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO email_tokens (token_hash, user_id, purpose, new_email, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`, hashToken(token), userID, purpose, newEmail, now, now.Add(VerificationLifetime)); err != nil {
+		VALUES ($1, $2, $3, $4, $5, $6)`, sessions.Hash(token), userID, purpose, newEmail, now, now.Add(VerificationLifetime)); err != nil {
 		return "", fmt.Errorf("store link token: %w", err)
 	}
 	return base + "?token=" + token, nil
@@ -143,7 +144,7 @@ func takeEmailToken(ctx context.Context, tx *sqlx.Tx, token, purpose string, now
 	}
 	err := tx.GetContext(ctx, &row, `UPDATE email_tokens SET used_at = $3
 		WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3
-		RETURNING user_id, new_email`, hashToken(token), purpose, now)
+		RETURNING user_id, new_email`, sessions.Hash(token), purpose, now)
 	if isNoRows(err) {
 		return 0, "", ErrInvalidLink
 	}

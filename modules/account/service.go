@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/speks-portal/speks/modules/sessions"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -84,7 +85,7 @@ func scope(ctx context.Context) (*tenant.Scope, error) {
 // same argon2id work as a wrong password.
 func (s *Service) dummy() string {
 	s.dummyOnce.Do(func() {
-		token, err := randomToken(24)
+		token, err := sessions.NewToken(24)
 		if err != nil {
 			panic(err) // crypto/rand does not fail on supported platforms
 		}

@@ -2,15 +2,14 @@ package account
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/speks-portal/speks/modules/sessions"
 )
 
 // Session purposes: empty for a full session, otherwise the one thing a restricted session
@@ -21,9 +20,6 @@ const (
 	PurposeCompleteActivation = "complete_activation"
 	PurposeEnrolTOTP          = "enrol_totp"
 )
-
-// AbsoluteSessionLifetime ends every session 12 hours after login, however active (ASVS 3.3.4).
-const AbsoluteSessionLifetime = 12 * time.Hour
 
 // Session is a live session and its account.
 type Session struct {
@@ -44,28 +40,14 @@ func (s *Session) Next() string {
 	return s.Purpose
 }
 
-// randomToken returns n random bytes, base64url without padding.
-func randomToken(n int) (string, error) {
-	buf := make([]byte, n)
-	if _, err := rand.Read(buf); err != nil {
-		return "", fmt.Errorf("random token: %w", err)
-	}
-	return base64.RawURLEncoding.EncodeToString(buf), nil
-}
-
-func hashToken(token string) []byte {
-	sum := sha256.Sum256([]byte(token))
-	return sum[:]
-}
-
 // createSession stores a new session and returns the cookie value (256 random bits; only its
 // SHA-256 is stored) and the CSRF token. A new ID at every login is what defeats fixation.
 func createSession(ctx context.Context, db sqlx.ExtContext, userID int64, purpose, ip, userAgent string, now time.Time) (string, string, error) {
-	token, err := randomToken(32)
+	token, err := sessions.NewToken(32)
 	if err != nil {
 		return "", "", err
 	}
-	csrf, err := randomToken(32)
+	csrf, err := sessions.NewToken(32)
 	if err != nil {
 		return "", "", err
 	}
@@ -73,7 +55,7 @@ func createSession(ctx context.Context, db sqlx.ExtContext, userID int64, purpos
 		userAgent = userAgent[:300]
 	}
 	if _, err := db.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, csrf_token, purpose, created_at, last_seen_at, ip, user_agent)
-		VALUES ($1, $2, $3, $4, $5, $5, $6, $7)`, hashToken(token), userID, csrf, purpose, now, ip, userAgent); err != nil {
+		VALUES ($1, $2, $3, $4, $5, $5, $6, $7)`, sessions.Hash(token), userID, csrf, purpose, now, ip, userAgent); err != nil {
 		return "", "", fmt.Errorf("create session: %w", err)
 	}
 	return token, csrf, nil
@@ -88,7 +70,7 @@ func loadSession(ctx context.Context, db *sqlx.DB, token string, idle time.Durat
 	if token == "" || len(token) > 100 {
 		return nil, errNoSession
 	}
-	h := hashToken(token)
+	h := sessions.Hash(token)
 	var row struct {
 		UserID     int64     `db:"user_id"`
 		CSRFToken  string    `db:"csrf_token"`
@@ -103,7 +85,7 @@ func loadSession(ctx context.Context, db *sqlx.DB, token string, idle time.Durat
 	if err != nil {
 		return nil, fmt.Errorf("load session: %w", err)
 	}
-	if now.Sub(row.LastSeenAt) > idle || now.Sub(row.CreatedAt) > AbsoluteSessionLifetime {
+	if sessions.Expired(row.CreatedAt, row.LastSeenAt, now, idle) {
 		if _, err := db.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = $1`, h); err != nil {
 			return nil, fmt.Errorf("end expired session: %w", err)
 		}

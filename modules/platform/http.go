@@ -112,7 +112,7 @@ func (m *Module) apiLogin(c *fiber.Ctx) error {
 	if err != nil {
 		return mapError(err)
 	}
-	setCookie(c, token)
+	sessionCookie.Set(c, token)
 	return c.JSON(answer(sess))
 }
 
@@ -122,7 +122,7 @@ func (m *Module) apiLogout(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	clearCookie(c)
+	sessionCookie.Clear(c)
 	return c.SendStatus(fiber.StatusNoContent)
 }
 

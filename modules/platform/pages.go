@@ -45,7 +45,7 @@ func (m *Module) submitLogin(c *fiber.Ctx) error {
 		c.Status(coded.Status)
 		return web.Render(c, "platform/login", loginPage{Error: web.T(c, coded.MessageKey, nil), Email: in.Email})
 	}
-	setCookie(c, token)
+	sessionCookie.Set(c, token)
 	return c.Redirect("/platform", fiber.StatusSeeOther)
 }
 
@@ -55,7 +55,7 @@ func (m *Module) submitLogout(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	clearCookie(c)
+	sessionCookie.Clear(c)
 	return c.Redirect("/platform/login", fiber.StatusSeeOther)
 }
 

@@ -2,20 +2,16 @@ package platform
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/authz"
+	"github.com/speks-portal/speks/modules/sessions"
 	"github.com/speks-portal/speks/modules/web"
 	"github.com/speks-portal/speks/tenant"
 )
@@ -23,15 +19,11 @@ import (
 // Session lifetimes: a platform admin can offboard a state, so the idle limit is the
 // strictest a tenant may choose, and the absolute one the account module's.
 const (
-	sessionIdle     = 15 * time.Minute
-	sessionAbsolute = account.AbsoluteSessionLifetime
+	sessionIdle = 15 * time.Minute
 )
 
-// Cookie names; __Host- behind TLS, as the account module does (see its middleware).
-const (
-	cookiePlain = "speks_platform"
-	cookieHost  = "__Host-speks_platform"
-)
+// sessionCookie carries the platform session's token (modules/sessions: __Host- behind TLS).
+var sessionCookie = sessions.Cookie{Name: "speks_platform"}
 
 // Session is a live platform session.
 type Session struct {
@@ -40,25 +32,12 @@ type Session struct {
 	Admin     Admin
 }
 
-func randomToken() (string, error) {
-	buf := make([]byte, 32)
-	if _, err := rand.Read(buf); err != nil {
-		return "", fmt.Errorf("random token: %w", err)
-	}
-	return base64.RawURLEncoding.EncodeToString(buf), nil
-}
-
-func hashToken(token string) []byte {
-	sum := sha256.Sum256([]byte(token))
-	return sum[:]
-}
-
 func (s *Service) openSession(ctx context.Context, a *Admin, in LoginInput, now time.Time) (*Session, string, error) {
-	token, err := randomToken()
+	token, err := sessions.NewToken(32)
 	if err != nil {
 		return nil, "", err
 	}
-	csrf, err := randomToken()
+	csrf, err := sessions.NewToken(32)
 	if err != nil {
 		return nil, "", err
 	}
@@ -66,7 +45,7 @@ func (s *Service) openSession(ctx context.Context, a *Admin, in LoginInput, now 
 	if len(ua) > 300 {
 		ua = ua[:300]
 	}
-	sess := &Session{IDHash: hashToken(token), CSRFToken: csrf, Admin: *a}
+	sess := &Session{IDHash: sessions.Hash(token), CSRFToken: csrf, Admin: *a}
 	if _, err := s.public().ExecContext(ctx, `INSERT INTO platform_sessions
 		(id_hash, user_id, csrf_token, created_at, last_seen_at, ip, user_agent) VALUES ($1, $2, $3, $4, $4, $5, $6)`,
 		sess.IDHash, a.ID, csrf, now, in.IP, ua); err != nil {
@@ -74,7 +53,7 @@ func (s *Service) openSession(ctx context.Context, a *Admin, in LoginInput, now 
 	}
 	// Sessions end lazily when next used; a login also sweeps this admin's dead ones.
 	if _, err := s.public().ExecContext(ctx, `DELETE FROM platform_sessions WHERE user_id = $1
-		AND (last_seen_at < $2 OR created_at < $3)`, a.ID, now.Add(-sessionIdle), now.Add(-sessionAbsolute)); err != nil {
+		AND (last_seen_at < $2 OR created_at < $3)`, a.ID, now.Add(-sessionIdle), now.Add(-sessions.AbsoluteLifetime)); err != nil {
 		return nil, "", fmt.Errorf("sweep platform sessions: %w", err)
 	}
 	if _, err := s.public().ExecContext(ctx, `UPDATE platform_users SET failed_logins = 0, locked_until = NULL,
@@ -98,7 +77,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Session, err
 		LastSeen time.Time `db:"last_seen_at"`
 		Disabled bool      `db:"disabled"`
 	}
-	idHash := hashToken(token)
+	idHash := sessions.Hash(token)
 	err := s.public().GetContext(ctx, &row, `SELECT u.id, u.email, u.name, u.last_login_at, u.disabled,
 		s.csrf_token, s.created_at, s.last_seen_at
 		FROM platform_sessions s JOIN platform_users u ON u.id = s.user_id WHERE s.id_hash = $1`, idHash)
@@ -108,7 +87,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Session, err
 	if err != nil {
 		return nil, fmt.Errorf("read platform session: %w", err)
 	}
-	if row.Disabled || now.Sub(row.LastSeen) > sessionIdle || now.Sub(row.Created) > sessionAbsolute {
+	if row.Disabled || sessions.Expired(row.Created, row.LastSeen, now, sessionIdle) {
 		_ = s.endSession(ctx, idHash)
 		return nil, errNoSession
 	}
@@ -158,19 +137,19 @@ func (m *Sessions) Middleware(c *fiber.Ctx) error {
 	if !tenant.IsPlatform(c.UserContext()) {
 		return c.Next()
 	}
-	token := c.Cookies(cookieName(c))
+	token := sessionCookie.Token(c)
 	if token == "" {
 		return c.Next()
 	}
 	sess, err := m.svc.Authenticate(c.UserContext(), token)
 	if errors.Is(err, errNoSession) {
-		clearCookie(c)
+		sessionCookie.Clear(c)
 		return c.Next()
 	}
 	if err != nil {
 		return err
 	}
-	if !safeMethod(c.Method()) && !validCSRF(c, sess.CSRFToken) {
+	if !sessions.SafeMethod(c.Method()) && !sessions.ValidCSRF(c, sess.CSRFToken) {
 		return web.NewError(fiber.StatusForbidden, "csrf_failed", nil)
 	}
 	c.Locals(sessionLocal{}, sess)
@@ -180,37 +159,4 @@ func (m *Sessions) Middleware(c *fiber.Ctx) error {
 		Roles: []string{authz.PlatformAdmin},
 	}))
 	return c.Next()
-}
-
-func cookieName(c *fiber.Ctx) string {
-	if c.Protocol() == "https" {
-		return cookieHost
-	}
-	return cookiePlain
-}
-
-func setCookie(c *fiber.Ctx, token string) {
-	c.Cookie(&fiber.Cookie{
-		Name: cookieName(c), Value: token, Path: "/", HTTPOnly: true,
-		Secure: c.Protocol() == "https", SameSite: fiber.CookieSameSiteLaxMode, SessionOnly: true,
-	})
-}
-
-func clearCookie(c *fiber.Ctx) {
-	c.Cookie(&fiber.Cookie{
-		Name: cookieName(c), Value: "", Path: "/", HTTPOnly: true, MaxAge: -1,
-		Secure: c.Protocol() == "https", SameSite: fiber.CookieSameSiteLaxMode,
-	})
-}
-
-func safeMethod(m string) bool {
-	return m == fiber.MethodGet || m == fiber.MethodHead || m == fiber.MethodOptions
-}
-
-func validCSRF(c *fiber.Ctx, want string) bool {
-	got := c.Get("X-CSRF-Token")
-	if got == "" && strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationForm) {
-		got = c.FormValue("csrf_token")
-	}
-	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
