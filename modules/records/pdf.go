@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"strings"
 	"sync"
 
 	"github.com/signintech/gopdf"
@@ -16,11 +17,12 @@ import (
 // Labeller translates a message ID into the reader's language (web.T bound to a request).
 type Labeller func(id string) string
 
-// pdfDoc is the printable form every record kind is laid out into: one A4 page with the
-// state's name and crest, a title, the holder's particulars, amount tables, a summary and
-// the verification block (QR code, URL and short code).
+// pdfDoc is the printable form every record kind is laid out into: A4 pages with the
+// state's crest (when it uploaded one) and name, a title, the holder's particulars, amount
+// tables, a summary and the verification block (QR code, URL and short code).
 type pdfDoc struct {
 	Issuer     string
+	Logo       *pdfLogo // the state's crest; nil prints a text-only header
 	Title      string
 	Period     string
 	Fields     [][2]string
@@ -37,13 +39,34 @@ type pdfTable struct {
 	Total [2]string   // label, amount
 }
 
-// A4 in points and the page's margins.
+// A4 in points, the page's margins and the blocks' sizes.
 const (
 	pageW, pageH = 595.28, 841.89
 	margin       = 40.0
 	contentW     = pageW - 2*margin
+	bottom       = pageH - margin // nothing is drawn below this
 	qrSize       = 92.0
 	qrScale      = 4 // image pixels per QR module
+	crestSize    = 56.0
+
+	// A line of text reaches ascent×size above its baseline and descent×size below (the Go
+	// fonts' metrics, 1935 and 432 of 2048 units); lines of a wrapped value are leading×size
+	// apart, so their boxes never touch.
+	ascent  = 0.945
+	descent = 0.211
+	leading = 1.2
+
+	// Particulars: two columns, each a label and its value.
+	fieldColW   = contentW / 2
+	fieldLabelW = 88.0 // the label's width; the value starts at fieldValueX
+	fieldValueX = 95.0
+	fieldGap    = 10.0 // between the left value and the right column's label
+	fieldValueW = fieldColW - fieldValueX - fieldGap
+
+	// Amount tables: code, description, amount aligned right at the margin.
+	tableCodeW = 64.0
+	tableDescX = margin + 70
+	amountGap  = 12.0 // between a description and its amount
 )
 
 // pdfFonts parses the embedded fonts once per process: parsing the two TrueType files was
@@ -64,9 +87,15 @@ var pdfFonts = sync.OnceValues(func() (*gopdf.FontContainer, error) {
 // embedded in the binary and subset into each file, so Malay text and "RM" amounts print
 // the same everywhere.
 func renderPDF(d *pdfDoc) ([]byte, error) {
+	buf, _, err := layoutPDF(d)
+	return buf, err
+}
+
+// layoutPDF renders d and also returns every box it drew, for the layout tests.
+func layoutPDF(d *pdfDoc) ([]byte, []drawnBox, error) {
 	fonts, err := pdfFonts()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	pdf := &gopdf.GoPdf{}
 	pdf.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4, Unit: gopdf.UnitPT})
@@ -77,58 +106,183 @@ func renderPDF(d *pdfDoc) ([]byte, error) {
 	pdf.SetInfo(gopdf.PdfInfo{Title: d.Title + " " + d.Period, Author: d.Issuer, Creator: "SPEKS Portal"})
 	for _, family := range []string{"regular", "bold"} {
 		if err := pdf.AddTTFFontFromFontContainer(family, fonts); err != nil {
-			return nil, fmt.Errorf("pdf font %s: %w", family, err)
+			return nil, nil, fmt.Errorf("pdf font %s: %w", family, err)
 		}
 	}
 	pdf.AddPage()
-	w := &pdfWriter{pdf: pdf, y: margin}
+	w := &pdfWriter{pdf: pdf, y: margin, page: 1, boxes: make([]drawnBox, 0, 96)}
 	w.header(d)
 	w.fields(d.Fields)
 	for _, t := range d.Tables {
 		w.table(t)
 	}
 	w.fields(d.Summary)
-	if err := w.verification(d); err != nil {
-		return nil, err
-	}
+	w.verification(d)
 	if w.err != nil {
-		return nil, fmt.Errorf("pdf layout: %w", w.err)
+		return nil, nil, fmt.Errorf("pdf layout: %w", w.err)
 	}
 	var buf bytes.Buffer
 	if _, err := pdf.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("pdf write: %w", err)
+		return nil, nil, fmt.Errorf("pdf write: %w", err)
 	}
-	return buf.Bytes(), nil
+	return buf.Bytes(), w.boxes, nil
 }
 
-// pdfWriter moves down the page; the first error sticks and stops further drawing.
+// drawnBox is one thing the layout put on a page: a line of text, or an image (Text "").
+// X, Y is its upper-left corner in points from the page's top left, Page counts from 1.
+// The writer keeps them all so a test can prove that nothing overlaps or crosses a margin.
+type drawnBox struct {
+	Page       int
+	X, Y, W, H float64
+	Text       string
+}
+
+// textLine is a line of text with its measured width.
+type textLine struct {
+	s string
+	w float64
+}
+
+// pdfWriter moves down the pages: y is the baseline of the next line. The first error
+// sticks and stops further drawing.
 type pdfWriter struct {
-	pdf *gopdf.GoPdf
-	y   float64
-	err error
+	pdf    *gopdf.GoPdf
+	y      float64
+	page   int
+	family string
+	size   float64
+	boxes  []drawnBox
+	err    error
 }
 
-func (w *pdfWriter) font(name string, size float64) {
-	if w.err == nil {
-		w.err = w.pdf.SetFont(name, "", size)
+func (w *pdfWriter) font(family string, size float64) {
+	if w.err == nil && (family != w.family || size != w.size) {
+		w.family, w.size = family, size
+		w.err = w.pdf.SetFont(family, "", size)
 	}
 }
 
-// text writes s at x on the current line; align right puts its end at x.
-func (w *pdfWriter) text(x float64, s string, right bool) {
-	if w.err != nil || s == "" {
-		return
+func (w *pdfWriter) measure(s string) float64 {
+	if w.err != nil {
+		return 0
 	}
-	if right {
-		width, err := w.pdf.MeasureTextWidth(s)
-		if err != nil {
-			w.err = err
+	width, err := w.pdf.MeasureTextWidth(s)
+	if err != nil {
+		w.err = fmt.Errorf("measure %q: %w", s, err)
+	}
+	return width
+}
+
+// need starts a new page when h more points below the next baseline would cross the
+// bottom margin.
+func (w *pdfWriter) need(h float64) {
+	if w.err == nil && w.y+h > bottom {
+		w.newPage()
+	}
+}
+
+// newPage continues on a fresh page, at its top margin.
+func (w *pdfWriter) newPage() {
+	w.pdf.AddPage()
+	w.page++
+	w.y = margin + 12
+	w.family, w.size = "", 0 // set the font again on the new page
+}
+
+// wrap breaks s into lines no wider than width in the current font: between words, and
+// inside a word only when the word alone is wider (a long URL or reference). Most values fit
+// on one line and cost one measurement.
+func (w *pdfWriter) wrap(s string, width float64) []textLine {
+	if s == "" || w.err != nil {
+		return nil
+	}
+	if full := w.measure(s); full <= width {
+		return []textLine{{s, full}}
+	}
+	var lines []string
+	cur := ""
+	for _, word := range strings.Fields(s) {
+		switch {
+		case cur != "" && w.measure(cur+" "+word) <= width:
+			cur += " " + word
+			continue
+		case cur != "":
+			lines = append(lines, cur)
+		}
+		cur = word
+		if w.measure(word) > width {
+			pieces := w.breakWord(word, width)
+			lines = append(lines, pieces[:len(pieces)-1]...)
+			cur = pieces[len(pieces)-1]
+		}
+	}
+	if cur != "" {
+		lines = append(lines, cur)
+	}
+	out := make([]textLine, len(lines))
+	for i, l := range lines {
+		out[i] = textLine{l, w.measure(l)}
+	}
+	return out
+}
+
+// breakWord cuts a word wider than width into pieces that fit, at least one letter each.
+func (w *pdfWriter) breakWord(word string, width float64) []string {
+	var pieces []string
+	start, used := 0, 0.0
+	for i, r := range word {
+		rw := w.measure(string(r))
+		if used+rw > width && i > start {
+			pieces = append(pieces, word[start:i])
+			start, used = i, 0
+		}
+		used += rw
+	}
+	return append(pieces, word[start:])
+}
+
+// wrapIn sets the font and wraps s in it.
+func (w *pdfWriter) wrapIn(family string, size float64, s string, width float64) []textLine {
+	w.font(family, size)
+	return w.wrap(s, width)
+}
+
+// draw writes lines from the baseline y down, starting at x, or ending at x when right is
+// set, and records each line's box.
+func (w *pdfWriter) draw(family string, size, x, y float64, lines []textLine, right bool) {
+	w.font(family, size)
+	for _, l := range lines {
+		if w.err != nil {
 			return
 		}
-		x -= width
+		lx := x
+		if right {
+			lx -= l.w
+		}
+		w.pdf.SetXY(lx, y)
+		w.err = w.pdf.Text(l.s)
+		w.boxes = append(w.boxes, drawnBox{Page: w.page, X: lx, Y: y - ascent*size, W: l.w, H: (ascent + descent) * size, Text: l.s})
+		y += leading * size
 	}
-	w.pdf.SetXY(x, w.y)
-	w.err = w.pdf.Text(s)
+}
+
+// extra is how far below the first line's baseline the last line's baseline of n lines is.
+func extra(n int, size float64) float64 {
+	if n <= 1 {
+		return 0
+	}
+	return float64(n-1) * leading * size
+}
+
+func (w *pdfWriter) image(img gopdf.ImageHolder, x, y, width, height float64) {
+	if w.err != nil {
+		return
+	}
+	if err := w.pdf.ImageByHolder(img, x, y, &gopdf.Rect{W: width, H: height}); err != nil {
+		w.err = fmt.Errorf("pdf image: %w", err)
+		return
+	}
+	w.boxes = append(w.boxes, drawnBox{Page: w.page, X: x, Y: y, W: width, H: height})
 }
 
 func (w *pdfWriter) rule() {
@@ -136,97 +290,123 @@ func (w *pdfWriter) rule() {
 	w.pdf.Line(margin, w.y, pageW-margin, w.y)
 }
 
-// header: crest placeholder, the state, the document title and period.
+// header: the state's crest when it uploaded one, then the state, the document title and
+// the period; without a crest the text starts at the margin.
 func (w *pdfWriter) header(d *pdfDoc) {
-	w.pdf.SetLineWidth(1)
-	w.pdf.SetStrokeColor(120, 120, 120)
-	w.pdf.RectFromUpperLeftWithStyle(margin, w.y, 48, 48, "D")
-	w.font("bold", 7)
-	w.y += 27
-	w.text(margin+9, "JATA", false)
-	w.y -= 27
-	w.font("bold", 14)
-	w.y += 14
-	w.text(margin+62, d.Issuer, false)
-	w.font("bold", 12)
-	w.y += 18
-	w.text(margin+62, d.Title, false)
-	w.font("regular", 10)
-	w.y += 15
-	w.text(margin+62, d.Period, false)
-	w.y += 14
-	w.pdf.SetStrokeColor(0, 0, 0)
+	top, x := w.y, margin
+	if d.Logo != nil {
+		img, err := d.Logo.holder()
+		if err != nil {
+			w.err = err
+			return
+		}
+		lw, lh := d.Logo.fit(crestSize)
+		w.image(img, margin+(crestSize-lw)/2, top+(crestSize-lh)/2, lw, lh)
+		x = margin + crestSize + 14
+	}
+	width := pageW - margin - x
+	issuer := w.wrapIn("bold", 14, d.Issuer, width)
+	w.draw("bold", 14, x, top+14, issuer, false)
+	y := top + 14 + extra(len(issuer), 14) + 18
+	title := w.wrapIn("bold", 12, d.Title, width)
+	w.draw("bold", 12, x, y, title, false)
+	y += extra(len(title), 12) + 15
+	period := w.wrapIn("regular", 10, d.Period, width)
+	w.draw("regular", 10, x, y, period, false)
+	y += extra(len(period), 10) + 14
+	if d.Logo != nil {
+		y = max(y, top+crestSize+8)
+	}
+	w.y = y
 	w.rule()
 	w.y += 16
 }
 
-// fields prints label: value pairs in two columns.
+// fields prints label: value pairs in two columns; a long label or value wraps inside its
+// column and the row grows to the taller cell.
 func (w *pdfWriter) fields(pairs [][2]string) {
-	for i, p := range pairs {
-		x := margin
-		if i%2 == 1 {
-			x = margin + contentW/2
+	for i := 0; i < len(pairs); i += 2 {
+		var labels, values [2][]textLine
+		rowExtra := 0.0
+		for j := 0; j < 2 && i+j < len(pairs); j++ {
+			labels[j] = w.wrapIn("regular", 8, pairs[i+j][0], fieldLabelW)
+			values[j] = w.wrapIn("bold", 9, pairs[i+j][1], fieldValueW)
+			rowExtra = max(rowExtra, extra(len(labels[j]), 8), extra(len(values[j]), 9))
 		}
-		w.font("regular", 8)
-		w.text(x, p[0], false)
-		w.font("bold", 9)
-		w.text(x+95, p[1], false)
-		if i%2 == 1 || i == len(pairs)-1 {
-			w.y += 14
+		w.need(rowExtra + descent*9)
+		for j := range 2 {
+			x := margin + float64(j)*fieldColW
+			w.draw("regular", 8, x, w.y, labels[j], false)
+			w.draw("bold", 9, x+fieldValueX, w.y, values[j], false)
 		}
+		w.y += 14 + rowExtra
 	}
 	w.y += 6
 }
 
+// table prints a titled table of code, description and amount rows and its total. A long
+// code or description wraps in its column, which ends before the row's amount.
 func (w *pdfWriter) table(t pdfTable) {
-	w.font("bold", 10)
-	w.text(margin, t.Title, false)
-	w.y += 5
+	title := w.wrapIn("bold", 10, t.Title, contentW)
+	w.need(extra(len(title), 10) + 5 + 12 + 13) // the title stays with its first row
+	w.draw("bold", 10, margin, w.y, title, false)
+	w.y += extra(len(title), 10) + 5
 	w.rule()
 	w.y += 12
-	w.font("regular", 9)
 	for _, r := range t.Rows {
-		w.text(margin, r[0], false)
-		w.text(margin+70, r[1], false)
-		w.text(pageW-margin, r[2], true)
-		w.y += 13
+		w.row("regular", r[0], r[1], r[2])
 	}
+	w.need(4 + 12 + descent*9) // the closing rule stays with the total
 	w.y -= 8
 	w.rule()
 	w.y += 12
-	w.font("bold", 9)
-	w.text(margin+70, t.Total[0], false)
-	w.text(pageW-margin, t.Total[1], true)
-	w.y += 20
+	w.row("bold", "", t.Total[0], t.Total[1])
+	w.y += 7
 }
 
-// verification draws the QR code of the verify URL with the URL and the short code beside.
-func (w *pdfWriter) verification(d *pdfDoc) error {
-	if d.VerifyURL == "" {
-		return nil
+// row prints one table row in family at 9 pt and moves below it.
+func (w *pdfWriter) row(family, code, desc, amount string) {
+	amt := w.wrapIn(family, 9, amount, contentW/3)
+	amtW := 0.0
+	for _, l := range amt {
+		amtW = max(amtW, l.w)
+	}
+	codes := w.wrap(code, tableCodeW)
+	descs := w.wrap(desc, pageW-margin-amtW-amountGap-tableDescX)
+	rowExtra := max(extra(len(codes), 9), extra(len(descs), 9), extra(len(amt), 9))
+	w.need(rowExtra + descent*9)
+	w.draw(family, 9, margin, w.y, codes, false)
+	w.draw(family, 9, tableDescX, w.y, descs, false)
+	w.draw(family, 9, pageW-margin, w.y, amt, true)
+	w.y += 13 + rowExtra
+}
+
+// verification draws the QR code of the verify URL at the foot of the page, with the note,
+// the URL and the short code beside it; on a new page when the content reaches the foot.
+func (w *pdfWriter) verification(d *pdfDoc) {
+	if d.VerifyURL == "" || w.err != nil {
+		return
 	}
 	img, err := qrPNG(d.VerifyURL)
 	if err != nil {
-		return err
+		w.err = err
+		return
 	}
-	top := pageH - margin - qrSize - 10
-	if w.y > top {
-		top = w.y
+	top := bottom - qrSize - 10
+	if w.y-10 > top {
+		w.newPage()
 	}
-	if err := w.pdf.ImageByHolder(img, margin, top, &gopdf.Rect{W: qrSize, H: qrSize}); err != nil {
-		return fmt.Errorf("pdf qr image: %w", err)
-	}
-	w.y = top + 18
+	w.image(img, margin, top, qrSize, qrSize)
 	x := margin + qrSize + 12
-	w.font("bold", 9)
-	w.text(x, d.Note, false)
-	w.y += 14
-	w.font("regular", 8)
-	w.text(x, d.VerifyURL, false)
-	w.y += 14
-	w.font("bold", 11)
-	w.text(x, d.VerifyCode, false)
-	return nil
+	width := pageW - margin - x
+	y := top + 18
+	note := w.wrapIn("bold", 9, d.Note, width)
+	w.draw("bold", 9, x, y, note, false)
+	y += extra(len(note), 9) + 14
+	url := w.wrapIn("regular", 8, d.VerifyURL, width)
+	w.draw("regular", 8, x, y, url, false)
+	y += extra(len(url), 8) + 14
+	w.draw("bold", 11, x, y, w.wrapIn("bold", 11, d.VerifyCode, width), false)
 }
 
 // qrEncoder writes the QR image as PNG, whose compressed rows gopdf embeds as they are
