@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Long values real payrolls carry: the longest job titles and department names of the
@@ -87,17 +89,38 @@ type layoutCase struct {
 	want []string // text that must be printed whole (wrapped words rejoined)
 }
 
-func layoutCases(t testing.TB, logo *pdfLogo) []layoutCase {
+// localeLabels are the module's messages in lang, read from its locale file: the layout
+// tests print the real labels, whose lengths matter.
+func localeLabels(t testing.TB, lang string) Labeller {
+	t.Helper()
+	raw, err := localeFiles.ReadFile("locales/records." + lang + ".yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]string{}
+	if err := yaml.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("locale %s: %v", lang, err)
+	}
+	return func(id string) string {
+		if s, ok := m[id]; ok {
+			return s
+		}
+		t.Errorf("no %s message %s", lang, id)
+		return id
+	}
+}
+
+func layoutCases(t testing.TB, L Labeller, logo *pdfLogo) []layoutCase {
 	many := longPayslip(longPosition)
 	for i := range 40 { // more lines than one page holds
 		many.Deductions = append(many.Deductions, Line{Code: fmt.Sprintf("9%03d", i), Description: "Potongan Koperasi " + longPTJ, Amount: Money(1000 + i)})
 	}
 	cases := []layoutCase{
-		{"payslip longest title", payslipDoc(longPayslip(longPosition), longIssuer, identity), []string{longPosition, longDepartment, longPTJ, longIssuer}},
-		{"payslip 200-character position", payslipDoc(longPayslip(position200), longIssuer, identity), []string{position200, longDepartment}},
-		{"payslip over two pages", payslipDoc(many, longIssuer, identity), []string{longPosition, "9039"}},
-		{"EC statement", statementDoc(longStatement(), longIssuer, identity), []string{longPosition, longDepartment, longIssuer}},
-		{"payment advice", paymentDoc(longPayment(), longIssuer, identity), []string{longPTJ, "INV/2026/KEJURUTERAAN-AWAM/00011"}},
+		{"payslip longest title", payslipDoc(longPayslip(longPosition), longIssuer, L), []string{longPosition, longDepartment, longPTJ, longIssuer}},
+		{"payslip 200-character position", payslipDoc(longPayslip(position200), longIssuer, L), []string{position200, longDepartment}},
+		{"payslip over two pages", payslipDoc(many, longIssuer, L), []string{longPosition, "9039"}},
+		{"EC statement", statementDoc(longStatement(), longIssuer, L), []string{longPosition, longDepartment, longIssuer}},
+		{"payment advice", paymentDoc(longPayment(), longIssuer, L), []string{longPTJ, "INV/2026/KEJURUTERAAN-AWAM/00011"}},
 	}
 	for _, c := range cases {
 		c.doc.Logo = logo
@@ -113,26 +136,28 @@ func TestPDFLayoutLongValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, withLogo := range []*pdfLogo{nil, logo} {
-		for _, c := range layoutCases(t, withLogo) {
-			name := c.name + map[bool]string{true: " with crest", false: " without crest"}[withLogo != nil]
-			t.Run(name, func(t *testing.T) {
-				buf, boxes, err := layoutPDF(c.doc)
-				if err != nil {
-					t.Fatal(err)
-				}
-				savePDFIfAsked(t, name, buf)
-				checkBoxes(t, boxes)
-				printed := joinedText(boxes)
-				for _, want := range c.want {
-					if !strings.Contains(printed, strings.Join(strings.Fields(want), " ")) && !strings.Contains(printed, strings.ReplaceAll(want, " ", "")) {
-						t.Errorf("%q not printed whole in:\n%s", want, printed)
+	for _, lang := range []string{"ms", "en"} {
+		for _, withLogo := range []*pdfLogo{nil, logo} {
+			for _, c := range layoutCases(t, localeLabels(t, lang), withLogo) {
+				name := lang + " " + c.name + map[bool]string{true: " with crest", false: " without crest"}[withLogo != nil]
+				t.Run(name, func(t *testing.T) {
+					buf, boxes, err := layoutPDF(c.doc)
+					if err != nil {
+						t.Fatal(err)
 					}
-				}
-				if text := pdfText(t, buf); !strings.Contains(text, c.doc.VerifyCode) {
-					t.Errorf("verification code missing from the text:\n%s", text)
-				}
-			})
+					savePDFIfAsked(t, name, buf)
+					checkBoxes(t, boxes)
+					printed := joinedText(boxes)
+					for _, want := range c.want {
+						if !strings.Contains(printed, strings.Join(strings.Fields(want), " ")) && !strings.Contains(printed, strings.ReplaceAll(want, " ", "")) {
+							t.Errorf("%q not printed whole in:\n%s", want, printed)
+						}
+					}
+					if text := pdfText(t, buf); !strings.Contains(text, c.doc.VerifyCode) {
+						t.Errorf("verification code missing from the text:\n%s", text)
+					}
+				})
+			}
 		}
 	}
 }
@@ -183,7 +208,7 @@ func savePDFIfAsked(t *testing.T, name string, buf []byte) {
 }
 
 func TestWrapLongValues(t *testing.T) {
-	doc := payslipDoc(longPayslip(position200), longIssuer, identity)
+	doc := payslipDoc(longPayslip(position200), longIssuer, localeLabels(t, "ms"))
 	_, boxes, err := layoutPDF(doc)
 	if err != nil {
 		t.Fatal(err)
@@ -205,9 +230,19 @@ func TestWrapLongValues(t *testing.T) {
 			t.Errorf("line %d is not below line %d", i, i-1)
 		}
 	}
-	// A word wider than the column (a URL, a reference) is cut, not left to run past it.
-	w := &pdfWriter{pdf: nil}
-	_ = w
+	// A word wider than its column (the deduction code here) is cut, not left to run past it.
+	var code []string
+	for _, b := range boxes {
+		if b.Text != "" && b.X == margin && strings.Contains("LPPSA-PINJAMAN-PERUMAHAN", b.Text) {
+			code = append(code, b.Text)
+			if b.W > tableCodeW+0.01 {
+				t.Errorf("code piece %q is %.1f wide", b.Text, b.W)
+			}
+		}
+	}
+	if strings.Join(code, "") != "LPPSA-PINJAMAN-PERUMAHAN" || len(code) < 2 {
+		t.Errorf("long code printed as %q", code)
+	}
 }
 
 var isoDate = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}\b`)
