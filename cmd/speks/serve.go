@@ -88,8 +88,8 @@ func (rt *runtime) webModules() []web.Module {
 		platform.NewModule(rt.platformService()), // JANM's console (platform host only)
 		feed.NewModule(rt.cfg.Feeds.MaxBodyBytes),
 		&records.Module{Logos: admin.Logos{}}, // PDFs print the logo the IT officer uploads
-		rt.requestsModule(), // user-administration requests and the PTJ admin (after authz)
-		rt.adminModule(),    // the IT officer's console and audit trail
+		rt.requestsModule(),                   // user-administration requests and the PTJ admin (after authz)
+		rt.adminModule(),                      // the IT officer's console and audit trail
 	}
 }
 
