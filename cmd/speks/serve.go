@@ -11,10 +11,8 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
-	"github.com/speks-portal/speks/modules/admin"
 	"github.com/speks-portal/speks/modules/feed"
 	"github.com/speks-portal/speks/modules/platform"
-	"github.com/speks-portal/speks/modules/records"
 	"github.com/speks-portal/speks/modules/web"
 )
 
@@ -87,9 +85,9 @@ func (rt *runtime) webModules() []web.Module {
 		rt.devMailModule(),
 		platform.NewModule(rt.platformService()), // JANM's console (platform host only)
 		feed.NewModule(rt.cfg.Feeds.MaxBodyBytes),
-		&records.Module{Logos: admin.Logos{}}, // PDFs print the logo the IT officer uploads
-		rt.requestsModule(),                   // user-administration requests and the PTJ admin (after authz)
-		rt.adminModule(),                      // the IT officer's console and audit trail
+		rt.recordsModule(),
+		rt.requestsModule(), // user-administration requests and the PTJ admin (after authz)
+		rt.adminModule(),    // the IT officer's console and audit trail
 	}
 }
 
