@@ -110,7 +110,7 @@ func layoutPDF(d *pdfDoc) ([]byte, []drawnBox, error) {
 		}
 	}
 	pdf.AddPage()
-	w := &pdfWriter{pdf: pdf, y: margin, page: 1, boxes: make([]drawnBox, 0, 96)}
+	w := &pdfWriter{pdf: pdf, y: margin, page: 1, boxes: make([]drawnBox, 0, 96), lines: make([]textLine, 0, 16)}
 	w.header(d)
 	w.fields(d.Fields)
 	for _, t := range d.Tables {
@@ -152,7 +152,20 @@ type pdfWriter struct {
 	family string
 	size   float64
 	boxes  []drawnBox
-	err    error
+	// lines holds the wrapped lines of the block being laid out (reset by fresh), so
+	// wrapping a value that fits allocates nothing.
+	lines []textLine
+	err   error
+}
+
+// fresh starts a block: the wrapped lines of the previous one are no longer needed.
+func (w *pdfWriter) fresh() { w.lines = w.lines[:0] }
+
+// keep adds lines to the block's and returns them as their own slice.
+func (w *pdfWriter) keep(lines ...textLine) []textLine {
+	start := len(w.lines)
+	w.lines = append(w.lines, lines...)
+	return w.lines[start:len(w.lines):len(w.lines)]
 }
 
 func (w *pdfWriter) font(family string, size float64) {
@@ -197,7 +210,7 @@ func (w *pdfWriter) wrap(s string, width float64) []textLine {
 		return nil
 	}
 	if full := w.measure(s); full <= width {
-		return []textLine{{s, full}}
+		return w.keep(textLine{s, full})
 	}
 	var lines []string
 	cur := ""
@@ -223,7 +236,7 @@ func (w *pdfWriter) wrap(s string, width float64) []textLine {
 	for i, l := range lines {
 		out[i] = textLine{l, w.measure(l)}
 	}
-	return out
+	return w.keep(out...)
 }
 
 // breakWord cuts a word wider than width into pieces that fit, at least one letter each.
@@ -293,6 +306,7 @@ func (w *pdfWriter) rule() {
 // header: the state's crest when it uploaded one, then the state, the document title and
 // the period; without a crest the text starts at the margin.
 func (w *pdfWriter) header(d *pdfDoc) {
+	w.fresh()
 	top, x := w.y, margin
 	if d.Logo != nil {
 		img, err := d.Logo.holder()
@@ -326,6 +340,7 @@ func (w *pdfWriter) header(d *pdfDoc) {
 // column and the row grows to the taller cell.
 func (w *pdfWriter) fields(pairs [][2]string) {
 	for i := 0; i < len(pairs); i += 2 {
+		w.fresh()
 		var labels, values [2][]textLine
 		rowExtra := 0.0
 		for j := 0; j < 2 && i+j < len(pairs); j++ {
@@ -347,6 +362,7 @@ func (w *pdfWriter) fields(pairs [][2]string) {
 // table prints a titled table of code, description and amount rows and its total. A long
 // code or description wraps in its column, which ends before the row's amount.
 func (w *pdfWriter) table(t pdfTable) {
+	w.fresh()
 	title := w.wrapIn("bold", 10, t.Title, contentW)
 	w.need(extra(len(title), 10) + 5 + 12 + 13) // the title stays with its first row
 	w.draw("bold", 10, margin, w.y, title, false)
@@ -366,6 +382,7 @@ func (w *pdfWriter) table(t pdfTable) {
 
 // row prints one table row in family at 9 pt and moves below it.
 func (w *pdfWriter) row(family, code, desc, amount string) {
+	w.fresh()
 	amt := w.wrapIn(family, 9, amount, contentW/3)
 	amtW := 0.0
 	for _, l := range amt {
@@ -392,6 +409,7 @@ func (w *pdfWriter) verification(d *pdfDoc) {
 		w.err = err
 		return
 	}
+	w.fresh()
 	top := bottom - qrSize - 10
 	if w.y-10 > top {
 		w.newPage()
@@ -443,6 +461,9 @@ func qrPNG(url string) (gopdf.ImageHolder, error) {
 	return holder, nil
 }
 
+// white is one light QR module's pixel row.
+var white = [qrScale]byte{0xff, 0xff, 0xff, 0xff}
+
 // qrImage encodes url as a QR code (medium error correction: survives a creased printout).
 func qrImage(url string) (image.Image, error) {
 	q, err := qrcode.New(url, qrcode.Medium)
@@ -451,15 +472,19 @@ func qrImage(url string) (image.Image, error) {
 	}
 	// Drawn from the module bitmap at qrScale pixels a module, in 8-bit grey: a small plain
 	// DeviceGray image that every viewer and printer scales crisply (and cheap to encode).
+	// Each module row is drawn once and copied to the qrScale-1 pixel rows below it.
 	bits := q.Bitmap()
 	n := len(bits) * qrScale
 	grey := image.NewGray(image.Rect(0, 0, n, n))
-	for y := 0; y < n; y++ {
-		row := bits[y/qrScale]
-		for x := 0; x < n; x++ {
-			if !row[x/qrScale] {
-				grey.Pix[y*n+x] = 0xff
+	for m, row := range bits {
+		first := grey.Pix[m*qrScale*n : (m*qrScale+1)*n]
+		for x, dark := range row {
+			if !dark {
+				copy(first[x*qrScale:(x+1)*qrScale], white[:])
 			}
+		}
+		for k := 1; k < qrScale; k++ {
+			copy(grey.Pix[(m*qrScale+k)*n:], first)
 		}
 	}
 	return grey, nil
