@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"image"
 	"image/jpeg"
 	"io"
@@ -14,7 +15,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/speks-portal/speks/modules/admin"
+	"github.com/speks-portal/speks/tenant/tenanttest"
 )
 
 // TestPDFCrestHeader: with an uploaded logo the header carries it as an image beside the
@@ -113,17 +117,21 @@ func TestPrepareLogo(t *testing.T) {
 	}
 }
 
-// storeLogo puts a logo in place as the admin module's upload does: the image in the tenant's
+// putLogo puts a logo in place as the admin module's upload does: the image in the tenant's
 // schema, then the tenant's branding URL with its hash.
-func (f *fixture) storeLogo(t *testing.T, code string, data []byte) {
-	t.Helper()
+func putLogo(ctx context.Context, db *sqlx.DB, env *tenanttest.Env, code string, data []byte) error {
 	sum := sha256.Sum256(data)
 	hash := hex.EncodeToString(sum[:])
-	if _, err := f.scopes[code].DB.Exec(`INSERT INTO branding_logo (id, content, content_type, sha256) VALUES (true, $1, 'image/png', $2)
+	if _, err := db.ExecContext(ctx, `INSERT INTO branding_logo (id, content, content_type, sha256) VALUES (true, $1, 'image/png', $2)
 		ON CONFLICT (id) DO UPDATE SET content = EXCLUDED.content, sha256 = EXCLUDED.sha256`, data, hash); err != nil {
-		t.Fatal(err)
+		return fmt.Errorf("logo of %s: %w", code, err)
 	}
-	if err := f.env.Registry.SetLogoURL(context.Background(), code, "/branding/logo?v="+hash[:12], "test"); err != nil {
+	return env.Registry.SetLogoURL(ctx, code, "/branding/logo?v="+hash[:12], "test")
+}
+
+func (f *fixture) storeLogo(t *testing.T, code string, data []byte) {
+	t.Helper()
+	if err := putLogo(context.Background(), f.scopes[code].DB, f.env, code, data); err != nil {
 		t.Fatal(err)
 	}
 	f.env.Resolver.Invalidate()
