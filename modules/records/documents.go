@@ -27,6 +27,9 @@ func period(L Labeller, year, month int) string {
 	return monthName(L, month) + " " + strconv.Itoa(year)
 }
 
+// pageOf are the words of "Halaman 2 daripada 3", printed on a document longer than a page.
+func pageOf(L Labeller) [2]string { return [2]string{L("records_page"), L("records_page_of")} }
+
 func linesRows(lines []Line) [][3]string {
 	rows := make([][3]string, len(lines))
 	for i, l := range lines {
@@ -56,7 +59,7 @@ func payslipDoc(ps *Payslip, issuer string, L Labeller) *pdfDoc {
 			{L("records_net"), "RM " + ps.Net.Ringgit()}, {L("records_ytd_gross"), "RM " + ps.YTD.Gross.Ringgit()},
 			{L("records_ytd_deductions"), "RM " + ps.YTD.Deductions.Ringgit()}, {L("records_ytd_net"), "RM " + ps.YTD.Net.Ringgit()},
 		},
-		VerifyURL: ps.VerifyURL, VerifyCode: ps.VerifyCode, Note: L("records_verify_note"),
+		VerifyURL: ps.VerifyURL, VerifyCode: ps.VerifyCode, Note: L("records_verify_note"), PageOf: pageOf(L),
 	}
 }
 
@@ -72,7 +75,7 @@ func statementDoc(st *Statement, issuer string, L Labeller) *pdfDoc {
 			{L("records_tax_no"), st.Employee.TaxNo}, {L("records_kwsp_no"), st.Employee.KWSPNo},
 			{L("records_salary_no"), st.Employee.SalaryNo},
 		},
-		VerifyURL: st.VerifyURL, VerifyCode: st.VerifyCode, Note: L("records_verify_note"),
+		VerifyURL: st.VerifyURL, VerifyCode: st.VerifyCode, Note: L("records_verify_note"), PageOf: pageOf(L),
 	}
 	for _, g := range st.Sections {
 		d.Tables = append(d.Tables, pdfTable{Title: g.Section, Rows: linesRows(g.Items),
@@ -97,6 +100,6 @@ func paymentDoc(p *Payment, issuer string, L Labeller) *pdfDoc {
 			{L("records_account"), p.AccountMasked}, {L("records_description"), p.Description},
 		},
 		Tables:    []pdfTable{{Title: L("records_invoices"), Rows: rows, Total: [2]string{L("records_total"), p.Amount.Ringgit()}}},
-		VerifyURL: p.VerifyURL, VerifyCode: p.VerifyCode, Note: L("records_verify_note"),
+		VerifyURL: p.VerifyURL, VerifyCode: p.VerifyCode, Note: L("records_verify_note"), PageOf: pageOf(L),
 	}
 }

@@ -189,5 +189,5 @@ var labelIDs = []string{
 	"records_bank", "records_account", "records_earnings", "records_deductions", "records_gross",
 	"records_total_deductions", "records_net", "records_ytd_gross", "records_ytd_deductions", "records_ytd_net",
 	"records_year", "records_employer", "records_employer_no", "records_tax_no", "records_kwsp_no",
-	"records_section_total", "records_verify_note",
+	"records_section_total", "records_verify_note", "records_page", "records_page_of",
 }

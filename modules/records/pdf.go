@@ -31,6 +31,7 @@ type pdfDoc struct {
 	VerifyURL  string
 	VerifyCode string
 	Note       string
+	PageOf     [2]string // "Halaman", "daripada": numbers the pages of a longer document
 }
 
 type pdfTable struct {
@@ -45,6 +46,7 @@ const (
 	margin       = 40.0
 	contentW     = pageW - 2*margin
 	bottom       = pageH - margin // nothing is drawn below this
+	flowBottom   = bottom - 14    // the flowing content ends here, above the page number
 	qrSize       = 92.0
 	qrScale      = 4 // image pixels per QR module
 	crestSize    = 56.0
@@ -110,7 +112,7 @@ func layoutPDF(d *pdfDoc) ([]byte, []drawnBox, error) {
 		}
 	}
 	pdf.AddPage()
-	w := &pdfWriter{pdf: pdf, y: margin, page: 1, boxes: make([]drawnBox, 0, 96), lines: make([]textLine, 0, 16)}
+	w := &pdfWriter{pdf: pdf, doc: d, y: margin, page: 1, boxes: make([]drawnBox, 0, 96), lines: make([]textLine, 0, 16)}
 	w.header(d)
 	w.fields(d.Fields)
 	for _, t := range d.Tables {
@@ -118,6 +120,7 @@ func layoutPDF(d *pdfDoc) ([]byte, []drawnBox, error) {
 	}
 	w.fields(d.Summary)
 	w.verification(d)
+	w.pageNumbers(d)
 	if w.err != nil {
 		return nil, nil, fmt.Errorf("pdf layout: %w", w.err)
 	}
@@ -147,6 +150,7 @@ type textLine struct {
 // sticks and stops further drawing.
 type pdfWriter struct {
 	pdf    *gopdf.GoPdf
+	doc    *pdfDoc
 	y      float64
 	page   int
 	family string
@@ -186,20 +190,43 @@ func (w *pdfWriter) measure(s string) float64 {
 	return width
 }
 
-// need starts a new page when h more points below the next baseline would cross the
-// bottom margin.
+// need starts a new page when h more points below the next baseline would run into the
+// page number's space at the foot.
 func (w *pdfWriter) need(h float64) {
-	if w.err == nil && w.y+h > bottom {
+	if w.err == nil && w.y+h > flowBottom {
 		w.newPage()
 	}
 }
 
-// newPage continues on a fresh page, at its top margin.
+// newPage continues on a fresh page under a small line naming the state and the document,
+// so a page that comes loose from the others still says whose and what it is.
 func (w *pdfWriter) newPage() {
 	w.pdf.AddPage()
 	w.page++
-	w.y = margin + 12
 	w.family, w.size = "", 0 // set the font again on the new page
+	d := w.doc
+	cont := w.wrapIn("regular", 8, d.Issuer+" · "+d.Title+" "+d.Period, contentW)
+	w.draw("regular", 8, margin, margin+8, cont, false)
+	w.y = margin + 8 + extra(len(cont), 8) + 6
+	w.rule()
+	w.y += 16
+}
+
+// pageNumbers prints "Halaman 2 daripada 3" at the foot of every page of a document longer
+// than one page, once the number of pages is known.
+func (w *pdfWriter) pageNumbers(d *pdfDoc) {
+	pages := w.page
+	if pages < 2 || w.err != nil {
+		return
+	}
+	for p := 1; p <= pages && w.err == nil; p++ {
+		if w.err = w.pdf.SetPage(p); w.err != nil {
+			return
+		}
+		w.page, w.family, w.size = p, "", 0
+		label := fmt.Sprintf("%s %d %s %d", d.PageOf[0], p, d.PageOf[1], pages)
+		w.draw("regular", 8, pageW-margin, bottom-descent*8, w.wrapIn("regular", 8, label, contentW/2), true)
+	}
 }
 
 // wrap breaks s into lines no wider than width in the current font: between words, and

@@ -147,6 +147,7 @@ func TestPDFLayoutLongValues(t *testing.T) {
 					}
 					savePDFIfAsked(t, name, buf)
 					checkBoxes(t, boxes)
+					checkPageNumbers(t, c.doc, boxes)
 					printed := joinedText(boxes)
 					for _, want := range c.want {
 						if !strings.Contains(printed, strings.Join(strings.Fields(want), " ")) && !strings.Contains(printed, strings.ReplaceAll(want, " ", "")) {
@@ -178,6 +179,26 @@ func checkBoxes(t *testing.T, boxes []drawnBox) {
 				t.Errorf("page %d: %q (%.1f,%.1f %.1f×%.1f) overlaps %q (%.1f,%.1f %.1f×%.1f)",
 					a.Page, a.Text, a.X, a.Y, a.W, a.H, b.Text, b.X, b.Y, b.W, b.H)
 			}
+		}
+	}
+}
+
+// checkPageNumbers: a document of more than one page numbers every page at its foot, and
+// each continuation page names the state and the document at its top.
+func checkPageNumbers(t *testing.T, d *pdfDoc, boxes []drawnBox) {
+	t.Helper()
+	pages := boxes[len(boxes)-1].Page
+	if pages == 1 {
+		return
+	}
+	for p := 1; p <= pages; p++ {
+		number, named := false, p == 1
+		for _, b := range boxes {
+			number = number || b.Page == p && b.Text == fmt.Sprintf("%s %d %s %d", d.PageOf[0], p, d.PageOf[1], pages) && b.Y > bottom-12
+			named = named || b.Page == p && strings.HasPrefix(b.Text, d.Issuer+" · "+d.Title) && b.Y < margin+12
+		}
+		if !number || !named {
+			t.Errorf("page %d of %d: page number %v, continuation line %v", p, pages, number, named)
 		}
 	}
 }
