@@ -10,8 +10,11 @@ import (
 
 	"github.com/signintech/gopdf"
 	"github.com/skip2/go-qrcode"
+	"golang.org/x/image/font"
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/goregular"
+	"golang.org/x/image/font/sfnt"
+	"golang.org/x/image/math/fixed"
 )
 
 // Labeller translates a message ID into the reader's language (web.T bound to a request).
@@ -84,6 +87,63 @@ var pdfFonts = sync.OnceValues(func() (*gopdf.FontContainer, error) {
 	}
 	return fc, nil
 })
+
+// widthTable holds the advance widths of the first 256 characters of a font in thousandths
+// of the font size, rounded down as gopdf rounds them when it measures and places text;
+// -1 marks a character the font lacks (gopdf substitutes it, so it measures those).
+type widthTable [256]int32
+
+// width is the width of s in thousandths of the font size, false when a character of s is
+// not in the table.
+func (t *widthTable) width(s string) (int, bool) {
+	if t == nil {
+		return 0, false
+	}
+	sum := 0
+	for _, r := range s {
+		if r >= 256 || t[r] < 0 {
+			return 0, false
+		}
+		sum += int(t[r])
+	}
+	return sum, true
+}
+
+// pdfWidths are the width tables of the two fonts, read once from the embedded files.
+var pdfWidths = sync.OnceValue(func() map[string]*widthTable {
+	tables := map[string]*widthTable{}
+	for family, ttf := range map[string][]byte{"regular": goregular.TTF, "bold": gobold.TTF} {
+		t, err := readWidths(ttf)
+		if err != nil {
+			continue // measured through gopdf instead
+		}
+		tables[family] = t
+	}
+	return tables
+})
+
+func readWidths(ttf []byte) (*widthTable, error) {
+	f, err := sfnt.Parse(ttf)
+	if err != nil {
+		return nil, fmt.Errorf("pdf font widths: %w", err)
+	}
+	var buf sfnt.Buffer
+	upm := int(f.UnitsPerEm())
+	var t widthTable
+	for r := range t {
+		t[r] = -1
+		idx, err := f.GlyphIndex(&buf, rune(r))
+		if err != nil || idx == 0 {
+			continue
+		}
+		adv, err := f.GlyphAdvance(&buf, idx, fixed.I(upm), font.HintingNone)
+		if err != nil {
+			continue
+		}
+		t[r] = int32(adv.Floor() * 1000 / upm)
+	}
+	return &t, nil
+}
 
 // renderPDF lays d out and returns the PDF. The fonts are the Go fonts (BSD licence),
 // embedded in the binary and subset into each file, so Malay text and "RM" amounts print
@@ -179,9 +239,14 @@ func (w *pdfWriter) font(family string, size float64) {
 	}
 }
 
+// measure is the width of s in the current font: from the font's width table when every
+// character is in it (Malay text always is), else through gopdf, which allocates.
 func (w *pdfWriter) measure(s string) float64 {
 	if w.err != nil {
 		return 0
+	}
+	if units, ok := pdfWidths()[w.family].width(s); ok {
+		return float64(units) * w.size / 1000
 	}
 	width, err := w.pdf.MeasureTextWidth(s)
 	if err != nil {
