@@ -232,11 +232,15 @@ func TestPDFs(t *testing.T) {
 	})
 }
 
-// TestRenderPDFConcurrently renders different payslips at once: the parsed fonts and the PNG
-// encoder's buffers are shared between requests, so each PDF must still carry only its own
-// holder and QR payload (and -race must stay quiet).
+// TestRenderPDFConcurrently renders different payslips at once: the parsed fonts, the width
+// tables, a prepared crest and the PNG encoder's buffers are shared between requests, so
+// each PDF must still carry only its own holder and QR payload (and -race must stay quiet).
 func TestRenderPDFConcurrently(t *testing.T) {
 	const n = 8
+	logo, err := prepareLogo(testLogo(t, 300, 200))
+	if err != nil {
+		t.Fatal(err)
+	}
 	var wg sync.WaitGroup
 	out := make([][]byte, n)
 	errs := make([]error, n)
@@ -244,7 +248,11 @@ func TestRenderPDFConcurrently(t *testing.T) {
 		ps := benchPayslip()
 		ps.Employee.Name = fmt.Sprintf("Pegawai Ujian %d", i)
 		ps.Verification.VerifyURL = fmt.Sprintf("https://ispeks.kelantan.gov.my/verify/token-%d", i)
-		wg.Go(func() { out[i], errs[i] = renderPDF(payslipDoc(ps, "Kerajaan Negeri Kelantan", identity)) })
+		d := payslipDoc(ps, "Kerajaan Negeri Kelantan", identity)
+		if i%2 == 0 {
+			d.Logo = logo // one prepared crest shared by concurrent PDFs, as the crest cache shares it
+		}
+		wg.Go(func() { out[i], errs[i] = renderPDF(d) })
 	}
 	wg.Wait()
 	for i := range n {
