@@ -150,9 +150,9 @@ func TestPDFLayoutLongValues(t *testing.T) {
 					savePDFIfAsked(t, name, buf)
 					checkBoxes(t, boxes)
 					checkPageNumbers(t, c.doc, boxes)
-					printed := joinedText(boxes)
+					printed := joinedText(boxes) // a value wrapped between words reads as it came
 					for _, want := range c.want {
-						if !strings.Contains(printed, strings.Join(strings.Fields(want), " ")) && !strings.Contains(printed, strings.ReplaceAll(want, " ", "")) {
+						if !strings.Contains(printed, want) {
 							t.Errorf("%q not printed whole in:\n%s", want, printed)
 						}
 					}
