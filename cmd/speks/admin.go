@@ -4,6 +4,7 @@ import (
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/admin"
 	"github.com/speks-portal/speks/modules/demo"
+	"github.com/speks-portal/speks/modules/records"
 	"github.com/speks-portal/speks/modules/web"
 )
 
@@ -17,3 +18,7 @@ func (rt *runtime) adminModule() web.Module {
 func (rt *runtime) adminDemoStep() demo.TenantStep {
 	return admin.DemoStep(rt.accountService(), account.DefaultArgon2)
 }
+
+// recordsModule serves ePayslip, eEC and eMaklum; its PDFs print the logo the IT officer
+// uploads here, read through admin.Logos.
+func (rt *runtime) recordsModule() web.Module { return &records.Module{Logos: admin.Logos{}} }

@@ -13,7 +13,6 @@ import (
 
 	"github.com/speks-portal/speks/modules/feed"
 	"github.com/speks-portal/speks/modules/platform"
-	"github.com/speks-portal/speks/modules/records"
 	"github.com/speks-portal/speks/modules/web"
 )
 
@@ -86,7 +85,7 @@ func (rt *runtime) webModules() []web.Module {
 		rt.devMailModule(),
 		platform.NewModule(rt.platformService()), // JANM's console (platform host only)
 		feed.NewModule(rt.cfg.Feeds.MaxBodyBytes),
-		records.NewModule(),
+		rt.recordsModule(),
 		rt.requestsModule(), // user-administration requests and the PTJ admin (after authz)
 		rt.adminModule(),    // the IT officer's console and audit trail
 	}

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
@@ -14,6 +15,7 @@ import (
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/web"
@@ -188,17 +190,12 @@ func (m *Module) serveLogo(c *fiber.Ctx) error {
 	if !ok {
 		return web.NewError(fiber.StatusNotFound, "not_found", nil)
 	}
-	var logo struct {
-		Content     []byte `db:"content"`
-		ContentType string `db:"content_type"`
-		SHA256      string `db:"sha256"`
-	}
-	err := sc.DB.GetContext(c.UserContext(), &logo, `SELECT content, content_type, sha256 FROM branding_logo`)
-	if errors.Is(err, sql.ErrNoRows) {
-		return web.NewError(fiber.StatusNotFound, "not_found", nil)
-	}
+	logo, err := readLogo(c.UserContext(), sc.DB)
 	if err != nil {
-		return fmt.Errorf("read logo: %w", err)
+		return err
+	}
+	if logo == nil {
+		return web.NewError(fiber.StatusNotFound, "not_found", nil)
 	}
 	etag := `"` + logo.SHA256 + `"`
 	c.Set(fiber.HeaderETag, etag)
@@ -209,4 +206,38 @@ func (m *Module) serveLogo(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentType, logo.ContentType)
 	return c.Send(logo.Content)
+}
+
+// storedLogo is the tenant's logo as stored.
+type storedLogo struct {
+	Content     []byte `db:"content"`
+	ContentType string `db:"content_type"`
+	SHA256      string `db:"sha256"`
+}
+
+// readLogo reads the tenant's logo from its schema; nil when none was uploaded.
+func readLogo(ctx context.Context, db sqlx.QueryerContext) (*storedLogo, error) {
+	var logo storedLogo
+	err := sqlx.GetContext(ctx, db, &logo, `SELECT content, content_type, sha256 FROM branding_logo`)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read logo: %w", err)
+	}
+	return &logo, nil
+}
+
+// Logos lets other modules read a tenant's uploaded logo without knowing where it is kept:
+// the records module prints it as the crest on every PDF.
+type Logos struct{}
+
+// Logo is the tenant's uploaded logo (PNG or JPEG, checked on upload), nil when there is none.
+// db is the tenant's handle from its scope.
+func (Logos) Logo(ctx context.Context, db sqlx.QueryerContext) ([]byte, error) {
+	logo, err := readLogo(ctx, db)
+	if err != nil || logo == nil {
+		return nil, err
+	}
+	return logo.Content, nil
 }

@@ -35,3 +35,20 @@ func BenchmarkPayslipPDF(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPayslipPDFWithCrest is the same payslip with a state's crest (prepared once, as
+// the crest cache keeps it) in the header.
+func BenchmarkPayslipPDFWithCrest(b *testing.B) {
+	logo, err := prepareLogo(testLogo(b, 1024, 1024))
+	if err != nil {
+		b.Fatal(err)
+	}
+	doc := payslipDoc(benchPayslip(), "Kerajaan Negeri Kelantan", identity)
+	doc.Logo = logo
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := renderPDF(doc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

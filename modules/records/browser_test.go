@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/admin"
@@ -32,14 +33,22 @@ var browserArgon = account.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1, Sa
 // `speks demo` makes in each state.
 func startBrowserServer(t *testing.T) (*webtest.Server, map[string]*demo.TenantEntry, *webtest.Browser) {
 	t.Helper()
+	// The IT officer's console reads the trail the records pages write (authz, which keeps it
+	// to officers, is the admin module's own test).
+	return startRecordsServer(t, nil, &Module{Now: func() time.Time { return testNow }}, admin.NewModule(nil, nil))
+}
+
+// startRecordsServer is startBrowserServer with more set-up for each state and the given
+// modules after the account module.
+func startRecordsServer(t *testing.T, more func(ctx context.Context, env *tenanttest.Env, tn *tenant.Tenant, db *sqlx.DB) error,
+	modules ...web.Module) (*webtest.Server, map[string]*demo.TenantEntry, *webtest.Browser) {
+	t.Helper()
 	svc := account.NewService("records-browser-session-secret-0123", "records-browser-decoy-secret-01234",
 		slog.New(slog.NewTextHandler(io.Discard, nil)))
 	svc.Argon = browserArgon
 	accounts := map[string]*demo.TenantEntry{}
 	srv := webtest.Start(t, webtest.Options{
-		// The IT officer's console reads the trail the records pages write (authz, which
-		// keeps it to officers, is the admin module's own test).
-		Modules: []web.Module{account.NewModule(svc), &Module{Now: func() time.Time { return testNow }}, admin.NewModule(svc, nil)},
+		Modules: append([]web.Module{account.NewModule(svc)}, modules...),
 		Provision: func(ctx context.Context, env *tenanttest.Env, tn *tenant.Tenant) error {
 			db, err := env.Databases.Schema(tn.Schema)
 			if err != nil {
@@ -58,6 +67,9 @@ func startBrowserServer(t *testing.T) (*webtest.Server, map[string]*demo.TenantE
 				return fmt.Errorf("demo step made no staff or supplier account in %s", tn.Code)
 			}
 			accounts[tn.Code] = entry // Provision runs once per state, one after another
+			if more != nil {
+				return more(ctx, env, tn, db)
+			}
 			return nil
 		},
 	})

@@ -2,7 +2,22 @@ package records
 
 import (
 	"strconv"
+	"time"
 )
+
+// printedDateLayout is how documents print a date: dd/mm/yyyy, as Malaysian forms write it.
+// The records store dates as yyyy-mm-dd, which readers take for a reference number.
+const printedDateLayout = "02/01/2006"
+
+// printedDate turns a stored yyyy-mm-dd date into dd/mm/yyyy; anything else prints as it
+// came rather than as a wrong date.
+func printedDate(iso string) string {
+	d, err := time.Parse(time.DateOnly, iso)
+	if err != nil {
+		return iso
+	}
+	return d.Format(printedDateLayout)
+}
 
 // monthName is the month in the reader's language.
 func monthName(L Labeller, month int) string { return L("records_month_" + strconv.Itoa(month)) }
@@ -11,6 +26,9 @@ func monthName(L Labeller, month int) string { return L("records_month_" + strco
 func period(L Labeller, year, month int) string {
 	return monthName(L, month) + " " + strconv.Itoa(year)
 }
+
+// pageOf are the words of "Halaman 2 daripada 3", printed on a document longer than a page.
+func pageOf(L Labeller) [2]string { return [2]string{L("records_page"), L("records_page_of")} }
 
 func linesRows(lines []Line) [][3]string {
 	rows := make([][3]string, len(lines))
@@ -28,7 +46,7 @@ func payslipDoc(ps *Payslip, issuer string, L Labeller) *pdfDoc {
 		Issuer: issuer, Title: L("records_doc_payslip"), Period: period(L, ps.Year, ps.Month),
 		Fields: [][2]string{
 			{L("records_name"), e.Name}, {L("records_ic"), e.ICMasked},
-			{L("records_salary_no"), e.SalaryNo}, {L("records_pay_date"), ps.PayDate},
+			{L("records_salary_no"), e.SalaryNo}, {L("records_pay_date"), printedDate(ps.PayDate)},
 			{L("records_position"), e.Position}, {L("records_grade"), e.Grade},
 			{L("records_department"), e.Department}, {L("records_ptj"), e.PTJ},
 			{L("records_bank"), e.Bank}, {L("records_account"), e.AccountMasked},
@@ -41,7 +59,7 @@ func payslipDoc(ps *Payslip, issuer string, L Labeller) *pdfDoc {
 			{L("records_net"), "RM " + ps.Net.Ringgit()}, {L("records_ytd_gross"), "RM " + ps.YTD.Gross.Ringgit()},
 			{L("records_ytd_deductions"), "RM " + ps.YTD.Deductions.Ringgit()}, {L("records_ytd_net"), "RM " + ps.YTD.Net.Ringgit()},
 		},
-		VerifyURL: ps.VerifyURL, VerifyCode: ps.VerifyCode, Note: L("records_verify_note"),
+		VerifyURL: ps.VerifyURL, VerifyCode: ps.VerifyCode, Note: L("records_verify_note"), PageOf: pageOf(L),
 	}
 }
 
@@ -57,7 +75,7 @@ func statementDoc(st *Statement, issuer string, L Labeller) *pdfDoc {
 			{L("records_tax_no"), st.Employee.TaxNo}, {L("records_kwsp_no"), st.Employee.KWSPNo},
 			{L("records_salary_no"), st.Employee.SalaryNo},
 		},
-		VerifyURL: st.VerifyURL, VerifyCode: st.VerifyCode, Note: L("records_verify_note"),
+		VerifyURL: st.VerifyURL, VerifyCode: st.VerifyCode, Note: L("records_verify_note"), PageOf: pageOf(L),
 	}
 	for _, g := range st.Sections {
 		d.Tables = append(d.Tables, pdfTable{Title: g.Section, Rows: linesRows(g.Items),
@@ -73,15 +91,15 @@ func paymentDoc(p *Payment, issuer string, L Labeller) *pdfDoc {
 		rows[i] = [3]string{strconv.Itoa(i + 1), inv.InvoiceNo, inv.Amount.Ringgit()}
 	}
 	return &pdfDoc{
-		Issuer: issuer, Title: L("records_doc_payment"), Period: p.PaymentDate,
+		Issuer: issuer, Title: L("records_doc_payment"), Period: printedDate(p.PaymentDate),
 		Fields: [][2]string{
 			{L("records_payee"), p.PayeeName}, {L("records_ref"), p.Ref},
 			{L("records_voucher_no"), p.VoucherNo}, {L("records_cheque_eft_no"), p.ChequeEFTNo},
-			{L("records_payment_date"), p.PaymentDate}, {L("records_status"), L("records_status_" + p.Status)},
+			{L("records_payment_date"), printedDate(p.PaymentDate)}, {L("records_status"), L("records_status_" + p.Status)},
 			{L("records_payer_ptj"), p.PayerPTJ}, {L("records_bank"), p.Bank},
 			{L("records_account"), p.AccountMasked}, {L("records_description"), p.Description},
 		},
 		Tables:    []pdfTable{{Title: L("records_invoices"), Rows: rows, Total: [2]string{L("records_total"), p.Amount.Ringgit()}}},
-		VerifyURL: p.VerifyURL, VerifyCode: p.VerifyCode, Note: L("records_verify_note"),
+		VerifyURL: p.VerifyURL, VerifyCode: p.VerifyCode, Note: L("records_verify_note"), PageOf: pageOf(L),
 	}
 }

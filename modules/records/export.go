@@ -38,7 +38,11 @@ func exportLabels(c *fiber.Ctx) Labeller {
 // details and advices are left out: they open only with the account number (PK 0102).
 func (m *Module) export(c *fiber.Ctx) error {
 	w := whoOf(c)
-	job := &exporter{db: w.scope.DB, ic: w.p.EmployeeIC, payee: w.payee(), base: baseURL(c),
+	crest, err := m.crest(c.UserContext(), w.scope)
+	if err != nil {
+		return err
+	}
+	job := &exporter{db: w.scope.DB, crest: crest, ic: w.p.EmployeeIC, payee: w.payee(), base: baseURL(c),
 		issuer: issuer(c, w.scope.Tenant), L: exportLabels(c), from: m.retentionStart(w), to: m.today()}
 	if err := w.audit(c.UserContext(), ActionExport, "account export", map[string]any{"ip": clientIP(c)}); err != nil {
 		return err
@@ -71,6 +75,7 @@ type exporter struct {
 	payee    Payee
 	base     string
 	issuer   string
+	crest    *pdfLogo
 	L        Labeller
 	from, to time.Time
 	zw       *zip.Writer
@@ -159,6 +164,7 @@ func (e *exporter) json(name string, v any) error {
 }
 
 func (e *exporter) pdf(name string, d *pdfDoc) error {
+	d.Logo = e.crest
 	buf, err := renderPDF(d)
 	if err != nil {
 		return err
@@ -183,5 +189,5 @@ var labelIDs = []string{
 	"records_bank", "records_account", "records_earnings", "records_deductions", "records_gross",
 	"records_total_deductions", "records_net", "records_ytd_gross", "records_ytd_deductions", "records_ytd_net",
 	"records_year", "records_employer", "records_employer_no", "records_tax_no", "records_kwsp_no",
-	"records_section_total", "records_verify_note",
+	"records_section_total", "records_verify_note", "records_page", "records_page_of",
 }

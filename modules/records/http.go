@@ -27,6 +27,9 @@ var templateFiles embed.FS
 type Module struct {
 	// Now is the clock (Malaysian dates are derived from it); nil means time.Now.
 	Now func() time.Time
+	// Logos gives the state's uploaded logo, printed as the crest on every PDF; nil prints
+	// text-only headers.
+	Logos LogoSource
 }
 
 // NewModule returns the records module.
@@ -214,7 +217,7 @@ func (m *Module) payslipPDF(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	buf, err := renderPDF(payslipDoc(ps, issuer(c, w.scope.Tenant), labeller(c)))
+	buf, err := m.renderFor(c.UserContext(), w.scope, payslipDoc(ps, issuer(c, w.scope.Tenant), labeller(c)))
 	if err != nil {
 		return err
 	}
@@ -289,7 +292,7 @@ func (m *Module) statementPDF(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	buf, err := renderPDF(statementDoc(st, issuer(c, w.scope.Tenant), labeller(c)))
+	buf, err := m.renderFor(c.UserContext(), w.scope, statementDoc(st, issuer(c, w.scope.Tenant), labeller(c)))
 	if err != nil {
 		return err
 	}

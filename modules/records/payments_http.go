@@ -187,7 +187,7 @@ func (m *Module) paymentPDF(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	buf, err := renderPDF(paymentDoc(p, issuer(c, w.scope.Tenant), labeller(c)))
+	buf, err := m.renderFor(c.UserContext(), w.scope, paymentDoc(p, issuer(c, w.scope.Tenant), labeller(c)))
 	if err != nil {
 		return err
 	}

@@ -5,22 +5,27 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"strings"
 	"sync"
 
 	"github.com/signintech/gopdf"
 	"github.com/skip2/go-qrcode"
+	"golang.org/x/image/font"
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/goregular"
+	"golang.org/x/image/font/sfnt"
+	"golang.org/x/image/math/fixed"
 )
 
 // Labeller translates a message ID into the reader's language (web.T bound to a request).
 type Labeller func(id string) string
 
-// pdfDoc is the printable form every record kind is laid out into: one A4 page with the
-// state's name and crest, a title, the holder's particulars, amount tables, a summary and
-// the verification block (QR code, URL and short code).
+// pdfDoc is the printable form every record kind is laid out into: A4 pages with the
+// state's crest (when it uploaded one) and name, a title, the holder's particulars, amount
+// tables, a summary and the verification block (QR code, URL and short code).
 type pdfDoc struct {
 	Issuer     string
+	Logo       *pdfLogo // the state's crest; nil prints a text-only header
 	Title      string
 	Period     string
 	Fields     [][2]string
@@ -29,6 +34,7 @@ type pdfDoc struct {
 	VerifyURL  string
 	VerifyCode string
 	Note       string
+	PageOf     [2]string // "Halaman", "daripada": numbers the pages of a longer document
 }
 
 type pdfTable struct {
@@ -37,13 +43,35 @@ type pdfTable struct {
 	Total [2]string   // label, amount
 }
 
-// A4 in points and the page's margins.
+// A4 in points, the page's margins and the blocks' sizes.
 const (
 	pageW, pageH = 595.28, 841.89
 	margin       = 40.0
 	contentW     = pageW - 2*margin
+	bottom       = pageH - margin // nothing is drawn below this
+	flowBottom   = bottom - 14    // the flowing content ends here, above the page number
 	qrSize       = 92.0
 	qrScale      = 4 // image pixels per QR module
+	crestSize    = 56.0
+
+	// A line of text reaches ascent×size above its baseline and descent×size below (the Go
+	// fonts' metrics, 1935 and 432 of 2048 units); lines of a wrapped value are leading×size
+	// apart, so their boxes never touch.
+	ascent  = 0.945
+	descent = 0.211
+	leading = 1.2
+
+	// Particulars: two columns, each a label and its value.
+	fieldColW   = contentW / 2
+	fieldLabelW = 88.0 // the label's width; the value starts at fieldValueX
+	fieldValueX = 95.0
+	fieldGap    = 10.0 // between the left value and the right column's label
+	fieldValueW = fieldColW - fieldValueX - fieldGap
+
+	// Amount tables: code, description, amount aligned right at the margin.
+	tableCodeW = 64.0
+	tableDescX = margin + 70
+	amountGap  = 12.0 // between a description and its amount
 )
 
 // pdfFonts parses the embedded fonts once per process: parsing the two TrueType files was
@@ -60,13 +88,76 @@ var pdfFonts = sync.OnceValues(func() (*gopdf.FontContainer, error) {
 	return fc, nil
 })
 
+// widthTable holds the advance widths of the first 256 characters of a font in thousandths
+// of the font size, rounded down as gopdf rounds them when it measures and places text;
+// -1 marks a character the font lacks (gopdf substitutes it, so it measures those).
+type widthTable [256]int32
+
+// width is the width of s in thousandths of the font size, false when a character of s is
+// not in the table.
+func (t *widthTable) width(s string) (int, bool) {
+	if t == nil {
+		return 0, false
+	}
+	sum := 0
+	for _, r := range s {
+		if r >= 256 || t[r] < 0 {
+			return 0, false
+		}
+		sum += int(t[r])
+	}
+	return sum, true
+}
+
+// pdfWidths are the width tables of the two fonts, read once from the embedded files.
+var pdfWidths = sync.OnceValue(func() map[string]*widthTable {
+	tables := map[string]*widthTable{}
+	for family, ttf := range map[string][]byte{"regular": goregular.TTF, "bold": gobold.TTF} {
+		t, err := readWidths(ttf)
+		if err != nil {
+			continue // measured through gopdf instead
+		}
+		tables[family] = t
+	}
+	return tables
+})
+
+func readWidths(ttf []byte) (*widthTable, error) {
+	f, err := sfnt.Parse(ttf)
+	if err != nil {
+		return nil, fmt.Errorf("pdf font widths: %w", err)
+	}
+	var buf sfnt.Buffer
+	upm := int(f.UnitsPerEm())
+	var t widthTable
+	for r := range t {
+		t[r] = -1
+		idx, err := f.GlyphIndex(&buf, rune(r))
+		if err != nil || idx == 0 {
+			continue
+		}
+		adv, err := f.GlyphAdvance(&buf, idx, fixed.I(upm), font.HintingNone)
+		if err != nil {
+			continue
+		}
+		t[r] = int32(adv.Floor() * 1000 / upm)
+	}
+	return &t, nil
+}
+
 // renderPDF lays d out and returns the PDF. The fonts are the Go fonts (BSD licence),
 // embedded in the binary and subset into each file, so Malay text and "RM" amounts print
 // the same everywhere.
 func renderPDF(d *pdfDoc) ([]byte, error) {
+	buf, _, err := layoutPDF(d)
+	return buf, err
+}
+
+// layoutPDF renders d and also returns every box it drew, for the layout tests.
+func layoutPDF(d *pdfDoc) ([]byte, []drawnBox, error) {
 	fonts, err := pdfFonts()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	pdf := &gopdf.GoPdf{}
 	pdf.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4, Unit: gopdf.UnitPT})
@@ -77,58 +168,226 @@ func renderPDF(d *pdfDoc) ([]byte, error) {
 	pdf.SetInfo(gopdf.PdfInfo{Title: d.Title + " " + d.Period, Author: d.Issuer, Creator: "SPEKS Portal"})
 	for _, family := range []string{"regular", "bold"} {
 		if err := pdf.AddTTFFontFromFontContainer(family, fonts); err != nil {
-			return nil, fmt.Errorf("pdf font %s: %w", family, err)
+			return nil, nil, fmt.Errorf("pdf font %s: %w", family, err)
 		}
 	}
 	pdf.AddPage()
-	w := &pdfWriter{pdf: pdf, y: margin}
+	w := &pdfWriter{pdf: pdf, doc: d, y: margin, page: 1, boxes: make([]drawnBox, 0, 96), lines: make([]textLine, 0, 16)}
 	w.header(d)
 	w.fields(d.Fields)
 	for _, t := range d.Tables {
 		w.table(t)
 	}
 	w.fields(d.Summary)
-	if err := w.verification(d); err != nil {
-		return nil, err
-	}
+	w.verification(d)
+	w.pageNumbers(d)
 	if w.err != nil {
-		return nil, fmt.Errorf("pdf layout: %w", w.err)
+		return nil, nil, fmt.Errorf("pdf layout: %w", w.err)
 	}
 	var buf bytes.Buffer
 	if _, err := pdf.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("pdf write: %w", err)
+		return nil, nil, fmt.Errorf("pdf write: %w", err)
 	}
-	return buf.Bytes(), nil
+	return buf.Bytes(), w.boxes, nil
 }
 
-// pdfWriter moves down the page; the first error sticks and stops further drawing.
+// drawnBox is one thing the layout put on a page: a line of text, or an image (Text "").
+// X, Y is its upper-left corner in points from the page's top left, Page counts from 1.
+// The writer keeps them all so a test can prove that nothing overlaps or crosses a margin.
+type drawnBox struct {
+	Page       int
+	X, Y, W, H float64
+	Text       string
+}
+
+// textLine is a line of text with its measured width.
+type textLine struct {
+	s string
+	w float64
+}
+
+// pdfWriter moves down the pages: y is the baseline of the next line. The first error
+// sticks and stops further drawing.
 type pdfWriter struct {
-	pdf *gopdf.GoPdf
-	y   float64
-	err error
+	pdf    *gopdf.GoPdf
+	doc    *pdfDoc
+	y      float64
+	page   int
+	family string
+	size   float64
+	boxes  []drawnBox
+	// lines holds the wrapped lines of the block being laid out (reset by fresh), so
+	// wrapping a value that fits allocates nothing.
+	lines []textLine
+	err   error
 }
 
-func (w *pdfWriter) font(name string, size float64) {
-	if w.err == nil {
-		w.err = w.pdf.SetFont(name, "", size)
+// fresh starts a block: the wrapped lines of the previous one are no longer needed.
+func (w *pdfWriter) fresh() { w.lines = w.lines[:0] }
+
+// keep adds lines to the block's and returns them as their own slice.
+func (w *pdfWriter) keep(lines ...textLine) []textLine {
+	start := len(w.lines)
+	w.lines = append(w.lines, lines...)
+	return w.lines[start:len(w.lines):len(w.lines)]
+}
+
+func (w *pdfWriter) font(family string, size float64) {
+	if w.err == nil && (family != w.family || size != w.size) {
+		w.family, w.size = family, size
+		w.err = w.pdf.SetFont(family, "", size)
 	}
 }
 
-// text writes s at x on the current line; align right puts its end at x.
-func (w *pdfWriter) text(x float64, s string, right bool) {
-	if w.err != nil || s == "" {
+// measure is the width of s in the current font: from the font's width table when every
+// character is in it (Malay text always is), else through gopdf, which allocates.
+func (w *pdfWriter) measure(s string) float64 {
+	if w.err != nil {
+		return 0
+	}
+	if units, ok := pdfWidths()[w.family].width(s); ok {
+		return float64(units) * w.size / 1000
+	}
+	width, err := w.pdf.MeasureTextWidth(s)
+	if err != nil {
+		w.err = fmt.Errorf("measure %q: %w", s, err)
+	}
+	return width
+}
+
+// need starts a new page when h more points below the next baseline would run into the
+// page number's space at the foot.
+func (w *pdfWriter) need(h float64) {
+	if w.err == nil && w.y+h > flowBottom {
+		w.newPage()
+	}
+}
+
+// newPage continues on a fresh page under a small line naming the state and the document,
+// so a page that comes loose from the others still says whose and what it is.
+func (w *pdfWriter) newPage() {
+	w.pdf.AddPage()
+	w.page++
+	w.family, w.size = "", 0 // set the font again on the new page
+	d := w.doc
+	cont := w.wrapIn("regular", 8, d.Issuer+" · "+d.Title+" "+d.Period, contentW)
+	w.draw("regular", 8, margin, margin+8, cont, false)
+	w.y = margin + 8 + extra(len(cont), 8) + 6
+	w.rule()
+	w.y += 16
+}
+
+// pageNumbers prints "Halaman 2 daripada 3" at the foot of every page of a document longer
+// than one page, once the number of pages is known.
+func (w *pdfWriter) pageNumbers(d *pdfDoc) {
+	pages := w.page
+	if pages < 2 || w.err != nil {
 		return
 	}
-	if right {
-		width, err := w.pdf.MeasureTextWidth(s)
-		if err != nil {
-			w.err = err
+	for p := 1; p <= pages && w.err == nil; p++ {
+		if w.err = w.pdf.SetPage(p); w.err != nil {
 			return
 		}
-		x -= width
+		w.page, w.family, w.size = p, "", 0
+		label := fmt.Sprintf("%s %d %s %d", d.PageOf[0], p, d.PageOf[1], pages)
+		w.draw("regular", 8, pageW-margin, bottom-descent*8, w.wrapIn("regular", 8, label, contentW/2), true)
 	}
-	w.pdf.SetXY(x, w.y)
-	w.err = w.pdf.Text(s)
+}
+
+// wrap breaks s into lines no wider than width in the current font: between words, and
+// inside a word only when the word alone is wider (a long URL or reference). Most values fit
+// on one line and cost one measurement.
+func (w *pdfWriter) wrap(s string, width float64) []textLine {
+	if s == "" || w.err != nil {
+		return nil
+	}
+	if full := w.measure(s); full <= width {
+		return w.keep(textLine{s, full})
+	}
+	var lines []string
+	cur := ""
+	for _, word := range strings.Fields(s) {
+		switch {
+		case cur != "" && w.measure(cur+" "+word) <= width:
+			cur += " " + word
+			continue
+		case cur != "":
+			lines = append(lines, cur)
+		}
+		cur = word
+		if w.measure(word) > width {
+			pieces := w.breakWord(word, width)
+			lines = append(lines, pieces[:len(pieces)-1]...)
+			cur = pieces[len(pieces)-1]
+		}
+	}
+	if cur != "" {
+		lines = append(lines, cur)
+	}
+	out := make([]textLine, len(lines))
+	for i, l := range lines {
+		out[i] = textLine{l, w.measure(l)}
+	}
+	return w.keep(out...)
+}
+
+// breakWord cuts a word wider than width into pieces that fit, at least one letter each.
+func (w *pdfWriter) breakWord(word string, width float64) []string {
+	var pieces []string
+	start, used := 0, 0.0
+	for i, r := range word {
+		rw := w.measure(string(r))
+		if used+rw > width && i > start {
+			pieces = append(pieces, word[start:i])
+			start, used = i, 0
+		}
+		used += rw
+	}
+	return append(pieces, word[start:])
+}
+
+// wrapIn sets the font and wraps s in it.
+func (w *pdfWriter) wrapIn(family string, size float64, s string, width float64) []textLine {
+	w.font(family, size)
+	return w.wrap(s, width)
+}
+
+// draw writes lines from the baseline y down, starting at x, or ending at x when right is
+// set, and records each line's box.
+func (w *pdfWriter) draw(family string, size, x, y float64, lines []textLine, right bool) {
+	w.font(family, size)
+	for _, l := range lines {
+		if w.err != nil {
+			return
+		}
+		lx := x
+		if right {
+			lx -= l.w
+		}
+		w.pdf.SetXY(lx, y)
+		w.err = w.pdf.Text(l.s)
+		w.boxes = append(w.boxes, drawnBox{Page: w.page, X: lx, Y: y - ascent*size, W: l.w, H: (ascent + descent) * size, Text: l.s})
+		y += leading * size
+	}
+}
+
+// extra is how far below the first line's baseline the last line's baseline of n lines is.
+func extra(n int, size float64) float64 {
+	if n <= 1 {
+		return 0
+	}
+	return float64(n-1) * leading * size
+}
+
+func (w *pdfWriter) image(img gopdf.ImageHolder, x, y, width, height float64) {
+	if w.err != nil {
+		return
+	}
+	if err := w.pdf.ImageByHolder(img, x, y, &gopdf.Rect{W: width, H: height}); err != nil {
+		w.err = fmt.Errorf("pdf image: %w", err)
+		return
+	}
+	w.boxes = append(w.boxes, drawnBox{Page: w.page, X: x, Y: y, W: width, H: height})
 }
 
 func (w *pdfWriter) rule() {
@@ -136,97 +395,128 @@ func (w *pdfWriter) rule() {
 	w.pdf.Line(margin, w.y, pageW-margin, w.y)
 }
 
-// header: crest placeholder, the state, the document title and period.
+// header: the state's crest when it uploaded one, then the state, the document title and
+// the period; without a crest the text starts at the margin.
 func (w *pdfWriter) header(d *pdfDoc) {
-	w.pdf.SetLineWidth(1)
-	w.pdf.SetStrokeColor(120, 120, 120)
-	w.pdf.RectFromUpperLeftWithStyle(margin, w.y, 48, 48, "D")
-	w.font("bold", 7)
-	w.y += 27
-	w.text(margin+9, "JATA", false)
-	w.y -= 27
-	w.font("bold", 14)
-	w.y += 14
-	w.text(margin+62, d.Issuer, false)
-	w.font("bold", 12)
-	w.y += 18
-	w.text(margin+62, d.Title, false)
-	w.font("regular", 10)
-	w.y += 15
-	w.text(margin+62, d.Period, false)
-	w.y += 14
-	w.pdf.SetStrokeColor(0, 0, 0)
+	w.fresh()
+	top, x := w.y, margin
+	if d.Logo != nil {
+		img, err := d.Logo.holder()
+		if err != nil {
+			w.err = err
+			return
+		}
+		lw, lh := d.Logo.fit(crestSize)
+		w.image(img, margin+(crestSize-lw)/2, top+(crestSize-lh)/2, lw, lh)
+		x = margin + crestSize + 14
+	}
+	width := pageW - margin - x
+	issuer := w.wrapIn("bold", 14, d.Issuer, width)
+	w.draw("bold", 14, x, top+14, issuer, false)
+	y := top + 14 + extra(len(issuer), 14) + 18
+	title := w.wrapIn("bold", 12, d.Title, width)
+	w.draw("bold", 12, x, y, title, false)
+	y += extra(len(title), 12) + 15
+	period := w.wrapIn("regular", 10, d.Period, width)
+	w.draw("regular", 10, x, y, period, false)
+	y += extra(len(period), 10) + 14
+	if d.Logo != nil {
+		y = max(y, top+crestSize+8)
+	}
+	w.y = y
 	w.rule()
 	w.y += 16
 }
 
-// fields prints label: value pairs in two columns.
+// fields prints label: value pairs in two columns; a long label or value wraps inside its
+// column and the row grows to the taller cell.
 func (w *pdfWriter) fields(pairs [][2]string) {
-	for i, p := range pairs {
-		x := margin
-		if i%2 == 1 {
-			x = margin + contentW/2
+	for i := 0; i < len(pairs); i += 2 {
+		w.fresh()
+		var labels, values [2][]textLine
+		rowExtra := 0.0
+		for j := 0; j < 2 && i+j < len(pairs); j++ {
+			labels[j] = w.wrapIn("regular", 8, pairs[i+j][0], fieldLabelW)
+			values[j] = w.wrapIn("bold", 9, pairs[i+j][1], fieldValueW)
+			rowExtra = max(rowExtra, extra(len(labels[j]), 8), extra(len(values[j]), 9))
 		}
-		w.font("regular", 8)
-		w.text(x, p[0], false)
-		w.font("bold", 9)
-		w.text(x+95, p[1], false)
-		if i%2 == 1 || i == len(pairs)-1 {
-			w.y += 14
+		w.need(rowExtra + descent*9)
+		for j := range 2 {
+			x := margin + float64(j)*fieldColW
+			w.draw("regular", 8, x, w.y, labels[j], false)
+			w.draw("bold", 9, x+fieldValueX, w.y, values[j], false)
 		}
+		w.y += 14 + rowExtra
 	}
 	w.y += 6
 }
 
+// table prints a titled table of code, description and amount rows and its total. A long
+// code or description wraps in its column, which ends before the row's amount.
 func (w *pdfWriter) table(t pdfTable) {
-	w.font("bold", 10)
-	w.text(margin, t.Title, false)
-	w.y += 5
+	w.fresh()
+	title := w.wrapIn("bold", 10, t.Title, contentW)
+	w.need(extra(len(title), 10) + 5 + 12 + 13) // the title stays with its first row
+	w.draw("bold", 10, margin, w.y, title, false)
+	w.y += extra(len(title), 10) + 5
 	w.rule()
 	w.y += 12
-	w.font("regular", 9)
 	for _, r := range t.Rows {
-		w.text(margin, r[0], false)
-		w.text(margin+70, r[1], false)
-		w.text(pageW-margin, r[2], true)
-		w.y += 13
+		w.row("regular", r[0], r[1], r[2])
 	}
+	w.need(4 + 12 + descent*9) // the closing rule stays with the total
 	w.y -= 8
 	w.rule()
 	w.y += 12
-	w.font("bold", 9)
-	w.text(margin+70, t.Total[0], false)
-	w.text(pageW-margin, t.Total[1], true)
-	w.y += 20
+	w.row("bold", "", t.Total[0], t.Total[1])
+	w.y += 7
 }
 
-// verification draws the QR code of the verify URL with the URL and the short code beside.
-func (w *pdfWriter) verification(d *pdfDoc) error {
-	if d.VerifyURL == "" {
-		return nil
+// row prints one table row in family at 9 pt and moves below it.
+func (w *pdfWriter) row(family, code, desc, amount string) {
+	w.fresh()
+	amt := w.wrapIn(family, 9, amount, contentW/3)
+	amtW := 0.0
+	for _, l := range amt {
+		amtW = max(amtW, l.w)
+	}
+	codes := w.wrap(code, tableCodeW)
+	descs := w.wrap(desc, pageW-margin-amtW-amountGap-tableDescX)
+	rowExtra := max(extra(len(codes), 9), extra(len(descs), 9), extra(len(amt), 9))
+	w.need(rowExtra + descent*9)
+	w.draw(family, 9, margin, w.y, codes, false)
+	w.draw(family, 9, tableDescX, w.y, descs, false)
+	w.draw(family, 9, pageW-margin, w.y, amt, true)
+	w.y += 13 + rowExtra
+}
+
+// verification draws the QR code of the verify URL at the foot of the page, with the note,
+// the URL and the short code beside it; on a new page when the content reaches the foot.
+func (w *pdfWriter) verification(d *pdfDoc) {
+	if d.VerifyURL == "" || w.err != nil {
+		return
 	}
 	img, err := qrPNG(d.VerifyURL)
 	if err != nil {
-		return err
+		w.err = err
+		return
 	}
-	top := pageH - margin - qrSize - 10
-	if w.y > top {
-		top = w.y
+	w.fresh()
+	top := bottom - qrSize - 10
+	if w.y-10 > top {
+		w.newPage()
 	}
-	if err := w.pdf.ImageByHolder(img, margin, top, &gopdf.Rect{W: qrSize, H: qrSize}); err != nil {
-		return fmt.Errorf("pdf qr image: %w", err)
-	}
-	w.y = top + 18
+	w.image(img, margin, top, qrSize, qrSize)
 	x := margin + qrSize + 12
-	w.font("bold", 9)
-	w.text(x, d.Note, false)
-	w.y += 14
-	w.font("regular", 8)
-	w.text(x, d.VerifyURL, false)
-	w.y += 14
-	w.font("bold", 11)
-	w.text(x, d.VerifyCode, false)
-	return nil
+	width := pageW - margin - x
+	y := top + 18
+	note := w.wrapIn("bold", 9, d.Note, width)
+	w.draw("bold", 9, x, y, note, false)
+	y += extra(len(note), 9) + 14
+	url := w.wrapIn("regular", 8, d.VerifyURL, width)
+	w.draw("regular", 8, x, y, url, false)
+	y += extra(len(url), 8) + 14
+	w.draw("bold", 11, x, y, w.wrapIn("bold", 11, d.VerifyCode, width), false)
 }
 
 // qrEncoder writes the QR image as PNG, whose compressed rows gopdf embeds as they are
@@ -263,6 +553,9 @@ func qrPNG(url string) (gopdf.ImageHolder, error) {
 	return holder, nil
 }
 
+// white is one light QR module's pixel row.
+var white = [qrScale]byte{0xff, 0xff, 0xff, 0xff}
+
 // qrImage encodes url as a QR code (medium error correction: survives a creased printout).
 func qrImage(url string) (image.Image, error) {
 	q, err := qrcode.New(url, qrcode.Medium)
@@ -271,15 +564,19 @@ func qrImage(url string) (image.Image, error) {
 	}
 	// Drawn from the module bitmap at qrScale pixels a module, in 8-bit grey: a small plain
 	// DeviceGray image that every viewer and printer scales crisply (and cheap to encode).
+	// Each module row is drawn once and copied to the qrScale-1 pixel rows below it.
 	bits := q.Bitmap()
 	n := len(bits) * qrScale
 	grey := image.NewGray(image.Rect(0, 0, n, n))
-	for y := 0; y < n; y++ {
-		row := bits[y/qrScale]
-		for x := 0; x < n; x++ {
-			if !row[x/qrScale] {
-				grey.Pix[y*n+x] = 0xff
+	for m, row := range bits {
+		first := grey.Pix[m*qrScale*n : (m*qrScale+1)*n]
+		for x, dark := range row {
+			if !dark {
+				copy(first[x*qrScale:(x+1)*qrScale], white[:])
 			}
+		}
+		for k := 1; k < qrScale; k++ {
+			copy(grey.Pix[(m*qrScale+k)*n:], first)
 		}
 	}
 	return grey, nil

@@ -41,19 +41,39 @@ func pdfText(t testing.TB, buf []byte) string {
 	return out.String()
 }
 
-var imageObject = regexp.MustCompile(`(?s)/Subtype /Image.*?/Width (\d+).*?/Height (\d+).*?/Length (\d+)\s*>>\s*stream\r?\n`)
+var imageObject = regexp.MustCompile(`(?s)/Subtype /Image\s*/Width (\d+)\s*/Height (\d+)\s*/ColorSpace /(\w+).*?/Length (\d+)\s*>>\s*stream\r?\n`)
 
-// pdfQR finds the grey image the PDF embeds, undoes its PNG predictor and decodes the QR
-// code in it: the payload a phone would read from the printout.
+// pdfImage is an image object of a PDF with its compressed data.
+type pdfImage struct {
+	w, h       int
+	colorSpace string // DeviceGray for the QR code, DeviceRGB for the crest
+	data       []byte
+}
+
+// pdfImages lists the image objects the PDF embeds.
+func pdfImages(buf []byte) []pdfImage {
+	var out []pdfImage
+	for _, m := range imageObject.FindAllSubmatchIndex(buf, -1) {
+		num := func(i int) int { n, _ := strconv.Atoi(string(buf[m[2*i]:m[2*i+1]])); return n }
+		out = append(out, pdfImage{w: num(1), h: num(2), colorSpace: string(buf[m[6]:m[7]]), data: buf[m[1] : m[1]+num(4)]})
+	}
+	return out
+}
+
+// pdfQR finds the grey image the PDF embeds (the crest, if any, is in colour), undoes its
+// PNG predictor and decodes the QR code in it: the payload a phone would read from the printout.
 func pdfQR(t testing.TB, buf []byte) string {
 	t.Helper()
-	m := imageObject.FindSubmatchIndex(buf)
-	if m == nil {
-		t.Fatalf("no image in the pdf")
+	var qr *pdfImage
+	for _, img := range pdfImages(buf) {
+		if img.colorSpace == "DeviceGray" {
+			qr = &img
+		}
 	}
-	num := func(i int) int { n, _ := strconv.Atoi(string(buf[m[2*i]:m[2*i+1]])); return n }
-	w, h, length := num(1), num(2), num(3)
-	zr, err := zlib.NewReader(bytes.NewReader(buf[m[1] : m[1]+length]))
+	if qr == nil {
+		t.Fatalf("no grey image in the pdf")
+	}
+	zr, err := zlib.NewReader(bytes.NewReader(qr.data))
 	if err != nil {
 		t.Fatalf("image stream: %v", err)
 	}
@@ -61,7 +81,7 @@ func pdfQR(t testing.TB, buf []byte) string {
 	if err != nil {
 		t.Fatalf("image stream: %v", err)
 	}
-	img, err := unpredict(raw, w, h)
+	img, err := unpredict(raw, qr.w, qr.h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +172,7 @@ func TestPDFs(t *testing.T) {
 		}
 		text := pdfText(t, r.body)
 		for _, want := range []string{"Kerajaan Negeri Negeri kelantan", "PENYATA GAJI", "Oktober 2026", "Aminah binti Ahmad", "850314-**-***3",
-			"4,521.30", "5,071.30", "1,807.84", "RM 3,263.46", "LPPSA Pembiayaan Perumahan", "RM 9,892.60"} {
+			"4,521.30", "5,071.30", "1,807.84", "RM 3,263.46", "LPPSA Pembiayaan Perumahan", "RM 9,892.60", "23/10/2026"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("payslip pdf lacks %q:\n%s", want, text)
 			}
@@ -201,7 +221,7 @@ func TestPDFs(t *testing.T) {
 			t.Fatalf("%d %s", r.status, r.body)
 		}
 		text := pdfText(t, r.body)
-		for _, want := range []string{"eMaklum", "PV-0001", "EFT0001", "INV-1", "1,000.00", "1,500.00", "Diterima oleh bank", "********8901"} {
+		for _, want := range []string{"eMaklum", "PV-0001", "EFT0001", "INV-1", "1,000.00", "1,500.00", "Diterima oleh bank", "********8901", "05/10/2026"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("advice lacks %q:\n%s", want, text)
 			}
@@ -212,11 +232,15 @@ func TestPDFs(t *testing.T) {
 	})
 }
 
-// TestRenderPDFConcurrently renders different payslips at once: the parsed fonts and the PNG
-// encoder's buffers are shared between requests, so each PDF must still carry only its own
-// holder and QR payload (and -race must stay quiet).
+// TestRenderPDFConcurrently renders different payslips at once: the parsed fonts, the width
+// tables, a prepared crest and the PNG encoder's buffers are shared between requests, so
+// each PDF must still carry only its own holder and QR payload (and -race must stay quiet).
 func TestRenderPDFConcurrently(t *testing.T) {
 	const n = 8
+	logo, err := prepareLogo(testLogo(t, 300, 200))
+	if err != nil {
+		t.Fatal(err)
+	}
 	var wg sync.WaitGroup
 	out := make([][]byte, n)
 	errs := make([]error, n)
@@ -224,7 +248,11 @@ func TestRenderPDFConcurrently(t *testing.T) {
 		ps := benchPayslip()
 		ps.Employee.Name = fmt.Sprintf("Pegawai Ujian %d", i)
 		ps.Verification.VerifyURL = fmt.Sprintf("https://ispeks.kelantan.gov.my/verify/token-%d", i)
-		wg.Go(func() { out[i], errs[i] = renderPDF(payslipDoc(ps, "Kerajaan Negeri Kelantan", identity)) })
+		d := payslipDoc(ps, "Kerajaan Negeri Kelantan", identity)
+		if i%2 == 0 {
+			d.Logo = logo // one prepared crest shared by concurrent PDFs, as the crest cache shares it
+		}
+		wg.Go(func() { out[i], errs[i] = renderPDF(d) })
 	}
 	wg.Wait()
 	for i := range n {
