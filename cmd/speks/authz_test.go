@@ -147,6 +147,8 @@ var routeClass = map[string]string{
 	"GET /api/v1/admin/cancellations": itOfficer, "POST /api/v1/admin/cancellations/:id/complete": itOfficer,
 	"GET /api/v1/admin/failed-mail": itOfficer, "GET /api/v1/admin/feed-batches": itOfficer,
 	"POST /api/v1/admin/apikeys": itOfficer, "GET /api/v1/admin/audit": auditRead,
+	"GET /api/v1/admin/apikeys": itOfficer, "DELETE /api/v1/admin/apikeys/:prefix": itOfficer,
+	"GET /admin/apikeys": itOfficer, "POST /admin/apikeys": itOfficer, "POST /admin/apikeys/:prefix/revoke": itOfficer,
 	"GET /api/v1/admin/settings": auditRead, "PUT /api/v1/admin/settings": itOfficer,
 	"POST /api/v1/admin/settings/logo": itOfficer, "GET /branding/logo": public,
 	"GET /admin/users": itOfficer, "GET /admin/audit": auditRead,

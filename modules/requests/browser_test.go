@@ -188,7 +188,6 @@ func TestBrowserMelakaNewUserWorkflow(t *testing.T) {
 		t.Fatal("no code in the new officer's mail")
 	}
 
-
 	logout(t, srv, tab)
 	tab.Open(srv.TenantURL("melaka", "/login?lang=ms"))
 	fill(t, tab, map[string]string{"#id": siti.IC})
