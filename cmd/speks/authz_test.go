@@ -130,7 +130,8 @@ var routeClass = map[string]string{
 	"POST /api/v1/platform/auth/login": platformOnly, "POST /api/v1/platform/auth/logout": platformOnly,
 	"GET /api/v1/platform/session": platformOnly,
 	"GET /platform":                platformOnly, "POST /platform/tenants": platformOnly, "POST /platform/tenants/:code/status": platformOnly,
-	"GET /api/v1/platform/tenants": platformOnly, "POST /api/v1/platform/tenants": platformOnly,
+	"POST /platform/tenants/:code/offboard": platformOnly,
+	"GET /api/v1/platform/tenants":          platformOnly, "POST /api/v1/platform/tenants": platformOnly,
 	"GET /api/v1/platform/tenants/:code": platformOnly, "PATCH /api/v1/platform/tenants/:code": platformOnly,
 	"DELETE /api/v1/platform/tenants/:code": platformOnly, "POST /api/v1/platform/tenants/:code/export": platformOnly,
 
@@ -170,7 +171,8 @@ var platformPublic = map[string]bool{"GET /": true, "GET /theme.css": true, "GET
 // platformAdminRoutes are JANM's console, for platform administrators only.
 var platformAdminRoutes = map[string]bool{
 	"GET /platform": true, "POST /platform/tenants": true, "POST /platform/tenants/:code/status": true,
-	"GET /api/v1/platform/tenants": true, "POST /api/v1/platform/tenants": true,
+	"POST /platform/tenants/:code/offboard": true,
+	"GET /api/v1/platform/tenants":          true, "POST /api/v1/platform/tenants": true,
 	"GET /api/v1/platform/tenants/:code": true, "PATCH /api/v1/platform/tenants/:code": true,
 	"DELETE /api/v1/platform/tenants/:code": true, "POST /api/v1/platform/tenants/:code/export": true,
 }

@@ -154,14 +154,14 @@ var tenantRules = []rule{
 	{ITOfficer, "/admin/settings/logo", post},
 }
 
-// platformRules are JANM's console on the platform host (modules/platform); migration
-// platform/00020 inserts the same rows.
+// platformRules are JANM's console on the platform host (modules/platform); migrations
+// platform/00020 and 00030 insert the same rows.
 var platformRules = []rule{
 	{Anonymous, "/platform/login", get}, {Anonymous, "/platform/login", post}, {Anonymous, "/platform/logout", post},
 	{Anonymous, "/api/v1/platform/auth/login", post}, {Anonymous, "/api/v1/platform/auth/logout", post},
 	{Anonymous, "/api/v1/platform/session", get},
 	{PlatformAdmin, "/platform", get}, {PlatformAdmin, "/platform/tenants", post},
-	{PlatformAdmin, "/platform/tenants/:code/status", post},
+	{PlatformAdmin, "/platform/tenants/:code/status", post}, {PlatformAdmin, "/platform/tenants/:code/offboard", post},
 	{PlatformAdmin, "/api/v1/platform/tenants", get}, {PlatformAdmin, "/api/v1/platform/tenants", post},
 	{PlatformAdmin, "/api/v1/platform/tenants/:code", get}, {PlatformAdmin, "/api/v1/platform/tenants/:code", patch},
 	{PlatformAdmin, "/api/v1/platform/tenants/:code", "DELETE"},
