@@ -150,6 +150,7 @@ func TestBrowserMelakaNewUserWorkflow(t *testing.T) {
 	if treasury.Count("#request-"+id+" button") != 0 || !strings.Contains(treasury.Text("#request-"+id), "Menunggu keputusan Ketua Jabatan") {
 		t.Fatalf("the treasury is offered a decision before the head: %s", treasury.Text("#request-"+id))
 	}
+	treasury.ScreenshotIfAsked("requests-treasury-waiting")
 
 	logout(t, srv, tab)
 	officerLogin(t, srv, tab, hashim.IC)
@@ -159,7 +160,8 @@ func TestBrowserMelakaNewUserWorkflow(t *testing.T) {
 		t.Fatalf("after the head: %s", tab.Text("main"))
 	}
 	// The second request: a rejection needs a reason and a ticked confirmation.
-	if !strings.Contains(tab.Text("#request-"+second), "Saya sahkan permohonan ini ditolak") {
+	tab.ScreenshotIfAsked("requests-head")
+	if !strings.Contains(tab.Text("#request-"+second), "Sahkan penolakan") {
 		t.Fatalf("no confirmation by the reject button: %s", tab.Text("#request-"+second))
 	}
 	fill(t, tab, map[string]string{"#reject-reason-" + second: "Jawatan belum diluluskan"})
