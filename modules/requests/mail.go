@@ -94,6 +94,9 @@ func (s *Service) mailDeciders(ctx context.Context, tx *sqlx.Tx, r *Request, ste
 		return err
 	}
 	for _, to := range people {
+		if !validEmail(to.Email) {
+			continue // a malformed address on one account must not block the workflow for all
+		}
 		data := s.requestData(ctx, to, r)
 		data["step"] = step
 		if err := notify.Enqueue(ctx, tx, notify.Message{To: to.Email, Template: notify.TemplateRequestPending, Data: data,
@@ -107,7 +110,7 @@ func (s *Service) mailDeciders(ctx context.Context, tx *sqlx.Tx, r *Request, ste
 // mailRequester tells the requester what became of r; reason is a rejection's or failure's.
 func (s *Service) mailRequester(ctx context.Context, tx *sqlx.Tx, r *Request, outcome, reason string) error {
 	to, err := requester(ctx, tx, r)
-	if err != nil || to == nil {
+	if err != nil || to == nil || !validEmail(to.Email) {
 		return err
 	}
 	data := s.requestData(ctx, *to, r)

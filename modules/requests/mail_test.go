@@ -81,3 +81,15 @@ func TestCanDecideFollowsTheServicesRule(t *testing.T) {
 		t.Fatal("at the treasury's step only the treasury may decide")
 	}
 }
+
+// An account with a malformed address among the deciders is skipped; the request is still
+// raised and the others are told.
+func TestAMalformedAddressDoesNotBlockTheWorkflow(t *testing.T) {
+	m := newMelaka(t)
+	broken := person{IC: "730303045013", Name: "Salmah binti Ali", Email: "salmah at melaka", Dept: "D01", PTJ: "P0101",
+		Password: officerPass, Roles: []string{"head_of_department"}}
+	m.addPerson(t, "melaka", broken)
+	r := m.ptjAdmin.post("/api/v1/admin/requests", map[string]any{"kind": "deactivate", "ic_no": kamal.IC, "reason": "Bersara"})
+	expect(t, r, http.StatusCreated, "")
+	m.mail.WaitFor(t, hashim.Email, "menunggu kelulusan anda")
+}
