@@ -97,8 +97,25 @@ func (m *Module) apiRevokeKey(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
+// keyRow is a key as the page lists it, its times in Malaysia as the officer reads them.
+type keyRow struct {
+	feed.APIKey
+	Created, Revoked string
+}
+
+func keyRows(keys []feed.APIKey) []keyRow {
+	rows := make([]keyRow, len(keys))
+	for i, k := range keys {
+		rows[i] = keyRow{APIKey: k, Created: k.CreatedAt.In(malaysia).Format("02/01/2006 15:04")}
+		if k.RevokedAt != nil {
+			rows[i].Revoked = k.RevokedAt.In(malaysia).Format("02/01/2006 15:04")
+		}
+	}
+	return rows
+}
+
 type apiKeysPage struct {
-	Keys   []feed.APIKey
+	Keys   []keyRow
 	NewKey string // the key just created, shown this once
 	Name   string // the name of the key just created
 	Done   string
@@ -118,9 +135,11 @@ func (m *Module) renderAPIKeys(c *fiber.Ctx, d apiKeysPage) error {
 	if err != nil {
 		return err
 	}
-	if d.Keys, err = feed.ListAPIKeys(c.UserContext(), sc.DB); err != nil {
+	keys, err := feed.ListAPIKeys(c.UserContext(), sc.DB)
+	if err != nil {
 		return err
 	}
+	d.Keys = keyRows(keys)
 	// The page may hold a key in clear: neither the browser nor a proxy keeps it.
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return web.Render(c, "admin/apikeys", d)
