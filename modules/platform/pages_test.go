@@ -61,6 +61,13 @@ func TestConsolePages(t *testing.T) {
 	if r := c.form(t, "/platform/tenants", url.Values{"csrf_token": {csrf}, "code": {"X"}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Raw), "form-error") {
 		t.Errorf("invalid onboarding form: %d", r.Status)
 	}
+	// In English too, the domain refusal names the field's problem and the state's domains.
+	r = c.form(t, "/platform/tenants?lang=en", url.Values{"csrf_token": {csrf}, "code": {"perlis"}, "name": {"Perlis"},
+		"registration_mode": {"payroll_match"}, "email_domains": {"Perlis.gov.my"}, "admin_ic_no": {"880808095566"},
+		"admin_name": {"Ahmad bin Ali"}, "admin_email": {"ahmad@gmail.com"}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Raw), `id="admin_email-error">The IT officer&#39;s e-mail must be at one of this state&#39;s official domains: perlis.gov.my.`) {
+		t.Errorf("English domain refusal: %d\n%s", r.Status, r.Raw)
+	}
 	if r := c.form(t, "/platform/tenants/terengganu/status", url.Values{"csrf_token": {csrf}, "status": {"suspended"}}); r.Status != http.StatusUnprocessableEntity ||
 		!strings.Contains(string(r.Raw), "Tandakan pengesahan untuk menggantung negeri terengganu") {
 		t.Fatalf("suspend without the confirmation: %d %s", r.Status, r.Raw)
