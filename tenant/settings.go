@@ -60,7 +60,7 @@ func (s *Settings) Normalise() {
 // Validate reports every problem, with the same bounds as the tenants table's checks.
 func (s *Settings) Validate() error {
 	var problems []FieldError
-	bad := func(field, msg string) { problems = append(problems, FieldError{field, msg}) }
+	bad := func(field, msg string) { problems = append(problems, FieldError{Field: field, Message: msg}) }
 	if !s.RegistrationMode.Valid() {
 		bad("registration_mode", "must be self_register, payroll_match or admin_only")
 	}

@@ -94,6 +94,26 @@ var (
 	domainPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$`)
 )
 
+// EmailInDomains reports whether addr is at one of domains (the tenant's official e-mail
+// domains; any address when there are none). Domains are compared exactly, case-insensitively:
+// a subdomain is not the domain.
+func EmailInDomains(addr string, domains []string) bool {
+	if len(domains) == 0 {
+		return true
+	}
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 {
+		return false
+	}
+	domain := strings.ToLower(strings.TrimSpace(addr[at+1:]))
+	for _, d := range domains {
+		if strings.ToLower(d) == domain {
+			return true
+		}
+	}
+	return false
+}
+
 // SchemaName is the PostgreSQL schema of a tenant code. Codes are validated against
 // codePattern, so the name is always a safe identifier.
 func SchemaName(code string) string { return "tenant_" + code }
@@ -118,10 +138,13 @@ var (
 	ErrProvisioning = errors.New("tenant is being provisioned")
 )
 
-// FieldError is one problem with one field of a tenant specification.
+// FieldError is one problem with one field of a tenant specification. Message is for
+// developers (English); Code, when set, names the problem for a translated message where one
+// field can fail in more than one way (e.g. admin.email: email_domain).
 type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
+	Code    string `json:"code,omitempty"`
 }
 
 // ValidationError lists every problem with a specification; it matches ErrInvalid.
@@ -163,13 +186,15 @@ func (s *Spec) Normalise() {
 	if s.RetentionMonths == 0 {
 		s.RetentionMonths = 24
 	}
+	s.HelpdeskEmail = strings.TrimSpace(s.HelpdeskEmail)
+	s.HelpdeskPhone = strings.TrimSpace(s.HelpdeskPhone)
 }
 
 // Validate reports every problem with the specification. platformHost may not be claimed.
 func (s *Spec) Validate(platformHost string) error {
 	var problems []FieldError
 	bad := func(field, format string, args ...any) {
-		problems = append(problems, FieldError{field, fmt.Sprintf(format, args...)})
+		problems = append(problems, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 	}
 	if !codePattern.MatchString(s.Code) {
 		bad("code", "must match ^[a-z][a-z0-9_]{1,30}$ (lower-case letter, then letters, digits or _), got %q", s.Code)
@@ -201,9 +226,12 @@ func (s *Spec) Validate(platformHost string) error {
 		bad("retention_months", "must be between 1 and 120")
 	}
 	if s.HelpdeskEmail != "" {
-		if _, err := mail.ParseAddress(s.HelpdeskEmail); err != nil {
+		if a, err := mail.ParseAddress(s.HelpdeskEmail); err != nil || a.Address != s.HelpdeskEmail {
 			bad("helpdesk_email", "%q is not an email address", s.HelpdeskEmail)
 		}
+	}
+	if s.HelpdeskPhone != "" && !settingsPhone.MatchString(s.HelpdeskPhone) {
+		bad("helpdesk_phone", "%q is not a telephone number", s.HelpdeskPhone)
 	}
 	if len(problems) > 0 {
 		return &ValidationError{Problems: problems}

@@ -25,7 +25,7 @@ func TestSpecValidateListsEveryProblem(t *testing.T) {
 	spec := tenant.Spec{
 		Code: "Terengganu", Hosts: []string{"bad host", "platform.localhost", "ok.example.my", "ok.example.my"},
 		RegistrationMode: "open", EmailDomains: []string{"not a domain"}, RetentionMonths: 500,
-		HelpdeskEmail: "nope",
+		HelpdeskEmail: "nope", HelpdeskPhone: "call us",
 	}
 	spec.Normalise()
 	err := spec.Validate("platform.localhost")
@@ -37,7 +37,7 @@ func TestSpecValidateListsEveryProblem(t *testing.T) {
 	for _, p := range invalid.Problems {
 		fields[p.Field]++
 	}
-	want := map[string]int{"code": 1, "name": 1, "hosts": 3, "registration_mode": 1, "email_domains": 1, "retention_months": 1, "helpdesk_email": 1}
+	want := map[string]int{"code": 1, "name": 1, "hosts": 3, "registration_mode": 1, "email_domains": 1, "retention_months": 1, "helpdesk_email": 1, "helpdesk_phone": 1}
 	for f, n := range want {
 		if fields[f] != n {
 			t.Errorf("problems for %s = %d, want %d (all: %+v)", f, fields[f], n, invalid.Problems)
@@ -54,5 +54,21 @@ func TestSpecValidateAcceptsTheIssueExample(t *testing.T) {
 	}
 	if spec.Hosts[0] != "espeks.terengganu.gov.my" || spec.EmailDomains[0] != "terengganu.gov.my" || spec.RetentionMonths != 24 {
 		t.Fatalf("not normalised: %+v", spec)
+	}
+}
+
+func TestEmailInDomains(t *testing.T) {
+	domains := []string{"terengganu.gov.my", "espeks.terengganu.gov.my"}
+	for addr, want := range map[string]bool{
+		"it@terengganu.gov.my": true, "IT@Terengganu.GOV.my": true, "a@espeks.terengganu.gov.my": true,
+		"wan.aziz@gmail.com": false, "a@sub.terengganu.gov.my": false, "a@terengganu.gov.my.evil.test": false,
+		"terengganu.gov.my": false, "": false,
+	} {
+		if got := tenant.EmailInDomains(addr, domains); got != want {
+			t.Errorf("EmailInDomains(%q) = %v, want %v", addr, got, want)
+		}
+	}
+	if !tenant.EmailInDomains("ahmad@gmail.com", nil) {
+		t.Error("a state without domains must take any address")
 	}
 }

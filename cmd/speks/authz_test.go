@@ -131,7 +131,8 @@ var routeClass = map[string]string{
 	"POST /api/v1/platform/auth/login": platformOnly, "POST /api/v1/platform/auth/logout": platformOnly,
 	"GET /api/v1/platform/session": platformOnly,
 	"GET /platform":                platformOnly, "POST /platform/tenants": platformOnly, "POST /platform/tenants/:code/status": platformOnly,
-	"GET /api/v1/platform/tenants": platformOnly, "POST /api/v1/platform/tenants": platformOnly,
+	"POST /platform/tenants/:code/offboard": platformOnly,
+	"GET /api/v1/platform/tenants":          platformOnly, "POST /api/v1/platform/tenants": platformOnly,
 	"GET /api/v1/platform/tenants/:code": platformOnly, "PATCH /api/v1/platform/tenants/:code": platformOnly,
 	"DELETE /api/v1/platform/tenants/:code": platformOnly, "POST /api/v1/platform/tenants/:code/export": platformOnly,
 
@@ -148,6 +149,8 @@ var routeClass = map[string]string{
 	"GET /api/v1/admin/cancellations": itOfficer, "POST /api/v1/admin/cancellations/:id/complete": itOfficer,
 	"GET /api/v1/admin/failed-mail": itOfficer, "GET /api/v1/admin/feed-batches": itOfficer,
 	"POST /api/v1/admin/apikeys": itOfficer, "GET /api/v1/admin/audit": auditRead,
+	"GET /api/v1/admin/apikeys": itOfficer, "DELETE /api/v1/admin/apikeys/:prefix": itOfficer,
+	"GET /admin/apikeys": itOfficer, "POST /admin/apikeys": itOfficer, "POST /admin/apikeys/:prefix/revoke": itOfficer,
 	"GET /api/v1/admin/settings": auditRead, "PUT /api/v1/admin/settings": itOfficer,
 	"POST /api/v1/admin/settings/logo": itOfficer, "GET /branding/logo": public,
 	"GET /admin/users": itOfficer, "GET /admin/audit": auditRead,
@@ -169,7 +172,8 @@ var platformPublic = map[string]bool{"GET /": true, "GET /theme.css": true, "GET
 // platformAdminRoutes are JANM's console, for platform administrators only.
 var platformAdminRoutes = map[string]bool{
 	"GET /platform": true, "POST /platform/tenants": true, "POST /platform/tenants/:code/status": true,
-	"GET /api/v1/platform/tenants": true, "POST /api/v1/platform/tenants": true,
+	"POST /platform/tenants/:code/offboard": true,
+	"GET /api/v1/platform/tenants":          true, "POST /api/v1/platform/tenants": true,
 	"GET /api/v1/platform/tenants/:code": true, "PATCH /api/v1/platform/tenants/:code": true,
 	"DELETE /api/v1/platform/tenants/:code": true, "POST /api/v1/platform/tenants/:code/export": true,
 }

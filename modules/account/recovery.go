@@ -190,18 +190,6 @@ func sameEmail(a, b string) bool {
 	return a != "" && strings.EqualFold(a, b)
 }
 
-// emailInDomains reports whether addr is in one of domains (any when there are none).
-func emailInDomains(addr string, domains []string) bool {
-	if len(domains) == 0 {
-		return true
-	}
-	at := strings.LastIndexByte(addr, '@')
-	if at < 0 {
-		return false
-	}
-	return slices.Contains(domains, strings.ToLower(addr[at+1:]))
-}
-
 func enqueueCode(ctx context.Context, tx *sqlx.Tx, u *User, code, purpose, lang, link string) error {
 	data := map[string]any{"name": u.Name, "code": code, "purpose": purpose, "expires_minutes": int(CodeLifetime / time.Minute)}
 	if link != "" {
@@ -234,7 +222,7 @@ func (s *Service) FirstLogin(ctx context.Context, in FirstLoginInput) error {
 		return err
 	}
 	rec, err := masterRecord(ctx, sc.DB, key)
-	if err != nil || rec == nil || !sameEmail(rec.Email, in.Email) || !emailInDomains(strings.TrimSpace(rec.Email), sc.Tenant.EmailDomains) {
+	if err != nil || rec == nil || !sameEmail(rec.Email, in.Email) || !tenant.EmailInDomains(strings.TrimSpace(rec.Email), sc.Tenant.EmailDomains) {
 		return err
 	}
 	if _, err := mail.ParseAddress(rec.Email); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -325,6 +326,11 @@ func TestCancellations(t *testing.T) {
 	if h.auditCount(t, "selangor", "cancellation.complete", u) != 1 {
 		t.Error("no audit entry for the completion")
 	}
+	var mails []string
+	if err := db.Select(&mails, `SELECT recipient || ' ' || (data->>'name') FROM outbox WHERE template = 'account_cancelled'`); err != nil ||
+		len(mails) != 1 || mails[0] != "a@x.test Aminah binti Yusof" {
+		t.Errorf("cancellation mail in the outbox: %v %v", mails, err)
+	}
 }
 
 // A new feed key is shown once, works, and the trail names only its prefix.
@@ -343,6 +349,22 @@ func TestAPIKeyShownOnce(t *testing.T) {
 	}
 	if trail := h.auditText(t, "selangor"); strings.Contains(trail, key) || !strings.Contains(trail, r.Body["prefix"].(string)) {
 		t.Errorf("audit trail: %s", trail)
+	}
+
+	// Listed without the key; revoked once, after which it no longer authenticates.
+	prefix := r.Body["prefix"].(string)
+	list := h.do(t, "selangor", "GET", "/api/v1/admin/apikeys", it, nil)
+	expect(t, list, http.StatusOK, "")
+	if keys := list.Body["keys"].([]any); len(keys) != 1 || strings.Contains(list.Raw, key) || keys[0].(map[string]any)["prefix"] != prefix {
+		t.Fatalf("key list: %s", list.Raw)
+	}
+	expect(t, h.do(t, "selangor", "DELETE", "/api/v1/admin/apikeys/"+prefix, it, nil), http.StatusNoContent, "")
+	expect(t, h.do(t, "selangor", "DELETE", "/api/v1/admin/apikeys/"+prefix, it, nil), http.StatusNotFound, "not_found")
+	if _, err := feed.Authenticate(context.Background(), h.db(t, "selangor"), key); !errors.Is(err, feed.ErrInvalidAPIKey) {
+		t.Fatalf("the revoked key still authenticates: %v", err)
+	}
+	if trail := h.auditText(t, "selangor"); !strings.Contains(trail, "apikey.revoke") {
+		t.Errorf("no audit entry for the revocation: %s", trail)
 	}
 }
 

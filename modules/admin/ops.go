@@ -6,13 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/jmoiron/sqlx"
 
-	"github.com/speks-portal/speks/modules/feed"
 	"github.com/speks-portal/speks/modules/notify"
 	"github.com/speks-portal/speks/modules/web"
 	"github.com/speks-portal/speks/modules/web/myt"
@@ -119,8 +117,33 @@ func (m *Module) completeCancellation(c *fiber.Ctx) error {
 	if err := Record(ctx, tx, p, "cancellation.complete", "cancellation:"+strconv.FormatInt(id, 10), r.UserID, nil); err != nil {
 		return err
 	}
+	if err := mailCancelled(ctx, tx, r.UserID); err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("complete cancellation %d: %w", id, err)
+	}
+	return nil
+}
+
+// mailCancelled tells the person that their cancellation is done, in the transaction that
+// closes it: someone who asked to leave hears that they have, and someone who did not ask
+// learns of it at once. An account without an address is closed without mail.
+func mailCancelled(ctx context.Context, tx *sqlx.Tx, userID int64) error {
+	var u struct {
+		Name  string `db:"name"`
+		Email string `db:"email"`
+	}
+	if err := tx.GetContext(ctx, &u, `SELECT name, trim(email) AS email FROM users WHERE id = $1`, userID); err != nil {
+		return fmt.Errorf("read the cancelled account %d: %w", userID, err)
+	}
+	if u.Email == "" {
+		return nil
+	}
+	err := notify.Enqueue(ctx, tx, notify.Message{To: u.Email, Template: notify.TemplateAccountCancelled,
+		Data: map[string]any{"name": u.Name}})
+	if err != nil {
+		return fmt.Errorf("mail the cancelled account %d: %w", userID, err)
 	}
 	return nil
 }
@@ -170,37 +193,4 @@ func Batches(ctx context.Context, db sqlx.QueryerContext, limit int) ([]Batch, e
 		return nil, fmt.Errorf("list feed batches: %w", err)
 	}
 	return rows, nil
-}
-
-// apiCreateKey makes a feed API key; the answer is the only place the key ever appears in
-// clear, and the audit entry names only its public prefix.
-func (m *Module) apiCreateKey(c *fiber.Ctx) error {
-	p, sc, err := officer(c)
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Name string `json:"name"`
-	}
-	if err := c.BodyParser(&in); err != nil || strings.TrimSpace(in.Name) == "" || len(in.Name) > 100 {
-		return web.NewError(fiber.StatusUnprocessableEntity, "invalid_input", err)
-	}
-	ctx := c.UserContext()
-	tx, err := sc.DB.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("create api key: %w", err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	key, k, err := feed.CreateAPIKey(ctx, tx, in.Name, actorLabel(p))
-	if err != nil {
-		return err
-	}
-	if err := Record(ctx, tx, p, "apikey.create", "apikey:"+k.Prefix, 0, map[string]any{"name": k.Name}); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("create api key: %w", err)
-	}
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"key": key, "id": k.ID, "name": k.Name, "prefix": k.Prefix})
 }

@@ -139,7 +139,9 @@ var tenantRules = []rule{
 	{ITOfficer, "/api/v1/admin/users/:user_id/unlock", post}, {ITOfficer, "/api/v1/admin/users/:user_id/reset", post},
 	{ITOfficer, "/api/v1/admin/cancellations", get}, {ITOfficer, "/api/v1/admin/cancellations/:id/complete", post},
 	{ITOfficer, "/api/v1/admin/failed-mail", get}, {ITOfficer, "/api/v1/admin/feed-batches", get},
-	{ITOfficer, "/api/v1/admin/apikeys", post},
+	{ITOfficer, "/api/v1/admin/apikeys", get}, {ITOfficer, "/api/v1/admin/apikeys", post},
+	{ITOfficer, "/api/v1/admin/apikeys/:prefix", "DELETE"},
+	{ITOfficer, "/admin/apikeys", get}, {ITOfficer, "/admin/apikeys", post}, {ITOfficer, "/admin/apikeys/:prefix/revoke", post},
 	{ITOfficer, "/api/v1/admin/audit", get}, {Treasury, "/api/v1/admin/audit", get},
 	{ITOfficer, "/api/v1/admin/settings", get}, {Treasury, "/api/v1/admin/settings", get},
 	{ITOfficer, "/api/v1/admin/settings", "PUT"}, {ITOfficer, "/api/v1/admin/settings/logo", post},
@@ -152,14 +154,14 @@ var tenantRules = []rule{
 	{ITOfficer, "/admin/settings/logo", post},
 }
 
-// platformRules are JANM's console on the platform host (modules/platform); migration
-// platform/00020 inserts the same rows.
+// platformRules are JANM's console on the platform host (modules/platform); migrations
+// platform/00020 and 00030 insert the same rows.
 var platformRules = []rule{
 	{Anonymous, "/platform/login", get}, {Anonymous, "/platform/login", post}, {Anonymous, "/platform/logout", post},
 	{Anonymous, "/api/v1/platform/auth/login", post}, {Anonymous, "/api/v1/platform/auth/logout", post},
 	{Anonymous, "/api/v1/platform/session", get},
 	{PlatformAdmin, "/platform", get}, {PlatformAdmin, "/platform/tenants", post},
-	{PlatformAdmin, "/platform/tenants/:code/status", post},
+	{PlatformAdmin, "/platform/tenants/:code/status", post}, {PlatformAdmin, "/platform/tenants/:code/offboard", post},
 	{PlatformAdmin, "/api/v1/platform/tenants", get}, {PlatformAdmin, "/api/v1/platform/tenants", post},
 	{PlatformAdmin, "/api/v1/platform/tenants/:code", get}, {PlatformAdmin, "/api/v1/platform/tenants/:code", patch},
 	{PlatformAdmin, "/api/v1/platform/tenants/:code", "DELETE"},

@@ -91,6 +91,7 @@ func Authenticate(ctx context.Context, db sqlx.QueryerContext, presented string)
 }
 
 // RevokeAPIKey stops the key with prefix from working; batches keep their reference to it.
+// An unknown or already revoked prefix is ErrInvalidAPIKey.
 func RevokeAPIKey(ctx context.Context, db sqlx.ExecerContext, prefix string) error {
 	res, err := db.ExecContext(ctx, `UPDATE feed_api_keys SET revoked_at = now()
 		WHERE prefix = $1 AND revoked_at IS NULL`, prefix)
@@ -98,14 +99,14 @@ func RevokeAPIKey(ctx context.Context, db sqlx.ExecerContext, prefix string) err
 		return fmt.Errorf("feed: revoke API key: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("feed: no live API key with prefix %q", prefix)
+		return fmt.Errorf("feed: no live API key with prefix %q: %w", prefix, ErrInvalidAPIKey)
 	}
 	return nil
 }
 
 // ListAPIKeys returns the tenant's keys, newest first.
 func ListAPIKeys(ctx context.Context, db sqlx.QueryerContext) ([]APIKey, error) {
-	var keys []APIKey
+	keys := []APIKey{}
 	if err := sqlx.SelectContext(ctx, db, &keys, `SELECT id, name, prefix, created_by, created_at, revoked_at
 		FROM feed_api_keys ORDER BY id DESC`); err != nil {
 		return nil, fmt.Errorf("feed: list API keys: %w", err)

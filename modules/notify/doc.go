@@ -43,6 +43,11 @@
 //	email_change      name, link, expires_hours            (sent to the NEW address)
 //	payslip_ready     name, year, month (1–12), link       (no amounts, ever)
 //	statement_ready   name, year, link                     (EC form; no amounts, ever)
+//	request_pending   name, kind, person, step; optional link    (a user-administration request
+//	                  awaits the recipient: step head | treasury; kind new_user | change_access | deactivate)
+//	request_decided   name, kind, person, outcome; optional link, reason   (to the requester:
+//	                  outcome head_approved | rejected | completed | failed)
+//	account_cancelled name                                 (the IT officer completed the person's cancellation)
 //
 // name is the person's display name; code is the one-time code in clear (it is dropped from the
 // outbox once the mail is sent or failed).

@@ -253,7 +253,7 @@ func (f *fixture) tenant(t *testing.T, code, name string) *tenant.Tenant {
 	t.Helper()
 	tn, err := f.env.Provisioner.Create(context.Background(), tenant.Spec{
 		Code: code, Name: name, Hosts: []string{code + ".example.test"}, RegistrationMode: tenant.PayrollMatch,
-		HelpdeskEmail: "helpdesk@" + code + ".example.test", HelpdeskPhone: "03-5544 " + code[:1] + "000",
+		HelpdeskEmail: "helpdesk@" + code + ".example.test", HelpdeskPhone: fmt.Sprintf("03-5544 %04d", code[0]), // digits only: the registry checks phones
 	}, "test")
 	if err != nil {
 		t.Fatalf("provision %s: %v", code, err)

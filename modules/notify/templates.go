@@ -10,6 +10,7 @@ import (
 	"math"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	texttemplate "text/template"
@@ -25,12 +26,27 @@ const (
 
 // Template names: the values of Message.Template. The data keys of each are in doc.go.
 const (
-	TemplateOneTimeCode     = "one_time_code"
-	TemplateVerifyEmail     = "verify_email"
-	TemplatePasswordChanged = "password_changed"
-	TemplateEmailChange     = "email_change"
-	TemplatePayslipReady    = "payslip_ready"
-	TemplateStatementReady  = "statement_ready"
+	TemplateOneTimeCode      = "one_time_code"
+	TemplateVerifyEmail      = "verify_email"
+	TemplatePasswordChanged  = "password_changed"
+	TemplateEmailChange      = "email_change"
+	TemplatePayslipReady     = "payslip_ready"
+	TemplateStatementReady   = "statement_ready"
+	TemplateRequestPending   = "request_pending"
+	TemplateRequestDecided   = "request_decided"
+	TemplateAccountCancelled = "account_cancelled"
+)
+
+// Values of the user-administration request templates (modules/requests): the kind of
+// request, the approval step waiting for the recipient, and what became of a request.
+const (
+	StepHead     = "head"
+	StepTreasury = "treasury"
+
+	OutcomeHeadApproved = "head_approved"
+	OutcomeRejected     = "rejected"
+	OutcomeCompleted    = "completed"
+	OutcomeFailed       = "failed"
 )
 
 // Purposes of a one-time code (data key "purpose" of TemplateOneTimeCode).
@@ -51,7 +67,18 @@ const (
 	kindMonth
 	kindYear
 	kindPurpose
+	kindRequestKind
+	kindRequestStep
+	kindRequestOutcome
 )
+
+// enumValues are the values an enumerated kind accepts; templates turn each into words.
+var enumValues = map[valueKind][]string{
+	kindPurpose:        {PurposeFirstLogin, PurposePasswordReset, PurposeAccountCreated},
+	kindRequestKind:    {"new_user", "change_access", "deactivate"},
+	kindRequestStep:    {StepHead, StepTreasury},
+	kindRequestOutcome: {OutcomeHeadApproved, OutcomeRejected, OutcomeCompleted, OutcomeFailed},
+}
 
 type templateSpec struct {
 	required map[string]valueKind
@@ -78,6 +105,17 @@ var catalogue = map[string]templateSpec{
 	},
 	TemplateStatementReady: {
 		required: map[string]valueKind{"name": kindText, "year": kindYear, "link": kindLink},
+	},
+	TemplateRequestPending: {
+		required: map[string]valueKind{"name": kindText, "kind": kindRequestKind, "person": kindText, "step": kindRequestStep},
+		optional: map[string]valueKind{"link": kindLink},
+	},
+	TemplateRequestDecided: {
+		required: map[string]valueKind{"name": kindText, "kind": kindRequestKind, "person": kindText, "outcome": kindRequestOutcome},
+		optional: map[string]valueKind{"link": kindLink, "reason": kindText},
+	},
+	TemplateAccountCancelled: {
+		required: map[string]valueKind{"name": kindText},
 	},
 }
 
@@ -140,10 +178,10 @@ func (k valueKind) check(v any) error {
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(s) > 2000 {
 			return errors.New("must be an absolute http(s) URL")
 		}
-	case kindPurpose:
+	case kindPurpose, kindRequestKind, kindRequestStep, kindRequestOutcome:
 		s, _ := v.(string)
-		if s != PurposeFirstLogin && s != PurposePasswordReset && s != PurposeAccountCreated {
-			return errors.New("must be first_login, password_reset or account_created")
+		if !slices.Contains(enumValues[k], s) {
+			return fmt.Errorf("must be one of %s", strings.Join(enumValues[k], ", "))
 		}
 	default:
 		n, err := asInt(v)

@@ -17,6 +17,11 @@ var sampleData = map[string]map[string]any{
 	notify.TemplateEmailChange:     {"name": "Siti <Aminah>", "link": "https://espeks.pahang.gov.my/confirm?token=t2", "expires_hours": 24},
 	notify.TemplatePayslipReady:    {"name": "Siti <Aminah>", "year": 2026, "month": 10, "link": "https://espeks.pahang.gov.my/payslips/2026/10"},
 	notify.TemplateStatementReady:  {"name": "Siti <Aminah>", "year": 2025, "link": "https://espeks.pahang.gov.my/statements/2025"},
+	notify.TemplateRequestPending: {"name": "Siti <Aminah>", "kind": "new_user", "person": "Kamal bin Yusof",
+		"step": notify.StepHead, "link": "https://p.ispeks.melaka.gov.my/admin/requests"},
+	notify.TemplateRequestDecided: {"name": "Siti <Aminah>", "kind": "deactivate", "person": "Kamal bin Yusof",
+		"outcome": notify.OutcomeRejected, "reason": "Masih berkhidmat", "link": "https://p.ispeks.melaka.gov.my/admin/requests"},
+	notify.TemplateAccountCancelled: {"name": "Siti <Aminah>"},
 }
 
 var sampleTenant = &tenant.Tenant{Code: "selangor", Name: "Selangor", HelpdeskEmail: "meja.bantuan@selangor.gov.my",
@@ -94,5 +99,39 @@ func TestRenderRefusesMissingValues(t *testing.T) {
 	}
 	if _, err := notify.Render("welcome", "ms", sampleTenant, nil); err == nil {
 		t.Fatal("an unknown template rendered")
+	}
+}
+
+// Each step of a user-administration request reads as what happened, in both languages.
+func TestRequestMailsSayWhatHappened(t *testing.T) {
+	cases := []struct {
+		template, field, value, lang string
+		want                         []string
+	}{
+		{notify.TemplateRequestPending, "step", notify.StepHead, "ms", []string{"menunggu kelulusan anda", "Ketua Jabatan", "pendaftaran pengguna baharu bagi Kamal bin Yusof"}},
+		{notify.TemplateRequestPending, "step", notify.StepTreasury, "en", []string{"awaits your approval", "the State Treasury"}},
+		{notify.TemplateRequestDecided, "outcome", notify.OutcomeHeadApproved, "ms", []string{"diluluskan oleh Ketua Jabatan", "menunggu kelulusan Perbendaharaan Negeri"}},
+		{notify.TemplateRequestDecided, "outcome", notify.OutcomeRejected, "ms", []string{"ditolak", "Sebab: Masih berkhidmat", "penyahaktifan akaun"}},
+		{notify.TemplateRequestDecided, "outcome", notify.OutcomeCompleted, "en", []string{"carried out", "one-time code"}},
+		{notify.TemplateRequestDecided, "outcome", notify.OutcomeFailed, "en", []string{"could not be carried out"}},
+		{notify.TemplateAccountCancelled, "", "", "ms", []string{"Akaun anda telah dibatalkan", "tidak aktif"}},
+	}
+	for _, tc := range cases {
+		data := map[string]any{}
+		for k, v := range sampleData[tc.template] {
+			data[k] = v
+		}
+		if tc.field != "" {
+			data[tc.field] = tc.value
+		}
+		r, err := notify.Render(tc.template, tc.lang, sampleTenant, data)
+		if err != nil {
+			t.Fatalf("%s %s: %v", tc.template, tc.value, err)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(r.Subject+"\n"+r.Text, w) {
+				t.Errorf("%s %s/%s: %q missing from\n%s\n%s", tc.template, tc.value, tc.lang, w, r.Subject, r.Text)
+			}
+		}
 	}
 }

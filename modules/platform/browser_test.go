@@ -2,6 +2,7 @@ package platform_test
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -26,9 +27,12 @@ func (l *lateAuthz) Mount(app *fiber.App) {
 	app.Use(func(c *fiber.Ctx) error { return l.m.Middleware(c) })
 }
 
-// In a browser: a JANM administrator logs in to the console with TOTP, onboards
-// "terengganu" with the form, and the new IT officer logs in there with the code mailed to
-// them and is asked to set a password.
+// In a browser: a JANM administrator logs in to the console with TOTP and onboards
+// "terengganu" with the form: a gmail address for the first IT officer is refused beside the
+// field, as Terengganu takes only terengganu.gov.my; with the official address and the
+// helpdesk contact it is onboarded, its storage reads in MB, its landing and error pages show
+// the helpdesk, and the new IT officer logs in with the code mailed to them and is asked to set
+// a password. Suspending the state then takes a ticked confirmation.
 func TestBrowserOnboardTerengganuThenItsOfficerLogsIn(t *testing.T) {
 	svc := &platform.Service{Log: quiet}
 	accounts := account.NewService("platform-test-session-secret-0123456789", "platform-test-decoy", quiet)
@@ -50,7 +54,8 @@ func TestBrowserOnboardTerengganuThenItsOfficerLogsIn(t *testing.T) {
 	}
 
 	base := fmt.Sprintf("http://%s:%d", env.PlatformHost, srv.Port)
-	tab := webtest.NewBrowser(t).NewTab(t)
+	browser := webtest.NewBrowser(t)
+	tab := browser.NewTab(t)
 	if status := tab.Open(base + "/platform/login?lang=ms"); status != 200 {
 		t.Fatalf("login page: %d", status)
 	}
@@ -61,14 +66,47 @@ func TestBrowserOnboardTerengganuThenItsOfficerLogsIn(t *testing.T) {
 	}
 	fill(t, tab, map[string]string{"#code": "terengganu", "#name": "Negeri Terengganu", "#hosts": "espeks.terengganu.gov.my",
 		"#email_domains": "terengganu.gov.my", "#admin_ic_no": officerIC, "#admin_name": "Wan Aziz bin Wan Ismail",
-		"#admin_email": "it@terengganu.gov.my"})
+		"#admin_email": "wan.aziz@gmail.com", "#helpdesk_email": "helpdesk@espeks.terengganu.gov.my", "#helpdesk_phone": "09-627 0000"})
+	if status := tab.Click("#onboard"); status != 422 {
+		t.Fatalf("a gmail address for a terengganu.gov.my state: %d", status)
+	}
+	if got := tab.Text("#admin_email-error"); !strings.Contains(got, "domain rasmi negeri ini: terengganu.gov.my") ||
+		tab.Attr("#admin_email", "aria-invalid") != "true" || tab.Count("#tenant-terengganu") != 0 {
+		t.Fatalf("the refusal beside the field: %q", got)
+	}
+	if tab.Attr("#helpdesk_phone", "value") != "09-627 0000" {
+		t.Error("the form lost what was typed")
+	}
+	tab.ScreenshotIfAsked("platform-onboard-refused")
+	// Chromium reports the 422 answer itself in the console; the page is otherwise clean.
+	expectOnlyStatusErrors(t, tab)
+	tab = browser.NewTab(t)
+	tab.Open(base + "/platform?lang=ms")
+	fill(t, tab, map[string]string{"#code": "terengganu", "#name": "Negeri Terengganu", "#hosts": "espeks.terengganu.gov.my",
+		"#email_domains": "terengganu.gov.my", "#admin_ic_no": officerIC, "#admin_name": "Wan Aziz bin Wan Ismail",
+		"#helpdesk_email": "helpdesk@espeks.terengganu.gov.my", "#helpdesk_phone": "09-627 0000"})
+	fill(t, tab, map[string]string{"#admin_email": "it@terengganu.gov.my"})
 	if status := tab.Click("#onboard"); status != 200 || !strings.Contains(tab.Text("#notice"), "terengganu") {
 		t.Fatalf("after onboarding: %d", status)
 	}
 	if !strings.Contains(tab.Text("#tenant-terengganu"), "Aktif") {
 		t.Errorf("terengganu row: %q", tab.Text("#tenant-terengganu"))
 	}
+	if storage := tab.Text("#tenant-terengganu .storage"); !storageText.MatchString(storage) {
+		t.Errorf("storage reads %q, want a size in MB", storage)
+	}
+	tab.ScreenshotIfAsked("platform-console-onboarded")
 	tab.ExpectNoConsoleErrors()
+
+	landing := fmt.Sprintf("http://terengganu.localhost:%d", srv.Port)
+	tab.Open(landing + "/?lang=ms")
+	if got := tab.Text("#helpdesk-contact"); !strings.Contains(got, "helpdesk@espeks.terengganu.gov.my") || !strings.Contains(got, "09-627 0000") {
+		t.Errorf("the landing page's helpdesk: %q", got)
+	}
+	errors := browser.NewTab(t)
+	if status := errors.Open(landing + "/tiada-halaman"); status != 404 || !strings.Contains(errors.Text("#helpdesk-contact"), "09-627 0000") {
+		t.Errorf("the error page (%d) lacks the helpdesk", status)
+	}
 
 	mails := sendMail(t, env, 1)
 	otc := codePattern.FindString(mails[0])
@@ -93,6 +131,33 @@ func TestBrowserOnboardTerengganuThenItsOfficerLogsIn(t *testing.T) {
 	tab.Open(base + "/platform?lang=ms")
 	if got := tab.Text("#tenant-terengganu"); !strings.Contains(got, "05/12/2026 03:53") {
 		t.Errorf("last feed of terengganu, want 05/12/2026 03:53: %q", got)
+	}
+	tab.Open(base + "/platform?lang=ms")
+	if webtest.Eval[bool](tab, `document.querySelector("#suspend-terengganu").form.checkValidity()`) {
+		t.Fatal("the state can be suspended without ticking the confirmation")
+	}
+	webtest.Eval[bool](tab, `document.querySelector("#suspend-confirm-terengganu").checked = true`)
+	tab.Click("#suspend-terengganu")
+	if !strings.Contains(tab.Text("#tenant-terengganu"), "Digantung") {
+		t.Fatalf("after suspending: %q", tab.Text("#tenant-terengganu"))
+	}
+	tab.ExpectNoConsoleErrors()
+	if status := errors.Open(landing + "/"); status != 503 || !strings.Contains(errors.Text("#helpdesk-contact"), "helpdesk@espeks.terengganu.gov.my") {
+		t.Errorf("the suspended state's page (%d) lacks its helpdesk", status)
+	}
+}
+
+// storageText is a humanised size; a fresh state's schema is about a megabyte.
+var storageText = regexp.MustCompile(`^\d+\.\d (KB|MB|GB)$`)
+
+// expectOnlyStatusErrors fails on any console error other than Chromium's note of a page's
+// own 4xx status (a form refused with 422 is the journey, not a fault of the page).
+func expectOnlyStatusErrors(t *testing.T, tab *webtest.Tab) {
+	t.Helper()
+	for _, e := range tab.ConsoleErrors() {
+		if !strings.Contains(e, "the server responded with a status of 4") {
+			t.Errorf("console error: %s", e)
+		}
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/speks-portal/speks/modules/platform"
+	"github.com/speks-portal/speks/tenant"
 )
 
 var csrfField = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
@@ -60,7 +61,21 @@ func TestConsolePages(t *testing.T) {
 	if r := c.form(t, "/platform/tenants", url.Values{"csrf_token": {csrf}, "code": {"X"}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Raw), "form-error") {
 		t.Errorf("invalid onboarding form: %d", r.Status)
 	}
-	if r := c.form(t, "/platform/tenants/terengganu/status", url.Values{"csrf_token": {csrf}, "status": {"suspended"}}); r.Status != http.StatusSeeOther {
+	// In English too, the domain refusal names the field's problem and the state's domains.
+	r = c.form(t, "/platform/tenants?lang=en", url.Values{"csrf_token": {csrf}, "code": {"perlis"}, "name": {"Perlis"},
+		"registration_mode": {"payroll_match"}, "email_domains": {"Perlis.gov.my"}, "admin_ic_no": {"880808095566"},
+		"admin_name": {"Ahmad bin Ali"}, "admin_email": {"ahmad@gmail.com"}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Raw), `id="admin_email-error">The IT officer&#39;s e-mail must be at one of this state&#39;s official domains: perlis.gov.my.`) {
+		t.Errorf("English domain refusal: %d\n%s", r.Status, r.Raw)
+	}
+	if r := c.form(t, "/platform/tenants/terengganu/status", url.Values{"csrf_token": {csrf}, "status": {"suspended"}}); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(string(r.Raw), "Tandakan pengesahan untuk menggantung negeri terengganu") {
+		t.Fatalf("suspend without the confirmation: %d %s", r.Status, r.Raw)
+	}
+	if got, _ := h.env.Registry.Get(context.Background(), "terengganu"); got == nil || got.Status != "active" {
+		t.Fatalf("an unconfirmed suspension changed the state: %+v", got)
+	}
+	if r := c.form(t, "/platform/tenants/terengganu/status", url.Values{"csrf_token": {csrf}, "status": {"suspended"}, "confirm": {"yes"}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("suspend button: %d %s", r.Status, r.Raw)
 	}
 	if got, _ := h.env.Registry.Get(context.Background(), "terengganu"); got == nil || got.Status != "suspended" {
@@ -68,5 +83,36 @@ func TestConsolePages(t *testing.T) {
 	}
 	if r := c.form(t, "/platform/tenants/terengganu/status", url.Values{"status": {"active"}}); r.Status != http.StatusForbidden {
 		t.Errorf("form without the CSRF token: %d", r.Status)
+	}
+}
+
+// Offboarding from the console takes the state's code typed in; a wrong code changes nothing,
+// and the service's own rule (suspended, exported after suspension) still holds.
+func TestOffboardPageNeedsTheTypedCode(t *testing.T) {
+	h := newHarness(t)
+	admin, _ := h.admin(t)
+	csrf := admin.csrf
+	h.env.Tenant(t, "selangor", tenant.PayrollMatch)
+	admin.do(t, "PATCH", "/api/v1/platform/tenants/selangor", map[string]any{"status": "suspended"})
+	if r := admin.form(t, "/platform/tenants/selangor/offboard", url.Values{"csrf_token": {csrf}, "confirm_code": {"selangor"}}); r.Status != http.StatusConflict ||
+		!strings.Contains(string(r.Raw), "dieksport") {
+		t.Fatalf("offboard before the export: %d %s", r.Status, r.Raw)
+	}
+	if r := admin.do(t, "POST", "/api/v1/platform/tenants/selangor/export", nil); r.Status != http.StatusOK {
+		t.Fatalf("export: %d", r.Status)
+	}
+	if r := admin.form(t, "/platform/tenants/selangor/offboard", url.Values{"csrf_token": {csrf}, "confirm_code": {"selangr"}}); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(string(r.Raw), "Taip kod negeri selangor") {
+		t.Fatalf("offboard with a mistyped code: %d %s", r.Status, r.Raw)
+	}
+	if _, err := h.env.Registry.Get(context.Background(), "selangor"); err != nil {
+		t.Fatalf("a mistyped code offboarded the state: %v", err)
+	}
+	r := admin.form(t, "/platform/tenants/selangor/offboard", url.Values{"csrf_token": {csrf}, "confirm_code": {"selangor"}})
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/platform?done=offboarded&code=selangor" {
+		t.Fatalf("offboard: %d %s", r.Status, r.Raw)
+	}
+	if _, err := h.env.Registry.Get(context.Background(), "selangor"); err == nil {
+		t.Fatal("the state is still registered")
 	}
 }

@@ -336,3 +336,39 @@ func expectNoICInAudit(t *testing.T, h *harness) {
 		t.Errorf("%d platform audit rows hold the IC number", n)
 	}
 }
+
+// A state restricted to its official domains gets its first IT officer at one of them: the
+// API refuses a gmail address with the field, a code and the domains, and provisions nothing.
+// The helpdesk given at onboarding is the tenant's contact from the start.
+func TestOnboardingAppliesTheStatesEmailDomainsAndKeepsTheHelpdesk(t *testing.T) {
+	h := newHarness(t)
+	admin, _ := h.admin(t)
+	in := onboarding("terengganu")
+	in["admin"] = map[string]any{"ic_no": officerIC, "name": "Wan Aziz bin Wan Ismail", "email": "wan.aziz@gmail.com"}
+	r := admin.do(t, "POST", "/api/v1/platform/tenants", in)
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Raw), `"field":"admin.email"`) ||
+		!strings.Contains(string(r.Raw), `"code":"email_domain"`) || !strings.Contains(string(r.Raw), "terengganu.gov.my") {
+		t.Fatalf("a gmail officer for a terengganu.gov.my state: %d %s", r.Status, r.Raw)
+	}
+	if _, err := h.env.Registry.Get(context.Background(), "terengganu"); err == nil {
+		t.Fatal("a refused onboarding left a tenant behind")
+	}
+	// The domain is compared whole and without regard to case; a state without domains takes any.
+	in["admin"] = map[string]any{"ic_no": officerIC, "name": "Wan Aziz bin Wan Ismail", "email": "IT@Terengganu.gov.my"}
+	in["helpdesk_email"], in["helpdesk_phone"] = "helpdesk@espeks.terengganu.gov.my", "09-627 0000"
+	if r := admin.do(t, "POST", "/api/v1/platform/tenants", in); r.Status != http.StatusCreated {
+		t.Fatalf("onboarding with the official address: %d %s", r.Status, r.Raw)
+	}
+	got, err := h.env.Registry.Get(context.Background(), "terengganu")
+	if err != nil || got.HelpdeskEmail != "helpdesk@espeks.terengganu.gov.my" || got.HelpdeskPhone != "09-627 0000" {
+		t.Fatalf("helpdesk of the new state: %+v %v", got, err)
+	}
+	open := onboarding("perlis")
+	open["email_domains"] = []string{}
+	open["admin"] = map[string]any{"ic_no": "880808095566", "name": "Ahmad bin Ali", "email": "ahmad@gmail.com"}
+	open["helpdesk_phone"] = "telefon"
+	if r := admin.do(t, "POST", "/api/v1/platform/tenants", open); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(string(r.Raw), `"field":"helpdesk_phone"`) || strings.Contains(string(r.Raw), "admin.email") {
+		t.Fatalf("a state without domains and a bad helpdesk phone: %d %s", r.Status, r.Raw)
+	}
+}

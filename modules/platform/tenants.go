@@ -14,6 +14,7 @@ import (
 
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/authz"
+	"github.com/speks-portal/speks/modules/web"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -29,6 +30,9 @@ type Health struct {
 	FailedMail   int64      `json:"failed_mail" db:"failed_mail"`
 	StorageBytes int64      `json:"storage_bytes" db:"storage_bytes"`
 }
+
+// Storage is the tenant's size as people read it (MB, GB).
+func (h Health) Storage() string { return web.HumanSize(h.StorageBytes) }
 
 // TenantView is a tenant with its health (nil while it is being provisioned).
 type TenantView struct {
@@ -110,16 +114,23 @@ type Onboarding struct {
 	RegistrationMode tenant.RegistrationMode `json:"registration_mode"`
 	EmailDomains     []string                `json:"email_domains"`
 	RetentionMonths  int                     `json:"retention_months"`
-	Admin            FirstOfficer            `json:"admin"`
+	// The state's helpdesk, shown on its landing and error pages and in every mail's footer;
+	// its IT officer may change them later in the tenant settings.
+	HelpdeskEmail string       `json:"helpdesk_email"`
+	HelpdeskPhone string       `json:"helpdesk_phone"`
+	Admin         FirstOfficer `json:"admin"`
 }
 
 func (o Onboarding) spec() tenant.Spec {
 	return tenant.Spec{Code: o.Code, Name: o.Name, Hosts: slices.Clone(o.Hosts), RegistrationMode: o.RegistrationMode,
-		EmailDomains: slices.Clone(o.EmailDomains), RetentionMonths: o.RetentionMonths}
+		EmailDomains: slices.Clone(o.EmailDomains), RetentionMonths: o.RetentionMonths,
+		HelpdeskEmail: o.HelpdeskEmail, HelpdeskPhone: o.HelpdeskPhone}
 }
 
-// officerProblems checks the first IT officer before anything is provisioned.
-func (o Onboarding) officerProblems() []tenant.FieldError {
+// officerProblems checks the first IT officer before anything is provisioned. A state that
+// restricts e-mail to its official domains gets an officer at one of them: the officer's
+// address receives every one-time code of the state's administration.
+func (o Onboarding) officerProblems(domains []string) []tenant.FieldError {
 	var problems []tenant.FieldError
 	if key := account.ParseLoginID(o.Admin.ICNo); key.Category != account.CategoryStaff {
 		problems = append(problems, tenant.FieldError{Field: "admin.ic_no", Message: "must be a 12-digit IC number"})
@@ -127,8 +138,12 @@ func (o Onboarding) officerProblems() []tenant.FieldError {
 	if strings.TrimSpace(o.Admin.Name) == "" {
 		problems = append(problems, tenant.FieldError{Field: "admin.name", Message: "is required"})
 	}
-	if _, err := mail.ParseAddress(o.Admin.Email); err != nil {
+	addr := strings.TrimSpace(o.Admin.Email)
+	if a, err := mail.ParseAddress(addr); err != nil || a.Address != addr {
 		problems = append(problems, tenant.FieldError{Field: "admin.email", Message: "is not an e-mail address"})
+	} else if !tenant.EmailInDomains(addr, domains) {
+		problems = append(problems, tenant.FieldError{Field: "admin.email", Code: "email_domain",
+			Message: "must be at one of the state's e-mail domains: " + strings.Join(domains, ", ")})
 	}
 	return problems
 }
@@ -139,7 +154,7 @@ func (o Onboarding) officerProblems() []tenant.FieldError {
 func (s *Service) Onboard(ctx context.Context, in Onboarding, actor string) (*tenant.Tenant, error) {
 	spec := in.spec()
 	spec.Normalise()
-	problems := in.officerProblems()
+	problems := in.officerProblems(spec.EmailDomains)
 	if err := spec.Validate(s.PlatformHost); err != nil {
 		var ve *tenant.ValidationError
 		if !errors.As(err, &ve) {

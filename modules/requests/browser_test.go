@@ -39,7 +39,7 @@ func seedMelaka(ctx context.Context, env *tenanttest.Env, tn *tenant.Tenant) err
 	if err != nil {
 		return err
 	}
-	for _, p := range []person{rosnah, hashim, farah, siti} {
+	for _, p := range []person{rosnah, hashim, farah, siti, norlela} {
 		if err := insertPerson(ctx, db, p, hash); err != nil {
 			return err
 		}
@@ -102,14 +102,17 @@ func officerLogin(t *testing.T, srv *webtest.Server, tab *webtest.Tab, id string
 	tab.Click("#submit")
 }
 
-// The Melaka workflow in a browser: the PTJ admin raises a new user, the head of department
-// approves, the treasury approves, and the new officer logs in with the code mailed to them.
+// The Melaka workflow in a browser: the PTJ admin raises a new user and the head of department
+// is told by e-mail; the treasury sees the request but no button while it waits for the head;
+// the head approves, the treasury approves, and the new officer logs in with the code mailed to
+// them. A second request is rejected by the head, which takes a reason and a ticked confirmation.
 func TestBrowserMelakaNewUserWorkflow(t *testing.T) {
 	svc := account.NewService("browser-session-secret-0123456789", "browser-decoy-secret-0123456789", quiet)
 	svc.Argon = account.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 	var srv *webtest.Server
 	reqs := requests.NewModule(&requests.Service{Accounts: svc,
-		LoginURL: func(tn *tenant.Tenant) string { return srv.TenantURL(tn.Code, "/login") }})
+		LoginURL: func(tn *tenant.Tenant) string { return srv.TenantURL(tn.Code, "/login") },
+		BaseURL:  func(tn *tenant.Tenant) string { return srv.TenantURL(tn.Code, "") }})
 	srv = webtest.Start(t, webtest.Options{
 		Tenants: []tenant.Spec{{Code: "melaka", Name: "Melaka", Hosts: []string{"p.ispeks.melaka.gov.my"}, RegistrationMode: tenant.AdminOnly}},
 		// The policies are proven by cmd/speks's matrix and this package's HTTP tests; here the
@@ -121,37 +124,72 @@ func TestBrowserMelakaNewUserWorkflow(t *testing.T) {
 	tab := webtest.NewBrowser(t).NewTab(t)
 
 	officerLogin(t, srv, tab, rosnah.IC)
-	tab.Open(srv.TenantURL("melaka", "/admin/requests?lang=ms"))
-	fill(t, tab, map[string]string{"#kind": "new_user", "#ic_no": "900404-04-5048", "#reason": "Lantikan baharu Pembantu Tadbir"})
-	tab.Click("#raise-submit")
-	if !strings.Contains(tab.Text("#done"), "Ketua Jabatan") || tab.Attr("#request-list tbody tr", "data-status") != "pending_head" {
-		t.Fatalf("after raising: %s", tab.Text("main"))
+	raise := func(ic, reason string) string {
+		tab.Open(srv.TenantURL("melaka", "/admin/requests?lang=ms"))
+		fill(t, tab, map[string]string{"#kind": "new_user", "#ic_no": ic, "#reason": reason})
+		tab.Click("#raise-submit")
+		if !strings.Contains(tab.Text("#done"), "Ketua Jabatan") || tab.Attr("#request-list tbody tr", "data-status") != "pending_head" {
+			t.Fatalf("after raising: %s", tab.Text("main"))
+		}
+		return strings.TrimPrefix(tab.Attr("#request-list tbody tr", "id"), "request-")
 	}
+	id := raise("900404-04-5048", "Lantikan baharu Pembantu Tadbir")
+	second := raise("890808-04-5086", "Pertukaran masuk")
 	if tab.Count("#request-list button") != 0 {
 		t.Fatal("the PTJ admin is offered a decision on her own request")
 	}
+	mail := mails.WaitFor(t, hashim.Email, "menunggu kelulusan anda sebagai Ketua Jabatan")
+	if !strings.Contains(mail, "Siti Aishah binti Kamal") || !strings.Contains(mail, srv.TenantURL("melaka", "/admin/requests")) {
+		t.Fatalf("the head's mail:\n%s", mail)
+	}
+
+	// The treasury officer, in a browser of her own, sees the request but nothing to press yet.
+	treasury := webtest.NewBrowser(t).NewTab(t)
+	officerLogin(t, srv, treasury, farah.IC)
+	treasury.Open(srv.TenantURL("melaka", "/admin/requests?lang=ms"))
+	if treasury.Count("#request-"+id+" button") != 0 || !strings.Contains(treasury.Text("#request-"+id), "Menunggu keputusan Ketua Jabatan") {
+		t.Fatalf("the treasury is offered a decision before the head: %s", treasury.Text("#request-"+id))
+	}
+	treasury.ScreenshotIfAsked("requests-treasury-waiting")
 
 	logout(t, srv, tab)
 	officerLogin(t, srv, tab, hashim.IC)
 	tab.Open(srv.TenantURL("melaka", "/admin/requests?lang=ms"))
-	id := strings.TrimPrefix(tab.Attr("#request-list tbody tr", "id"), "request-")
 	tab.Click("#approve-" + id)
 	if tab.Attr("#request-"+id, "data-status") != "pending_treasury" {
 		t.Fatalf("after the head: %s", tab.Text("main"))
 	}
-
-	logout(t, srv, tab)
-	officerLogin(t, srv, tab, farah.IC)
-	tab.Open(srv.TenantURL("melaka", "/admin/requests?lang=en"))
-	tab.Click("#approve-" + id)
-	if tab.Attr("#request-"+id, "data-status") != "completed" || !strings.Contains(tab.Text("#done"), "carried out") {
-		t.Fatalf("after the treasury: %s", tab.Text("main"))
+	// The second request: a rejection needs a reason and a ticked confirmation.
+	tab.ScreenshotIfAsked("requests-head")
+	if !strings.Contains(tab.Text("#request-"+second), "Sahkan penolakan") {
+		t.Fatalf("no confirmation by the reject button: %s", tab.Text("#request-"+second))
 	}
+	fill(t, tab, map[string]string{"#reject-reason-" + second: "Jawatan belum diluluskan"})
+	if webtest.Eval[bool](tab, `document.querySelector("#reject-`+second+`").form.checkValidity()`) {
+		t.Fatal("the rejection can be sent without ticking the confirmation")
+	}
+	webtest.Eval[bool](tab, `document.querySelector("#reject-confirm-`+second+`").checked = true`)
+	tab.Click("#reject-" + second)
+	if tab.Attr("#request-"+second, "data-status") != "rejected" || !strings.Contains(tab.Text("#done"), "ditolak") {
+		t.Fatalf("after the rejection: %s", tab.Text("main"))
+	}
+	mails.WaitFor(t, rosnah.Email, "Sebab: Jawatan belum diluluskan")
+	mails.WaitFor(t, farah.Email, "sebagai Perbendaharaan Negeri")
+	mails.WaitFor(t, rosnah.Email, "telah diluluskan oleh Ketua Jabatan")
 
-	code := codePattern.FindString(mails.Next(t, 1))
+	treasury.Open(srv.TenantURL("melaka", "/admin/requests?lang=en"))
+	treasury.Click("#approve-" + id)
+	if treasury.Attr("#request-"+id, "data-status") != "completed" || !strings.Contains(treasury.Text("#done"), "carried out") {
+		t.Fatalf("after the treasury: %s", treasury.Text("main"))
+	}
+	treasury.ExpectNoConsoleErrors()
+	mails.WaitFor(t, rosnah.Email, "dilaksanakan")
+
+	code := codePattern.FindString(mails.WaitFor(t, siti.Email, "Kod sekali guna anda"))
 	if code == "" {
 		t.Fatal("no code in the new officer's mail")
 	}
+
 	logout(t, srv, tab)
 	tab.Open(srv.TenantURL("melaka", "/login?lang=ms"))
 	fill(t, tab, map[string]string{"#id": siti.IC})

@@ -11,6 +11,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/notify"
 )
 
 // Decision is an approval note or a rejection reason.
@@ -18,14 +19,26 @@ type Decision struct {
 	Note string `json:"note"`
 }
 
-// step is what the actor may decide on a request at its current status.
-func step(a *actor, r *Request) (string, error) {
+// mayDecide is the one rule of who decides a request: the service enforces it on every
+// approval and rejection, and List uses it to tell pages which rows to offer actions on.
+func (a *actor) mayDecide(r *Request) error {
+	_, err := a.step(r)
+	return err
+}
+
+// step is the step the actor may decide on a request at its current status (notify.StepHead
+// or notify.StepTreasury), or why they may not.
+func (a *actor) step(r *Request) (string, error) {
+	// Neither the person who raised a request nor the person it concerns decides it.
+	if r.RequestedBy == a.ID || (r.SubjectUserID.Valid && r.SubjectUserID.Int64 == a.ID) {
+		return "", ErrSelfApproval
+	}
 	switch r.Status {
 	case StatusPendingHead:
 		if a.Department == "" || a.Department != r.Department {
 			return "", ErrForbidden
 		}
-		return "head", nil
+		return notify.StepHead, nil
 	case StatusPendingTreasury:
 		if !a.Treasury {
 			return "", ErrForbidden
@@ -33,7 +46,7 @@ func step(a *actor, r *Request) (string, error) {
 		if r.HeadBy.Valid && r.HeadBy.Int64 == a.ID {
 			return "", ErrTwiceApproved
 		}
-		return "treasury", nil
+		return notify.StepTreasury, nil
 	}
 	return "", ErrWrongStatus
 }
@@ -68,11 +81,7 @@ func (s *Service) decide(ctx context.Context, p *account.Principal, id int64, fn
 		if err != nil {
 			return err
 		}
-		// Neither the person who raised a request nor the person it concerns decides it.
-		if r.RequestedBy == a.ID || (r.SubjectUserID.Valid && r.SubjectUserID.Int64 == a.ID) {
-			return ErrSelfApproval
-		}
-		st, err := step(a, r)
+		st, err := a.step(r)
 		if err != nil {
 			return err
 		}
@@ -90,15 +99,25 @@ func (s *Service) Approve(ctx context.Context, p *account.Principal, id int64, d
 	final := false
 	err := s.decide(ctx, p, id, func(tx *sqlx.Tx, a *actor, r *Request, st string) error {
 		next := StatusPendingTreasury
-		if st == "treasury" {
+		if st == notify.StepTreasury {
 			next, final = StatusApproved, true
 		}
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`UPDATE admin_requests SET status = $2, %[1]s_by = $3, %[1]s_at = $4,
 			%[1]s_note = $5 WHERE id = $1`, st), id, next, a.ID, s.now(), note); err != nil {
 			return fmt.Errorf("approve request %d: %w", id, err)
 		}
-		return audit(ctx, tx, a, "admin_request.approve", requestSubject(id), r.SubjectUserID.Int64,
-			map[string]any{"step": st, "note": note, "kind": r.Kind})
+		if err := audit(ctx, tx, a, "admin_request.approve", requestSubject(id), r.SubjectUserID.Int64,
+			map[string]any{"step": st, "note": note, "kind": r.Kind}); err != nil {
+			return err
+		}
+		if final {
+			return nil // the requester hears once it is carried out
+		}
+		r.HeadBy = sql.NullInt64{Int64: a.ID, Valid: true}
+		if err := s.mailDeciders(ctx, tx, r, notify.StepTreasury); err != nil {
+			return err
+		}
+		return s.mailRequester(ctx, tx, r, notify.OutcomeHeadApproved, "")
 	})
 	if err != nil {
 		return nil, err
@@ -121,8 +140,11 @@ func (s *Service) Reject(ctx context.Context, p *account.Principal, id int64, d 
 			rejection_reason = $4 WHERE id = $1`, id, a.ID, s.now(), reason); err != nil {
 			return fmt.Errorf("reject request %d: %w", id, err)
 		}
-		return audit(ctx, tx, a, "admin_request.reject", requestSubject(id), r.SubjectUserID.Int64,
-			map[string]any{"step": st, "reason": reason, "kind": r.Kind})
+		if err := audit(ctx, tx, a, "admin_request.reject", requestSubject(id), r.SubjectUserID.Int64,
+			map[string]any{"step": st, "reason": reason, "kind": r.Kind}); err != nil {
+			return err
+		}
+		return s.mailRequester(ctx, tx, r, notify.OutcomeRejected, reason)
 	})
 	if err != nil {
 		return nil, err
@@ -146,16 +168,21 @@ func (s *Service) carryOut(ctx context.Context, p *account.Principal, id int64) 
 	a := &actor{ID: p.UserID, Name: p.Name}
 	userID, applyErr := s.apply(ctx, a, r)
 	err = inTx(ctx, sc.DB, func(tx *sqlx.Tx) error {
-		status, failure, action := StatusCompleted, "", "admin_request.complete"
+		status, failure, action, outcome := StatusCompleted, "", "admin_request.complete", notify.OutcomeCompleted
 		if applyErr != nil {
-			status, failure, action = StatusFailed, applyErr.Error(), "admin_request.fail"
+			// The failure is technical and stays with the IT officer; the requester's mail says only
+			// that it could not be done.
+			status, failure, action, outcome = StatusFailed, applyErr.Error(), "admin_request.fail", notify.OutcomeFailed
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE admin_requests SET status = $2, failure = $3, completed_at = $4,
 			subject_user_id = COALESCE($5, subject_user_id) WHERE id = $1 AND status = 'approved'`,
 			id, status, failure, s.now(), sql.NullInt64{Int64: userID, Valid: userID != 0}); err != nil {
 			return fmt.Errorf("record the outcome of request %d: %w", id, err)
 		}
-		return audit(ctx, tx, a, action, requestSubject(id), userID, map[string]any{"kind": r.Kind, "failure": failure})
+		if err := audit(ctx, tx, a, action, requestSubject(id), userID, map[string]any{"kind": r.Kind, "failure": failure}); err != nil {
+			return err
+		}
+		return s.mailRequester(ctx, tx, r, outcome, "")
 	})
 	if err != nil {
 		return nil, err

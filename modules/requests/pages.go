@@ -17,7 +17,7 @@ func (m *Module) mountPages(app *fiber.App) {
 	app.Get("/admin/requests", requirePage, m.requestsPage)
 	app.Post("/admin/requests", requirePage, m.raiseForm)
 	app.Post("/admin/requests/:id/approve", requirePage, m.decideForm(m.svc.Approve))
-	app.Post("/admin/requests/:id/reject", requirePage, m.decideForm(m.svc.Reject))
+	app.Post("/admin/requests/:id/reject", requirePage, m.confirmed, m.decideForm(m.svc.Reject))
 	app.Get("/admin/ptj/staff", requirePage, m.staffPage)
 	app.Post("/admin/ptj/staff/:user_id/email", requirePage, m.emailForm)
 }
@@ -33,17 +33,14 @@ func requirePage(c *fiber.Ctx) error {
 }
 
 type requestsData struct {
-	Requests   []Request
-	CanRaise   bool
-	CanDecide  bool
-	Roles      []string
-	Kinds      []string
-	Status     string
-	Done       string
-	Error      string
-	Form       NewRequest
-	UserID     int64
-	IsTreasury bool
+	Requests []Request // each with CanDecide, the service's own rule
+	CanRaise bool
+	Roles    []string
+	Kinds    []string
+	Status   string
+	Done     string
+	Error    string
+	Form     NewRequest
 }
 
 func (m *Module) requestsPage(c *fiber.Ctx) error {
@@ -57,11 +54,9 @@ func (m *Module) renderRequests(c *fiber.Ctx, d requestsData) error {
 	if err != nil {
 		return mapError(err)
 	}
-	d.Requests, d.Roles, d.UserID = list, GrantableRoles, p.UserID
+	d.Requests, d.Roles = list, GrantableRoles
 	d.Kinds = []string{KindNewUser, KindChangeAccess, KindDeactivate}
 	d.CanRaise = p.HasRole(authz.PTJAdmin) || p.HasRole(authz.HeadOfDepartment)
-	d.CanDecide = p.HasRole(authz.HeadOfDepartment) || p.HasRole(authz.Treasury)
-	d.IsTreasury = p.HasRole(authz.Treasury)
 	return web.Render(c, "requests/requests", d)
 }
 
@@ -100,6 +95,16 @@ func (m *Module) decideForm(fn decideFunc) fiber.Handler {
 		}
 		return c.Redirect("/admin/requests?done="+url.QueryEscape(r.Status), fiber.StatusSeeOther)
 	}
+}
+
+// confirmed refuses a destructive form whose confirmation box was not ticked: browsers enforce
+// the box's required attribute, this holds for any other client too.
+func (m *Module) confirmed(c *fiber.Ctx) error {
+	if c.FormValue("confirm") == "yes" {
+		return c.Next()
+	}
+	c.Status(fiber.StatusUnprocessableEntity)
+	return m.renderRequests(c, requestsData{Error: web.T(c, "requests_error_confirm_required", nil)})
 }
 
 type staffData struct {

@@ -79,7 +79,7 @@ func TestWorkflowPages(t *testing.T) {
 	if !strings.Contains(body, "has been carried out") || !strings.Contains(body, `data-status="completed"`) {
 		t.Fatalf("treasury's page after approval:\n%s", body)
 	}
-	if code := codePattern.FindString(mailTo(t, m.mail, siti.Email)); code == "" {
+	if code := codePattern.FindString(codeMailTo(t, m.mail, siti.Email)); code == "" {
 		t.Fatal("the new user received no code")
 	}
 
@@ -94,3 +94,19 @@ func TestWorkflowPages(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// The server refuses a rejection form without its ticked confirmation, whatever the browser
+// did, and says why on the page; nothing changes.
+func TestRejectFormNeedsTheConfirmation(t *testing.T) {
+	m := newMelaka(t)
+	r := m.ptjAdmin.post("/api/v1/admin/requests", map[string]any{"kind": "deactivate", "ic_no": kamal.IC, "reason": "Bersara"})
+	expect(t, r, http.StatusCreated, "")
+	status, _, body := m.head.form("/admin/requests/"+id(r)+"/reject?lang=ms", url.Values{"note": {"Tidak perlu"}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "Sila tandakan pengesahan") || !strings.Contains(body, `data-status="pending_head"`) {
+		t.Fatalf("unconfirmed rejection = %d\n%s", status, body)
+	}
+	status, loc, _ := m.head.form("/admin/requests/"+id(r)+"/reject", url.Values{"note": {"Tidak perlu"}, "confirm": {"yes"}})
+	if status != http.StatusSeeOther || loc != "/admin/requests?done=rejected" {
+		t.Fatalf("confirmed rejection = %d %s", status, loc)
+	}
+}

@@ -71,7 +71,10 @@ type Service struct {
 	Accounts *account.Service
 	// LoginURL is the tenant's login page, put in the mail of a new account.
 	LoginURL func(*tenant.Tenant) string
-	Now      func() time.Time
+	// BaseURL is the tenant's address (scheme and host), for the link to the requests page in
+	// the workflow's mail; without it the mail carries no link.
+	BaseURL func(*tenant.Tenant) string
+	Now     func() time.Time
 }
 
 func (s *Service) now() time.Time {
@@ -98,11 +101,7 @@ func loadActor(ctx context.Context, db sqlx.QueryerContext, p *account.Principal
 		Dept string `db:"dept"`
 	}
 	err := sqlx.GetContext(ctx, db, &row, `SELECT COALESCE(u.ptj_code, e.ptj_code, '') AS ptj,
-			COALESCE(u.department_code, e.department_code, pj.department_code, '') AS dept
-		FROM users u
-		LEFT JOIN employees e ON e.ic_no = u.employee_ic
-		LEFT JOIN ptjs pj ON pj.code = COALESCE(u.ptj_code, e.ptj_code)
-		WHERE u.id = $1`, p.UserID)
+			`+deptOfUser+` AS dept `+usersWithScope+` WHERE u.id = $1`, p.UserID)
 	if err != nil {
 		return nil, fmt.Errorf("read the scope of user %d: %w", p.UserID, err)
 	}

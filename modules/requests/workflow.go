@@ -12,6 +12,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/notify"
 )
 
 // NewRequest is a form raised by a PTJ admin or head of department.
@@ -49,6 +50,9 @@ type Request struct {
 	RejectionReason string         `db:"rejection_reason" json:"rejection_reason,omitempty"`
 	CompletedAt     *time.Time     `db:"completed_at" json:"completed_at,omitempty"`
 	Failure         string         `db:"failure" json:"failure,omitempty"`
+	// CanDecide: the caller may approve or reject the request now (mayDecide, the rule
+	// Approve and Reject enforce), so pages offer only what will be accepted.
+	CanDecide bool `db:"-" json:"can_decide"`
 }
 
 // subject is a person of the payroll master found inside the caller's scope.
@@ -124,8 +128,13 @@ func (s *Service) Create(ctx context.Context, p *account.Principal, in NewReques
 		if err != nil {
 			return fmt.Errorf("store request: %w", err)
 		}
-		return audit(ctx, tx, a, "admin_request.create", requestSubject(id), subj.UserID.Int64,
-			map[string]any{"kind": in.Kind, "roles": roles, "ic_no": MaskIC(subj.IC), "reason": in.Reason})
+		if err := audit(ctx, tx, a, "admin_request.create", requestSubject(id), subj.UserID.Int64,
+			map[string]any{"kind": in.Kind, "roles": roles, "ic_no": MaskIC(subj.IC), "reason": in.Reason}); err != nil {
+			return err
+		}
+		raised := &Request{ID: id, Kind: in.Kind, SubjectName: subj.Name, SubjectUserID: subj.UserID,
+			Department: subj.Dept, PTJ: subj.PTJ, RequestedBy: a.ID}
+		return s.mailDeciders(ctx, tx, raised, notify.StepHead)
 	})
 	if err != nil {
 		return nil, err
@@ -213,6 +222,7 @@ func (s *Service) List(ctx context.Context, p *account.Principal, status string)
 	}
 	for i := range out {
 		out[i].SubjectICMasked = MaskIC(out[i].SubjectIC)
+		out[i].CanDecide = a.mayDecide(&out[i]) == nil
 	}
 	return out, nil
 }

@@ -79,7 +79,7 @@ func TestMelakaNewUserWorkflow(t *testing.T) {
 	if err := m.db(t, "melaka").Get(&ptj, `SELECT ptj_code FROM users WHERE login_id = $1 AND status = 'active'`, siti.IC); err != nil || ptj != "P0101" {
 		t.Fatalf("created account: ptj %q, %v", ptj, err)
 	}
-	msg := mailTo(t, m.mail, siti.Email)
+	msg := codeMailTo(t, m.mail, siti.Email)
 	code := codePattern.FindString(msg)
 	if code == "" {
 		t.Fatalf("no one-time code in the mail:\n%s", msg)

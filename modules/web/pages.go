@@ -49,13 +49,12 @@ type landingData struct {
 	Mode         string
 	Registration *registrationLink
 	EmailDomains string
-	PhoneURI     string
 }
 
 // landingOf says how people get an account in t: self_register tenants link to /register,
 // payroll_match ones to /first-login, admin_only ones explain the form and approvals.
 func landingOf(t *tenant.Tenant) landingData {
-	d := landingData{Mode: string(t.RegistrationMode), PhoneURI: phoneURI(t.HelpdeskPhone)}
+	d := landingData{Mode: string(t.RegistrationMode)}
 	switch t.RegistrationMode {
 	case tenant.SelfRegister:
 		d.Registration = &registrationLink{URL: "/register", LabelID: "account_self_register_link"}
@@ -68,6 +67,14 @@ func landingOf(t *tenant.Tenant) landingData {
 		d.EmailDomains = strings.Join(domains, ", ")
 	}
 	return d
+}
+
+// HelpdeskPhoneURI is the tenant's helpdesk telephone for a tel: link ("" without a tenant).
+func (p *Page) HelpdeskPhoneURI() string {
+	if p.Tenant == nil {
+		return ""
+	}
+	return phoneURI(p.Tenant.HelpdeskPhone)
 }
 
 // phoneURI keeps the digits (and a leading +) of a phone number for a tel: link.

@@ -439,3 +439,26 @@ func TestPlatformLandingListsActiveStates(t *testing.T) {
 		`href="http://selangor.localhost:18080/?lang=ms"`, `href="http://pahang.localhost:18080/?lang=ms"`, "Negeri selangor")
 	wantNotContains(t, r.body, "perlis")
 }
+
+// A state's error pages name its helpdesk, so someone stuck (or facing a suspended portal)
+// knows whom to call; a state without one, and an unknown host, show no contact block.
+func TestErrorPagesShowTheStatesHelpdesk(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.tenant(t, "pahang", tenant.SelfRegister, map[string]any{"helpdesk_email": "espeks@pahang.gov.my", "helpdesk_phone": "09-512 5000"})
+	h.tenant(t, "terengganu", tenant.PayrollMatch, map[string]any{"helpdesk_email": "helpdesk@espeks.terengganu.gov.my"})
+	h.tenant(t, "melaka", tenant.AdminOnly, nil)
+	h.suspend(t, "terengganu")
+
+	missing := h.get(t, "pahang.example.test", "/no-such-page")
+	wantStatus(t, missing, http.StatusNotFound)
+	wantContains(t, missing.body, "Meja bantuan", "hubungi meja bantuan negeri", `href="mailto:espeks@pahang.gov.my"`,
+		`href="tel:095125000"`, "09-512 5000")
+
+	suspended := h.get(t, "terengganu.example.test", "/")
+	wantStatus(t, suspended, http.StatusServiceUnavailable)
+	wantContains(t, suspended.body, `href="mailto:helpdesk@espeks.terengganu.gov.my"`)
+
+	wantNotContains(t, h.get(t, "melaka.example.test", "/no-such-page").body, `id="helpdesk-contact"`)
+	wantNotContains(t, h.get(t, "unknown.example.test", "/").body, `id="helpdesk-contact"`)
+}

@@ -135,6 +135,42 @@ func (p *Pipeline) Next(t testing.TB, n int) string {
 	return DecodeQP(p.Sink.Messages()[n-1])
 }
 
+// WaitFor relays what the outboxes hold until a mail to addr whose decoded text contains
+// want has arrived over SMTP; it returns that mail decoded. Mails of one step may arrive in any
+// order, so tests that expect several look each up by recipient and content.
+func (p *Pipeline) WaitFor(t testing.TB, addr, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := p.Relay.RelayAll(context.Background()); err != nil {
+			t.Fatalf("relay: %v", err)
+		}
+		for _, m := range p.To(addr) {
+			if strings.Contains(m, want) {
+				return m
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no mail to %s containing %q arrived over SMTP; %d mails to that address", addr, want, len(p.To(addr)))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// To returns the mails received so far whose To header names addr, decoded, oldest first.
+func (p *Pipeline) To(addr string) []string {
+	var out []string
+	for _, raw := range p.Sink.Messages() {
+		for _, line := range strings.Split(raw, "\n") {
+			if strings.HasPrefix(line, "To:") && strings.Contains(strings.ToLower(line), strings.ToLower(addr)) {
+				out = append(out, DecodeQP(raw))
+				break
+			}
+		}
+	}
+	return out
+}
+
 // NewQueue names a queue of the test's own and removes it from Redis when the test ends.
 func NewQueue(t testing.TB) string {
 	buf := make([]byte, 4)
