@@ -101,7 +101,15 @@ func TestBrowserSelangorFirstLoginFromEmailToHome(t *testing.T) {
 		t.Fatalf("no code in the mail:\n%s", mail)
 	}
 	tab.Open(link)
-	loginInBrowser(t, tab, "850101145123", code)
+	// No phrase yet: the page shows a Malay decoy and tells a person with a code to go on.
+	phrase := identifyInBrowser(t, tab, "850101145123")
+	wantWordsOf(t, phrase, "decoy_words_ms.txt")
+	if got := tab.Text("#phrase-if-code"); !strings.Contains(got, "Log masuk dengan kod sekali guna?") ||
+		!strings.Contains(got, "teruskan dengan kod sekali guna") {
+		t.Fatalf("guidance for a first login: %q", got)
+	}
+	fill(t, tab, map[string]string{"#password": code})
+	tab.Click("#login")
 	if h := tab.Text("h1"); h != "Maklumat Pendaftaran Baru" {
 		t.Fatalf("after code login: %q", h)
 	}
@@ -116,6 +124,59 @@ func TestBrowserSelangorFirstLoginFromEmailToHome(t *testing.T) {
 	}
 	if h := tab.Text("#welcome"); h != "Selamat datang, Aminah binti Yusof" {
 		t.Fatalf("home heading %q", h)
+	}
+	tab.ExpectNoConsoleErrors()
+}
+
+// identifyInBrowser sends the ID (first login step) and returns the phrase shown.
+func identifyInBrowser(t *testing.T, tab *webtest.Tab, id string) string {
+	t.Helper()
+	fill(t, tab, map[string]string{"#id": id})
+	if status := tab.Click("#next"); status != http.StatusOK {
+		t.Fatalf("identify step: %d", status)
+	}
+	return tab.Text("#secret-phrase")
+}
+
+// wantWordsOf fails unless every word of phrase is in the decoy word list file.
+func wantWordsOf(t *testing.T, phrase, file string) {
+	t.Helper()
+	words := wordSet(t, file)
+	for _, w := range strings.Fields(phrase) {
+		if !words[w] {
+			t.Fatalf("phrase %q: %q is not a word of %s", phrase, w, file)
+		}
+	}
+}
+
+// A person who set a phrase and a person with only a one-time code (or a stranger) see the
+// same page with the same two pieces of advice; only the phrase differs, and a decoy is in
+// the language of the page.
+func TestBrowserPhraseStepSpeaksToBothKindsOfUser(t *testing.T) {
+	srv, _ := browserServer(t)
+	db := srv.Env.DB(t, srv.Tenants["selangor"])
+	hash, _ := account.HashPassword(aminahPass, testArgon)
+	db.MustExec(`INSERT INTO users (category, login_id, name, email, status, password_hash, secret_phrase, department_code, ptj_code, employee_ic)
+		VALUES ('staff', '850101145123', 'Aminah binti Yusof', 'aminah@selangor.gov.my', 'active', $1, 'bunga raya merah', 'D01', 'P0101', '850101145123')`, hash)
+	tab := webtest.NewBrowser(t).NewTab(t)
+
+	for _, lang := range []struct{ code, words, ifSet, ifCode string }{
+		{"ms", "decoy_words_ms.txt", "Sudah menetapkan frasa rahsia?", "Log masuk dengan kod sekali guna?"},
+		{"en", "decoy_words.txt", "Have you set a secret phrase?", "Logging in with a one-time code?"},
+	} {
+		tab.Open(srv.TenantURL("selangor", "/login?lang="+lang.code))
+		if phrase := identifyInBrowser(t, tab, "850101145123"); phrase != "bunga raya merah" {
+			t.Fatalf("%s: own phrase shown as %q", lang.code, phrase)
+		}
+		known := tab.Text("#phrase-guidance")
+		tab.Open(srv.TenantURL("selangor", "/login"))
+		wantWordsOf(t, identifyInBrowser(t, tab, "770707077777"), lang.words)
+		if unknown := tab.Text("#phrase-guidance"); unknown != known {
+			t.Fatalf("%s: advice differs between a known and an unknown ID:\n%s\n%s", lang.code, known, unknown)
+		}
+		if !strings.Contains(known, lang.ifSet) || !strings.Contains(known, lang.ifCode) {
+			t.Fatalf("%s: advice %q", lang.code, known)
+		}
 	}
 	tab.ExpectNoConsoleErrors()
 }
