@@ -353,6 +353,8 @@ func mapError(err error) error {
 		return web.NewError(fiber.StatusUnprocessableEntity, "invalid_input", err)
 	case errors.Is(err, ErrInvalidCredentials):
 		return web.NewError(fiber.StatusUnauthorized, "invalid_credentials", nil)
+	case errors.Is(err, ErrWrongCurrentPassword):
+		return web.NewError(fiber.StatusUnprocessableEntity, "wrong_current_password", nil)
 	case errors.Is(err, ErrTOTPRequired):
 		return web.NewError(fiber.StatusUnauthorized, "totp_required", nil)
 	case errors.Is(err, ErrLocked):

@@ -20,10 +20,13 @@ import (
 var (
 	ErrInvalidCredentials = errors.New("invalid credentials")
 	ErrLocked             = errors.New("account locked")
-	ErrTOTPRequired       = errors.New("totp required")
-	ErrNotRestricted      = errors.New("operation needs a different session")
-	ErrNoTenant           = errors.New("no tenant scope")
-	ErrWrongMode          = errors.New("not available in this tenant's registration mode")
+	// ErrWrongCurrentPassword is a signed-in person's wrong current password on the
+	// change-password form: they know who they are, so the answer says which field is wrong.
+	ErrWrongCurrentPassword = errors.New("wrong current password")
+	ErrTOTPRequired         = errors.New("totp required")
+	ErrNotRestricted        = errors.New("operation needs a different session")
+	ErrNoTenant             = errors.New("no tenant scope")
+	ErrWrongMode            = errors.New("not available in this tenant's registration mode")
 )
 
 // WeakPasswordError lists why a new password was refused (422 weak_password).

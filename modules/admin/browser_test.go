@@ -135,7 +135,8 @@ func TestConsoleNamesCodesInTheStateLanguage(t *testing.T) {
 		t.Errorf("role column in Malay: %s", got)
 	}
 	tab.Open(base + "/admin/audit?action=account.login_failed")
-	if got := tab.Text("#audit-list tbody"); !strings.Contains(got, "Log masuk gagal") || strings.Contains(got, "account.") {
+	if got := tab.Text("#audit-list tbody"); !strings.Contains(got, "Log masuk gagal") || !strings.Contains(got, "Tanpa nama") ||
+		strings.Contains(got, "account.") || strings.Contains(got, "anonymous") {
 		t.Errorf("audit trail in Malay: %s", got)
 	}
 	if got := webtest.Eval[string](tab, `document.querySelector("#action").selectedOptions[0].textContent`); got != "Log masuk gagal" {
@@ -163,6 +164,20 @@ func TestConsoleNamesCodesInTheStateLanguage(t *testing.T) {
 		t.Errorf("audit trail in English: %s", got)
 	}
 	tab.ExpectNoConsoleErrors()
+
+	// On a phone the console's tables scroll inside their own box; the page does not.
+	phone := webtest.NewBrowser(t).NewTab(t)
+	phone.Phone()
+	phone.Open(base + "/")
+	webtest.Eval[string](phone, `document.cookie = "speks_session=`+token+`; path=/"`)
+	for _, page := range []struct{ path, table string }{
+		{"/admin/users?q=Aminah", "#user-list"}, {"/admin/audit", "#audit-list"}, {"/admin", "#batch-list"},
+	} {
+		phone.Open(base + page.path)
+		phone.ExpectTableInItsBox(page.table)
+		phone.ScreenshotIfAsked("admin-phone" + strings.ReplaceAll(strings.Split(page.path, "?")[0], "/", "-"))
+	}
+	phone.ExpectNoConsoleErrors()
 }
 
 // lateAuthz is the authz middleware whose module is made in Provision (it needs the database).

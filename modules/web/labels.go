@@ -21,6 +21,8 @@ const (
 	RoleLabels        LabelGroup = "label_role"
 	AuditActionLabels LabelGroup = "label_audit_action"
 	FeedKindLabels    LabelGroup = "label_feed_kind"
+	// ActorLabels names the actors that are not people (anonymous, the scheduler, an API key).
+	ActorLabels LabelGroup = "label_actor"
 )
 
 // Label is the name of code in lang. A code without a name shows as stored, so a new code
@@ -70,6 +72,15 @@ func (p *Page) AuditActionName(code any) string {
 // FeedKindName is the name of a feed kind: {{$.FeedKindName .Kind}}.
 func (p *Page) FeedKindName(code any) string {
 	return p.tr.Label(p.Lang, FeedKindLabels, fmt.Sprint(code))
+}
+
+// ActorName is the name of an audit actor: a person's label as recorded ("Rohani #12"),
+// or the name of an actor that is not a person; "apikey:<name>" names the key.
+func (p *Page) ActorName(actor string) string {
+	if name, ok := strings.CutPrefix(actor, "apikey:"); ok {
+		return p.T(string(ActorLabels)+".apikey", "Name", name)
+	}
+	return p.tr.Label(p.Lang, ActorLabels, actor)
 }
 
 // AuditActions lists every named audit action for the audit trail's filter.

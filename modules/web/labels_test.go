@@ -32,6 +32,7 @@ func TestLabelsNameCodesInBothLanguages(t *testing.T) {
 		{RoleLabels, "head_of_department", "Ketua Jabatan", "Head of department"},
 		{AuditActionLabels, "account.login_failed", "Log masuk gagal", "Failed login"},
 		{FeedKindLabels, "payslips", "Slip gaji", "Payslips"},
+		{ActorLabels, "anonymous", "Tanpa nama (belum log masuk)", "Anonymous (not signed in)"},
 		{RoleLabels, "astronaut", "astronaut", "astronaut"}, // unknown: shown as stored
 	}
 	for _, tc := range cases {
@@ -40,6 +41,19 @@ func TestLabelsNameCodesInBothLanguages(t *testing.T) {
 		}
 		if got := tr.Label(LangEnglish, tc.group, tc.code); got != tc.en {
 			t.Errorf("%s %s in English = %q, want %q", tc.group, tc.code, got, tc.en)
+		}
+	}
+}
+
+func TestActorNames(t *testing.T) {
+	p := &Page{Lang: LangMalay, tr: shellTranslator(t)}
+	for actor, want := range map[string]string{
+		"anonymous":      "Tanpa nama (belum log masuk)",
+		"apikey:modulpy": "Kunci API modulpy",
+		"Rohani #12":     "Rohani #12", // a person's recorded label stays as it is
+	} {
+		if got := p.ActorName(actor); got != want {
+			t.Errorf("ActorName(%q) = %q, want %q", actor, got, want)
 		}
 	}
 }
@@ -104,5 +118,39 @@ func TestEveryTenantAuditActionHasAName(t *testing.T) {
 		if !tr.Has(string(AuditActionLabels) + "." + action) {
 			t.Errorf("audit action %q (%s) has no name in web's message files", action, path)
 		}
+	}
+}
+
+// Malay text spells "e-mel" (Dewan Bahasa), never "emel": every module's Malay messages, mail
+// templates and pages.
+func TestMalayWritesEMel(t *testing.T) {
+	emel := regexp.MustCompile(`(?i)\bemel\b`)
+	checked := 0
+	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		malay := strings.HasSuffix(path, ".ms.yaml") || strings.Contains(path, "/templates/ms/") ||
+			(strings.Contains(path, "/templates/") && strings.HasSuffix(path, ".html"))
+		if !malay {
+			return nil
+		}
+		buf, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		checked++
+		for i, line := range strings.Split(string(buf), "\n") {
+			if emel.MatchString(line) {
+				t.Errorf("%s:%d says \"emel\": %s", path, i+1, strings.TrimSpace(line))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked < 20 {
+		t.Fatalf("checked only %d files", checked)
 	}
 }
