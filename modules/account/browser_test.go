@@ -105,7 +105,7 @@ func TestBrowserSelangorFirstLoginFromEmailToHome(t *testing.T) {
 	phrase := identifyInBrowser(t, tab, "850101145123")
 	wantWordsOf(t, phrase, "decoy_words_ms.txt")
 	if got := tab.Text("#phrase-if-code"); !strings.Contains(got, "Log masuk dengan kod sekali guna?") ||
-		!strings.Contains(got, "teruskan dengan kod sekali guna") {
+		!strings.Contains(got, "teruskan dengan memasukkan kod sekali guna") {
 		t.Fatalf("guidance for a first login: %q", got)
 	}
 	fill(t, tab, map[string]string{"#password": code})
@@ -171,6 +171,7 @@ func TestBrowserPhraseStepSpeaksToBothKindsOfUser(t *testing.T) {
 		known := tab.Text("#phrase-guidance")
 		tab.Open(srv.TenantURL("selangor", "/login"))
 		wantWordsOf(t, identifyInBrowser(t, tab, "770707077777"), lang.words)
+		tab.ScreenshotIfAsked("account-phrase-step-" + lang.code)
 		if unknown := tab.Text("#phrase-guidance"); unknown != known {
 			t.Fatalf("%s: advice differs between a known and an unknown ID:\n%s\n%s", lang.code, known, unknown)
 		}

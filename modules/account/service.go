@@ -124,8 +124,9 @@ var (
 // The price of following the page language: a decoy changes when the language is switched
 // and a person's own phrase does not, so a prober who asks twice can tell an ID with a phrase
 // of its own from one without (unknown, or not yet activated). The phrase itself stays
-// hidden and every other answer of the login stays the same; showing a first-time user
-// three foreign words they are told to check weighed more.
+// hidden and every other answer of the login stays the same. Three words in a language the
+// page is not in, shown to a first-time user asked to check them, was judged the worse cost
+// (docs/SECURITY.md).
 func (s *Service) DecoyPhrase(tenantCode, key, lang string) string {
 	list, ok := decoyWords[lang]
 	if !ok {
