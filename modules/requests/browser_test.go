@@ -122,6 +122,11 @@ func TestBrowserMelakaNewUserWorkflow(t *testing.T) {
 
 	officerLogin(t, srv, tab, rosnah.IC)
 	tab.Open(srv.TenantURL("melaka", "/admin/requests?lang=ms"))
+	// Roles are offered by their names (the shared labels), never by their codes.
+	if got := tab.Text("#raise fieldset"); !strings.Contains(got, "Pentadbir Gaji PTJ") || !strings.Contains(got, "Ketua Jabatan") ||
+		strings.Contains(got, "head_of_department") {
+		t.Errorf("roles offered: %q", got)
+	}
 	fill(t, tab, map[string]string{"#kind": "new_user", "#ic_no": "900404-04-5048", "#reason": "Lantikan baharu Pembantu Tadbir"})
 	tab.Click("#raise-submit")
 	if !strings.Contains(tab.Text("#done"), "Ketua Jabatan") || tab.Attr("#request-list tbody tr", "data-status") != "pending_head" {
