@@ -77,7 +77,7 @@ func (m *Module) apiIdentify(c *fiber.Ctx) error {
 	if err := bind(c, &in); err != nil {
 		return err
 	}
-	phrase, err := m.Service.Identify(c.UserContext(), in.ID, c.IP())
+	phrase, err := m.Service.Identify(c.UserContext(), in.ID, c.IP(), web.Lang(c))
 	if err != nil {
 		return apiError(c, err)
 	}
@@ -353,6 +353,8 @@ func mapError(err error) error {
 		return web.NewError(fiber.StatusUnprocessableEntity, "invalid_input", err)
 	case errors.Is(err, ErrInvalidCredentials):
 		return web.NewError(fiber.StatusUnauthorized, "invalid_credentials", nil)
+	case errors.Is(err, ErrWrongCurrentPassword):
+		return web.NewError(fiber.StatusUnprocessableEntity, "wrong_current_password", nil)
 	case errors.Is(err, ErrTOTPRequired):
 		return web.NewError(fiber.StatusUnauthorized, "totp_required", nil)
 	case errors.Is(err, ErrLocked):

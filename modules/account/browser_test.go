@@ -101,7 +101,15 @@ func TestBrowserSelangorFirstLoginFromEmailToHome(t *testing.T) {
 		t.Fatalf("no code in the mail:\n%s", mail)
 	}
 	tab.Open(link)
-	loginInBrowser(t, tab, "850101145123", code)
+	// No phrase yet: the page shows a Malay decoy and tells a person with a code to go on.
+	phrase := identifyInBrowser(t, tab, "850101145123")
+	wantWordsOf(t, phrase, "decoy_words_ms.txt")
+	if got := tab.Text("#phrase-if-code"); !strings.Contains(got, "Log masuk dengan kod sekali guna?") ||
+		!strings.Contains(got, "teruskan dengan memasukkan kod sekali guna") {
+		t.Fatalf("guidance for a first login: %q", got)
+	}
+	fill(t, tab, map[string]string{"#password": code})
+	tab.Click("#login")
 	if h := tab.Text("h1"); h != "Maklumat Pendaftaran Baru" {
 		t.Fatalf("after code login: %q", h)
 	}
@@ -116,6 +124,60 @@ func TestBrowserSelangorFirstLoginFromEmailToHome(t *testing.T) {
 	}
 	if h := tab.Text("#welcome"); h != "Selamat datang, Aminah binti Yusof" {
 		t.Fatalf("home heading %q", h)
+	}
+	tab.ExpectNoConsoleErrors()
+}
+
+// identifyInBrowser sends the ID (first login step) and returns the phrase shown.
+func identifyInBrowser(t *testing.T, tab *webtest.Tab, id string) string {
+	t.Helper()
+	fill(t, tab, map[string]string{"#id": id})
+	if status := tab.Click("#next"); status != http.StatusOK {
+		t.Fatalf("identify step: %d", status)
+	}
+	return tab.Text("#secret-phrase")
+}
+
+// wantWordsOf fails unless every word of phrase is in the decoy word list file.
+func wantWordsOf(t *testing.T, phrase, file string) {
+	t.Helper()
+	words := wordSet(t, file)
+	for _, w := range strings.Fields(phrase) {
+		if !words[w] {
+			t.Fatalf("phrase %q: %q is not a word of %s", phrase, w, file)
+		}
+	}
+}
+
+// A person who set a phrase and a person with only a one-time code (or a stranger) see the
+// same page with the same two pieces of advice; only the phrase differs, and a decoy is in
+// the language of the page.
+func TestBrowserPhraseStepSpeaksToBothKindsOfUser(t *testing.T) {
+	srv, _ := browserServer(t)
+	db := srv.Env.DB(t, srv.Tenants["selangor"])
+	hash, _ := account.HashPassword(aminahPass, testArgon)
+	db.MustExec(`INSERT INTO users (category, login_id, name, email, status, password_hash, secret_phrase, department_code, ptj_code, employee_ic)
+		VALUES ('staff', '850101145123', 'Aminah binti Yusof', 'aminah@selangor.gov.my', 'active', $1, 'bunga raya merah', 'D01', 'P0101', '850101145123')`, hash)
+	tab := webtest.NewBrowser(t).NewTab(t)
+
+	for _, lang := range []struct{ code, words, ifSet, ifCode string }{
+		{"ms", "decoy_words_ms.txt", "Sudah menetapkan frasa rahsia?", "Log masuk dengan kod sekali guna?"},
+		{"en", "decoy_words.txt", "Have you set a secret phrase?", "Logging in with a one-time code?"},
+	} {
+		tab.Open(srv.TenantURL("selangor", "/login?lang="+lang.code))
+		if phrase := identifyInBrowser(t, tab, "850101145123"); phrase != "bunga raya merah" {
+			t.Fatalf("%s: own phrase shown as %q", lang.code, phrase)
+		}
+		known := tab.Text("#phrase-guidance")
+		tab.Open(srv.TenantURL("selangor", "/login"))
+		wantWordsOf(t, identifyInBrowser(t, tab, "770707077777"), lang.words)
+		tab.ScreenshotIfAsked("account-phrase-step-" + lang.code)
+		if unknown := tab.Text("#phrase-guidance"); unknown != known {
+			t.Fatalf("%s: advice differs between a known and an unknown ID:\n%s\n%s", lang.code, known, unknown)
+		}
+		if !strings.Contains(known, lang.ifSet) || !strings.Contains(known, lang.ifCode) {
+			t.Fatalf("%s: advice %q", lang.code, known)
+		}
 	}
 	tab.ExpectNoConsoleErrors()
 }
@@ -242,6 +304,95 @@ func phrasePasswordProfileForgot(t *testing.T, tx browserTexts) {
 	// The refused weak password answered 422 on purpose (Chromium logs every 4xx page load).
 	for _, e := range tab.ConsoleErrors() {
 		if !strings.Contains(e, "status of 422") {
+			t.Errorf("console error: %s", e)
+		}
+	}
+}
+
+// The words a person reads at the moments that matter, in Malay: a wrong current password is
+// called that, cancellation help speaks of the transfer to the Federal service the FAQ
+// describes, and first login speaks to suppliers as well as staff.
+func TestBrowserWordingAtTheMomentsThatMatter(t *testing.T) {
+	srv, _ := browserServer(t)
+	db := srv.Env.DB(t, srv.Tenants["selangor"])
+	hash, _ := account.HashPassword(aminahPass, testArgon)
+	db.MustExec(`INSERT INTO users (category, login_id, name, email, status, password_hash, secret_phrase, department_code, ptj_code, employee_ic)
+		VALUES ('staff', '850101145123', 'Aminah binti Yusof', 'aminah@selangor.gov.my', 'active', $1, 'bunga raya merah', 'D01', 'P0101', '850101145123')`, hash)
+	tab := webtest.NewBrowser(t).NewTab(t)
+
+	tab.Open(srv.TenantURL("selangor", "/first-login?lang=ms"))
+	if got := tab.Text("main"); !strings.Contains(got, "pembekal") || !strings.Contains(got, "No. Pendaftaran Syarikat") {
+		t.Errorf("first login speaks only to staff: %s", got)
+	}
+	tab.Open(srv.TenantURL("selangor", "/login"))
+	if got := tab.Text("#login-form"); !strings.Contains(got, "No. Pendaftaran Syarikat") {
+		t.Errorf("login form speaks only to staff: %s", got)
+	}
+	loginInBrowser(t, tab, "850101145123", aminahPass)
+
+	tab.Open(srv.TenantURL("selangor", "/account/password"))
+	fill(t, tab, map[string]string{"#current_password": "not my password at all", "#new_password": newPass, "#confirm_password": newPass})
+	tab.Click("#submit")
+	if got := tab.Text("#form-error"); got != "Kata laluan semasa yang dimasukkan tidak betul. Cuba lagi." {
+		t.Errorf("wrong current password reads %q", got)
+	}
+	if got := webtest.Eval[string](tab, "document.activeElement.id"); got != "current_password" {
+		t.Errorf("focus after a wrong current password on %q", got)
+	}
+	if got := tab.Attr("#current_password", "aria-describedby"); got != "form-error" {
+		t.Errorf("current password field described by %q", got)
+	}
+
+	tab.Open(srv.TenantURL("selangor", "/account/profile"))
+	if got := tab.Text("#cancellation-intro"); !strings.Contains(got, "Perkhidmatan Awam Persekutuan") || strings.Contains(got, "luar negeri") {
+		t.Errorf("cancellation help: %q", got)
+	}
+	// The refused password answered 422 on purpose (Chromium logs every 4xx page load).
+	for _, e := range tab.ConsoleErrors() {
+		if !strings.Contains(e, "status of 422") {
+			t.Errorf("console error: %s", e)
+		}
+	}
+}
+
+// The login page puts the cursor in the ID field, keeps it on the field in error, and sends
+// a person who is signed in already to their home instead of showing the form again.
+func TestBrowserLoginFocusAndSignedInRedirect(t *testing.T) {
+	srv, _ := browserServer(t)
+	db := srv.Env.DB(t, srv.Tenants["selangor"])
+	hash, _ := account.HashPassword(aminahPass, testArgon)
+	db.MustExec(`INSERT INTO users (category, login_id, name, email, status, password_hash, secret_phrase, department_code, ptj_code, employee_ic)
+		VALUES ('staff', '850101145123', 'Aminah binti Yusof', 'aminah@selangor.gov.my', 'active', $1, 'bunga raya merah', 'D01', 'P0101', '850101145123')`, hash)
+	tab := webtest.NewBrowser(t).NewTab(t)
+	focused := func() string { return webtest.Eval[string](tab, "document.activeElement.id") }
+
+	tab.Open(srv.TenantURL("selangor", "/login?lang=ms"))
+	if got := focused(); got != "id" {
+		t.Errorf("login page focus on %q, want the ID field", got)
+	}
+	identifyInBrowser(t, tab, "850101145123")
+	if got := focused(); got != "password" {
+		t.Errorf("phrase step focus on %q, want the password field", got)
+	}
+	fill(t, tab, map[string]string{"#password": "not the password at all"})
+	tab.Click("#login")
+	if tab.Text("#form-error") == "" || focused() != "id" {
+		t.Errorf("after a failed login: error %q, focus on %q", tab.Text("#form-error"), focused())
+	}
+	if got := tab.Attr("#id", "aria-describedby"); got != "form-error id-hint" || tab.Attr("#id", "aria-invalid") != "true" {
+		t.Errorf("ID field after the error: aria-describedby %q, aria-invalid %q", got, tab.Attr("#id", "aria-invalid"))
+	}
+
+	loginInBrowser(t, tab, "850101145123", aminahPass)
+	if h := tab.Text("#welcome"); h != "Selamat datang, Aminah binti Yusof" {
+		t.Fatalf("home %q", h)
+	}
+	tab.Open(srv.TenantURL("selangor", "/login"))
+	if path := webtest.Eval[string](tab, "location.pathname"); path != "/home" || tab.Count("#login-form") != 0 {
+		t.Errorf("a signed-in person opening /login is at %s: %s", path, tab.Text("main"))
+	}
+	for _, e := range tab.ConsoleErrors() {
+		if !strings.Contains(e, "status of 401") {
 			t.Errorf("console error: %s", e)
 		}
 	}

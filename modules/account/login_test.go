@@ -177,7 +177,7 @@ func TestSessionFixationCSRFAndTimeouts(t *testing.T) {
 	expect(t, c.post("/api/v1/account/password", map[string]string{}), http.StatusForbidden, "csrf_failed")
 	c.csrf = saved
 	expect(t, c.post("/api/v1/account/password", map[string]string{"current_password": "wrong wrong wrong", "new_password": "x"}),
-		http.StatusUnauthorized, "invalid_credentials")
+		http.StatusUnprocessableEntity, "wrong_current_password")
 
 	// Idle timeout (tenant policy, 15 minutes by default).
 	h.clock.Advance(14 * time.Minute)

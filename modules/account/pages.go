@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"image/png"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -25,6 +26,28 @@ type formPage struct {
 	Done    bool              // the form was accepted
 	Notice  string            // a translated note after a redirect (logged out, expired …)
 	Extra   any
+	// ErrorField is the form field the error is about; Focus the field a person starts in.
+	ErrorField, Focus string
+}
+
+// FieldAttrs are the attributes of form field name: the field in error takes the focus and
+// is tied to the error message (aria-invalid, aria-describedby), so a keyboard or screen
+// reader user lands where the fix is; without an error the page's first field has the focus.
+// hints are the ids of the field's own hint texts, described by the field as well.
+func (d formPage) FieldAttrs(name string, hints ...string) template.HTMLAttr {
+	var attrs []string
+	describedBy := hints
+	switch {
+	case d.Error != "" && name == d.ErrorField:
+		attrs = append(attrs, "autofocus", `aria-invalid="true"`)
+		describedBy = append([]string{"form-error"}, hints...)
+	case (d.Error == "" || d.ErrorField == "") && name == d.Focus:
+		attrs = append(attrs, "autofocus")
+	}
+	if len(describedBy) > 0 {
+		attrs = append(attrs, `aria-describedby="`+template.HTMLEscapeString(strings.Join(describedBy, " "))+`"`)
+	}
+	return template.HTMLAttr(strings.Join(attrs, " ")) //nolint:gosec // fixed attribute names, escaped ids
 }
 
 // mountPages adds the HTML pages; they call the same Service as the JSON API.
@@ -71,12 +94,19 @@ func fail(c *fiber.Ctx, name string, d formPage, err error) error {
 			d.Reasons = append(d.Reasons, web.T(c, "account_reason_"+r, nil))
 		}
 		d.Error = web.T(c, "error_weak_password", nil)
+		d.ErrorField = "new_password"
 		c.Status(fiber.StatusUnprocessableEntity)
 	case errors.As(err, &invalid):
 		d.Error = web.T(c, "error_invalid_input", nil)
+		if len(invalid.Fields) > 0 {
+			d.ErrorField = invalid.Fields[0]
+		}
 		c.Status(fiber.StatusUnprocessableEntity)
 	case ok && coded.Status < 500:
 		d.Error = web.T(c, coded.MessageKey, nil)
+		if errors.Is(err, ErrWrongCurrentPassword) {
+			d.ErrorField = "current_password"
+		}
 		c.Status(coded.Status)
 	default:
 		return err
@@ -119,7 +149,11 @@ func (m *Module) pageLogin(c *fiber.Ctx) error {
 	if _, err := needTenant(c); err != nil {
 		return err
 	}
-	d := formPage{}
+	// Signed in already: the form would only invite a second login; go where a login leads.
+	if sess, ok := SessionFrom(c); ok {
+		return c.Redirect(nextPage(sess.Purpose), fiber.StatusSeeOther)
+	}
+	d := formPage{Focus: "id"}
 	for q, id := range loginNotices {
 		if c.Query(q) == "1" {
 			d.Notice = web.T(c, id, nil)
@@ -135,13 +169,14 @@ func (m *Module) submitLogin(c *fiber.Ctx) error {
 		return err
 	}
 	id := c.FormValue("id")
-	d := formPage{Fields: map[string]string{"id": id}}
+	d := formPage{Fields: map[string]string{"id": id}, Focus: "id", ErrorField: "id"}
 	if c.FormValue("step") != "password" {
-		phrase, err := m.Service.Identify(c.UserContext(), id, c.IP())
+		phrase, err := m.Service.Identify(c.UserContext(), id, c.IP(), web.Lang(c))
 		if err != nil {
 			return fail(c, "login", d, err)
 		}
 		d.Fields["phrase"] = phrase
+		d.Focus = "password"
 		return render(c, "login_password", d)
 	}
 	res, err := m.login(c, LoginInput{ID: id, Password: c.FormValue("password"), TOTP: c.FormValue("totp")})
@@ -227,7 +262,7 @@ func (m *Module) pageFirstLogin(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return render(c, "first_login", formPage{Extra: t.RegistrationMode == tenant.PayrollMatch})
+	return render(c, "first_login", formPage{Extra: t.RegistrationMode == tenant.PayrollMatch, Focus: "id"})
 }
 
 func (m *Module) submitFirstLogin(c *fiber.Ctx) error {
@@ -236,7 +271,7 @@ func (m *Module) submitFirstLogin(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := formPage{Fields: map[string]string{"id": c.FormValue("id"), "email": c.FormValue("email")}, Extra: t.RegistrationMode == tenant.PayrollMatch}
+	d := formPage{Fields: map[string]string{"id": c.FormValue("id"), "email": c.FormValue("email")}, Extra: t.RegistrationMode == tenant.PayrollMatch, Focus: "id"}
 	err = m.Service.FirstLogin(c.UserContext(), FirstLoginInput{ID: c.FormValue("id"), Email: c.FormValue("email"), IP: c.IP(),
 		Lang: web.Lang(c), LoginURL: c.BaseURL() + "/login"})
 	m.waitFloor(start)
@@ -393,7 +428,7 @@ func (m *Module) pageForgot(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return render(c, "forgot_password", formPage{Extra: fd})
+	return render(c, "forgot_password", formPage{Extra: fd, Focus: "id"})
 }
 
 func (m *Module) submitForgot(c *fiber.Ctx) error {
@@ -405,7 +440,7 @@ func (m *Module) submitForgot(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := formPage{Fields: map[string]string{"id": c.FormValue("id"), "email": c.FormValue("email")}, Extra: fd}
+	d := formPage{Fields: map[string]string{"id": c.FormValue("id"), "email": c.FormValue("email")}, Extra: fd, Focus: "id"}
 	qid, _ := strconv.Atoi(c.FormValue("question_id"))
 	err = m.Service.ForgotPassword(c.UserContext(), ForgotInput{ID: c.FormValue("id"), Email: c.FormValue("email"),
 		QuestionID: qid, SecurityAnswer: c.FormValue("security_answer"), IP: c.IP(), Lang: web.Lang(c), LoginURL: c.BaseURL() + "/login"})
@@ -423,7 +458,7 @@ func (m *Module) pagePassword(c *fiber.Ctx) error {
 		return err
 	}
 	return render(c, "password", formPage{Extra: passwordData{Restricted: sess.Purpose == PurposeChangePassword, NeedsPhrase: sess.NeedsPhrase()},
-		Done: c.Query("done") == "1"})
+		Done: c.Query("done") == "1", Focus: passwordFocus(sess)})
 }
 
 func (m *Module) submitPassword(c *fiber.Ctx) error {
@@ -431,9 +466,11 @@ func (m *Module) submitPassword(c *fiber.Ctx) error {
 	if sess == nil {
 		return err
 	}
-	d := formPage{Extra: passwordData{Restricted: sess.Purpose == PurposeChangePassword, NeedsPhrase: sess.NeedsPhrase()}}
+	d := formPage{Extra: passwordData{Restricted: sess.Purpose == PurposeChangePassword, NeedsPhrase: sess.NeedsPhrase()},
+		Focus: passwordFocus(sess)}
 	if c.FormValue("new_password") != c.FormValue("confirm_password") {
 		d.Error = web.T(c, "account_passwords_differ", nil)
+		d.ErrorField = "confirm_password"
 		c.Status(fiber.StatusUnprocessableEntity)
 		return render(c, "password", d)
 	}
@@ -443,6 +480,15 @@ func (m *Module) submitPassword(c *fiber.Ctx) error {
 		return fail(c, "password", d, err)
 	}
 	return c.Redirect("/account/password?done=1", fiber.StatusSeeOther)
+}
+
+// passwordFocus is the first field of the change-password form: a session opened with a
+// one-time code has no current password to give.
+func passwordFocus(sess *Session) string {
+	if sess.Purpose == PurposeChangePassword {
+		return "new_password"
+	}
+	return "current_password"
 }
 
 type passwordData struct {

@@ -44,7 +44,7 @@ func (s *Service) ChangePassword(ctx context.Context, sess *Session, in Password
 		}
 		ok, err := VerifyPassword(in.Current, u.PasswordHash)
 		if err != nil || !ok {
-			return ErrInvalidCredentials
+			return ErrWrongCurrentPassword
 		}
 	case PurposeChangePassword:
 	default:

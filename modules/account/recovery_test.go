@@ -181,7 +181,7 @@ func TestChangePasswordNeedsTheCurrentOneAndEndsOtherSessions(t *testing.T) {
 	expect(t, a.login(aminahIC, aminahPass), http.StatusOK, "")
 	expect(t, b.login(aminahIC, aminahPass), http.StatusOK, "")
 	expect(t, a.post("/api/v1/account/password", map[string]string{"current_password": "wrong password here", "new_password": newPass}),
-		http.StatusUnauthorized, "invalid_credentials")
+		http.StatusUnprocessableEntity, "wrong_current_password")
 	r := a.post("/api/v1/account/password", map[string]string{"current_password": aminahPass, "new_password": "short"})
 	expect(t, r, http.StatusUnprocessableEntity, "weak_password")
 	if !strings.Contains(r.Raw, `"reasons":["too_short"`) {

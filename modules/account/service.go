@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/speks-portal/speks/modules/sessions"
+	"github.com/speks-portal/speks/modules/web"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -20,10 +21,13 @@ import (
 var (
 	ErrInvalidCredentials = errors.New("invalid credentials")
 	ErrLocked             = errors.New("account locked")
-	ErrTOTPRequired       = errors.New("totp required")
-	ErrNotRestricted      = errors.New("operation needs a different session")
-	ErrNoTenant           = errors.New("no tenant scope")
-	ErrWrongMode          = errors.New("not available in this tenant's registration mode")
+	// ErrWrongCurrentPassword is a signed-in person's wrong current password on the
+	// change-password form: they know who they are, so the answer says which field is wrong.
+	ErrWrongCurrentPassword = errors.New("wrong current password")
+	ErrTOTPRequired         = errors.New("totp required")
+	ErrNotRestricted        = errors.New("operation needs a different session")
+	ErrNoTenant             = errors.New("no tenant scope")
+	ErrWrongMode            = errors.New("not available in this tenant's registration mode")
 )
 
 // WeakPasswordError lists why a new password was refused (422 weak_password).
@@ -97,31 +101,51 @@ func (s *Service) dummy() string {
 	return s.dummyHash
 }
 
-// decoyWordList is the EFF long word list as shipped by @zxcvbn-ts/language-common (7,776
-// words): decoy phrases are three of them.
+// decoyWordsEnglish is the EFF long word list as shipped by @zxcvbn-ts/language-common
+// (7,776 words); decoyWordsMalay is a list of everyday Malay words made for this portal.
+// A decoy phrase is three words of the page's language: a Malay reader shown three English
+// words would take them for someone else's phrase.
+var (
+	//go:embed decoy_words.txt
+	decoyWordsEnglish string
+	//go:embed decoy_words_ms.txt
+	decoyWordsMalay string
+
+	decoyWords = map[string][]string{
+		web.LangEnglish: strings.Fields(decoyWordsEnglish),
+		web.LangMalay:   strings.Fields(decoyWordsMalay),
+	}
+)
+
+// DecoyPhrase is the stable phrase shown for an ID without an account (or without a phrase),
+// in lang (Malay for any other value): derived with HMAC(secrets.decoy, tenant + ID), so it
+// is the same on every try and from every address in one language, and nobody without the
+// secret can tell it from a real one.
 //
-//go:embed decoy_words.txt
-var decoyWordList string
-
-var decoyWords = strings.Fields(decoyWordList)
-
-// DecoyPhrase is the stable phrase shown for an ID without an account (or without a phrase):
-// derived with HMAC(secrets.decoy, tenant + ID), so it is the same on every try and from every
-// address, and nobody without the secret can tell it from a real one.
-func (s *Service) DecoyPhrase(tenantCode, key string) string {
+// The price of following the page language: a decoy changes when the language is switched
+// and a person's own phrase does not, so a prober who asks twice can tell an ID with a phrase
+// of its own from one without (unknown, or not yet activated). The phrase itself stays
+// hidden and every other answer of the login stays the same. Three words in a language the
+// page is not in, shown to a first-time user asked to check them, was judged the worse cost
+// (docs/SECURITY.md).
+func (s *Service) DecoyPhrase(tenantCode, key, lang string) string {
+	list, ok := decoyWords[lang]
+	if !ok {
+		list = decoyWords[web.LangMalay]
+	}
 	m := hmac.New(sha256.New, s.DecoySecret)
 	m.Write([]byte(tenantCode + "\x00" + key))
 	sum := m.Sum(nil)
 	words := make([]string, 3)
 	for i := range words {
-		words[i] = decoyWords[binary.BigEndian.Uint32(sum[i*4:])%uint32(len(decoyWords))]
+		words[i] = list[binary.BigEndian.Uint32(sum[i*4:])%uint32(len(list))]
 	}
 	return strings.Join(words, " ")
 }
 
-// Identify returns the phrase shown before the password: the account's own, or a decoy. Both
-// paths read the same row the same way, so the answer takes the same time.
-func (s *Service) Identify(ctx context.Context, rawID, ip string) (string, error) {
+// Identify returns the phrase shown before the password: the account's own, or a decoy in
+// lang. Both paths read the same row the same way, so the answer takes the same time.
+func (s *Service) Identify(ctx context.Context, rawID, ip, lang string) (string, error) {
 	sc, err := scope(ctx)
 	if err != nil {
 		return "", err
@@ -136,7 +160,7 @@ func (s *Service) Identify(ctx context.Context, rawID, ip string) (string, error
 	if err != nil {
 		return "", err
 	}
-	decoy := s.DecoyPhrase(sc.Tenant.Code, key.Primary)
+	decoy := s.DecoyPhrase(sc.Tenant.Code, key.Primary, lang)
 	if u == nil || u.SecretPhrase == "" || u.Status != StatusActive {
 		return decoy, nil
 	}

@@ -77,7 +77,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Errorf("status after unlock: %s %v", st, err)
 	}
 	tab.Open(base + "/admin/audit?lang=en")
-	if !strings.Contains(tab.Text("#audit-list"), "account.unlock") || tab.Text("#audit-heading") != "Audit trail" {
+	if !strings.Contains(tab.Text("#audit-list"), "Account unlocked") || tab.Text("#audit-heading") != "Audit trail" {
 		t.Errorf("audit page: %s", tab.Text("#audit-list"))
 	}
 	expectMalaysianTimes(t, tab, db, base)
@@ -105,6 +105,102 @@ func expectMalaysianTimes(t *testing.T, tab *webtest.Tab, db *sqlx.DB, base stri
 	if got := tab.Text("#audit-list tbody tr td:first-child"); got != "05/12/2026 03:53" {
 		t.Errorf("audit entry time, want 05/12/2026 03:53: %q", got)
 	}
+}
+
+// The officer's Chromium asks for English, as most government PCs do; the console stays in
+// the state's Malay until the officer picks English, and roles, audit actions and feed kinds
+// are named in words in both languages, never as codes.
+func TestConsoleNamesCodesInTheStateLanguage(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := account.NewService("browser-session-secret-0123456789", "browser-decoy-secret-0123456789", log)
+	svc.Argon = testArgon
+	mod := admin.NewModule(svc, nil)
+	late := &lateAuthz{}
+	srv := webtest.Start(t, webtest.Options{
+		Tenants: []tenant.Spec{{Code: "selangor", Name: "Selangor", Hosts: []string{"p.ispeks.selangor.gov.my"},
+			RegistrationMode: tenant.PayrollMatch}},
+		Modules: []web.Module{account.NewModule(svc), late, mod},
+		Provision: func(ctx context.Context, env *tenanttest.Env, tn *tenant.Tenant) error {
+			mod.Registry = env.Registry
+			late.m = authz.NewModule(authz.Options{DB: env.Databases.Public(), Logger: log})
+			return authz.SeedTenant(ctx, tn, env.Databases.Public())
+		},
+	})
+	db := srv.Env.DB(t, srv.Tenants["selangor"])
+	var officerID int64
+	if err := db.Get(&officerID, `INSERT INTO users (category, login_id, name, email, status, roles)
+		VALUES ('officer', 'it-1', 'Rohani binti Sulaiman', 'it@selangor.gov.my', 'active', '{it_officer}') RETURNING id`); err != nil {
+		t.Fatal(err)
+	}
+	db.MustExec(`INSERT INTO users (category, login_id, name, email, status, roles)
+		VALUES ('staff', $1, 'Aminah binti Yusof', 'aminah@selangor.gov.my', 'active', '{treasury,head_of_department}')`, icA)
+	db.MustExec(`INSERT INTO audit_log (actor, action, subject) VALUES ('anonymous', 'account.login_failed', '********5523')`)
+	db.MustExec(`INSERT INTO import_batches (kind, actor, content_hash, bytes, rows, inserted, updated, unchanged, received_at, duration_ms)
+		VALUES ('payslips', 'apikey:modulpy', repeat('a', 64), 100, 3, 3, 0, 0, now(), 5)`)
+	token := "browser-session-labels"
+	sum := sha256.Sum256([]byte(token))
+	db.MustExec(`INSERT INTO sessions (id_hash, user_id, csrf_token, purpose, created_at, last_seen_at)
+		VALUES ($1, $2, 'csrf-browser', '', now(), now())`, sum[:], officerID)
+
+	base := "http://selangor.localhost:" + strconv.Itoa(srv.Port)
+	tab := webtest.NewBrowser(t).NewTab(t)
+	tab.Open(base + "/")
+	if lang := webtest.Eval[string](tab, "navigator.language"); !strings.HasPrefix(lang, "en") {
+		t.Fatalf("the test browser asks for %q, not English", lang)
+	}
+	webtest.Eval[string](tab, `document.cookie = "speks_session=`+token+`; path=/"`)
+
+	tab.Open(base + "/admin/users?q=Aminah")
+	if lang := tab.Attr("html", "lang"); lang != "ms" {
+		t.Fatalf("an English browser got the console in %q", lang)
+	}
+	if got := tab.Text("#user-list"); !strings.Contains(got, "Perbendaharaan Negeri, Ketua Jabatan") || strings.Contains(got, "treasury") {
+		t.Errorf("role column in Malay: %s", got)
+	}
+	tab.Open(base + "/admin/audit?action=account.login_failed")
+	if got := tab.Text("#audit-list tbody"); !strings.Contains(got, "Log masuk gagal") || !strings.Contains(got, "Tanpa nama") ||
+		strings.Contains(got, "account.") || strings.Contains(got, "anonymous") {
+		t.Errorf("audit trail in Malay: %s", got)
+	}
+	if got := webtest.Eval[string](tab, `document.querySelector("#action").selectedOptions[0].textContent`); got != "Log masuk gagal" {
+		t.Errorf("action filter shows %q", got)
+	}
+	if n := tab.Count("#action option"); n < 40 {
+		t.Errorf("action filter offers %d choices", n)
+	}
+	tab.Open(base + "/admin")
+	if got := tab.Text("#batch-list tbody"); !strings.Contains(got, "Slip gaji") || strings.Contains(got, "payslips") {
+		t.Errorf("feed batches in Malay: %s", got)
+	}
+
+	// The person chooses English with the switch; the choice holds on the next pages.
+	tab.Click(`a[data-lang="en"]`)
+	if got := tab.Text("#batch-list tbody"); !strings.Contains(got, "Payslips") {
+		t.Errorf("feed batches in English: %s", got)
+	}
+	tab.Open(base + "/admin/users?q=Aminah")
+	if got := tab.Text("#user-list"); !strings.Contains(got, "State treasury, Head of department") {
+		t.Errorf("role column in English: %s", got)
+	}
+	tab.Open(base + "/admin/audit")
+	if got := tab.Text("#audit-list tbody"); !strings.Contains(got, "Failed login") {
+		t.Errorf("audit trail in English: %s", got)
+	}
+	tab.ExpectNoConsoleErrors()
+
+	// On a phone the console's tables scroll inside their own box; the page does not.
+	phone := webtest.NewBrowser(t).NewTab(t)
+	phone.Phone()
+	phone.Open(base + "/")
+	webtest.Eval[string](phone, `document.cookie = "speks_session=`+token+`; path=/"`)
+	for _, page := range []struct{ path, table string }{
+		{"/admin/users?q=Aminah", "#user-list"}, {"/admin/audit", "#audit-list"}, {"/admin", "#batch-list"},
+	} {
+		phone.Open(base + page.path)
+		phone.ExpectTableInItsBox(page.table)
+		phone.ScreenshotIfAsked("admin-phone" + strings.ReplaceAll(strings.Split(page.path, "?")[0], "/", "-"))
+	}
+	phone.ExpectNoConsoleErrors()
 }
 
 // lateAuthz is the authz middleware whose module is made in Provision (it needs the database).

@@ -18,6 +18,7 @@ import (
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/admin"
 	"github.com/speks-portal/speks/modules/demo"
+	"github.com/speks-portal/speks/modules/feed"
 	"github.com/speks-portal/speks/modules/web"
 	"github.com/speks-portal/speks/modules/web/webtest"
 	"github.com/speks-portal/speks/tenant"
@@ -77,11 +78,17 @@ func startRecordsServer(t *testing.T, more func(ctx context.Context, env *tenant
 }
 
 // login logs in through the real /login page — the ID, then the secret phrase shown with the
-// password field, then the password — and then opens next.
+// password field, then the password — and then opens next. The tabs of one browser share
+// cookies, and /login sends a signed-in person home, so an earlier session of the state is
+// ended first with the account page's log-out button.
 func login(t *testing.T, srv *webtest.Server, tab *webtest.Tab, code string, who *demo.Account, next string) {
 	t.Helper()
 	if status := tab.Open(srv.TenantURL(code, "/login")); status != http.StatusOK {
 		t.Fatalf("login page of %s: %d", code, status)
+	}
+	if webtest.Eval[string](tab, "location.pathname") != "/login" {
+		tab.Open(srv.TenantURL(code, "/account"))
+		tab.Click("#logout")
 	}
 	fill(t, tab, "#id", who.ID)
 	if status := tab.Click("#next"); status != http.StatusOK {
@@ -243,6 +250,65 @@ func TestBrowserRecords(t *testing.T) {
 		tab.Open(srv.TenantURL("kelantan", "/account/profile?cancellation=2026-12-09"))
 		if got := tab.Text("#cancellation-done"); !strings.Contains(got, "09/12/2026") {
 			t.Errorf("cancellation due date on the profile: %q", got)
+		}
+		tab.ExpectNoConsoleErrors()
+	})
+
+	t.Run("on a phone the lists scroll inside their own box, never the whole page", func(t *testing.T) {
+		tab := browser.NewTab(t)
+		tab.Phone()
+		login(t, srv, tab, "kelantan", accounts["kelantan"].Staff, "/payslips?lang=ms")
+		if w := webtest.Eval[int](tab, "window.innerWidth"); w != 390 {
+			t.Fatalf("not at phone width: %d", w)
+		}
+		tab.ExpectTableInItsBox("#payslip-list")
+		tab.ScreenshotIfAsked("records-phone-payslips")
+		tab.ExpectNoConsoleErrors()
+
+		supplier := browser.NewTab(t)
+		supplier.Phone()
+		login(t, srv, supplier, "pahang", accounts["pahang"].Supplier, "/payments?from=2026-05-01&to=2026-11-21&lang=ms")
+		supplier.ExpectTableInItsBox("#payment-list")
+		// A reference stays whole on one line in its cell.
+		if lines := webtest.Eval[int](supplier, `document.querySelector('#payment-list a[data-ref]').getClientRects().length`); lines != 1 {
+			t.Errorf("the first reference is broken over %d lines", lines)
+		}
+		supplier.ScreenshotIfAsked("records-phone-payments")
+		supplier.ExpectNoConsoleErrors()
+	})
+
+	t.Run("melaka staff reads a pay line that stopped and when the EC comes", func(t *testing.T) {
+		// August had a special allowance that September no longer pays.
+		_, scope, err := srv.Env.Scoper.ForCode(context.Background(), "melaka")
+		if err != nil {
+			t.Fatal(err)
+		}
+		august := csvOf("ic_no,year,month,pay_date,kind,code,description,amount",
+			icAminah+",2026,8,2026-08-25,E,0001,Gaji Pokok,4521.30",
+			icAminah+",2026,8,2026-08-25,E,0201,Imbuhan Tetap Perumahan,300.00",
+			icAminah+",2026,8,2026-08-25,E,0401,Elaun Khas Bulanan,150.00",
+			icAminah+",2026,8,2026-08-25,D,4001,Cukai Pendapatan (PCB),210.50",
+			icAminah+",2026,8,2026-08-25,D,4101,Caruman KWSP,497.34",
+			icAminah+",2026,8,2026-08-25,D,5101,LPPSA Pembiayaan Perumahan,850.00",
+			icAminah+",2026,8,2026-08-25,D,5201,Koperasi Guru Kelantan,120.00")
+		if _, err := feed.Import(context.Background(), scope, feed.Payslips, strings.NewReader(august), feed.Options{Actor: "test", Now: testNow}); err != nil {
+			t.Fatal(err)
+		}
+		tab := browser.NewTab(t)
+		login(t, srv, tab, "melaka", accounts["melaka"].Staff, "/payslips/2026/9?lang=ms")
+		if got := tab.Text(`#changes tr[data-change="removed"]`); !strings.Contains(got, "Elaun Khas Bulanan") || !strings.Contains(got, "Tiada lagi bulan ini") {
+			t.Errorf("a stopped pay line reads %q", got)
+		}
+		if strings.Contains(tab.Text("#changes"), "Dikeluarkan") {
+			t.Errorf("a stopped pay line still reads as paid out: %s", tab.Text("#changes"))
+		}
+		tab.Open(srv.TenantURL("melaka", "/statements"))
+		if got := tab.Text("main"); !strings.Contains(got, "selewat-lewatnya pada akhir bulan Februari") {
+			t.Errorf("EC availability: %s", got)
+		}
+		tab.Open(srv.TenantURL("melaka", "/"))
+		if got := tab.Text("main"); !strings.Contains(got, "selewat-lewatnya pada akhir bulan Februari") || strings.Contains(got, "Mac") {
+			t.Errorf("EC availability on the home page: %s", got)
 		}
 		tab.ExpectNoConsoleErrors()
 	})

@@ -124,6 +124,12 @@ func TestBrowserMelakaNewUserWorkflow(t *testing.T) {
 	tab := webtest.NewBrowser(t).NewTab(t)
 
 	officerLogin(t, srv, tab, rosnah.IC)
+	tab.Open(srv.TenantURL("melaka", "/admin/requests?lang=ms"))
+	// Roles are offered by their names (the shared labels), never by their codes.
+	if got := tab.Text("#raise fieldset"); !strings.Contains(got, "Pentadbir Gaji PTJ") || !strings.Contains(got, "Ketua Jabatan") ||
+		strings.Contains(got, "head_of_department") {
+		t.Errorf("roles offered: %q", got)
+	}
 	raise := func(ic, reason string) string {
 		tab.Open(srv.TenantURL("melaka", "/admin/requests?lang=ms"))
 		fill(t, tab, map[string]string{"#kind": "new_user", "#ic_no": ic, "#reason": reason})

@@ -136,9 +136,12 @@ func (s *shell) renderErrorPage(c *fiber.Ctx, f failure, t *tenant.Tenant, lang,
 	return nil
 }
 
+// isAPI is true for the JSON API's paths.
+func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }
+
 // wantsJSON is true for the API and for clients that prefer JSON to HTML.
 func wantsJSON(c *fiber.Ctx) bool {
-	if strings.HasPrefix(c.Path(), "/api/") {
+	if isAPI(c) {
 		return true
 	}
 	return c.Accepts(fiber.MIMETextHTML, fiber.MIMEApplicationJSON) == fiber.MIMEApplicationJSON

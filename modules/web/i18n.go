@@ -60,8 +60,11 @@ func matchAcceptLanguage(header string) string {
 	return base.String()
 }
 
-// chooseLang applies the order of the brief: ?lang, the lang cookie, Accept-Language, the
-// tenant's default language, Malay.
+// chooseLang applies the order: ?lang, the lang cookie (a choice made with the switch), the
+// tenant's default language, Malay. A browser's Accept-Language is not asked on pages: most
+// government PCs run an English locale that nobody chose, and the state's default must win
+// until the person picks a language. The JSON API still honours Accept-Language, which
+// there is a client's deliberate choice (the API contract names it).
 func chooseLang(c *fiber.Ctx, t *tenant.Tenant) string {
 	if lang := supportedLang(c.Query("lang")); lang != "" {
 		return lang
@@ -69,8 +72,10 @@ func chooseLang(c *fiber.Ctx, t *tenant.Tenant) string {
 	if lang := supportedLang(c.Cookies(langCookie)); lang != "" {
 		return lang
 	}
-	if lang := matchAcceptLanguage(c.Get(fiber.HeaderAcceptLanguage)); lang != "" {
-		return lang
+	if isAPI(c) {
+		if lang := matchAcceptLanguage(c.Get(fiber.HeaderAcceptLanguage)); lang != "" {
+			return lang
+		}
 	}
 	if t != nil {
 		if lang := supportedLang(t.DefaultLanguage); lang != "" {

@@ -235,10 +235,13 @@ func TestLanguageSelectionOrder(t *testing.T) {
 	}{
 		{"malay by default", "selangor.example.test", "/", nil, "ms"},
 		{"tenant default", "melaka.example.test", "/", nil, "en"},
-		{"accept-language over tenant default", "melaka.example.test", "/", []string{"Accept-Language", "ms-MY,ms;q=0.9"}, "ms"},
-		{"accept-language english", "selangor.example.test", "/", []string{"Accept-Language", "en-GB,en;q=0.8"}, "en"},
-		{"unsupported accept-language falls to tenant", "melaka.example.test", "/", []string{"Accept-Language", "zh-CN"}, "en"},
-		{"cookie over accept-language", "selangor.example.test", "/", []string{"Accept-Language", "en", "Cookie", "lang=ms"}, "ms"},
+		{"english browser keeps the malay default", "selangor.example.test", "/", []string{"Accept-Language", "en-MY,en;q=0.9"}, "ms"},
+		{"us browser keeps the malay default", "selangor.example.test", "/", []string{"Accept-Language", "en-US,en;q=0.9"}, "ms"},
+		{"malay browser keeps an english default", "melaka.example.test", "/", []string{"Accept-Language", "ms-MY,ms;q=0.9"}, "en"},
+		{"cookie over tenant default", "melaka.example.test", "/", []string{"Accept-Language", "en", "Cookie", "lang=ms"}, "ms"},
+		{"api honours accept-language", "selangor.example.test", "/api/v1/tenant", []string{"Accept-Language", "en-GB,en;q=0.8"}, "en"},
+		{"api unsupported accept-language falls to tenant", "melaka.example.test", "/api/v1/tenant", []string{"Accept-Language", "zh-CN"}, "en"},
+		{"api cookie over accept-language", "selangor.example.test", "/api/v1/tenant", []string{"Accept-Language", "en", "Cookie", "lang=ms"}, "ms"},
 		{"query over cookie", "selangor.example.test", "/?lang=en", []string{"Cookie", "lang=ms"}, "en"},
 		{"bad query ignored", "selangor.example.test", "/?lang=fr", []string{"Cookie", "lang=en"}, "en"},
 	}
@@ -249,7 +252,9 @@ func TestLanguageSelectionOrder(t *testing.T) {
 			if got := r.Header.Get("Content-Language"); got != tc.want {
 				t.Errorf("Content-Language = %q, want %q", got, tc.want)
 			}
-			wantContains(t, r.body, fmt.Sprintf(`<html lang="%s">`, tc.want))
+			if !strings.HasPrefix(tc.target, "/api/") {
+				wantContains(t, r.body, fmt.Sprintf(`<html lang="%s">`, tc.want))
+			}
 		})
 	}
 

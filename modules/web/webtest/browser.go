@@ -193,6 +193,31 @@ func (tab *Tab) Phone() {
 	run(tab, "emulate a phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3), chromedp.EmulateMobile))
 }
 
+// ExpectTableInItsBox fails the test when, at the tab's width, the page scrolls sideways,
+// the table css has no rows or spills out of the window, or the table is wider than its box
+// without scrolling inside it: a wide table must scroll on its own, not drag the page.
+func (tab *Tab) ExpectTableInItsBox(css string) {
+	tab.t.Helper()
+	if tab.Count(css+" tbody tr") == 0 {
+		tab.t.Fatalf("webtest: no rows in %s: %s", css, tab.Text("main"))
+	}
+	q := fmt.Sprintf("document.querySelector(%q)", css)
+	// A phone widens its layout viewport to fit content that overflows, so the window is
+	// the narrower of the viewport and the screen.
+	page := Eval[[]int](tab, "[document.documentElement.scrollWidth, Math.min(window.innerWidth, screen.width)]")
+	if page[0] > page[1] {
+		tab.t.Errorf("webtest: the page scrolls sideways: %d px wide in a %d px window", page[0], page[1])
+	}
+	box := Eval[[]float64](tab, "(() => { const r = "+q+".getBoundingClientRect(); return [r.left, r.right, Math.min(window.innerWidth, screen.width)]; })()")
+	if box[0] < 0 || box[1] > box[2] {
+		tab.t.Errorf("webtest: %s spills out of the window: left %.0f, right %.0f of %.0f", css, box[0], box[1], box[2])
+	}
+	wide := Eval[bool](tab, q+".scrollWidth > "+q+".clientWidth")
+	if overflow := Eval[string](tab, "getComputedStyle("+q+").overflowX"); wide && overflow != "auto" {
+		tab.t.Errorf("webtest: %s is wider than its box but does not scroll (overflow-x %s)", css, overflow)
+	}
+}
+
 // ConsoleErrors returns the errors and exceptions the tab has seen so far, as text. It
 // first writes a marker to the console and waits to read it back, so that every message
 // the page produced before the call has been collected.
