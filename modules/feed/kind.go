@@ -14,7 +14,7 @@ import (
 	"github.com/speks-portal/speks/modules/feed/ids"
 )
 
-// Kind names a feed (API.md "Feeds").
+// Kind names a feed (docs/API.md "Feeds").
 type Kind string
 
 const (
@@ -164,7 +164,7 @@ func (r *row) intIn(col int, lo, hi int64, code string) int64 {
 	return n
 }
 
-// date reads YYYY-MM-DD (API.md); empty optional dates stay empty.
+// date reads YYYY-MM-DD (docs/API.md "Feeds"); empty optional dates stay empty.
 func (r *row) date(col int) string {
 	v := r.vals[col]
 	d, err := time.Parse(time.DateOnly, v)
