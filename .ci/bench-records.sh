@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench-records.sh — the JSON payslip endpoint under load, next to pgbench running the same
-# SQL on the same machine in the same run (issue 5, docs/BENCHMARKS.md "Records").
+# SQL on the same machine in the same run (docs/BENCHMARKS.md "Records").
 #
 # It builds and starts the real `speks serve` on a private database filled by
 # `speks demo --staff N`, gives BENCH_USERS Kelantan staff an account (the demo account's

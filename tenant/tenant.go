@@ -25,7 +25,7 @@ const (
 	StatusSuspended    Status = "suspended"
 )
 
-// RegistrationMode is how people get an account in a tenant (DESIGN.md §4).
+// RegistrationMode is how people get an account in a tenant (docs/API.md "Tenant information").
 type RegistrationMode string
 
 const (

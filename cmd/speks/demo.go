@@ -22,7 +22,7 @@ func newDemoCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Create the demo states with synthetic data and print their URLs and logins (not in production)",
-		Long: `Create the four demo states of the seed documents — pahang (self_register), kelantan and
+		Long: `Create the four demo states — pahang (self_register), kelantan and
 selangor (payroll_match, Selangor accepting only selangor.gov.my mail) and melaka (admin_only) —
 with departments, PTJs, synthetic staff and suppliers, then print their URLs and logins.
 
@@ -73,7 +73,7 @@ Idempotent: a second run adds only what is missing and changes no row. Refused i
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&asJSON, "json", false, "print the URLs and logins as one JSON document (API.md \"Demo\")")
+	f.BoolVar(&asJSON, "json", false, "print the URLs and logins as one JSON document (docs/API.md \"Demo\")")
 	f.IntVar(&staff, "staff", demo.DefaultStaff, fmt.Sprintf("staff per state in the payroll master (at most %d)", demo.MaxStaff))
 	f.IntVar(&suppliers, "suppliers", demo.DefaultSuppliers, fmt.Sprintf("suppliers per state (at most %d)", demo.MaxSuppliers))
 	return cmd

@@ -31,7 +31,7 @@ func runDemoCommand(t *testing.T, args ...string) (string, error) {
 	return stdout.String(), err
 }
 
-// The --json document is what acceptance tests read: API.md "Demo", with the keys that exist.
+// The --json document is what acceptance tests read: docs/API.md "Demo", with the keys that exist.
 func TestDemoJSONHasTheDocumentedShape(t *testing.T) {
 	dbURL := tenanttest.NewDatabase(t)
 	stdout, err := runDemoCommand(t, "demo", "--json", "--staff", "40", "--suppliers", "8",
@@ -57,7 +57,7 @@ func TestDemoJSONHasTheDocumentedShape(t *testing.T) {
 		case "platform_admin":
 			checkDemoAccount(t, key, raw)
 		default:
-			t.Errorf("top-level key %q is not in API.md \"Demo\"", key)
+			t.Errorf("top-level key %q is not in docs/API.md \"Demo\"", key)
 		}
 	}
 	var tenants map[string]map[string]json.RawMessage
@@ -92,7 +92,7 @@ func TestDemoJSONHasTheDocumentedShape(t *testing.T) {
 			case "staff", "supplier", "it_officer", "treasury", "head_of_department", "ptj_admin":
 				checkDemoAccount(t, code+"."+key, raw)
 			default:
-				t.Errorf("%s: key %q is not in API.md \"Demo\"", code, key)
+				t.Errorf("%s: key %q is not in docs/API.md \"Demo\"", code, key)
 			}
 		}
 	}

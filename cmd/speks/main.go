@@ -1,5 +1,5 @@
 // Command speks is the whole platform in one binary: the web server, the job worker, the
-// scheduler, migrations, tenant administration, feeds and the demo (API.md "Command line").
+// scheduler, migrations, tenant administration, feeds and the demo (docs/API.md "Command line").
 package main
 
 import (

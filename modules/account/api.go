@@ -29,7 +29,7 @@ func userInfo(u *User) UserInfo {
 	return UserInfo{ID: u.LoginID, Name: u.Name, Category: u.Category, Roles: roles}
 }
 
-// mountAPI adds the JSON routes of API.md "Tenant, session, account".
+// mountAPI adds the JSON routes of docs/API.md "Session, login and account".
 func (m *Module) mountAPI(app *fiber.App) {
 	api := app.Group("/api/v1")
 	api.Post("/auth/identify", m.apiIdentify)
@@ -342,7 +342,7 @@ func apiError(c *fiber.Ctx, err error) error {
 	return c.Status(fiber.StatusUnprocessableEntity).JSON(fiber.Map{"error": body})
 }
 
-// mapError turns the service's errors into the coded errors of API.md.
+// mapError turns the service's errors into the coded errors of docs/API.md "Session, login and account".
 func mapError(err error) error {
 	var weak *WeakPasswordError
 	var invalid *InvalidInputError

@@ -271,7 +271,7 @@ func logoutEntry(sess *Session, everywhere bool) auditEntry {
 }
 
 // Unlock ends the lockout of an account and, when an officer had locked it, makes it active
-// again: the IT officer's unlock (admin issue) calls this.
+// again: the IT officer's unlock (admin console) calls this.
 func (s *Service) Unlock(ctx context.Context, userID int64, actor string) error {
 	sc, err := scope(ctx)
 	if err != nil {

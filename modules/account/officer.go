@@ -33,7 +33,7 @@ func (s *Service) Deactivate(ctx context.Context, userID int64, actor string) er
 	})
 }
 
-// ResetByOfficer is the system administrator's password reset (Melaka 003): it mails the
+// ResetByOfficer is the system administrator's password reset (Melaka's procedure): it mails the
 // account's registered address a one-time code that ends in the person setting their own
 // password. The officer never sees or chooses a password. Only an active account qualifies.
 func (s *Service) ResetByOfficer(ctx context.Context, userID int64, actor, loginURL string) error {

@@ -199,7 +199,7 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token string) error {
 	})
 }
 
-// Cancellation is a user's request to close their account (FAQ 10).
+// Cancellation is a user's request to close their account (the states' FAQs: within 3 working days).
 type Cancellation struct {
 	ID    int64  `json:"id"`
 	DueOn string `json:"due_on"`

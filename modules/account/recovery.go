@@ -144,7 +144,7 @@ func (s *Service) SecurityAnswerRequired(ctx context.Context) (bool, error) {
 	return required, nil
 }
 
-// answerRequired: the policy applies to users who have security answers (API.md).
+// answerRequired: the policy applies to users who have security answers (docs/API.md "Getting an account").
 func (s *Service) answerRequired(ctx context.Context, sc *tenant.Scope, u *User) (bool, error) {
 	required, err := s.SecurityAnswerRequired(ctx)
 	if err != nil || !required || u == nil {

@@ -32,7 +32,7 @@ type Session struct {
 	User       *User
 }
 
-// Next is what the client should do with this session (API.md login answer).
+// Next is what the client should do with this session (docs/API.md "Login and session").
 func (s *Session) Next() string {
 	if s.Purpose == PurposeFull {
 		return "home"

@@ -16,7 +16,7 @@ import (
 	"github.com/speks-portal/speks/modules/web/myt"
 )
 
-// Cancellation is an open or closed cancellation request (FAQ 10: completed within three
+// Cancellation is an open or closed cancellation request (the states' FAQs: completed within three
 // working days); Overdue flags an open one past its due date.
 type Cancellation struct {
 	ID          int64      `db:"id" json:"id"`

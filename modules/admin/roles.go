@@ -17,7 +17,7 @@ import (
 	"github.com/speks-portal/speks/tenant"
 )
 
-// An IT officer sets a person's administrative roles directly (issue 6, "roles"); the
+// An IT officer sets a person's administrative roles directly (the console's "roles" action); the
 // roles are the ones a user-administration request may grant (requests.GrantableRoles), so
 // platform administration stays JANM's. The account module already makes a person with a
 // role enrol TOTP at their next login; ending their sessions here makes that happen at once.

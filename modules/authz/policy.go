@@ -106,7 +106,7 @@ var tenantRules = []rule{
 	{Staff, "/statements", get}, {Staff, "/statements/:year", get},
 	{Staff, "/api/v1/payslips", get}, {Staff, "/api/v1/payslips/*", get},
 	{Staff, "/api/v1/statements", get}, {Staff, "/api/v1/statements/*", get},
-	// Payments: suppliers, and staff for their claims (API.md).
+	// Payments: suppliers, and staff for their claims (docs/API.md "Records").
 	{Staff, "/payments", get}, {Staff, "/payments/:ref", get}, {Staff, "/payments/:ref", post},
 	{Staff, "/api/v1/payments", get}, {Staff, "/api/v1/payments/*", get}, {Staff, "/api/v1/payments/:ref/verify", post},
 	{Supplier, "/payments", get}, {Supplier, "/payments/:ref", get}, {Supplier, "/payments/:ref", post},

@@ -1,4 +1,4 @@
-// Package demo creates the demo states of API.md "Demo": the four tenants the seed documents
+// Package demo creates the demo states of docs/API.md "Demo": the four tenants their FAQs
 // describe (Pahang, Kelantan, Melaka, Selangor) with synthetic but realistic payroll and
 // supplier data, and reports their URLs and logins as text or as the JSON document acceptance
 // tests read.

@@ -9,12 +9,12 @@ import (
 	"github.com/speks-portal/speks/tenant"
 )
 
-// Output is the document `speks demo --json` prints (API.md "Demo"). Keys a later feature
+// Output is the document `speks demo --json` prints (docs/API.md "Demo"). Keys a later feature
 // has not built yet are left out (omitempty); those present work.
 type Output struct {
 	Port int `json:"port"`
 	// PlatformHost is where the platform console and the dev mail sink answer (an addition to
-	// API.md's shape: scripts need it to read the mail a flow sends).
+	// the first published shape: scripts need it to read the mail a flow sends).
 	PlatformHost  string                  `json:"platform_host"`
 	PlatformAdmin *Account                `json:"platform_admin,omitempty"`
 	Tenants       map[string]*TenantEntry `json:"tenants"`

@@ -13,7 +13,7 @@ import (
 // their invoices, and the staff's OT and TNT claims, with the statuses payments of that age
 // have. Suppliers are named by their company number in every form accounting systems
 // write it (new, old with or without the dash, both), so the demo exercises the matching of
-// the feed (FAQ 12).
+// the feed: a number written in another form must not hide a supplier's payments.
 
 var paymentHeader = []string{"payee_type", "payee_id", "payee_name", "ref", "voucher_no", "cheque_eft_no",
 	"payment_date", "amount", "status", "ptj_code", "ptj_name", "description", "bank_account", "invoice_no",

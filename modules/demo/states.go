@@ -2,7 +2,7 @@ package demo
 
 import "github.com/speks-portal/speks/tenant"
 
-// State is one demo tenant as the seed documents describe it, with what the generator needs
+// State is one demo tenant as the state's own portal describes it, with what the generator needs
 // to make its people look like they work for that state.
 type State struct {
 	Spec tenant.Spec

@@ -19,7 +19,7 @@ import (
 	"github.com/speks-portal/speks/tenant/tenanttest"
 )
 
-// BenchmarkFeeds is the feed benchmark of issue 4 (docs/BENCHMARKS.md, "Feeds and retention"):
+// BenchmarkFeeds is the feed benchmark (docs/BENCHMARKS.md, "Feeds and retention"):
 // import staff × 12 months × 15 payslip lines and the payment lines into a fresh tenant
 // through Import (CSV files on disk, streamed), then load the same rows with plain COPY into
 // the same tables of a second fresh tenant, then purge the 12 months while a reader keeps

@@ -1,6 +1,6 @@
 // Package feed imports what a state's payroll module (Modul PY) and accounting system send:
 // the payroll master (employees), the supplier master, payslips, EC statements and payments,
-// as CSV files (API.md "Feeds"). The portal shows only what arrives here (seed 000, FAQ 7:
+// as CSV files (docs/API.md "Feeds"). The portal shows only what arrives here (Pahang's FAQ:
 // "Data tidak wujud" when a pull failed), so a feed is all or nothing and says exactly why
 // it was refused.
 //

@@ -19,7 +19,7 @@ var (
 	ErrIdempotencyKey = errors.New("feed: Idempotency-Key longer than 200 characters")
 )
 
-// Error codes of RowError, stable for the machines that read them (API.md "Feeds").
+// Error codes of RowError, stable for the machines that read them (docs/API.md "Feeds").
 const (
 	CodeEmptyFile        = "empty_file"
 	CodeMissingColumn    = "missing_column"

@@ -34,7 +34,7 @@ func (m *Module) Mount(app *fiber.App) {
 	app.Post("/api/v1/feeds/:kind", m.handle)
 }
 
-// failure is the error shape of API.md; a refused file also carries the Result fields.
+// failure is the error shape of docs/API.md "Errors"; a refused file also carries the Result fields.
 type failure struct {
 	Error errorBody `json:"error"`
 }

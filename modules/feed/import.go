@@ -33,7 +33,7 @@ type Options struct {
 	Publish *Publishing
 }
 
-// Result is the answer of a feed (API.md): rows counts the file's data records; inserted,
+// Result is the answer of a feed (docs/API.md "Feeds"): rows counts the file's data records; inserted,
 // updated and unchanged count the records they make — a person, a supplier, a payslip
 // (ic_no, year, month), a statement (ic_no, year) or a payment (ref).
 type Result struct {

@@ -14,7 +14,7 @@ import (
 	"github.com/speks-portal/speks/modules/feed/ids"
 )
 
-// Kind names a feed (API.md "Feeds").
+// Kind names a feed (docs/API.md "Feeds").
 type Kind string
 
 const (
@@ -41,6 +41,30 @@ type column struct {
 	name     string
 	required bool
 	max      int // characters
+}
+
+// Column describes one CSV column of a feed as a sender sees it: the published format
+// (docs/API.md "Feeds") and the test that keeps that document in step read it from here.
+type Column struct {
+	Name     string
+	Required bool // a row must give a value
+	MaxChars int  // longest value accepted, in characters
+	// Omittable: the header may leave the column out (it was added after the format was
+	// agreed); it is then read as empty.
+	Omittable bool
+}
+
+// Columns lists kind's columns in their documented order; nil for an unknown kind.
+func Columns(k Kind) []Column {
+	s, ok := specs[k]
+	if !ok {
+		return nil
+	}
+	out := make([]Column, len(s.columns))
+	for i, c := range s.columns {
+		out[i] = Column{Name: c.name, Required: c.required, MaxChars: c.max, Omittable: s.omittable(i)}
+	}
+	return out
 }
 
 // counts is what a feed's upsert reports; rows is counted by the stream.
@@ -140,7 +164,7 @@ func (r *row) intIn(col int, lo, hi int64, code string) int64 {
 	return n
 }
 
-// date reads YYYY-MM-DD (API.md); empty optional dates stay empty.
+// date reads YYYY-MM-DD (docs/API.md "Feeds"); empty optional dates stay empty.
 func (r *row) date(col int) string {
 	v := r.vals[col]
 	d, err := time.Parse(time.DateOnly, v)

@@ -56,7 +56,7 @@ func ParseSen(s string) (Sen, error) {
 	return Sen(v), nil
 }
 
-// String writes the amount as API.md wants money: a decimal string with two places.
+// String writes the amount as docs/API.md "Conventions" wants money: a decimal string with two places.
 func (s Sen) String() string {
 	v := int64(s)
 	sign := ""

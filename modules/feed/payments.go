@@ -36,7 +36,7 @@ const (
 	payStatusDate
 )
 
-// PaymentStatuses are the payment status values of API.md.
+// PaymentStatuses are the payment status values of docs/API.md "Feeds".
 var PaymentStatuses = []string{"sent_to_bank", "received_by_bank", "failed", "issued", "cancelled"}
 
 // paymentColumns are the payment-level columns, which must agree on all rows of one ref.

@@ -9,7 +9,7 @@ import (
 // The suppliers feed is the accounting system's supplier master. A supplier is matched by
 // either form of its company number: a row that brings the other form adds it, so a
 // supplier registered as 201901000005 (1312525-A) is one supplier whichever form a later
-// feed, a payment or a login uses (seed 000, FAQ 12).
+// feed, a payment or a login uses (Pahang's FAQ: a number in another format hides its payments).
 
 const (
 	supRegNo = iota

@@ -106,7 +106,7 @@ type FirstOfficer struct {
 	Email string `json:"email"`
 }
 
-// Onboarding is the one form that brings a new state onto the platform (API.md).
+// Onboarding is the one form that brings a new state onto the platform (docs/API.md "Platform").
 type Onboarding struct {
 	Code             string                  `json:"code"`
 	Name             string                  `json:"name"`

@@ -1,11 +1,11 @@
 // Package records serves a person's own records: ePayslip (monthly payslips), eEC (the annual
 // LHDN form EC statement) and eMaklum (payments to suppliers and staff claims), as JSON
-// (API.md "Records"), as printable PDFs carrying a QR code, the public /verify page that
+// (docs/API.md "Records"), as printable PDFs carrying a QR code, the public /verify page that
 // confirms a printed document, and the "my data" ZIP export.
 //
 // # One package, not four
 //
-// DESIGN.md suggests one folder per capability. The three record kinds share nearly all of
+// The layout is one folder per capability. The three record kinds share nearly all of
 // their machinery — the identity rule, the access audit, the PDF layout, the verification
 // tokens, masking and money — and the verification page and the export must reach all
 // three, so they live together here with one file per capability (payslip.go,

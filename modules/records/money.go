@@ -9,7 +9,7 @@ import (
 )
 
 // Money is an amount in sen, the feed's money type (feed.Sen) with what reading it back
-// from numeric(14,2) and writing it as API.md money ("4521.30") need.
+// from numeric(14,2) and writing it as money in docs/API.md ("4521.30") need.
 type Money feed.Sen
 
 // String writes the amount with two decimals.

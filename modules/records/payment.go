@@ -28,7 +28,7 @@ func (p Payee) where(n int) (string, any) {
 	return fmt.Sprintf("employee_ic = $%d", n), p.EmployeeIC
 }
 
-// PaymentSummary is one line of the eMaklum list (API.md "Records").
+// PaymentSummary is one line of the eMaklum list (docs/API.md "Records").
 type PaymentSummary struct {
 	Ref         string `json:"ref" db:"ref"`
 	VoucherNo   string `json:"voucher_no" db:"voucher_no"`

@@ -12,7 +12,7 @@ import (
 	"github.com/speks-portal/speks/tenant"
 )
 
-// defaultRangeMonths is eMaklum's default search window (issue 5: the last 3 months).
+// defaultRangeMonths is eMaklum's default search window: the last 3 months.
 const defaultRangeMonths = 3
 
 // dateRange reads ?from= and ?to= (YYYY-MM-DD). Missing ends default to the last three

@@ -51,7 +51,7 @@ type YTD struct {
 	Net        Money `json:"net"`
 }
 
-// Payslip is the whole monthly payslip (API.md "Records").
+// Payslip is the whole monthly payslip (docs/API.md "Records").
 type Payslip struct {
 	PayslipSummary
 	Employee   Employee `json:"employee"`

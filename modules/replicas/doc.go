@@ -1,5 +1,5 @@
 // Package replicas holds no production code: its tests prove that several `speks serve` and
-// `speks worker` processes cooperate against one PostgreSQL and one Redis (issue 7, item 4).
+// `speks worker` processes cooperate against one PostgreSQL and one Redis.
 //
 // The tests build the real binary once and run it as separate operating-system processes,
 // exactly as Kubernetes runs replicas: nothing is shared between them but the database, Redis

@@ -26,7 +26,7 @@ const (
 
 var totpSecretLine = regexp.MustCompile(`TOTP secret[^:]*: ([A-Z2-7]+)`)
 
-// The issue's "Must show": a state onboarded through the platform API on one `speks serve`
+// What must hold: a state onboarded through the platform API on one `speks serve`
 // process is served, with its policies, by another process that was already running and is
 // not restarted: its host answers, anonymous routes are open and protected ones refused, and
 // the first IT officer reaches the admin console there.

@@ -95,7 +95,7 @@ func waitForEvery(t *testing.T, replicas []*server, what string, cond func(*serv
 	t.Logf("%s: %v after the change", what, took)
 }
 
-// demoLogins is what the tests need of `speks demo --json` (API.md "Demo").
+// demoLogins is what the tests need of `speks demo --json` (docs/API.md "Demo").
 type demoLogins struct {
 	Tenants map[string]struct {
 		Host  string `json:"host"`

@@ -59,7 +59,7 @@ func (s *Service) Staff(ctx context.Context, p *account.Principal, q string) ([]
 	return out, nil
 }
 
-// CorrectEmail changes the registered e-mail of an account in the caller's PTJ: the FAQ's
+// CorrectEmail changes the registered e-mail of an account in the caller's PTJ: Kelantan's FAQ's
 // answer for staff who lost access to their mailbox. The address is taken as verified, as the
 // PTJ admin confirms it in person; the trail keeps both addresses.
 func (s *Service) CorrectEmail(ctx context.Context, p *account.Principal, userID int64, email string) error {

@@ -4,8 +4,8 @@
 // # Periods, and why
 //
 //   - Payslips, EC statements and payments (eMaklum): the tenant's retention_months, 24 by
-//     default. Every state's portal promises two years and no more (seed 000 FAQ 11, seed
-//     001: "disimpan dalam tempoh 2 tahun … selepas tempoh tersebut, data akan digugurkan"),
+//     default. Every state's portal promises two years and no more (Pahang's and Kelantan's
+//     FAQs: "disimpan dalam tempoh 2 tahun … selepas tempoh tersebut, data akan digugurkan"),
 //     the payroll and accounting systems stay the records of authority, and personal data
 //     is not to be kept longer than its purpose needs (PDPA 2010, retention principle). A
 //     state may choose another period (1–120 months, tenant policy).
@@ -21,7 +21,7 @@
 //     no personal data, but past that they describe data that is mostly gone.
 //   - Mail outbox rows (modules/notify), sent or failed: 90 days after they were sent or
 //     failed (OutboxRetention). They are the trace the helpdesk and IT officers follow when
-//     someone says a mail never came (seed 000: the helpdesk answers such calls; a failed
+//     someone says a mail never came (the FAQs send such calls to the helpdesk; a failed
 //     row is listed for IT officers with its error). Complaints come within days or weeks of
 //     the mail, and a quarter covers three monthly payslip cycles; past that a row is only a
 //     person's address (its template values, one-time codes included, were emptied when it

@@ -20,7 +20,7 @@ type failure struct {
 }
 
 // fiberCodes names the statuses Fiber itself produces (no route, wrong method, body too
-// large, …) with the snake_case codes of API.md.
+// large, …) with the snake_case codes of docs/API.md "Errors".
 var fiberCodes = map[int]string{
 	fiber.StatusBadRequest:            "bad_request",
 	fiber.StatusUnauthorized:          "unauthorized",

@@ -5,8 +5,8 @@ import (
 	"fmt"
 )
 
-// Error is an error with an HTTP status and a stable snake_case code, the shape API.md
-// requires. Modules return (or wrap) these; the edge maps them to JSON or a page once.
+// Error is an error with an HTTP status and a stable snake_case code, the shape docs/API.md
+// "Errors" requires. Modules return (or wrap) these; the edge maps them to JSON or a page once.
 // MessageKey names the i18n message shown to the user; Detail is logged, never shown.
 type Error struct {
 	Status     int

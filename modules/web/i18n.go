@@ -18,7 +18,7 @@ import (
 	"github.com/speks-portal/speks/tenant"
 )
 
-// Languages of the interface. Malay is the default everywhere (API.md "Conventions").
+// Languages of the interface. Malay is the default everywhere (docs/API.md "Conventions").
 const (
 	LangMalay   = "ms"
 	LangEnglish = "en"

@@ -127,7 +127,7 @@ func (s *shell) tenantAddress(t *tenant.Tenant) (host, url string) {
 	return t.Hosts[0], "https://" + t.Hosts[0] + "/"
 }
 
-// TenantInfo is the document of GET /api/v1/tenant (API.md).
+// TenantInfo is the document of GET /api/v1/tenant (docs/API.md "Tenant information").
 type TenantInfo struct {
 	Code             string            `json:"code"`
 	Name             string            `json:"name"`

@@ -1,7 +1,7 @@
 // Package ids normalises the two identifiers people log in with and feeds are keyed on: the
 // MyKad number (No. KP) of staff and the SSM company registration number of suppliers.
 //
-// Both arrive written many ways (seed 000, FAQ 12: a supplier whose number is stored in
+// Both arrive written many ways (Pahang's FAQ: a supplier whose number is stored in
 // another format never sees its payments), so every way in — feeds, login, registration —
 // goes through these functions and compares normalised values only.
 package ids

@@ -54,7 +54,7 @@ type Server struct {
 	Tenants map[string]*tenant.Tenant
 }
 
-// DemoTenants are the four demo states of issue 2, with their real registration modes and
+// DemoTenants are the four demo states of `speks demo`, with their real registration modes and
 // production hosts (unreachable from tests; the browser uses <code>.localhost).
 func DemoTenants() []tenant.Spec {
 	return []tenant.Spec{
