@@ -77,7 +77,7 @@ func (m *Module) apiIdentify(c *fiber.Ctx) error {
 	if err := bind(c, &in); err != nil {
 		return err
 	}
-	phrase, err := m.Service.Identify(c.UserContext(), in.ID, c.IP(), web.Lang(c))
+	phrase, err := m.Service.Identify(c.UserContext(), in.ID, c.IP())
 	if err != nil {
 		return apiError(c, err)
 	}

@@ -150,8 +150,8 @@ func wantWordsOf(t *testing.T, phrase, file string) {
 }
 
 // A person who set a phrase and a person with only a one-time code (or a stranger) see the
-// same page with the same two pieces of advice; only the phrase differs, and a decoy is in
-// the language of the page.
+// same page with the same two pieces of advice; only the phrase differs. A decoy is in the
+// state's language and stays the same when the page's language changes, as a real phrase does.
 func TestBrowserPhraseStepSpeaksToBothKindsOfUser(t *testing.T) {
 	srv, _ := browserServer(t)
 	db := srv.Env.DB(t, srv.Tenants["selangor"])
@@ -160,9 +160,10 @@ func TestBrowserPhraseStepSpeaksToBothKindsOfUser(t *testing.T) {
 		VALUES ('staff', '850101145123', 'Aminah binti Yusof', 'aminah@selangor.gov.my', 'active', $1, 'bunga raya merah', 'D01', 'P0101', '850101145123')`, hash)
 	tab := webtest.NewBrowser(t).NewTab(t)
 
+	decoys := map[string]bool{}
 	for _, lang := range []struct{ code, words, ifSet, ifCode string }{
 		{"ms", "decoy_words_ms.txt", "Sudah menetapkan frasa rahsia?", "Log masuk dengan kod sekali guna?"},
-		{"en", "decoy_words.txt", "Have you set a secret phrase?", "Logging in with a one-time code?"},
+		{"en", "decoy_words_ms.txt", "Have you set a secret phrase?", "Logging in with a one-time code?"},
 	} {
 		tab.Open(srv.TenantURL("selangor", "/login?lang="+lang.code))
 		if phrase := identifyInBrowser(t, tab, "850101145123"); phrase != "bunga raya merah" {
@@ -170,7 +171,9 @@ func TestBrowserPhraseStepSpeaksToBothKindsOfUser(t *testing.T) {
 		}
 		known := tab.Text("#phrase-guidance")
 		tab.Open(srv.TenantURL("selangor", "/login"))
-		wantWordsOf(t, identifyInBrowser(t, tab, "770707077777"), lang.words)
+		decoy := identifyInBrowser(t, tab, "770707077777")
+		wantWordsOf(t, decoy, lang.words)
+		decoys[decoy] = true
 		tab.ScreenshotIfAsked("account-phrase-step-" + lang.code)
 		if unknown := tab.Text("#phrase-guidance"); unknown != known {
 			t.Fatalf("%s: advice differs between a known and an unknown ID:\n%s\n%s", lang.code, known, unknown)
@@ -178,6 +181,9 @@ func TestBrowserPhraseStepSpeaksToBothKindsOfUser(t *testing.T) {
 		if !strings.Contains(known, lang.ifSet) || !strings.Contains(known, lang.ifCode) {
 			t.Fatalf("%s: advice %q", lang.code, known)
 		}
+	}
+	if len(decoys) != 1 {
+		t.Fatalf("the decoy of one ID changed with the page language (%v): a prober could tell it from a real phrase", decoys)
 	}
 	tab.ExpectNoConsoleErrors()
 }

@@ -171,7 +171,7 @@ func (m *Module) submitLogin(c *fiber.Ctx) error {
 	id := c.FormValue("id")
 	d := formPage{Fields: map[string]string{"id": id}, Focus: "id", ErrorField: "id"}
 	if c.FormValue("step") != "password" {
-		phrase, err := m.Service.Identify(c.UserContext(), id, c.IP(), web.Lang(c))
+		phrase, err := m.Service.Identify(c.UserContext(), id, c.IP())
 		if err != nil {
 			return fail(c, "login", d, err)
 		}

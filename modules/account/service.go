@@ -119,15 +119,10 @@ var (
 
 // DecoyPhrase is the stable phrase shown for an ID without an account (or without a phrase),
 // in lang (Malay for any other value): derived with HMAC(secrets.decoy, tenant + ID), so it
-// is the same on every try and from every address in one language, and nobody without the
-// secret can tell it from a real one.
-//
-// The price of following the page language: a decoy changes when the language is switched
-// and a person's own phrase does not, so a prober who asks twice can tell an ID with a phrase
-// of its own from one without (unknown, or not yet activated). The phrase itself stays
-// hidden and every other answer of the login stays the same. Three words in a language the
-// page is not in, shown to a first-time user asked to check them, was judged the worse cost
-// (docs/SECURITY.md).
+// is the same on every try and from every address, and nobody without the secret can tell it
+// from a real one. Identify asks for it in the state's default language, never the page's:
+// a decoy that changed with the page language while a person's own phrase does not would let
+// anyone asking twice tell an ID with a phrase from one without (docs/SECURITY.md).
 func (s *Service) DecoyPhrase(tenantCode, key, lang string) string {
 	list, ok := decoyWords[lang]
 	if !ok {
@@ -144,8 +139,9 @@ func (s *Service) DecoyPhrase(tenantCode, key, lang string) string {
 }
 
 // Identify returns the phrase shown before the password: the account's own, or a decoy in
-// lang. Both paths read the same row the same way, so the answer takes the same time.
-func (s *Service) Identify(ctx context.Context, rawID, ip, lang string) (string, error) {
+// the state's language. Both paths read the same row the same way, so the answer takes the
+// same time.
+func (s *Service) Identify(ctx context.Context, rawID, ip string) (string, error) {
 	sc, err := scope(ctx)
 	if err != nil {
 		return "", err
@@ -160,7 +156,7 @@ func (s *Service) Identify(ctx context.Context, rawID, ip, lang string) (string,
 	if err != nil {
 		return "", err
 	}
-	decoy := s.DecoyPhrase(sc.Tenant.Code, key.Primary, lang)
+	decoy := s.DecoyPhrase(sc.Tenant.Code, key.Primary, sc.Tenant.DefaultLanguage)
 	if u == nil || u.SecretPhrase == "" || u.Status != StatusActive {
 		return decoy, nil
 	}
