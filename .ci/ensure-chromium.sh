@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Ensure the Chromium the browser tests drive (modules/web/webtest) is installed: the binary
+# Ensure the Chromium the browser tests drive (modules/foundation/web/webtest) is installed: the binary
 # in SPEKS_CHROMIUM, by default Debian's /usr/bin/chromium, installed with apt when missing.
 set -euo pipefail
 # shellcheck source=lib.sh

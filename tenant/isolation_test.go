@@ -5,33 +5,38 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"github.com/gofiber/fiber/v2"
 	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"
 )
 
-// departmentsApp answers with the department codes its tenant scope sees.
-func departmentsApp(scoper *tenant.Scoper) *fiber.App {
-	app := fiber.New(fiber.Config{EnableTrustedProxyCheck: true})
-	app.Use(scoper.Middleware())
-	app.Get("/departments", func(c *fiber.Ctx) error {
-		scope, ok := tenant.FromContext(c.UserContext())
+// departmentsApp answers over HTTP with the department codes its tenant scope sees: the scope
+// comes from the request's Host, as the web shell opens it.
+func departmentsApp(scoper *tenant.Scoper) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, _, err := scoper.ForHost(r.Context(), tenant.NormaliseHost(r.Host))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusNotFound)
+			return
+		}
+		scope, ok := tenant.FromContext(ctx)
 		if !ok {
-			return fiber.ErrNotFound
+			http.NotFound(w, r)
+			return
 		}
 		var codes []string
-		if err := scope.DB.SelectContext(c.UserContext(), &codes, `SELECT code FROM departments ORDER BY code`); err != nil {
-			return err
+		if err := scope.DB.SelectContext(ctx, &codes, `SELECT code FROM departments ORDER BY code`); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
 		}
-		return c.SendString(scope.Tenant.Code + ":" + strings.Join(codes, ","))
+		fmt.Fprint(w, scope.Tenant.Code+":"+strings.Join(codes, ","))
 	})
-	return app
 }
 
 // With every tenant pool limited to ONE connection, alternating requests for two tenants must
@@ -48,20 +53,25 @@ func TestAlternatingTenantsNeverSeeEachOthersRows(t *testing.T) {
 			}
 		}
 	}
-	app := departmentsApp(env.Scoper)
+	srv := httptest.NewServer(departmentsApp(env.Scoper))
+	defer srv.Close()
 	want := map[string]string{"alpha.example.test": "alpha:A1,A2", "beta.example.test": "beta:B1"}
 	for i := 0; i < 40; i++ {
 		host := "alpha.example.test"
 		if i%2 == 1 {
 			host = "beta.example.test"
 		}
-		req := httptest.NewRequest("GET", "/departments", nil)
+		req, err := http.NewRequest("GET", srv.URL+"/departments", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
 		req.Host = host
-		resp, err := app.Test(req, -1)
+		resp, err := srv.Client().Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
 		if string(body) != want[host] {
 			t.Fatalf("request %d on %s saw %q, want %q", i, host, body, want[host])
 		}

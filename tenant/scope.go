@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"github.com/gofiber/fiber/v2"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -72,29 +71,22 @@ func (s *Scoper) open(ctx context.Context, t *Tenant) (context.Context, *Scope, 
 	return NewContext(ctx, scope), scope, nil
 }
 
-// Middleware resolves the request's host (Fiber's Hostname, which honours X-Forwarded-Host
-// only from trusted proxies) to the platform or a tenant and puts the scope on the user
-// context. Unknown hosts and suspended tenants become errors the web edge maps to pages.
-func (s *Scoper) Middleware() fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		host := NormaliseHost(c.Hostname())
-		ctx := c.UserContext()
-		if host == s.PlatformHost {
-			c.SetUserContext(context.WithValue(ctx, platformKey{}, true))
-			return c.Next()
-		}
-		t, err := s.Resolver.Resolve(ctx, host)
-		if err != nil {
-			return err
-		}
-		ctx, _, err = s.open(ctx, t)
-		if err != nil {
-			return err
-		}
-		c.SetUserContext(ctx)
-		c.Locals("tenant", t.Code)
-		return c.Next()
+// ForHost opens the scope of the request host's tenant (the host already normalised, e.g.
+// by NormaliseHost), or marks ctx as the platform host's. Unknown hosts and suspended
+// tenants are errors the web edge maps to pages. The web shell calls it for every request.
+func (s *Scoper) ForHost(ctx context.Context, host string) (context.Context, *Tenant, error) {
+	if host == s.PlatformHost {
+		return context.WithValue(ctx, platformKey{}, true), nil, nil
 	}
+	t, err := s.Resolver.Resolve(ctx, host)
+	if err != nil {
+		return ctx, nil, err
+	}
+	ctx, _, err = s.open(ctx, t)
+	if err != nil {
+		return ctx, nil, err
+	}
+	return ctx, t, nil
 }
 
 // IsUnknownHost reports errors that mean "no tenant here".

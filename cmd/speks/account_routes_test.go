@@ -9,7 +9,7 @@ import (
 
 	"github.com/lib/pq"
 
-	"github.com/speks-portal/speks/modules/authz"
+	"github.com/speks-portal/speks/modules/foundation/authz"
 )
 
 // The account routes are mounted after the authorisation middleware: a policy removed from

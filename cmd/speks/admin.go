@@ -4,8 +4,8 @@ import (
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/admin"
 	"github.com/speks-portal/speks/modules/demo"
+	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/modules/records"
-	"github.com/speks-portal/speks/modules/web"
 )
 
 // adminModule is the state IT officer's console; mounted after authz, which guards it.

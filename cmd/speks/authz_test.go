@@ -17,9 +17,9 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/speks-portal/speks/config"
-	"github.com/speks-portal/speks/modules/authz"
 	"github.com/speks-portal/speks/modules/feed"
-	"github.com/speks-portal/speks/modules/web"
+	"github.com/speks-portal/speks/modules/foundation/authz"
+	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"
 )

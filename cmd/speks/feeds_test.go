@@ -14,7 +14,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/speks-portal/speks/config"
-	"github.com/speks-portal/speks/modules/jobs"
+	"github.com/speks-portal/speks/modules/foundation/jobs"
 	"github.com/speks-portal/speks/modules/retention"
 	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"

@@ -16,9 +16,9 @@ import (
 
 	"github.com/speks-portal/speks/config"
 	"github.com/speks-portal/speks/modules/feed"
-	"github.com/speks-portal/speks/modules/notify/notifytest"
-	"github.com/speks-portal/speks/modules/web"
-	"github.com/speks-portal/speks/modules/web/webtest"
+	"github.com/speks-portal/speks/modules/foundation/notify/notifytest"
+	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/modules/foundation/web/webtest"
 	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"
 )

@@ -6,11 +6,11 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"github.com/speks-portal/speks/modules/notify"
-	"github.com/speks-portal/speks/modules/web"
+	"github.com/speks-portal/speks/modules/foundation/notify"
+	"github.com/speks-portal/speks/modules/foundation/web"
 )
 
-// Mail wiring (modules/notify): the sender the worker registers, the relay every worker runs,
+// Mail wiring (modules/foundation/notify): the sender the worker registers, the relay every worker runs,
 // and the dev mail sink page the server mounts.
 
 // mailTransport is SMTP (smtp.url), the dev sink (dev mode, empty smtp.url), or both in dev

@@ -1,8 +1,8 @@
 package main
 
 import (
+	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/modules/requests"
-	"github.com/speks-portal/speks/modules/web"
 )
 
 // requestsModule is the user-administration workflow and the PTJ admin's API; mounted after

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/speks-portal/speks/modules/retention"
-	"github.com/speks-portal/speks/modules/retention/sweeps"
 )
 
 func newRetentionCommand() *cobra.Command {
@@ -40,7 +39,7 @@ is recorded in retention_runs. --dry-run only counts what would go; it is record
 				return err
 			}
 			defer rt.Close()
-			rep, err := retention.Run(ctx, scope, retention.Options{DryRun: dryRun, Actor: "cli", Sweeps: sweeps.All()})
+			rep, err := retention.Run(ctx, scope, retention.Options{DryRun: dryRun, Actor: "cli", Sweeps: retentionSweeps()})
 			if rep != nil {
 				printRetention(cmd, rep, asJSON)
 			}

@@ -12,8 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/speks-portal/speks/modules/feed"
+	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/modules/platform"
-	"github.com/speks-portal/speks/modules/web"
 )
 
 func newServeCommand() *cobra.Command {

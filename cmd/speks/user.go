@@ -6,7 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/speks-portal/speks/modules/account"
-	"github.com/speks-portal/speks/modules/authz"
+	"github.com/speks-portal/speks/modules/foundation/authz"
 	"github.com/speks-portal/speks/tenant"
 )
 

@@ -6,10 +6,9 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/spf13/cobra"
 
-	"github.com/speks-portal/speks/modules/jobs"
-	"github.com/speks-portal/speks/modules/notify"
+	"github.com/speks-portal/speks/modules/foundation/jobs"
+	"github.com/speks-portal/speks/modules/foundation/notify"
 	"github.com/speks-portal/speks/modules/retention"
-	"github.com/speks-portal/speks/modules/retention/sweeps"
 )
 
 func newWorkerCommand() *cobra.Command {
@@ -66,6 +65,6 @@ func newWorkerCommand() *cobra.Command {
 func (rt *runtime) jobHandlers() map[string]asynq.Handler {
 	return map[string]asynq.Handler{
 		notify.TaskSend:   rt.mailSender(),
-		retention.TaskRun: retention.RunHandler(sweeps.All()...),
+		retention.TaskRun: retention.RunHandler(retentionSweeps()...),
 	}
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/speks-portal/speks/modules/auditlog"
+	"github.com/speks-portal/speks/modules/foundation/auditlog"
 )
 
 // Audit actions of logging in and out (the admin console's audit trail searches them).

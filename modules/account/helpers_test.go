@@ -18,7 +18,7 @@ import (
 
 	"github.com/speks-portal/speks/config"
 	"github.com/speks-portal/speks/modules/account"
-	"github.com/speks-portal/speks/modules/web"
+	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"
 )

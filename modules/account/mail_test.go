@@ -10,9 +10,9 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"github.com/speks-portal/speks/modules/jobs"
-	"github.com/speks-portal/speks/modules/notify"
-	"github.com/speks-portal/speks/modules/notify/notifytest"
+	"github.com/speks-portal/speks/modules/foundation/jobs"
+	"github.com/speks-portal/speks/modules/foundation/notify"
+	"github.com/speks-portal/speks/modules/foundation/notify/notifytest"
 )
 
 // With Redis unreachable, forgot-password, login and logout still work and the mail waits in

@@ -6,11 +6,11 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/speks-portal/speks/modules/sessions"
-	"github.com/speks-portal/speks/modules/web"
+	"github.com/speks-portal/speks/modules/foundation/sessions"
+	"github.com/speks-portal/speks/modules/foundation/web"
 )
 
-// sessionCookie carries the tenant session's token (modules/sessions: __Host- behind TLS).
+// sessionCookie carries the tenant session's token (modules/foundation/sessions: __Host- behind TLS).
 var sessionCookie = sessions.Cookie{Name: "speks_session"}
 
 // sessionLocal is the c.Locals key of the request's *Session.

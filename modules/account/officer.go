@@ -7,7 +7,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/speks-portal/speks/modules/notify"
+	"github.com/speks-portal/speks/modules/foundation/notify"
 )
 
 // Officer actions the admin console (modules/admin) calls; each writes the audit trail.

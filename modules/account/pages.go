@@ -14,7 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/pquerna/otp"
 
-	"github.com/speks-portal/speks/modules/web"
+	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/tenant"
 )
 

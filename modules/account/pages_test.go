@@ -14,7 +14,7 @@ import (
 
 	"github.com/speks-portal/speks/config"
 	"github.com/speks-portal/speks/modules/account"
-	"github.com/speks-portal/speks/modules/web"
+	"github.com/speks-portal/speks/modules/foundation/web"
 )
 
 // page GETs path with the client's cookie and returns status, Location and body.

@@ -10,8 +10,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/speks-portal/speks/modules/notify"
-	"github.com/speks-portal/speks/modules/web/myt"
+	"github.com/speks-portal/speks/modules/foundation/notify"
+	"github.com/speks-portal/speks/modules/foundation/web/myt"
 )
 
 // Profile is what a user sees and may change of their account (PK 0107).

@@ -12,8 +12,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/speks-portal/speks/modules/sessions"
-	"github.com/speks-portal/speks/modules/web"
+	"github.com/speks-portal/speks/modules/foundation/sessions"
+	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/tenant"
 )
 

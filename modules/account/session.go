@@ -9,7 +9,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/speks-portal/speks/modules/sessions"
+	"github.com/speks-portal/speks/modules/foundation/sessions"
 )
 
 // Session purposes: empty for a full session, otherwise the one thing a restricted session

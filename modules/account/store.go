@@ -9,7 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"github.com/speks-portal/speks/modules/auditlog"
+	"github.com/speks-portal/speks/modules/foundation/auditlog"
 	"github.com/speks-portal/speks/tenant"
 )
 

@@ -14,7 +14,7 @@ import (
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/admin"
 	"github.com/speks-portal/speks/modules/feed"
-	"github.com/speks-portal/speks/modules/web/myt"
+	"github.com/speks-portal/speks/modules/foundation/web/myt"
 	"github.com/speks-portal/speks/tenant"
 )
 

@@ -11,7 +11,7 @@ import (
 
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/feed"
-	"github.com/speks-portal/speks/modules/web"
+	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/tenant"
 )
 

@@ -13,9 +13,9 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/account"
-	"github.com/speks-portal/speks/modules/auditlog"
-	"github.com/speks-portal/speks/modules/web"
-	"github.com/speks-portal/speks/modules/web/myt"
+	"github.com/speks-portal/speks/modules/foundation/auditlog"
+	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/modules/foundation/web/myt"
 )
 
 // Record writes one audit_log entry for an officer's action. detail must never hold a

@@ -18,8 +18,8 @@ import (
 	"github.com/speks-portal/speks/config"
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/admin"
-	"github.com/speks-portal/speks/modules/authz"
-	"github.com/speks-portal/speks/modules/web"
+	"github.com/speks-portal/speks/modules/foundation/authz"
+	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"
 )

@@ -11,9 +11,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jmoiron/sqlx"
 
-	"github.com/speks-portal/speks/modules/notify"
-	"github.com/speks-portal/speks/modules/web"
-	"github.com/speks-portal/speks/modules/web/myt"
+	"github.com/speks-portal/speks/modules/foundation/notify"
+	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/modules/foundation/web/myt"
 )
 
 // Cancellation is an open or closed cancellation request (the states' FAQs: completed within three

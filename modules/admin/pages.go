@@ -6,8 +6,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/modules/requests"
-	"github.com/speks-portal/speks/modules/web"
 )
 
 // The console's pages share the JSON API's logic; actions are plain form posts (CSRF token

@@ -12,8 +12,8 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/modules/requests"
-	"github.com/speks-portal/speks/modules/web"
 	"github.com/speks-portal/speks/tenant"
 )
 

@@ -6,7 +6,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/speks-portal/speks/modules/auditlog"
+	"github.com/speks-portal/speks/modules/foundation/auditlog"
 )
 
 // Audit actions of feeds in the tenant's audit_log (the admin console's audit search finds

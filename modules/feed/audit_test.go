@@ -14,7 +14,7 @@ import (
 	"github.com/speks-portal/speks/config"
 	"github.com/speks-portal/speks/modules/admin"
 	"github.com/speks-portal/speks/modules/feed"
-	"github.com/speks-portal/speks/modules/web"
+	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"
 )

@@ -7,7 +7,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/speks-portal/speks/modules/notify"
+	"github.com/speks-portal/speks/modules/foundation/notify"
 )
 
 // Publishing makes Import tell people that a new document is ready: when a feed adds a

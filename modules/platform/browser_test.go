@@ -12,10 +12,10 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/speks-portal/speks/modules/account"
-	"github.com/speks-portal/speks/modules/authz"
+	"github.com/speks-portal/speks/modules/foundation/authz"
+	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/modules/foundation/web/webtest"
 	"github.com/speks-portal/speks/modules/platform"
-	"github.com/speks-portal/speks/modules/web"
-	"github.com/speks-portal/speks/modules/web/webtest"
 	"github.com/speks-portal/speks/tenant"
 )
 

@@ -10,9 +10,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/speks-portal/speks/modules/account"
-	"github.com/speks-portal/speks/modules/authz"
-	"github.com/speks-portal/speks/modules/sessions"
-	"github.com/speks-portal/speks/modules/web"
+	"github.com/speks-portal/speks/modules/foundation/authz"
+	"github.com/speks-portal/speks/modules/foundation/sessions"
+	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -22,7 +22,7 @@ const (
 	sessionIdle = 15 * time.Minute
 )
 
-// sessionCookie carries the platform session's token (modules/sessions: __Host- behind TLS).
+// sessionCookie carries the platform session's token (modules/foundation/sessions: __Host- behind TLS).
 var sessionCookie = sessions.Cookie{Name: "speks_platform"}
 
 // Session is a live platform session.

@@ -5,7 +5,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/speks-portal/speks/modules/auditlog"
+	"github.com/speks-portal/speks/modules/foundation/auditlog"
 )
 
 // Audit actions this module writes. The admin audit view lists them.

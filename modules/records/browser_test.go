@@ -19,8 +19,8 @@ import (
 	"github.com/speks-portal/speks/modules/admin"
 	"github.com/speks-portal/speks/modules/demo"
 	"github.com/speks-portal/speks/modules/feed"
-	"github.com/speks-portal/speks/modules/web"
-	"github.com/speks-portal/speks/modules/web/webtest"
+	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/modules/foundation/web/webtest"
 	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"
 )

@@ -17,8 +17,8 @@ import (
 	"github.com/speks-portal/speks/config"
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/feed"
-	"github.com/speks-portal/speks/modules/web"
-	"github.com/speks-portal/speks/modules/web/myt"
+	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/modules/foundation/web/myt"
 	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"
 )

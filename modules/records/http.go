@@ -12,8 +12,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/speks-portal/speks/modules/account"
-	"github.com/speks-portal/speks/modules/web"
-	"github.com/speks-portal/speks/modules/web/myt"
+	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/modules/foundation/web/myt"
 	"github.com/speks-portal/speks/tenant"
 )
 

@@ -15,7 +15,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/admin"
-	"github.com/speks-portal/speks/modules/web/webtest"
+	"github.com/speks-portal/speks/modules/foundation/web/webtest"
 	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"
 )

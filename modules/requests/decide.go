@@ -11,7 +11,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/speks-portal/speks/modules/account"
-	"github.com/speks-portal/speks/modules/notify"
+	"github.com/speks-portal/speks/modules/foundation/notify"
 )
 
 // Decision is an approval note or a rejection reason.

@@ -7,8 +7,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/speks-portal/speks/modules/authz"
-	"github.com/speks-portal/speks/modules/web"
+	"github.com/speks-portal/speks/modules/foundation/authz"
+	"github.com/speks-portal/speks/modules/foundation/web"
 )
 
 // mountPages adds the console pages. They call the same service as the API, so the scope

@@ -21,8 +21,8 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/account"
-	"github.com/speks-portal/speks/modules/auditlog"
-	"github.com/speks-portal/speks/modules/authz"
+	"github.com/speks-portal/speks/modules/foundation/auditlog"
+	"github.com/speks-portal/speks/modules/foundation/authz"
 	"github.com/speks-portal/speks/tenant"
 )
 

@@ -12,7 +12,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/speks-portal/speks/modules/account"
-	"github.com/speks-portal/speks/modules/notify"
+	"github.com/speks-portal/speks/modules/foundation/notify"
 )
 
 // NewRequest is a form raised by a PTJ admin or head of department.

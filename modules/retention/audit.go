@@ -7,7 +7,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/speks-portal/speks/modules/auditlog"
+	"github.com/speks-portal/speks/modules/foundation/auditlog"
 )
 
 // ActionPurge is the audit action of a retention run that deleted (not a dry run); the admin

@@ -9,8 +9,8 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"github.com/speks-portal/speks/modules/jobs"
-	"github.com/speks-portal/speks/modules/web/myt"
+	"github.com/speks-portal/speks/modules/foundation/jobs"
+	"github.com/speks-portal/speks/modules/foundation/web/myt"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -107,7 +107,7 @@ func enqueueRun(ctx context.Context, enq Enqueuer, code, day, queue string) erro
 }
 
 // RunHandler handles TaskRun in the scope the worker's tenant middleware opened; sweeps are
-// the other modules' purges run with it (package retention/sweeps).
+// the other modules' purges run with it (cmd/speks/sweeps.go).
 func RunHandler(sweeps ...Sweep) asynq.Handler {
 	return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
 		scope, ok := tenant.FromContext(ctx)

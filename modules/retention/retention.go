@@ -19,7 +19,7 @@
 //     when, and the memory that makes a re-sent file a no-op. Re-sends come within days; 13
 //     months cover a full financial year of audit plus the month it closes in. They carry
 //     no personal data, but past that they describe data that is mostly gone.
-//   - Mail outbox rows (modules/notify), sent or failed: 90 days after they were sent or
+//   - Mail outbox rows (modules/foundation/notify), sent or failed: 90 days after they were sent or
 //     failed (OutboxRetention). They are the trace the helpdesk and IT officers follow when
 //     someone says a mail never came (the FAQs send such calls to the helpdesk; a failed
 //     row is listed for IT officers with its error). Complaints come within days or weeks of
@@ -34,7 +34,7 @@
 //   - Retention runs themselves are kept: they are the proof of what was deleted, and tiny.
 //
 // The outbox and the verification tokens belong to other modules: they are Sweeps (package
-// retention/sweeps lists them) that the worker and `speks retention run` hand to Run, so this
+// cmd/speks/sweeps.go lists them) that the worker and `speks retention run` hand to Run, so this
 // package does not depend on the modules it purges for; their counts go into the same
 // retention_runs record. Sessions and one-time codes have their own, much shorter periods,
 // set by the account module that owns them.
@@ -58,7 +58,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/speks-portal/speks/modules/web/myt"
+	"github.com/speks-portal/speks/modules/foundation/web/myt"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -91,7 +91,7 @@ type Options struct {
 	BatchSize int
 	// Pause between two batches, to leave I/O to the portal's readers on a busy server.
 	Pause time.Duration
-	// Sweeps run after the records' purges (package retention/sweeps: outbox, tokens).
+	// Sweeps run after the records' purges (cmd/speks/sweeps.go: outbox, tokens).
 	Sweeps []Sweep
 }
 

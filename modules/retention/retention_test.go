@@ -13,8 +13,8 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/speks-portal/speks/modules/feed"
-	"github.com/speks-portal/speks/modules/jobs"
-	"github.com/speks-portal/speks/modules/web/myt"
+	"github.com/speks-portal/speks/modules/foundation/jobs"
+	"github.com/speks-portal/speks/modules/foundation/web/myt"
 	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"
 )

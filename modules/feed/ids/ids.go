@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/speks-portal/speks/modules/web/myt"
+	"github.com/speks-portal/speks/modules/foundation/web/myt"
 )
 
 // Errors callers branch on.

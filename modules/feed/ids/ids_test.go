@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/speks-portal/speks/modules/web/myt"
+	"github.com/speks-portal/speks/modules/foundation/web/myt"
 )
 
 func TestNormaliseIC(t *testing.T) {

@@ -1,0 +1,157 @@
+package web_test
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/speks-portal/speks/config"
+	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/tenant"
+)
+
+// sampleModule is what a feature module looks like to the shell: routes, its own
+// templates and its own messages.
+type sampleModule struct{}
+
+func (sampleModule) Mount(app *fiber.App) {
+	app.Get("/sample/page", func(c *fiber.Ctx) error {
+		c.Locals(web.CSRFTokenLocal, "tok<en>")
+		return web.Render(c, "sample/page", map[string]string{"Greeting": web.T(c, "sample_greeting", map[string]any{"Name": "Siti"})})
+	})
+	app.Get("/api/v1/sample/coded", func(c *fiber.Ctx) error {
+		e := web.NewError(http.StatusUnprocessableEntity, "weak_password", errors.New("zxcvbn score 1"))
+		e.Params = map[string]any{"Min": 12}
+		return fmt.Errorf("change password: %w", e)
+	})
+	app.Get("/api/v1/sample/plain", func(*fiber.Ctx) error {
+		return errors.New("pq: relation \"tenant_selangor.payslips\" does not exist")
+	})
+	app.Get("/sample/crash", func(*fiber.Ctx) error { panic("nil map in payslip totals") })
+	app.Get("/sample/uncoded-message", func(*fiber.Ctx) error {
+		return web.NewError(http.StatusConflict, "already_active", nil)
+	})
+}
+
+func (sampleModule) Templates() fs.FS {
+	return fstest.MapFS{"sample/page.html": {Data: []byte(
+		`<h1 id="greeting">{{.Data.Greeting}}</h1><form method="post">{{.CSRFField}}</form><p id="lang">{{.T "sample_lang"}}</p>`)}}
+}
+
+func (sampleModule) Locales() fs.FS {
+	return fstest.MapFS{
+		"sample.ms.yaml": {Data: []byte("sample_greeting: \"Selamat pagi, {{.Name}}\"\nsample_lang: \"Bahasa Melayu\"\nsample_page_title: \"Contoh\"\nerror_weak_password: \"Kata laluan mesti sekurang-kurangnya {{.Min}} aksara.\"\n")},
+		"sample.en.yaml": {Data: []byte("sample_greeting: \"Good morning, {{.Name}}\"\nsample_lang: \"English\"\nsample_page_title: \"Sample\"\nerror_weak_password: \"The password must have at least {{.Min}} characters.\"\n")},
+	}
+}
+
+func withSample(_ *config.Config, o *web.Options) { o.Modules = append(o.Modules, sampleModule{}) }
+
+func TestModulesRenderTheirPagesInTheLayout(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withSample)
+	h.tenant(t, "selangor", tenant.PayrollMatch, nil)
+
+	ms := h.get(t, "selangor.example.test", "/sample/page")
+	wantStatus(t, ms, http.StatusOK)
+	wantContains(t, ms.body,
+		`<title>Contoh · Portal SPEKS Negeri selangor</title>`,
+		`<h1 id="greeting">Selamat pagi, Siti</h1>`,
+		`<input type="hidden" name="csrf_token" value="tok&lt;en&gt;">`,
+		`class="skip-link"`, `href="/sample/page?lang=en"`)
+
+	en := h.get(t, "selangor.example.test", "/sample/page?lang=en")
+	wantContains(t, en.body, `<html lang="en">`, "Good morning, Siti", `<p id="lang">English</p>`, "<title>Sample ·")
+}
+
+func TestErrorEdge(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withSample)
+	h.tenant(t, "selangor", tenant.PayrollMatch, nil)
+	const host = "selangor.example.test"
+
+	t.Run("coded error keeps its status, code and message", func(t *testing.T) {
+		r := h.get(t, host, "/api/v1/sample/coded?lang=en")
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		if code := r.errorCode(t); code != "weak_password" {
+			t.Errorf("code = %q", code)
+		}
+		wantContains(t, r.body, "The password must have at least 12 characters.")
+		wantNotContains(t, r.body, "zxcvbn")
+	})
+	t.Run("coded error without a message gets a generic one", func(t *testing.T) {
+		r := h.get(t, host, "/sample/uncoded-message")
+		wantStatus(t, r, http.StatusConflict)
+		wantContains(t, r.body, "Permintaan tidak dapat diproses.", `data-code="already_active"`)
+	})
+	t.Run("plain error is a 500 with no detail", func(t *testing.T) {
+		r := h.get(t, host, "/api/v1/sample/plain")
+		wantStatus(t, r, http.StatusInternalServerError)
+		if code := r.errorCode(t); code != "internal_error" {
+			t.Errorf("code = %q", code)
+		}
+		wantNotContains(t, r.body, "relation", "payslips", "pq:")
+		wantContains(t, h.log.String(), "payslips\\\" does not exist") // detail goes to the log only
+	})
+	t.Run("panic is a 500 page with a reference and no stack", func(t *testing.T) {
+		r := h.get(t, host, "/sample/crash")
+		wantStatus(t, r, http.StatusInternalServerError)
+		id := r.Header.Get("X-Request-Id")
+		wantContains(t, r.body, "Ralat sistem", "Rujukan: "+id)
+		wantNotContains(t, r.body, "goroutine", "nil map", "panic")
+		wantContains(t, h.log.String(), "nil map in payslip totals", `"stack"`)
+	})
+	t.Run("fiber errors get codes", func(t *testing.T) {
+		r := h.get(t, host, "/api/v1/nothing-here")
+		wantStatus(t, r, http.StatusNotFound)
+		if code := r.errorCode(t); code != "not_found" {
+			t.Errorf("code = %q", code)
+		}
+		page := h.get(t, host, "/nothing-here", "Accept", "text/html")
+		wantStatus(t, page, http.StatusNotFound)
+		wantContains(t, page.body, "Tidak dijumpai", "Portal SPEKS Negeri selangor", `href="/"`)
+	})
+}
+
+func TestNewRefusesBrokenModuleFiles(t *testing.T) {
+	t.Parallel()
+	cases := map[string]func(*config.Config, *web.Options){
+		"template defined twice": func(_ *config.Config, o *web.Options) {
+			o.Templates = []fs.FS{fstest.MapFS{"web/landing.html": {Data: []byte("x")}}}
+		},
+		"message in one language only": func(_ *config.Config, o *web.Options) {
+			o.Locales = []fs.FS{fstest.MapFS{"x.ms.yaml": {Data: []byte("only_malay: \"Hanya Melayu\"\n")}}}
+		},
+		"message defined twice": func(_ *config.Config, o *web.Options) {
+			o.Locales = []fs.FS{fstest.MapFS{
+				"x.ms.yaml": {Data: []byte("skip_link: \"Lagi\"\n")},
+				"x.en.yaml": {Data: []byte("skip_link: \"Again\"\n")},
+			}}
+		},
+		"unsupported language": func(_ *config.Config, o *web.Options) {
+			o.Locales = []fs.FS{fstest.MapFS{"x.fr.yaml": {Data: []byte("bonjour: \"Bonjour\"\n")}}}
+		},
+		"template that does not parse": func(_ *config.Config, o *web.Options) {
+			o.Templates = []fs.FS{fstest.MapFS{"broken/page.html": {Data: []byte("{{if}")}}}
+		},
+	}
+	env := newHarness(t).env // one database for every case: New fails before any request
+	for name, breakIt := range cases {
+		t.Run(name, func(t *testing.T) {
+			cfg, _ := config.Load(nil)
+			opts := web.Options{Config: cfg, Scoper: env.Scoper, Tenants: env.Registry}
+			breakIt(cfg, &opts)
+			if _, err := web.New(opts); err == nil {
+				t.Fatal("web.New accepted broken module files")
+			} else if strings.TrimSpace(err.Error()) == "" {
+				t.Fatal("empty error")
+			}
+		})
+	}
+}

@@ -1,0 +1,207 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+	"github.com/gofiber/template/html/v2"
+
+	"github.com/speks-portal/speks/modules/foundation/web/myt"
+	"github.com/speks-portal/speks/tenant"
+)
+
+// layoutName is the base layout every page is rendered in; its {{embed}} is the page.
+const layoutName = "layouts/base"
+
+// newViews builds Fiber's html engine over the shell's templates plus the modules' own.
+// The engine holds a lock while it renders a page into its layout, so page renders run one
+// at a time per process; at a few hundred microseconds a page that is far above the load a
+// state's payday brings, and replicas scale it out.
+// A template is named by its path without ".html" ("web/landing"); modules keep theirs
+// in a folder named after the module ("account/login") and a name used twice is refused.
+// Every template can call {{date .X}} and {{datetime .X}} (Malaysia time, dd/mm/yyyy): the
+// functions are registered here once, and the modules' templates join the same set.
+func newViews(extra []fs.FS) (*html.Engine, error) {
+	own, err := fs.Sub(templateFiles, "templates")
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	engine := html.NewFileSystem(http.FS(own), ".html")
+	engine.AddFuncMap(myt.Funcs())
+	if err := engine.Load(); err != nil {
+		return nil, fmt.Errorf("load templates: %w", err)
+	}
+	for _, src := range extra {
+		if err := addTemplates(engine.Templates, src); err != nil {
+			return nil, err
+		}
+	}
+	return engine, nil
+}
+
+// addTemplates parses a module's *.html files into the engine's set. The engine reads only
+// one file system, so the other modules' files join its set here, after it has loaded.
+func addTemplates(set *template.Template, src fs.FS) error {
+	return fs.WalkDir(src, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || path.Ext(name) != ".html" {
+			return err
+		}
+		id := strings.TrimSuffix(name, ".html")
+		if set.Lookup(id) != nil {
+			return fmt.Errorf("template %q is defined twice", id)
+		}
+		buf, err := fs.ReadFile(src, name)
+		if err != nil {
+			return fmt.Errorf("read template %s: %w", name, err)
+		}
+		if _, err := set.New(id).Parse(string(buf)); err != nil {
+			return fmt.Errorf("parse template %s: %w", name, err)
+		}
+		return nil
+	})
+}
+
+// CSRFTokenLocal is the c.Locals key under which the session middleware leaves the
+// request's CSRF token; Render puts it in the page so forms can send it back.
+const CSRFTokenLocal = "csrf_token"
+
+// Page is what every template sees: the layout's data plus the page's own in Data.
+// Templates translate with {{.T "message_id"}} or {{.T "id" "Name" .Tenant.Name}}.
+type Page struct {
+	Lang      string
+	Title     string
+	SiteName  string
+	Tagline   string
+	Footer    string
+	HomeURL   string // "" when the host has no home page (unknown host)
+	LoginURL  string
+	LogoURL   string
+	ThemeURL  string
+	Languages []LangLink
+	Tenant    *tenant.Tenant // nil on the platform host and on unknown hosts
+	Platform  bool
+	RequestID string
+	CSRFToken string
+	Data      any
+
+	tr     *Translator
+	assets *assets
+}
+
+// LangLink is one entry of the language switch.
+type LangLink struct {
+	Code    string
+	Name    string
+	URL     string
+	Current bool
+}
+
+// T translates id into the page's language; kv are placeholder name/value pairs.
+func (p *Page) T(id string, kv ...any) string {
+	var data map[string]any
+	if len(kv) > 0 {
+		data = make(map[string]any, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			data[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+	}
+	return p.tr.T(p.Lang, id, data)
+}
+
+// Asset is the versioned URL of a static file.
+func (p *Page) Asset(name string) string { return p.assets.URL(name) }
+
+// CSRFField is the hidden form field carrying the CSRF token, empty without a session.
+func (p *Page) CSRFField() template.HTML {
+	if p.CSRFToken == "" {
+		return ""
+	}
+	return template.HTML(`<input type="hidden" name="csrf_token" value="` + template.HTMLEscapeString(p.CSRFToken) + `">`)
+}
+
+// Render renders template name (e.g. "account/login") inside the base layout with data
+// as the page's Data. The page title is the message "<name with / as _>_title" when a
+// module defines one (account_login_title); the status is whatever the handler set.
+func Render(c *fiber.Ctx, name string, data any) error {
+	s := shellOf(c)
+	t := currentTenant(c)
+	p := s.newPage(c, t, Lang(c), data)
+	if id := strings.ReplaceAll(name, "/", "_") + "_title"; s.tr.Has(id) {
+		p.Title = p.T(id)
+	}
+	if t != nil {
+		p.ThemeURL = s.themeURL(t)
+	}
+	return c.Render(name, p)
+}
+
+// newPage fills the layout data for tenant t (nil on the platform or an unknown host).
+func (s *shell) newPage(c *fiber.Ctx, t *tenant.Tenant, lang string, data any) *Page {
+	p := &Page{
+		Lang:      lang,
+		Tenant:    t,
+		Platform:  tenant.IsPlatform(c.UserContext()),
+		RequestID: requestIDOf(c),
+		Data:      data,
+		tr:        s.tr,
+		assets:    s.assets,
+	}
+	p.CSRFToken, _ = c.Locals(CSRFTokenLocal).(string)
+	p.Languages = langLinks(c, s.tr, lang)
+	year := myt.In(time.Now()).Year()
+	switch {
+	case t != nil:
+		p.SiteName = p.T("site_name_tenant", "Name", t.Name)
+		p.Tagline = p.T("site_tagline_tenant")
+		p.Footer = p.T("footer_tenant", "Year", year, "Name", t.Name)
+		p.HomeURL, p.LoginURL = "/", "/login"
+		p.LogoURL = sameOriginPath(t.Branding.LogoURL)
+	case p.Platform:
+		p.SiteName = p.T("site_name_platform")
+		p.Tagline = p.T("site_tagline_platform")
+		p.Footer = p.T("footer_platform", "Year", year)
+		p.HomeURL = "/"
+	default: // unknown host: nothing that names a tenant
+		p.SiteName = p.T("site_name_generic")
+		p.Tagline = p.T("site_tagline_platform")
+		p.Footer = p.T("footer_platform", "Year", year)
+	}
+	return p
+}
+
+// langLinks builds the language switch: the current path and query with lang replaced.
+func langLinks(c *fiber.Ctx, tr *Translator, current string) []LangLink {
+	query := url.Values{}
+	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) {
+		query.Add(string(k), string(v))
+	})
+	base := utils.CopyString(c.Path())
+	links := make([]LangLink, 0, len(tenant.Languages))
+	for _, lang := range tenant.Languages {
+		query.Set("lang", lang)
+		links = append(links, LangLink{
+			Code:    lang,
+			Name:    tr.T(lang, "lang_name_"+lang, nil),
+			URL:     base + "?" + query.Encode(),
+			Current: lang == current,
+		})
+	}
+	return links
+}
+
+// sameOriginPath lets a logo through only when it is a path on this host: the CSP allows
+// images from 'self' alone, and an absolute URL would be a request to a third party.
+func sameOriginPath(u string) string {
+	if strings.HasPrefix(u, "/") && !strings.HasPrefix(u, "//") && !strings.ContainsAny(u, "\\\"'<> ") {
+		return u
+	}
+	return ""
+}
