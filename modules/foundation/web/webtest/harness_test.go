@@ -47,3 +47,34 @@ func TestHarnessSeesConsoleErrors(t *testing.T) {
 		t.Error("an inline script ran despite the Content-Security-Policy")
 	}
 }
+
+// inaccessiblePage breaks two WCAG rules axe-core rates critical: an image without a text
+// alternative and a button without a name.
+type inaccessiblePage struct{}
+
+func (inaccessiblePage) Mount(app *fiber.App) {
+	app.Get("/inaccessible", func(c *fiber.Ctx) error { return web.Render(c, "inaccessible/page", nil) })
+}
+
+func (inaccessiblePage) Templates() fs.FS {
+	return fstest.MapFS{"inaccessible/page.html": {Data: []byte(
+		`<h1>Inaccessible</h1><img src="/static/favicon.svg"><button type="button"></button>`)}}
+}
+
+// TestHarnessSeesAccessibilityViolations proves ExpectAccessible can fail: axe-core, injected
+// into a page under the portal's CSP, names both violations.
+func TestHarnessSeesAccessibilityViolations(t *testing.T) {
+	srv := webtest.Start(t, webtest.Options{
+		Modules: []web.Module{inaccessiblePage{}},
+		Tenants: []tenant.Spec{{Code: "perlis", Name: "Perlis", RegistrationMode: tenant.AdminOnly}},
+	})
+	tab := webtest.NewBrowser(t).NewTab(t)
+	tab.Open(srv.TenantURL("perlis", "/inaccessible"))
+	found := map[string]bool{}
+	for _, v := range tab.Violations() {
+		found[v.ID] = true
+	}
+	if !found["image-alt"] || !found["button-name"] {
+		t.Errorf("axe-core found %v, want image-alt and button-name", found)
+	}
+}

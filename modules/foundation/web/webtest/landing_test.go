@@ -133,3 +133,24 @@ func expectSkipLinkFirst(t *testing.T, tab *webtest.Tab) {
 		t.Errorf("the focused skip link is off screen (top %.0f)", top)
 	}
 }
+
+// axe-core finds no serious or critical violation on the landing pages, in both languages and
+// at phone width.
+func TestLandingPagesAreAccessible(t *testing.T) {
+	srv := webtest.Start(t, webtest.Options{})
+	b := webtest.NewBrowser(t)
+	for _, phone := range []bool{false, true} {
+		tab := b.NewTab(t)
+		if phone {
+			tab.Phone()
+		}
+		for _, path := range []string{"/?lang=ms", "/?lang=en"} {
+			for _, code := range []string{"pahang", "kelantan", "melaka", "selangor"} {
+				tab.Open(srv.TenantURL(code, path))
+				tab.ExpectAccessible()
+			}
+		}
+		tab.Open(srv.PlatformURL("/"))
+		tab.ExpectAccessible()
+	}
+}
