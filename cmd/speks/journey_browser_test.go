@@ -94,6 +94,10 @@ func TestNewcomerRegistersAndSeesHerPayslips(t *testing.T) {
 		!strings.Contains(got, "E-mel berbeza") || strings.Contains(got, "PTJ berbeza") {
 		t.Fatalf("the mismatch flags: %q", got)
 	}
+	if got := desk.Text("#main-nav"); !strings.Contains(got, "Konsol IT") || !strings.Contains(got, "Jejak Audit") ||
+		strings.Contains(got, "ePayslip") {
+		t.Errorf("the IT officer's navigation: %q", got)
+	}
 	shot(desk, "it-officer-activation")
 	desk.Click(row + ` button[data-action="activate"]`)
 	if got := desk.Text("#done"); got != "Akaun telah diaktifkan." {
@@ -121,13 +125,29 @@ func TestNewcomerRegistersAndSeesHerPayslips(t *testing.T) {
 	if n := person.Count("main table tbody tr"); n != 2 {
 		t.Fatalf("the newcomer sees %d payslips, want 2: %s", n, person.Text("main"))
 	}
+	// The header knows her: her name, the staff navigation (ePayslip current) and Log Keluar.
+	if got := person.Text("#viewer-name"); got != "Aminah Ahmad" {
+		t.Errorf("the header names %q", got)
+	}
+	if got := person.Text("#main-nav"); !strings.Contains(got, "Laman Utama") || !strings.Contains(got, "eEC") ||
+		!strings.Contains(got, "eMaklum") || !strings.Contains(got, "Akaun Saya") || strings.Contains(got, "Konsol") {
+		t.Errorf("the staff navigation: %q", got)
+	}
+	if got := person.Text(`#main-nav a[aria-current="page"]`); got != "ePayslip" {
+		t.Errorf("current page in the navigation: %q", got)
+	}
+	if person.Count("#login-link") != 0 {
+		t.Errorf("a signed-in page still offers Log Masuk")
+	}
 	shot(person, "newcomer-payslips")
 	person.ExpectNoConsoleErrors() // the wrong passwords below answer 401 and 423, which the console reports
 
 	// She logs out; later she mistypes her password until she is locked out, and the IT
 	// officer finds her under "Dikunci" and lifts the lock from the list.
-	person.Open(srv.TenantURL("pahang", "/account"))
-	person.Click("#logout")
+	person.Click("#logout-header")
+	if person.Count("#viewer") != 0 || person.Count("#login-link") != 1 {
+		t.Fatalf("after Log Keluar the header still shows the person: %s", person.Text("header"))
+	}
 	for range srv.Tenants["pahang"].LockoutMaxFailures {
 		person.Open(srv.TenantURL("pahang", "/login"))
 		loginWith(t, person, "850314105523", "bukan kata laluan saya")

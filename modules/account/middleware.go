@@ -54,7 +54,9 @@ func (m *Module) Middleware(c *fiber.Ctx) error {
 	}
 	c.Locals(sessionLocal{}, sess)
 	c.Locals(web.CSRFTokenLocal, sess.CSRFToken)
-	c.SetUserContext(WithPrincipal(c.UserContext(), sess.User.principal(sess.Purpose != PurposeFull)))
+	p := sess.User.principal(sess.Purpose != PurposeFull)
+	c.SetUserContext(WithPrincipal(c.UserContext(), p))
+	web.SetViewer(c, &web.Viewer{Name: p.Name, Roles: p.ActsAs(), LogoutURL: "/logout", Restricted: p.Restricted})
 	return c.Next()
 }
 

@@ -20,6 +20,22 @@ type Principal struct {
 	Restricted bool
 }
 
+// ActsAs are the roles the person acts with, for authorisation and the navigation: the
+// account category when it is a role (staff, supplier), staff too for an officer account
+// linked to the payroll master (a PTJ admin or head of department paid by the state reads
+// their own payslips, statements and claims; the records handlers still read only their own
+// link), then the granted roles.
+func (p *Principal) ActsAs() []string {
+	roles := make([]string, 0, len(p.Roles)+3)
+	switch {
+	case p.Category == CategoryStaff || p.Category == CategorySupplier:
+		roles = append(roles, p.Category)
+	case p.EmployeeIC != "":
+		roles = append(roles, CategoryStaff)
+	}
+	return append(roles, p.Roles...)
+}
+
 // HasRole reports whether the principal holds role.
 func (p *Principal) HasRole(role string) bool {
 	for _, r := range p.Roles {

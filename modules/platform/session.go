@@ -154,9 +154,11 @@ func (m *Sessions) Middleware(c *fiber.Ctx) error {
 	}
 	c.Locals(sessionLocal{}, sess)
 	c.Locals(web.CSRFTokenLocal, sess.CSRFToken)
-	c.SetUserContext(account.WithPrincipal(c.UserContext(), &account.Principal{
+	p := &account.Principal{
 		UserID: sess.Admin.ID, Category: "platform", LoginID: sess.Admin.Email, Name: sess.Admin.Name,
 		Roles: []string{authz.PlatformAdmin},
-	}))
+	}
+	c.SetUserContext(account.WithPrincipal(c.UserContext(), p))
+	web.SetViewer(c, &web.Viewer{Name: p.Name, Roles: p.ActsAs(), LogoutURL: "/platform/logout"})
 	return c.Next()
 }

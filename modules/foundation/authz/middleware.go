@@ -186,24 +186,14 @@ func (m *Module) machineSubject(c *fiber.Ctx) (string, error) {
 	return "", nil
 }
 
-// PrincipalSubjects are the roles a logged-in person acts with: the account category when
-// it is a role (staff, supplier), the granted roles, signed_in and anonymous. An officer
-// account linked to the payroll master (a PTJ admin, a head of department… who is also paid
-// by the state) acts as staff too, so they reach their own payslips, statements and claims;
-// the records handlers still read only the principal's own link. signed_in is named directly
-// as well as inherited, so an account with neither a role category nor a granted role (an
+// PrincipalSubjects are the subjects a logged-in person is authorised as: the roles they act
+// with (account.Principal.ActsAs: their category when it is a role, staff for an officer on the
+// payroll, their granted roles), then signed_in and anonymous. signed_in is named directly as
+// well as inherited, so an account with neither a role category nor a granted role (an
 // officer created without one) can still reach its own account routes, such as setting its
 // first password.
 func PrincipalSubjects(p *account.Principal) []string {
-	subs := make([]string, 0, len(p.Roles)+4)
-	switch {
-	case p.Category == Staff || p.Category == Supplier:
-		subs = append(subs, p.Category)
-	case p.EmployeeIC != "":
-		subs = append(subs, Staff)
-	}
-	subs = append(subs, p.Roles...)
-	return append(subs, SignedIn, Anonymous)
+	return append(p.ActsAs(), SignedIn, Anonymous)
 }
 
 func domain(ctx context.Context) string {

@@ -86,6 +86,8 @@ type Page struct {
 	LogoURL   string
 	ThemeURL  string
 	Languages []LangLink
+	Viewer    *Viewer        // the signed-in person; nil for a visitor
+	Nav       []NavLink      // the main navigation Viewer's roles open
 	Tenant    *tenant.Tenant // nil on the platform host and on unknown hosts
 	Platform  bool
 	RequestID string
@@ -156,6 +158,8 @@ func (s *shell) newPage(c *fiber.Ctx, t *tenant.Tenant, lang string, data any) *
 	}
 	p.CSRFToken, _ = c.Locals(CSRFTokenLocal).(string)
 	p.Languages = langLinks(c, s.tr, lang)
+	p.Viewer = viewerOf(c)
+	p.Nav = p.navFor(s.nav, p.Viewer, c.Path())
 	year := myt.In(time.Now()).Year()
 	switch {
 	case t != nil:

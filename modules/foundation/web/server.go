@@ -69,6 +69,7 @@ type shell struct {
 	assets  *assets
 	metrics *Metrics
 	tenants TenantLister
+	nav     []NavItem // the main navigation the modules declare
 }
 
 type shellKey struct{}
@@ -162,7 +163,8 @@ func newShell(opts Options) (*shell, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &shell{cfg: opts.Config, log: opts.Logger, tr: tr, assets: a, metrics: opts.Metrics, tenants: opts.Tenants}
+	s := &shell{cfg: opts.Config, log: opts.Logger, tr: tr, assets: a, metrics: opts.Metrics, tenants: opts.Tenants,
+		nav: collectNav(opts.Modules)}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -1,0 +1,12 @@
+package requests
+
+import "github.com/speks-portal/speks/modules/foundation/web"
+
+// Nav opens the user-administration requests to those who raise or decide them, and the PTJ
+// staff list to the PTJ payroll admin.
+func (m *Module) Nav() []web.NavItem {
+	return []web.NavItem{
+		{Label: "nav_requests", Path: "/admin/requests", Roles: []string{"ptj_admin", "head_of_department", "treasury"}, Order: 55},
+		{Label: "nav_requests_staff", Path: "/admin/ptj/staff", Roles: []string{"ptj_admin"}, Order: 56},
+	}
+}
