@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/pquerna/otp"
 
+	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/tenant"
 )
@@ -87,7 +88,7 @@ func render(c *fiber.Ctx, name string, d formPage) error {
 func fail(c *fiber.Ctx, name string, d formPage, err error) error {
 	var weak *WeakPasswordError
 	var invalid *InvalidInputError
-	coded, ok := web.AsError(mapError(err))
+	coded, ok := fault.As(err)
 	switch {
 	case errors.As(err, &weak):
 		for _, r := range weak.Reasons {
@@ -95,19 +96,19 @@ func fail(c *fiber.Ctx, name string, d formPage, err error) error {
 		}
 		d.Error = web.T(c, "error_weak_password", nil)
 		d.ErrorField = "new_password"
-		c.Status(fiber.StatusUnprocessableEntity)
+		c.Status(web.StatusOf(err))
 	case errors.As(err, &invalid):
 		d.Error = web.T(c, "error_invalid_input", nil)
 		if len(invalid.Fields) > 0 {
 			d.ErrorField = invalid.Fields[0]
 		}
-		c.Status(fiber.StatusUnprocessableEntity)
-	case ok && coded.Status < 500:
+		c.Status(web.StatusOf(err))
+	case ok && coded.Kind != fault.Internal:
 		d.Error = web.T(c, coded.MessageKey, nil)
 		if errors.Is(err, ErrWrongCurrentPassword) {
 			d.ErrorField = "current_password"
 		}
-		c.Status(coded.Status)
+		c.Status(web.StatusOf(err))
 	default:
 		return err
 	}

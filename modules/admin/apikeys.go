@@ -11,6 +11,7 @@ import (
 
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/feed"
+	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/tenant"
 )
@@ -22,7 +23,7 @@ import (
 // createKey stores a new key named name and audits it, in one transaction.
 func createKey(ctx context.Context, sc *tenant.Scope, p *account.Principal, name string) (string, *feed.APIKey, error) {
 	if name = strings.TrimSpace(name); name == "" || len(name) > 100 {
-		return "", nil, web.NewError(fiber.StatusUnprocessableEntity, "invalid_input", nil)
+		return "", nil, fault.New(fault.Invalid, "invalid_input", nil)
 	}
 	var key string
 	var k *feed.APIKey
@@ -48,7 +49,7 @@ func revokeKey(ctx context.Context, sc *tenant.Scope, p *account.Principal, pref
 		return Record(ctx, tx, p, "apikey.revoke", "apikey:"+prefix, 0, nil)
 	})
 	if errors.Is(err, feed.ErrInvalidAPIKey) {
-		return web.NewError(fiber.StatusNotFound, "not_found", err)
+		return fault.New(fault.NotFound, "not_found", err)
 	}
 	return err
 }
@@ -64,7 +65,7 @@ func (m *Module) apiCreateKey(c *fiber.Ctx) error {
 		Name string `json:"name"`
 	}
 	if err := c.BodyParser(&in); err != nil {
-		return web.NewError(fiber.StatusUnprocessableEntity, "invalid_input", err)
+		return fault.New(fault.Invalid, "invalid_input", err)
 	}
 	key, k, err := createKey(c.UserContext(), sc, p, in.Name)
 	if err != nil {
@@ -136,8 +137,8 @@ func (m *Module) submitCreateKey(c *fiber.Ctx) error {
 		return err
 	}
 	key, k, err := createKey(c.UserContext(), sc, p, c.FormValue("name"))
-	if e, ok := web.AsError(err); ok && e.Status < 500 {
-		c.Status(e.Status)
+	if e, ok := fault.As(err); ok && e.Kind != fault.Internal {
+		c.Status(web.StatusOf(err))
 		return m.renderAPIKeys(c, apiKeysPage{Error: e.Code})
 	}
 	if err != nil {
@@ -159,8 +160,8 @@ func (m *Module) submitRevokeKey(c *fiber.Ctx) error {
 		return m.renderAPIKeys(c, apiKeysPage{Error: "confirm_required"})
 	}
 	if err := revokeKey(c.UserContext(), sc, p, c.Params("prefix")); err != nil {
-		if e, ok := web.AsError(err); ok && e.Status < 500 {
-			c.Status(e.Status)
+		if e, ok := fault.As(err); ok && e.Kind != fault.Internal {
+			c.Status(web.StatusOf(err))
 			return m.renderAPIKeys(c, apiKeysPage{Error: e.Code})
 		}
 		return err

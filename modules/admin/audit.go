@@ -14,7 +14,7 @@ import (
 
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/foundation/auditlog"
-	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/web/myt"
 )
 
@@ -107,7 +107,7 @@ func (m *Module) apiAudit(c *fiber.Ctx) error {
 	from, err1 := parseDay(c.Query("from"))
 	to, err2 := parseDay(c.Query("to"))
 	if err1 != nil || err2 != nil {
-		return web.NewError(fiber.StatusUnprocessableEntity, "invalid_input", nil)
+		return fault.New(fault.Invalid, "invalid_input", nil)
 	}
 	q := AuditQuery{From: from, To: to, Actor: c.Query("actor"), Action: c.Query("action"), Subject: c.Query("subject")}
 	csvOut := c.Query("format") == "csv"

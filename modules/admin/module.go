@@ -14,7 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/speks-portal/speks/modules/account"
-	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -98,11 +98,11 @@ func (m *Module) Locales() fs.FS {
 func officer(c *fiber.Ctx) (*account.Principal, *tenant.Scope, error) {
 	p, ok := account.PrincipalFrom(c.UserContext())
 	if !ok || p.Restricted {
-		return nil, nil, web.NewError(fiber.StatusUnauthorized, "unauthorized", nil)
+		return nil, nil, fault.Unauth()
 	}
 	sc, ok := tenant.FromContext(c.UserContext())
 	if !ok {
-		return nil, nil, web.NewError(fiber.StatusNotFound, "not_found", nil)
+		return nil, nil, fault.New(fault.NotFound, "not_found", nil)
 	}
 	return p, sc, nil
 }
@@ -116,7 +116,7 @@ func actorLabel(p *account.Principal) string {
 func pathID(c *fiber.Ctx, name string) (int64, error) {
 	id, err := strconv.ParseInt(c.Params(name), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, web.NewError(fiber.StatusNotFound, "not_found", nil)
+		return 0, fault.New(fault.NotFound, "not_found", nil)
 	}
 	return id, nil
 }

@@ -11,8 +11,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/notify"
-	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/modules/foundation/web/myt"
 )
 
@@ -39,7 +39,7 @@ func (m *Module) apiCancellations(c *fiber.Ctx) error {
 	}
 	status := c.Query("status", "open")
 	if status != "open" && status != "completed" && status != "rejected" {
-		return web.NewError(fiber.StatusUnprocessableEntity, "invalid_input", nil)
+		return fault.New(fault.Invalid, "invalid_input", nil)
 	}
 	rows, err := Cancellations(c.UserContext(), sc.DB, status)
 	if err != nil {
@@ -91,7 +91,7 @@ func (m *Module) completeCancellation(c *fiber.Ctx) error {
 	}
 	err = sc.DB.GetContext(ctx, &r, `SELECT user_id, status FROM cancellation_requests WHERE id = $1`, id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return web.NewError(fiber.StatusNotFound, "not_found", nil)
+		return fault.New(fault.NotFound, "not_found", nil)
 	}
 	if err != nil {
 		return fmt.Errorf("read cancellation %d: %w", id, err)
@@ -100,7 +100,7 @@ func (m *Module) completeCancellation(c *fiber.Ctx) error {
 		return invalidStatus()
 	}
 	if r.UserID == p.UserID {
-		return web.NewError(fiber.StatusForbidden, "self_action", nil)
+		return fault.New(fault.Forbidden, "self_action", nil)
 	}
 	if err := m.Accounts.Deactivate(ctx, r.UserID, actorLabel(p)); err != nil {
 		return err

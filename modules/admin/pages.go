@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/modules/requests"
 )
@@ -59,8 +60,8 @@ func (m *Module) submitUserAction(name string, fn actionFunc) fiber.Handler {
 			return c.Redirect("/admin/users?"+back.Encode(), fiber.StatusSeeOther)
 		}
 		if _, err := m.perform(c, fn); err != nil {
-			e, ok := web.AsError(err)
-			if !ok || e.Status >= 500 {
+			e, ok := fault.As(err)
+			if !ok || e.Kind == fault.Internal {
 				return err
 			}
 			back.Set("error", e.Code)
@@ -176,8 +177,8 @@ func (m *Module) pageConsole(c *fiber.Ctx) error {
 // submitCompleteCancellation is the console's "complete" button.
 func (m *Module) submitCompleteCancellation(c *fiber.Ctx) error {
 	if err := m.completeCancellation(c); err != nil {
-		e, ok := web.AsError(err)
-		if !ok || e.Status >= 500 {
+		e, ok := fault.As(err)
+		if !ok || e.Kind == fault.Internal {
 			return err
 		}
 		return c.Redirect("/admin?error="+url.QueryEscape(e.Code), fiber.StatusSeeOther)

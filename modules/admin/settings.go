@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/tenant"
 )
@@ -61,13 +62,13 @@ func (m *Module) apiPutSettings(c *fiber.Ctx) error {
 	after := *before
 	after.EmailDomains = append([]string{}, before.EmailDomains...)
 	if err := json.Unmarshal(c.Body(), &after); err != nil {
-		return web.NewError(fiber.StatusBadRequest, "bad_request", err)
+		return fault.New(fault.BadRequest, "bad_request", err)
 	}
 	if err := m.saveSettings(c, p, sc, before, &after); err != nil {
 		var invalid *tenant.ValidationError
 		if errors.As(err, &invalid) {
-			return c.Status(fiber.StatusUnprocessableEntity).JSON(fiber.Map{"error": fiber.Map{
-				"code": "invalid_input", "message": web.T(c, "error_invalid_input", nil), "fields": invalid.Problems}})
+			// The settings form names its own code for the tenant's validation.
+			return fault.New(fault.Invalid, "invalid_input", err).With("fields", invalid.Problems)
 		}
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/speks-portal/speks/modules/account"
-	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -139,7 +139,7 @@ func (m *Module) apiUsers(c *fiber.Ctx) error {
 	q := UserQuery{Q: c.Query("q"), Status: c.Query("status"), Department: c.Query("department"), PTJ: c.Query("ptj"),
 		Page: c.QueryInt("page", 1)}
 	if q.Status != "" && !statuses[q.Status] {
-		return web.NewError(fiber.StatusUnprocessableEntity, "invalid_input", nil)
+		return fault.New(fault.Invalid, "invalid_input", nil)
 	}
 	rows, total, err := SearchUsers(c.UserContext(), sc.DB, q)
 	if err != nil {
@@ -178,7 +178,7 @@ func (m *Module) perform(c *fiber.Ctx, fn actionFunc) (*UserRow, error) {
 		return nil, err
 	}
 	if u.ID == p.UserID {
-		return nil, web.NewError(fiber.StatusForbidden, "self_action", nil)
+		return nil, fault.New(fault.Forbidden, "self_action", nil)
 	}
 	if err := fn(c, p, sc, u); err != nil {
 		return nil, err
@@ -194,7 +194,7 @@ func userRow(ctx context.Context, db *sqlx.DB, id int64) (*UserRow, error) {
 	var u UserRow
 	err := db.GetContext(ctx, &u, userSelect+` WHERE u.id = $1`, id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, web.NewError(fiber.StatusNotFound, "not_found", nil)
+		return nil, fault.New(fault.NotFound, "not_found", nil)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read account %d: %w", id, err)
@@ -202,7 +202,7 @@ func userRow(ctx context.Context, db *sqlx.DB, id int64) (*UserRow, error) {
 	return &u, nil
 }
 
-func invalidStatus() error { return web.NewError(fiber.StatusConflict, "invalid_status", nil) }
+func invalidStatus() error { return fault.New(fault.Conflict, "invalid_status", nil) }
 
 // activate activates a verified self-registration (a one-time code is mailed), or
 // reactivates a deactivated account.

@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/modules/foundation/web/myt"
 	"github.com/speks-portal/speks/tenant"
@@ -115,21 +116,19 @@ func identify(c *fiber.Ctx) (who, error) {
 	}
 	p, ok := account.PrincipalFrom(c.UserContext())
 	if !ok {
-		return who{}, coded(fiber.StatusUnauthorized, "unauthenticated", "records_error_unauthenticated", nil, nil)
+		return who{}, fault.Unauth()
 	}
 	if p.Restricted {
-		return who{}, coded(fiber.StatusForbidden, "password_change_required", "records_error_password_change_required", nil, nil)
+		return who{}, coded(fault.Forbidden, "password_change_required", "records_error_password_change_required", nil, nil)
 	}
 	return who{p: p, scope: scope}, nil
 }
 
 func whoOf(c *fiber.Ctx) who { return c.Locals(whoKey{}).(who) }
 
-// coded is a web.Error with the module's own message.
-func coded(status int, code, messageKey string, params map[string]any, err error) *web.Error {
-	e := web.NewError(status, code, err)
-	e.MessageKey, e.Params = messageKey, params
-	return e
+// coded is a failure with the module's own message.
+func coded(kind fault.Kind, code, messageKey string, params map[string]any, err error) *fault.Error {
+	return fault.New(kind, code, err).Message(messageKey, params)
 }
 
 // labeller binds web.T to the request.
@@ -161,7 +160,7 @@ func (m *Module) listPayslips(c *fiber.Ctx) error {
 	if q := c.Query("year"); q != "" {
 		y, err := strconv.Atoi(q)
 		if err != nil || y < 1990 || y > 2200 {
-			return coded(fiber.StatusUnprocessableEntity, "invalid_year", "records_error_invalid_date", nil, err)
+			return coded(fault.Invalid, "invalid_year", "records_error_invalid_date", nil, err)
 		}
 		year = y
 	}
@@ -180,14 +179,14 @@ func payslipNotFound(c *fiber.Ctx, w who, year, month int) error {
 	if dept == "" {
 		key = "records_payslip_not_found_generic"
 	}
-	return coded(fiber.StatusNotFound, "not_found", key, params, ErrNotFound)
+	return coded(fault.NotFound, "not_found", key, params, ErrNotFound)
 }
 
 func (m *Module) loadPayslip(c *fiber.Ctx) (*Payslip, who, error) {
 	w := whoOf(c)
 	year, month, ok := yearMonth(c)
 	if !ok {
-		return nil, w, web.NewError(fiber.StatusNotFound, "not_found", ErrNotFound)
+		return nil, w, fault.New(fault.NotFound, "not_found", ErrNotFound)
 	}
 	ps, err := PayslipWithToken(c.UserContext(), w.scope.DB, w.p.EmployeeIC, year, month, baseURL(c))
 	if errors.Is(err, ErrNotFound) {
@@ -260,7 +259,7 @@ func (m *Module) loadStatement(c *fiber.Ctx) (*Statement, who, error) {
 		if dept == "" {
 			key = "records_statement_not_found_generic"
 		}
-		return nil, w, coded(fiber.StatusNotFound, "not_found", key, map[string]any{"Year": c.Params("year"), "Department": dept}, err)
+		return nil, w, coded(fault.NotFound, "not_found", key, map[string]any{"Year": c.Params("year"), "Department": dept}, err)
 	}
 	return st, w, err
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/web"
 )
 
@@ -51,8 +52,7 @@ func serveStatic(c *fiber.Ctx) error {
 // requirePage sends anonymous visitors to the login page, back here afterwards.
 func requirePage(c *fiber.Ctx) error {
 	w, err := identify(c)
-	var coded *web.Error
-	if errors.As(err, &coded) && coded.Code == "unauthenticated" {
+	if fault.Is(err, fault.CodeUnauthenticated) {
 		return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
 	}
 	if err != nil {
@@ -249,12 +249,11 @@ func (m *Module) paymentsPage(c *fiber.Ctx) error {
 	w := whoOf(c)
 	from, to, err := m.dateRange(c, w)
 	d := paymentsData{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly)}
-	var coded *web.Error
-	if errors.As(err, &coded) {
+	if coded, ok := fault.As(err); ok {
 		// A bad range is answered on the form itself, in the reader's language.
 		d.Error = web.T(c, coded.MessageKey, coded.Params)
 		d.From, d.To = c.Query("from"), c.Query("to")
-		c.Status(coded.Status)
+		c.Status(web.StatusOf(err))
 		return web.Render(c, "records/payments", d)
 	}
 	if err != nil {
@@ -311,14 +310,13 @@ func (m *Module) paymentAccountPage(c *fiber.Ctx) error {
 	w := whoOf(c)
 	ref := c.Params("ref")
 	row, err := m.checkAccount(c, w, ref, accountInput{AccountNo: c.FormValue("account_no"), ChequeNo: c.FormValue("cheque_no")})
-	var coded *web.Error
-	if errors.As(err, &coded) && coded.Status != fiber.StatusNotFound {
+	if coded, ok := fault.As(err); ok && coded.Kind != fault.NotFound {
 		found, ferr := findPayment(c.UserContext(), w.scope.DB, w.payee(), ref)
 		if ferr != nil {
 			return ferr
 		}
 		summary := found.withheld()
-		c.Status(coded.Status)
+		c.Status(web.StatusOf(err))
 		return web.Render(c, "records/payment", paymentData{Ref: ref, Summary: &summary, Error: web.T(c, coded.MessageKey, coded.Params)})
 	}
 	if err != nil {

@@ -3,14 +3,14 @@ package requests
 import (
 	"context"
 	"embed"
-	"errors"
+	"fmt"
 	"io/fs"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/speks-portal/speks/modules/account"
-	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -57,10 +57,10 @@ func requireOfficer(c *fiber.Ctx) error {
 	}
 	p, ok := account.PrincipalFrom(c.UserContext())
 	if !ok {
-		return coded(fiber.StatusUnauthorized, "unauthenticated", nil)
+		return fault.Unauth()
 	}
 	if p.Restricted {
-		return coded(fiber.StatusForbidden, "password_change_required", nil)
+		return passwordChangeRequired
 	}
 	return c.Next()
 }
@@ -82,7 +82,7 @@ func principal(c *fiber.Ctx) *account.Principal {
 func (m *Module) list(c *fiber.Ctx) error {
 	out, err := m.svc.List(c.UserContext(), principal(c), c.Query("status"))
 	if err != nil {
-		return mapError(err)
+		return err
 	}
 	return c.JSON(fiber.Map{"requests": out})
 }
@@ -90,11 +90,11 @@ func (m *Module) list(c *fiber.Ctx) error {
 func (m *Module) create(c *fiber.Ctx) error {
 	var in NewRequest
 	if err := c.BodyParser(&in); err != nil {
-		return coded(fiber.StatusBadRequest, "invalid_json", err)
+		return invalidJSON(err)
 	}
 	r, err := m.svc.Create(c.UserContext(), principal(c), in)
 	if err != nil {
-		return mapError(err)
+		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(r)
 }
@@ -108,17 +108,17 @@ type decideFunc func(ctx context.Context, p *account.Principal, id int64, d Deci
 func (m *Module) decide(c *fiber.Ctx, fn decideFunc) error {
 	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return coded(fiber.StatusNotFound, "not_found", err)
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
 	}
 	var d Decision
 	if len(c.Body()) > 0 {
 		if err := c.BodyParser(&d); err != nil {
-			return coded(fiber.StatusBadRequest, "invalid_json", err)
+			return invalidJSON(err)
 		}
 	}
 	r, err := fn(c.UserContext(), principal(c), id, d)
 	if err != nil {
-		return mapError(err)
+		return err
 	}
 	return c.JSON(r)
 }
@@ -126,7 +126,7 @@ func (m *Module) decide(c *fiber.Ctx, fn decideFunc) error {
 func (m *Module) staff(c *fiber.Ctx) error {
 	out, err := m.svc.Staff(c.UserContext(), principal(c), c.Query("q"))
 	if err != nil {
-		return mapError(err)
+		return err
 	}
 	return c.JSON(fiber.Map{"staff": out})
 }
@@ -134,55 +134,24 @@ func (m *Module) staff(c *fiber.Ctx) error {
 func (m *Module) correctEmail(c *fiber.Ctx) error {
 	id, err := strconv.ParseInt(c.Params("user_id"), 10, 64)
 	if err != nil || id <= 0 {
-		return coded(fiber.StatusNotFound, "not_found", err)
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
 	}
 	var in struct {
 		Email string `json:"email"`
 	}
 	if err := c.BodyParser(&in); err != nil {
-		return coded(fiber.StatusBadRequest, "invalid_json", err)
+		return invalidJSON(err)
 	}
 	if err := m.svc.CorrectEmail(c.UserContext(), principal(c), id, in.Email); err != nil {
-		return mapError(err)
+		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-// coded is a web.Error with this module's message for code.
-func coded(status int, code string, err error) *web.Error {
-	e := web.NewError(status, code, err)
-	e.MessageKey = "requests_error_" + code
-	return e
+// invalidJSON is a body that is not the route's JSON.
+func invalidJSON(err error) error {
+	return fault.New(fault.BadRequest, "invalid_json", err).Message("requests_error_invalid_json", nil)
 }
 
-// mapError gives each workflow error its status and code; anything else is a 500.
-func mapError(err error) error {
-	var invalid *InvalidInputError
-	switch {
-	case errors.As(err, &invalid):
-		e := coded(fiber.StatusUnprocessableEntity, "invalid_input", err)
-		e.Params = map[string]any{"Fields": invalid.Fields}
-		return e
-	case errors.Is(err, ErrNotFound):
-		return coded(fiber.StatusNotFound, "not_found", err)
-	case errors.Is(err, ErrSelfApproval):
-		return coded(fiber.StatusForbidden, "self_approval", err)
-	case errors.Is(err, ErrTwiceApproved):
-		return coded(fiber.StatusForbidden, "second_approval_by_same_person", err)
-	case errors.Is(err, ErrForbidden):
-		return coded(fiber.StatusForbidden, "forbidden", err)
-	case errors.Is(err, ErrNoScope):
-		return coded(fiber.StatusForbidden, "no_scope", err)
-	case errors.Is(err, ErrWrongStatus):
-		return coded(fiber.StatusConflict, "wrong_status", err)
-	case errors.Is(err, ErrAccountExists):
-		return coded(fiber.StatusConflict, "account_exists", err)
-	case errors.Is(err, ErrNoAccount):
-		return coded(fiber.StatusConflict, "no_account", err)
-	case errors.Is(err, ErrOpenRequest):
-		return coded(fiber.StatusConflict, "request_open", err)
-	case errors.Is(err, ErrNoEmail):
-		return coded(fiber.StatusUnprocessableEntity, "no_email", err)
-	}
-	return err
-}
+// passwordChangeRequired refuses a one-time-code session: it may only set its password.
+var passwordChangeRequired = coded(fault.Forbidden, "password_change_required", "password change required")

@@ -14,7 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/account"
-	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -224,7 +224,7 @@ func action(method string) string {
 func (m *Module) refuse(c *fiber.Ctx, signedIn bool, dom, pattern string) error {
 	if signedIn {
 		m.log.InfoContext(c.UserContext(), "authz: refused", "domain", dom, "route", pattern, "method", c.Method())
-		return web.NewError(fiber.StatusForbidden, "forbidden", nil)
+		return fault.New(fault.Forbidden, "forbidden", nil)
 	}
 	page := action(c.Method()) == fiber.MethodGet && !strings.HasPrefix(c.Path(), "/api/")
 	if page && dom == PlatformDomain && strings.HasPrefix(c.Path(), "/platform") {
@@ -233,7 +233,5 @@ func (m *Module) refuse(c *fiber.Ctx, signedIn bool, dom, pattern string) error 
 	if page && dom != PlatformDomain { // elsewhere on the platform host there is no login page
 		return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
 	}
-	e := web.NewError(fiber.StatusUnauthorized, "unauthenticated", nil)
-	e.MessageKey = "error_unauthorized"
-	return e
+	return fault.Unauth()
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/tenant"
 )
@@ -46,8 +47,8 @@ func memoryEnforcer(t *testing.T) casbin.IEnforcer {
 // X-Category / X-Role the principal, as the tenant and session middleware would.
 func testApp(t *testing.T, creds ...Credential) *fiber.App {
 	app := fiber.New(fiber.Config{ErrorHandler: func(c *fiber.Ctx, err error) error {
-		if coded, ok := web.AsError(err); ok {
-			return c.Status(coded.Status).JSON(fiber.Map{"error": fiber.Map{"code": coded.Code}})
+		if coded, ok := fault.As(err); ok {
+			return c.Status(web.StatusOf(err)).JSON(fiber.Map{"error": fiber.Map{"code": coded.Code}})
 		}
 		var fe *fiber.Error
 		if errors.As(err, &fe) {
@@ -95,7 +96,7 @@ func TestMiddlewareDecides(t *testing.T) {
 		case "Bearer good":
 			return Feed, nil
 		}
-		return "", web.NewError(http.StatusUnauthorized, "invalid_api_key", nil)
+		return "", fault.New(fault.Unauthenticated, "invalid_api_key", nil)
 	}
 	app := testApp(t, feedCred)
 	for _, tc := range []call{
