@@ -9,7 +9,7 @@ import (
 type weak struct{ reasons []string }
 
 func (w *weak) Error() string { return "weak" }
-func (w *weak) Fault() *Error  { return New(Invalid, "weak_password", w).With("reasons", w.reasons) }
+func (w *weak) Fault() *Error { return New(Invalid, "weak_password", w).With("reasons", w.reasons) }
 
 func TestAsFindsTheOutermostFailure(t *testing.T) {
 	sentinel := New(NotFound, "not_found", errors.New("no such row"))
