@@ -12,6 +12,7 @@ import (
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/feed"
 	"github.com/speks-portal/speks/modules/foundation/fault"
+	"github.com/speks-portal/speks/modules/foundation/guard"
 	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/tenant"
 )
@@ -57,7 +58,7 @@ func revokeKey(ctx context.Context, sc *tenant.Scope, p *account.Principal, pref
 // apiCreateKey makes a feed API key; the answer is the only place the key ever appears in
 // clear, and the audit entry names only its public prefix.
 func (m *Module) apiCreateKey(c *fiber.Ctx) error {
-	p, sc, err := officer(c)
+	p, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}
@@ -76,7 +77,7 @@ func (m *Module) apiCreateKey(c *fiber.Ctx) error {
 }
 
 func (m *Module) apiListKeys(c *fiber.Ctx) error {
-	_, sc, err := officer(c)
+	_, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}
@@ -88,7 +89,7 @@ func (m *Module) apiListKeys(c *fiber.Ctx) error {
 }
 
 func (m *Module) apiRevokeKey(c *fiber.Ctx) error {
-	p, sc, err := officer(c)
+	p, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}
@@ -115,7 +116,7 @@ func (m *Module) pageAPIKeys(c *fiber.Ctx) error {
 }
 
 func (m *Module) renderAPIKeys(c *fiber.Ctx, d apiKeysPage) error {
-	_, sc, err := officer(c)
+	_, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}
@@ -132,7 +133,7 @@ func (m *Module) renderAPIKeys(c *fiber.Ctx, d apiKeysPage) error {
 // submitCreateKey answers with the page itself rather than a redirect: the key is shown in
 // this one answer and exists nowhere else.
 func (m *Module) submitCreateKey(c *fiber.Ctx) error {
-	p, sc, err := officer(c)
+	p, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}
@@ -151,7 +152,7 @@ func (m *Module) submitCreateKey(c *fiber.Ctx) error {
 // submitRevokeKey needs the form's confirmation box ticked (the browser requires it; this
 // holds for any other client), since a revoked key cannot be brought back.
 func (m *Module) submitRevokeKey(c *fiber.Ctx) error {
-	p, sc, err := officer(c)
+	p, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/foundation/auditlog"
 	"github.com/speks-portal/speks/modules/foundation/fault"
+	"github.com/speks-portal/speks/modules/foundation/guard"
 	"github.com/speks-portal/speks/modules/foundation/web/myt"
 )
 
@@ -100,7 +101,7 @@ func parseDay(s string) (time.Time, error) {
 
 // apiAudit answers JSON, or CSV with ?format=csv.
 func (m *Module) apiAudit(c *fiber.Ctx) error {
-	p, sc, err := officer(c)
+	p, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,8 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/foundation/fault"
+	"github.com/speks-portal/speks/modules/foundation/guard"
+	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/modules/foundation/notify"
 	"github.com/speks-portal/speks/modules/foundation/web/myt"
 )
@@ -33,7 +35,7 @@ type Cancellation struct {
 }
 
 func (m *Module) apiCancellations(c *fiber.Ctx) error {
-	_, sc, err := officer(c)
+	_, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}
@@ -59,7 +61,7 @@ func Cancellations(ctx context.Context, db sqlx.QueryerContext, status string) (
 	today := time.Now().In(myt.Zone).Format(time.DateOnly)
 	for i := range rows {
 		r := &rows[i]
-		r.LoginID = mask(r.LoginID)
+		r.LoginID = ids.Mask(r.LoginID)
 		r.Due = r.DueOn.Format(time.DateOnly)
 		r.Overdue = r.Status == "open" && r.Due < today
 	}
@@ -76,7 +78,7 @@ func (m *Module) apiCompleteCancellation(c *fiber.Ctx) error {
 }
 
 func (m *Module) completeCancellation(c *fiber.Ctx) error {
-	p, sc, err := officer(c)
+	p, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}
@@ -149,7 +151,7 @@ func mailCancelled(ctx context.Context, tx *sqlx.Tx, userID int64) error {
 }
 
 func (m *Module) apiFailedMail(c *fiber.Ctx) error {
-	_, sc, err := officer(c)
+	_, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}
@@ -174,7 +176,7 @@ type Batch struct {
 }
 
 func (m *Module) apiFeedBatches(c *fiber.Ctx) error {
-	_, sc, err := officer(c)
+	_, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}

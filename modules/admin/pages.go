@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/speks-portal/speks/modules/foundation/fault"
+	"github.com/speks-portal/speks/modules/foundation/guard"
 	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/modules/requests"
 )
@@ -27,7 +28,7 @@ type usersPage struct {
 var statusOrder = []string{"pending_verification", "pending_activation", "active", "locked", "deactivated"}
 
 func (m *Module) pageUsers(c *fiber.Ctx) error {
-	_, sc, err := officer(c)
+	_, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}
@@ -101,7 +102,7 @@ type auditPage struct {
 }
 
 func (m *Module) pageAudit(c *fiber.Ctx) error {
-	_, sc, err := officer(c)
+	_, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}
@@ -150,7 +151,7 @@ type consolePage struct {
 // pageConsole is the IT officer's desk: what waits for them (activations, cancellations with
 // their due dates), failed mail and the latest feeds.
 func (m *Module) pageConsole(c *fiber.Ctx) error {
-	_, sc, err := officer(c)
+	_, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/foundation/fault"
+	"github.com/speks-portal/speks/modules/foundation/guard"
 	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/tenant"
 )
@@ -37,7 +38,7 @@ func (m *Module) currentSettings(c *fiber.Ctx, sc *tenant.Scope) (*SettingsDoc, 
 }
 
 func (m *Module) apiSettings(c *fiber.Ctx) error {
-	_, sc, err := officer(c)
+	_, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}
@@ -51,7 +52,7 @@ func (m *Module) apiSettings(c *fiber.Ctx) error {
 // apiPutSettings replaces the settings; a field the body leaves out keeps its value. Every
 // problem is reported at once (422 invalid_input with fields); nothing is saved then.
 func (m *Module) apiPutSettings(c *fiber.Ctx) error {
-	p, sc, err := officer(c)
+	p, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}
@@ -119,7 +120,7 @@ type settingsPage struct {
 var registrationModes = []tenant.RegistrationMode{tenant.PayrollMatch, tenant.SelfRegister, tenant.AdminOnly}
 
 func (m *Module) pageSettings(c *fiber.Ctx) error {
-	_, sc, err := officer(c)
+	_, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}
@@ -134,7 +135,7 @@ func (m *Module) pageSettings(c *fiber.Ctx) error {
 
 // submitSettings is the settings form; a refused form comes back with its values and problems.
 func (m *Module) submitSettings(c *fiber.Ctx) error {
-	p, sc, err := officer(c)
+	p, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/foundation/fault"
+	"github.com/speks-portal/speks/modules/foundation/guard"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -132,7 +133,7 @@ func (m *Module) storeLogo(c *fiber.Ctx, p *account.Principal, sc *tenant.Scope,
 
 // upload checks and stores the request's logo; a refusal is the code of checkLogo.
 func (m *Module) upload(c *fiber.Ctx) (*logoImage, string, error) {
-	p, sc, err := officer(c)
+	p, sc, err := guard.Require(c)
 	if err != nil {
 		return nil, "", err
 	}

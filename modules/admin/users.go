@@ -15,6 +15,8 @@ import (
 
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/foundation/fault"
+	"github.com/speks-portal/speks/modules/foundation/guard"
+	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -43,7 +45,7 @@ type UserRow struct {
 }
 
 func (u *UserRow) finish() {
-	u.LoginID = mask(u.LoginID)
+	u.LoginID = ids.Mask(u.LoginID)
 	u.DepartmentCode, u.PTJCode = u.Department.String, u.PTJ.String
 	if u.Roles == nil {
 		u.Roles = pq.StringArray{}
@@ -132,7 +134,7 @@ func escapeLike(s string) string {
 }
 
 func (m *Module) apiUsers(c *fiber.Ctx) error {
-	_, sc, err := officer(c)
+	_, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}
@@ -165,7 +167,7 @@ func (m *Module) userAction(name string, fn actionFunc) fiber.Handler {
 
 // perform runs fn on the route's account and returns the account as it is afterwards.
 func (m *Module) perform(c *fiber.Ctx, fn actionFunc) (*UserRow, error) {
-	p, sc, err := officer(c)
+	p, sc, err := guard.Require(c)
 	if err != nil {
 		return nil, err
 	}
@@ -257,7 +259,7 @@ func (m *Module) reset(c *fiber.Ctx, p *account.Principal, _ *tenant.Scope, u *U
 
 // apiUser is one account with its history: the audit entries about it, newest first.
 func (m *Module) apiUser(c *fiber.Ctx) error {
-	_, sc, err := officer(c)
+	_, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/speks-portal/speks/modules/foundation/fault"
+	"github.com/speks-portal/speks/modules/foundation/guard"
 	"github.com/speks-portal/speks/modules/foundation/web"
 )
 
@@ -21,14 +22,14 @@ var staticFiles embed.FS
 // They use the same loaders as the API, so what a page shows is what the JSON says.
 func (m *Module) mountPages(app *fiber.App) {
 	app.Get("/records/:file", serveStatic)
-	app.Get("/home", requirePage, m.homePage)
-	app.Get("/payslips", requirePage, m.payslipsPage)
-	app.Get("/payslips/:year/:month", requirePage, m.payslipPage)
-	app.Get("/statements", requirePage, m.statementsPage)
-	app.Get("/statements/:year", requirePage, m.statementPage)
-	app.Get("/payments", requirePage, m.paymentsPage)
-	app.Get("/payments/:ref", requirePage, m.paymentPage)
-	app.Post("/payments/:ref", requirePage, m.paymentAccountPage)
+	app.Get("/home", guard.Page, m.homePage)
+	app.Get("/payslips", guard.Page, m.payslipsPage)
+	app.Get("/payslips/:year/:month", guard.Page, m.payslipPage)
+	app.Get("/statements", guard.Page, m.statementsPage)
+	app.Get("/statements/:year", guard.Page, m.statementPage)
+	app.Get("/payments", guard.Page, m.paymentsPage)
+	app.Get("/payments/:ref", guard.Page, m.paymentPage)
+	app.Post("/payments/:ref", guard.Page, m.paymentAccountPage)
 }
 
 // serveStatic serves the module's stylesheet and print script; the CSP allows them because
@@ -47,19 +48,6 @@ func serveStatic(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, ct)
 	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
 	return c.Send(buf)
-}
-
-// requirePage sends anonymous visitors to the login page, back here afterwards.
-func requirePage(c *fiber.Ctx) error {
-	w, err := identify(c)
-	if fault.Is(err, fault.CodeUnauthenticated) {
-		return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
-	}
-	if err != nil {
-		return err
-	}
-	c.Locals(whoKey{}, w)
-	return c.Next()
 }
 
 // loanKinds are the deductions the home page sums up as "Maklumat Pinjaman": housing loans

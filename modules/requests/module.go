@@ -11,7 +11,7 @@ import (
 
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/foundation/fault"
-	"github.com/speks-portal/speks/tenant"
+	"github.com/speks-portal/speks/modules/foundation/guard"
 )
 
 //go:embed locales/*.yaml
@@ -34,48 +34,21 @@ func (m *Module) Locales() fs.FS { sub, _ := fs.Sub(localeFiles, "locales"); ret
 // Templates are the module's pages.
 func (m *Module) Templates() fs.FS { sub, _ := fs.Sub(templateFiles, "templates"); return sub }
 
-// Mount adds the routes. Fiber runs a group's middleware only for the group's own paths.
+// Mount adds the routes, each behind the guard (which answers for a missing session).
 func (m *Module) Mount(app *fiber.App) {
-	api := app.Group("/api/v1/admin", requireOfficer)
-	api.Get("/requests", m.list)
-	api.Post("/requests", m.create)
-	api.Post("/requests/:id/approve", m.approve)
-	api.Post("/requests/:id/reject", m.reject)
-	api.Get("/ptj/staff", m.staff)
-	api.Post("/ptj/staff/:user_id/email", m.correctEmail)
+	api := app.Group("/api/v1/admin")
+	api.Get("/requests", guard.API, m.list)
+	api.Post("/requests", guard.API, m.create)
+	api.Post("/requests/:id/approve", guard.API, m.approve)
+	api.Post("/requests/:id/reject", guard.API, m.reject)
+	api.Get("/ptj/staff", guard.API, m.staff)
+	api.Post("/ptj/staff/:user_id/email", guard.API, m.correctEmail)
 	m.mountPages(app)
 }
 
-// requireOfficer refuses requests without a full session on our routes; which roles pass is
-// the authorisation middleware's decision, made before this runs.
-func requireOfficer(c *fiber.Ctx) error {
-	if !ownsPath(c.Path()) {
-		return c.Next()
-	}
-	if _, ok := tenant.FromContext(c.UserContext()); !ok {
-		return fiber.ErrNotFound
-	}
-	p, ok := account.PrincipalFrom(c.UserContext())
-	if !ok {
-		return fault.Unauth()
-	}
-	if p.Restricted {
-		return passwordChangeRequired
-	}
-	return c.Next()
-}
-
-func ownsPath(path string) bool {
-	for _, prefix := range []string{"/api/v1/admin/requests", "/api/v1/admin/ptj/", "/admin/requests", "/admin/ptj/"} {
-		if len(path) >= len(prefix) && path[:len(prefix)] == prefix {
-			return true
-		}
-	}
-	return false
-}
-
+// principal is the caller guard.API or guard.Page checked for this route.
 func principal(c *fiber.Ctx) *account.Principal {
-	p, _ := account.PrincipalFrom(c.UserContext())
+	p, _ := guard.Caller(c)
 	return p
 }
 
@@ -152,6 +125,3 @@ func (m *Module) correctEmail(c *fiber.Ctx) error {
 func invalidJSON(err error) error {
 	return fault.New(fault.BadRequest, "invalid_json", err).Message("requests_error_invalid_json", nil)
 }
-
-// passwordChangeRequired refuses a one-time-code session: it may only set its password.
-var passwordChangeRequired = coded(fault.Forbidden, "password_change_required", "password change required")

@@ -9,27 +9,19 @@ import (
 
 	"github.com/speks-portal/speks/modules/foundation/authz"
 	"github.com/speks-portal/speks/modules/foundation/fault"
+	"github.com/speks-portal/speks/modules/foundation/guard"
 	"github.com/speks-portal/speks/modules/foundation/web"
 )
 
 // mountPages adds the console pages. They call the same service as the API, so the scope
 // rules are the same; forms post back here and redirect (post/redirect/get).
 func (m *Module) mountPages(app *fiber.App) {
-	app.Get("/admin/requests", requirePage, m.requestsPage)
-	app.Post("/admin/requests", requirePage, m.raiseForm)
-	app.Post("/admin/requests/:id/approve", requirePage, m.decideForm(m.svc.Approve))
-	app.Post("/admin/requests/:id/reject", requirePage, m.confirmed, m.decideForm(m.svc.Reject))
-	app.Get("/admin/ptj/staff", requirePage, m.staffPage)
-	app.Post("/admin/ptj/staff/:user_id/email", requirePage, m.emailForm)
-}
-
-// requirePage sends anonymous visitors to the login page, back here afterwards.
-func requirePage(c *fiber.Ctx) error {
-	err := requireOfficer(c)
-	if fault.Is(err, fault.CodeUnauthenticated) {
-		return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
-	}
-	return err
+	app.Get("/admin/requests", guard.Page, m.requestsPage)
+	app.Post("/admin/requests", guard.Page, m.raiseForm)
+	app.Post("/admin/requests/:id/approve", guard.Page, m.decideForm(m.svc.Approve))
+	app.Post("/admin/requests/:id/reject", guard.Page, m.confirmed, m.decideForm(m.svc.Reject))
+	app.Get("/admin/ptj/staff", guard.Page, m.staffPage)
+	app.Post("/admin/ptj/staff/:user_id/email", guard.Page, m.emailForm)
 }
 
 type requestsData struct {

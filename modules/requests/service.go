@@ -149,14 +149,6 @@ func audit(ctx context.Context, db sqlx.ExecerContext, a *actor, action, subject
 		Subject: subject, UserID: userID, Detail: detail})
 }
 
-// MaskIC keeps the last four digits of an IC number, for anything shown or logged.
-func MaskIC(ic string) string {
-	if len(ic) <= 4 {
-		return "****"
-	}
-	return strings.Repeat("*", len(ic)-4) + ic[len(ic)-4:]
-}
-
 func validEmail(addr string) bool {
 	a, err := mail.ParseAddress(addr)
 	return err == nil && a.Address == addr

@@ -13,8 +13,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jmoiron/sqlx"
 
-	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/foundation/fault"
+	"github.com/speks-portal/speks/modules/foundation/guard"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -124,7 +124,7 @@ func (m *Module) Middleware(c *fiber.Ctx) error {
 	}
 	req := request{enf: enf, dom: domain(c.UserContext()), obj: pattern, act: action(c.Method())}
 	subjects := []string{Anonymous}
-	p, signedIn := account.PrincipalFrom(c.UserContext())
+	p, signedIn := guard.PrincipalFrom(c.UserContext())
 	if signedIn {
 		subjects = PrincipalSubjects(p)
 	}
@@ -194,7 +194,7 @@ func (m *Module) machineSubject(c *fiber.Ctx) (string, error) {
 // as well as inherited, so an account with neither a role category nor a granted role (an
 // officer created without one) can still reach its own account routes, such as setting its
 // first password.
-func PrincipalSubjects(p *account.Principal) []string {
+func PrincipalSubjects(p *guard.Principal) []string {
 	subs := make([]string, 0, len(p.Roles)+4)
 	switch {
 	case p.Category == Staff || p.Category == Supplier:

@@ -10,8 +10,8 @@ import (
 	"github.com/casbin/casbin/v2/model"
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/foundation/fault"
+	"github.com/speks-portal/speks/modules/foundation/guard"
 	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/tenant"
 )
@@ -62,11 +62,11 @@ func testApp(t *testing.T, creds ...Credential) *fiber.App {
 			ctx = tenant.NewContext(ctx, &tenant.Scope{Tenant: &tenant.Tenant{Code: code}})
 		}
 		if cat := c.Get("X-Category"); cat != "" {
-			p := &account.Principal{Category: cat}
+			p := &guard.Principal{Category: cat}
 			if role := c.Get("X-Role"); role != "" {
 				p.Roles = []string{role}
 			}
-			ctx = account.WithPrincipal(ctx, p)
+			ctx = guard.WithPrincipal(ctx, p)
 		}
 		c.SetUserContext(ctx)
 		return c.Next()
