@@ -121,7 +121,7 @@ func currentTenant(c *fiber.Ctx) *tenant.Tenant {
 func needTenant(c *fiber.Ctx) (*tenant.Tenant, error) {
 	t := currentTenant(c)
 	if t == nil {
-		return nil, fiber.ErrNotFound
+		return nil, fault.New(fault.NotFound, "not_found", nil)
 	}
 	return t, nil
 }

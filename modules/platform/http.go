@@ -58,7 +58,7 @@ func (m *Module) Mount(app *fiber.App) {
 // refuses them too, this keeps the answer the same as for a route that does not exist.
 func platformOnly(c *fiber.Ctx) error {
 	if !tenant.IsPlatform(c.UserContext()) {
-		return fiber.ErrNotFound
+		return fault.New(fault.NotFound, "not_found", nil)
 	}
 	return c.Next()
 }

@@ -39,7 +39,7 @@ func serveStatic(c *fiber.Ctx) error {
 	types := map[string]string{"records.css": "text/css; charset=utf-8", "print.js": "text/javascript; charset=utf-8"}
 	ct, ok := types[name]
 	if !ok {
-		return fiber.ErrNotFound
+		return fault.New(fault.NotFound, "not_found", nil)
 	}
 	buf, err := staticFiles.ReadFile("static/" + name)
 	if err != nil {

@@ -31,7 +31,7 @@ type verifyData struct {
 func (m *Module) verifyPage(c *fiber.Ctx) error {
 	scope, ok := tenant.FromContext(c.UserContext())
 	if !ok {
-		return fiber.ErrNotFound
+		return fault.New(fault.NotFound, "not_found", nil)
 	}
 	ctx, db := c.UserContext(), scope.DB
 	bucket := "verify:" + clientIP(c)
