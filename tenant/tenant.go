@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lib/pq"
+	"github.com/speks-portal/speks/modules/foundation/fault"
 )
 
 // Status of a tenant. A provisioning tenant is invisible to requests until it is ready.
@@ -127,15 +128,16 @@ func NormaliseHost(host string) string {
 	return strings.TrimSuffix(host, ".")
 }
 
-// Errors callers branch on; the web and CLI edges map them to messages and statuses.
+// Errors callers branch on. Those a person can cause carry their code (modules/foundation/fault);
+// the web edge gives them a status, the CLI prints them.
 var (
-	ErrNotFound     = errors.New("tenant not found")
-	ErrDuplicate    = errors.New("tenant code already exists")
-	ErrHostTaken    = errors.New("host already belongs to a tenant")
+	ErrNotFound     = fault.New(fault.NotFound, "not_found", errors.New("tenant not found"))
+	ErrDuplicate    = fault.New(fault.Conflict, "tenant_exists", errors.New("tenant code already exists"))
+	ErrHostTaken    = fault.New(fault.Conflict, "host_taken", errors.New("host already belongs to a tenant"))
 	ErrInvalid      = errors.New("invalid tenant")
 	ErrUnknownHost  = errors.New("unknown host")
 	ErrSuspended    = errors.New("tenant suspended")
-	ErrProvisioning = errors.New("tenant is being provisioned")
+	ErrProvisioning = fault.New(fault.Conflict, "tenant_provisioning", errors.New("tenant is being provisioned"))
 )
 
 // FieldError is one problem with one field of a tenant specification. Message is for
@@ -159,6 +161,11 @@ func (e *ValidationError) Error() string {
 }
 
 func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }
+
+// Fault answers 422 invalid_tenant with every problem in "fields".
+func (e *ValidationError) Fault() *fault.Error {
+	return fault.New(fault.Invalid, "invalid_tenant", e).With("fields", e.Problems)
+}
 
 // Spec is what it takes to create a tenant.
 type Spec struct {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/web"
 )
 
@@ -57,7 +58,7 @@ func (m *Module) needSession(h func(c *fiber.Ctx, sess *Session) error) fiber.Ha
 	return func(c *fiber.Ctx) error {
 		sess, ok := SessionFrom(c)
 		if !ok {
-			return web.NewError(fiber.StatusUnauthorized, "unauthorized", nil)
+			return fault.Unauth()
 		}
 		return h(c, sess)
 	}
@@ -65,7 +66,7 @@ func (m *Module) needSession(h func(c *fiber.Ctx, sess *Session) error) fiber.Ha
 
 func bind(c *fiber.Ctx, v any) error {
 	if err := c.BodyParser(v); err != nil {
-		return web.NewError(fiber.StatusBadRequest, "bad_request", err)
+		return fault.New(fault.BadRequest, "bad_request", err)
 	}
 	return nil
 }
@@ -79,7 +80,7 @@ func (m *Module) apiIdentify(c *fiber.Ctx) error {
 	}
 	phrase, err := m.Service.Identify(c.UserContext(), in.ID, c.IP())
 	if err != nil {
-		return apiError(c, err)
+		return err
 	}
 	return c.JSON(fiber.Map{"secret_phrase": phrase})
 }
@@ -95,7 +96,7 @@ func (m *Module) apiLogin(c *fiber.Ctx) error {
 	}
 	res, err := m.login(c, LoginInput{ID: in.ID, Password: in.Password, TOTP: in.TOTP})
 	if err != nil {
-		return apiError(c, err)
+		return err
 	}
 	return c.JSON(SessionInfo{User: userInfo(res.User), CSRFToken: res.CSRFToken, Next: res.Next})
 }
@@ -138,7 +139,7 @@ func (m *Module) apiLogoutEverywhere(c *fiber.Ctx, sess *Session) error {
 func (m *Module) apiSession(c *fiber.Ctx) error {
 	sess, ok := SessionFrom(c)
 	if !ok {
-		return web.NewError(fiber.StatusUnauthorized, "unauthorized", nil)
+		return fault.Unauth()
 	}
 	return c.JSON(SessionInfo{User: userInfo(sess.User), CSRFToken: sess.CSRFToken, Next: sess.Next()})
 }
@@ -154,7 +155,7 @@ func (m *Module) apiChangePassword(c *fiber.Ctx, sess *Session) error {
 	}
 	change := PasswordChange{Current: in.Current, New: in.New, SecretPhrase: in.Phrase}
 	if err := m.Service.ChangePassword(c.UserContext(), sess, change, web.Lang(c)); err != nil {
-		return apiError(c, err)
+		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
@@ -197,9 +198,9 @@ func (m *Module) apiRegister(c *fiber.Ctx) error {
 func (m *Module) apiVerifyEmail(c *fiber.Ctx) error {
 	if err := m.Service.VerifyEmail(c.UserContext(), c.Query("token")); err != nil {
 		if errors.Is(err, ErrInvalidLink) {
-			return web.NewError(fiber.StatusNotFound, "invalid_link", err)
+			return fault.New(fault.NotFound, "invalid_link", err)
 		}
-		return apiError(c, err)
+		return err
 	}
 	return c.JSON(fiber.Map{"status": StatusPendingActivation})
 }
@@ -227,7 +228,7 @@ func (m *Module) accepted(c *fiber.Ctx, start time.Time, err error) error {
 		time.Sleep(wait)
 	}
 	if err != nil {
-		return apiError(c, err)
+		return err
 	}
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"status": "accepted"})
 }
@@ -243,7 +244,7 @@ func (m *Module) apiActivate(c *fiber.Ctx, sess *Session) error {
 	}
 	if err := m.Service.Activate(c.UserContext(), sess, ActivateInput{NewPassword: in.NewPassword, Answers: in.Answers,
 		SecretPhrase: in.SecretPhrase}); err != nil {
-		return apiError(c, err)
+		return err
 	}
 	sessionCookie.Clear(c)
 	return c.SendStatus(fiber.StatusNoContent)
@@ -252,7 +253,7 @@ func (m *Module) apiActivate(c *fiber.Ctx, sess *Session) error {
 func (m *Module) apiSecurityQuestions(c *fiber.Ctx) error {
 	qs, err := m.Service.SecurityQuestions(c.UserContext(), web.Lang(c))
 	if err != nil {
-		return apiError(c, err)
+		return err
 	}
 	return c.JSON(qs)
 }
@@ -272,7 +273,7 @@ func (m *Module) apiUpdateProfile(c *fiber.Ctx, sess *Session) error {
 	}
 	p, err := m.Service.UpdateProfile(c.UserContext(), sess, ch, web.Lang(c), c.BaseURL())
 	if err != nil {
-		return apiError(c, err)
+		return err
 	}
 	return c.JSON(p)
 }
@@ -280,7 +281,7 @@ func (m *Module) apiUpdateProfile(c *fiber.Ctx, sess *Session) error {
 func (m *Module) apiConfirmEmail(c *fiber.Ctx) error {
 	if err := m.Service.ConfirmEmailChange(c.UserContext(), c.Query("token")); err != nil {
 		if errors.Is(err, ErrInvalidLink) {
-			return web.NewError(fiber.StatusNotFound, "invalid_link", err)
+			return fault.New(fault.NotFound, "invalid_link", err)
 		}
 		return err
 	}
@@ -296,18 +297,18 @@ func (m *Module) apiCancellation(c *fiber.Ctx, sess *Session) error {
 	}
 	res, err := m.Service.RequestCancellation(c.UserContext(), sess, in.Reason)
 	if err != nil {
-		return apiError(c, err)
+		return err
 	}
 	return c.Status(fiber.StatusAccepted).JSON(res)
 }
 
 func (m *Module) apiEnrolTOTP(c *fiber.Ctx, sess *Session) error {
 	if !sess.User.HasAdminRole() {
-		return web.NewError(fiber.StatusForbidden, "forbidden", nil)
+		return fault.New(fault.Forbidden, "forbidden", nil)
 	}
 	e, err := m.Service.EnrolTOTP(c.UserContext(), sess)
 	if err != nil {
-		return apiError(c, err)
+		return err
 	}
 	return c.JSON(e)
 }
@@ -320,51 +321,7 @@ func (m *Module) apiConfirmTOTP(c *fiber.Ctx, sess *Session) error {
 		return err
 	}
 	if err := m.Service.ConfirmTOTP(c.UserContext(), sess, in.Code); err != nil {
-		return apiError(c, err)
+		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
-}
-
-// apiError answers a 422 with its reasons (weak_password) or fields (invalid_input) itself,
-// since the shell's error body has only code and message; anything else goes to the edge.
-func apiError(c *fiber.Ctx, err error) error {
-	var weak *WeakPasswordError
-	var invalid *InvalidInputError
-	body := fiber.Map{}
-	switch {
-	case errors.As(err, &weak):
-		body = fiber.Map{"code": "weak_password", "message": web.T(c, "error_weak_password", nil), "reasons": weak.Reasons}
-	case errors.As(err, &invalid):
-		body = fiber.Map{"code": "invalid_input", "message": web.T(c, "error_invalid_input", nil), "fields": invalid.Fields}
-	default:
-		return mapError(err)
-	}
-	return c.Status(fiber.StatusUnprocessableEntity).JSON(fiber.Map{"error": body})
-}
-
-// mapError turns the service's errors into the coded errors of docs/API.md "Session, login and account".
-func mapError(err error) error {
-	var weak *WeakPasswordError
-	var invalid *InvalidInputError
-	switch {
-	case errors.As(err, &weak):
-		return web.NewError(fiber.StatusUnprocessableEntity, "weak_password", err)
-	case errors.As(err, &invalid):
-		return web.NewError(fiber.StatusUnprocessableEntity, "invalid_input", err)
-	case errors.Is(err, ErrInvalidCredentials):
-		return web.NewError(fiber.StatusUnauthorized, "invalid_credentials", nil)
-	case errors.Is(err, ErrWrongCurrentPassword):
-		return web.NewError(fiber.StatusUnprocessableEntity, "wrong_current_password", nil)
-	case errors.Is(err, ErrTOTPRequired):
-		return web.NewError(fiber.StatusUnauthorized, "totp_required", nil)
-	case errors.Is(err, ErrLocked):
-		return web.NewError(fiber.StatusLocked, "locked", nil)
-	case errors.Is(err, ErrThrottled):
-		return web.NewError(fiber.StatusTooManyRequests, "too_many_requests", nil)
-	case errors.Is(err, ErrNotRestricted):
-		return web.NewError(fiber.StatusForbidden, "forbidden", err)
-	case errors.Is(err, ErrWrongMode), errors.Is(err, ErrNoTenant):
-		return web.NewError(fiber.StatusNotFound, "not_found", err)
-	}
-	return err
 }

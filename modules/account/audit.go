@@ -8,6 +8,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/foundation/auditlog"
+	"github.com/speks-portal/speks/modules/foundation/ids"
 )
 
 // Audit actions of logging in and out (the admin console's audit trail searches them).
@@ -64,7 +65,7 @@ func loginSubject(key LoginKey) string {
 	if !key.Valid() {
 		return ""
 	}
-	return maskID(key.Primary)
+	return ids.Mask(key.Primary)
 }
 
 // auditLogin writes the attempt's outcome. Every outcome takes this one path (one insert,

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -37,7 +38,7 @@ var DefaultLimits = Limits{
 }
 
 // ErrThrottled is returned when a budget is spent.
-var ErrThrottled = errors.New("too many requests")
+var ErrThrottled = fault.New(fault.Throttled, "too_many_requests", errors.New("too many requests"))
 
 // hit counts one request against key in its current window and refuses it over the limit.
 // The counter lives in PostgreSQL (tenant schema), not Redis: logins must keep working, and

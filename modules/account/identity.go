@@ -10,7 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"github.com/speks-portal/speks/modules/feed/ids"
+	"github.com/speks-portal/speks/modules/foundation/ids"
 )
 
 // Account statuses (users.status).

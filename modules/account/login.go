@@ -10,6 +10,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -265,7 +266,7 @@ func logoutEntry(sess *Session, everywhere bool) auditEntry {
 	e := auditEntry{ActorID: sess.UserID, Actor: "#" + strconv.FormatInt(sess.UserID, 10), Action: ActionLogout,
 		UserID: sess.UserID, Detail: map[string]any{"all_sessions": everywhere}}
 	if sess.User != nil {
-		e.Actor, e.Subject = actorLabel(sess.User), maskID(sess.User.LoginID)
+		e.Actor, e.Subject = actorLabel(sess.User), ids.Mask(sess.User.LoginID)
 	}
 	return e
 }

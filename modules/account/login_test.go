@@ -26,7 +26,7 @@ func TestTwoStepLoginWithSecretPhraseAndSession(t *testing.T) {
 	if r.Status != http.StatusOK || r.Body["secret_phrase"] != "bunga raya merah" {
 		t.Fatalf("identify = %d %s, want the user's phrase", r.Status, r.Raw)
 	}
-	expect(t, c.get("/api/v1/session"), http.StatusUnauthorized, "unauthorized")
+	expect(t, c.get("/api/v1/session"), http.StatusUnauthorized, "unauthenticated")
 
 	r = c.login("850101 14 5123", aminahPass)
 	if r.Status != http.StatusOK || r.Body["next"] != "home" || c.csrf == "" || c.cookie == "" {
@@ -56,7 +56,7 @@ func TestTwoStepLoginWithSecretPhraseAndSession(t *testing.T) {
 	old := c.cookie
 	expect(t, c.post("/api/v1/auth/logout", nil), http.StatusNoContent, "")
 	c.cookie = old
-	expect(t, c.get("/api/v1/session"), http.StatusUnauthorized, "unauthorized")
+	expect(t, c.get("/api/v1/session"), http.StatusUnauthorized, "unauthenticated")
 }
 
 func TestUnknownAndExistingIDsAnswerAlike(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/sessions"
 	"github.com/speks-portal/speks/modules/foundation/web"
 )
@@ -44,13 +45,13 @@ func (m *Module) Middleware(c *fiber.Ctx) error {
 		return err
 	}
 	if !sessions.SafeMethod(c.Method()) && !sessions.ValidCSRF(c, sess.CSRFToken) {
-		return web.NewError(fiber.StatusForbidden, "csrf_failed", nil)
+		return fault.New(fault.Forbidden, "csrf_failed", nil)
 	}
 	if sess.Purpose != PurposeFull && !allowedWhileRestricted(sess.Purpose, c.Path()) {
 		if sessions.SafeMethod(c.Method()) && !strings.HasPrefix(c.Path(), "/api/") {
 			return c.Redirect(restrictedPage[sess.Purpose], fiber.StatusSeeOther)
 		}
-		return web.NewError(fiber.StatusForbidden, "restricted_session", nil)
+		return fault.New(fault.Forbidden, "restricted_session", nil)
 	}
 	c.Locals(sessionLocal{}, sess)
 	c.Locals(web.CSRFTokenLocal, sess.CSRFToken)
@@ -77,7 +78,7 @@ var restrictedPage = map[string]string{
 
 // alwaysAllowed are open to any session: reading it, ending it, or logging in afresh.
 var alwaysAllowed = []string{"/api/v1/session", "/api/v1/auth/logout", "/logout",
-	"/login", "/api/v1/auth/identify", "/api/v1/auth/login", "/account/forms.css", "/account/idle.js"}
+	"/login", "/api/v1/auth/identify", "/api/v1/auth/login", "/account/forms.css"}
 
 func allowedWhileRestricted(purpose, path string) bool {
 	path = strings.TrimSuffix(path, "/")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/modules/foundation/notify"
 	"github.com/speks-portal/speks/modules/foundation/web/myt"
 )
@@ -89,7 +90,7 @@ func (s *Service) UpdateProfile(ctx context.Context, sess *Session, ch ProfileCh
 		if err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, sess.UserID, maskID(sess.User.LoginID), "profile.email_change_requested", sess.UserID,
+		if err := audit(ctx, tx, sess.UserID, ids.Mask(sess.User.LoginID), "profile.email_change_requested", sess.UserID,
 			map[string]any{"before": before.Email, "requested": after.Email}); err != nil {
 			return err
 		}
@@ -150,7 +151,7 @@ func savePhrase(ctx context.Context, tx *sqlx.Tx, sess *Session, phrase *string,
 		sess.UserID, strings.TrimSpace(*phrase), now); err != nil {
 		return fmt.Errorf("save secret phrase: %w", err)
 	}
-	return audit(ctx, tx, sess.UserID, maskID(sess.User.LoginID), "profile.secret_phrase", sess.UserID, nil)
+	return audit(ctx, tx, sess.UserID, ids.Mask(sess.User.LoginID), "profile.secret_phrase", sess.UserID, nil)
 }
 
 // saveProfile writes phone, department and PTJ and audits each field that changed.
@@ -172,7 +173,7 @@ func saveProfile(ctx context.Context, tx *sqlx.Tx, sess *Session, before, after 
 		updated_at = $5 WHERE id = $1`, sess.UserID, after.Phone, after.DepartmentCode, after.PTJCode, now); err != nil {
 		return fmt.Errorf("save profile: %w", err)
 	}
-	return audit(ctx, tx, sess.UserID, maskID(sess.User.LoginID), "profile.update", sess.UserID, changed)
+	return audit(ctx, tx, sess.UserID, ids.Mask(sess.User.LoginID), "profile.update", sess.UserID, changed)
 }
 
 // ConfirmEmailChange applies an e-mail change whose link was opened from the new mailbox.
@@ -223,7 +224,7 @@ func (s *Service) RequestCancellation(ctx context.Context, sess *Session, reason
 			VALUES ($1, $2, $3, $4) RETURNING id`, sess.UserID, reason, now, c.DueOn); err != nil {
 			return fmt.Errorf("record cancellation request: %w", err)
 		}
-		return audit(ctx, tx, sess.UserID, maskID(sess.User.LoginID), "account.cancellation_requested", sess.UserID, map[string]any{"due_on": c.DueOn})
+		return audit(ctx, tx, sess.UserID, ids.Mask(sess.User.LoginID), "account.cancellation_requested", sess.UserID, map[string]any{"due_on": c.DueOn})
 	})
 	if err != nil {
 		return nil, err

@@ -66,7 +66,7 @@ func TestCancellationIsDueInThreeWorkingDays(t *testing.T) {
 	h := newHarness(t)
 	h.addUser(t, "selangor", "staff", aminahIC, "Aminah binti Yusof", "aminah@selangor.gov.my", aminahPass, "bunga raya merah")
 	c := h.client(t, "selangor")
-	expect(t, c.post("/api/v1/account/cancellation", map[string]string{"reason": "Bersara"}), http.StatusUnauthorized, "unauthorized")
+	expect(t, c.post("/api/v1/account/cancellation", map[string]string{"reason": "Bersara"}), http.StatusUnauthorized, "unauthenticated")
 	expect(t, c.login(aminahIC, aminahPass), http.StatusOK, "")
 	expect(t, c.post("/api/v1/account/cancellation", map[string]string{"reason": " "}), http.StatusUnprocessableEntity, "invalid_input")
 	r := c.post("/api/v1/account/cancellation", map[string]string{"reason": "Bersara pada bulan ini"})

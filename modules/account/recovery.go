@@ -11,6 +11,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/modules/foundation/notify"
 	"github.com/speks-portal/speks/modules/foundation/web/myt"
 	"github.com/speks-portal/speks/tenant"
@@ -78,7 +79,7 @@ func (s *Service) ChangePassword(ctx context.Context, sess *Session, in Password
 		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET purpose = '' WHERE id_hash = $1`, sess.IDHash); err != nil {
 			return fmt.Errorf("lift session restriction: %w", err)
 		}
-		if err := audit(ctx, tx, u.ID, maskID(u.LoginID), "password.change", u.ID, nil); err != nil {
+		if err := audit(ctx, tx, u.ID, ids.Mask(u.LoginID), "password.change", u.ID, nil); err != nil {
 			return err
 		}
 		if u.Email == "" {
@@ -376,7 +377,7 @@ func (s *Service) Activate(ctx context.Context, sess *Session, in ActivateInput)
 		if err := deleteUserSessions(ctx, tx, u.ID, nil); err != nil {
 			return err
 		}
-		return audit(ctx, tx, u.ID, maskID(u.LoginID), "account.activate", u.ID, nil)
+		return audit(ctx, tx, u.ID, ids.Mask(u.LoginID), "account.activate", u.ID, nil)
 	})
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/modules/foundation/notify"
 	"github.com/speks-portal/speks/modules/foundation/sessions"
 	"github.com/speks-portal/speks/tenant"
@@ -189,7 +190,7 @@ func (s *Service) ActivateRegistration(ctx context.Context, rawID, actor, loginU
 		return err
 	}
 	if u == nil {
-		return fmt.Errorf("no account with ID %s in %s", maskID(rawID), sc.Tenant.Code)
+		return fmt.Errorf("no account with ID %s in %s", ids.Mask(rawID), sc.Tenant.Code)
 	}
 	if u.Status != StatusPendingActivation {
 		return fmt.Errorf("account %d is %s, not pending_activation", u.ID, u.Status)
@@ -208,15 +209,6 @@ func (s *Service) ActivateRegistration(ctx context.Context, rawID, actor, loginU
 		}
 		return audit(ctx, tx, 0, actor, "account.activate", u.ID, nil)
 	})
-}
-
-// maskID keeps the last four characters of an ID for messages and logs.
-func maskID(id string) string {
-	id = strings.TrimSpace(id)
-	if len(id) <= 4 {
-		return "****"
-	}
-	return strings.Repeat("*", len(id)-4) + id[len(id)-4:]
 }
 
 // NewAccount is an account an officer (or the CLI) creates directly (admin_only tenants, IT

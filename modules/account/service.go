@@ -12,33 +12,45 @@ import (
 	"sync"
 	"time"
 
+	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/sessions"
 	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/tenant"
 )
 
-// Errors the web edge maps to statuses and codes (handlers.go).
+// Errors a person can cause, each with its code (docs/API.md "Session, login and account");
+// the web edge gives the status.
 var (
-	ErrInvalidCredentials = errors.New("invalid credentials")
-	ErrLocked             = errors.New("account locked")
+	ErrInvalidCredentials = fault.New(fault.Unauthenticated, "invalid_credentials", errors.New("invalid credentials"))
+	ErrLocked             = fault.New(fault.Locked, "locked", errors.New("account locked"))
 	// ErrWrongCurrentPassword is a signed-in person's wrong current password on the
 	// change-password form: they know who they are, so the answer says which field is wrong.
-	ErrWrongCurrentPassword = errors.New("wrong current password")
-	ErrTOTPRequired         = errors.New("totp required")
-	ErrNotRestricted        = errors.New("operation needs a different session")
-	ErrNoTenant             = errors.New("no tenant scope")
-	ErrWrongMode            = errors.New("not available in this tenant's registration mode")
+	ErrWrongCurrentPassword = fault.New(fault.Invalid, "wrong_current_password", errors.New("wrong current password"))
+	ErrTOTPRequired         = fault.New(fault.Unauthenticated, "totp_required", errors.New("totp required"))
+	ErrNotRestricted        = fault.New(fault.Forbidden, "forbidden", errors.New("operation needs a different session"))
+	ErrNoTenant             = fault.New(fault.NotFound, "not_found", errors.New("no tenant scope"))
+	ErrWrongMode            = fault.New(fault.NotFound, "not_found", errors.New("not available in this tenant's registration mode"))
 )
 
-// WeakPasswordError lists why a new password was refused (422 weak_password).
+// WeakPasswordError lists why a new password was refused (weak_password with its reasons).
 type WeakPasswordError struct{ Reasons []string }
 
 func (e *WeakPasswordError) Error() string { return "weak password: " + strings.Join(e.Reasons, ", ") }
 
-// InvalidInputError is a request with missing or malformed fields (422 invalid_input).
+// Fault answers weak_password with the reasons.
+func (e *WeakPasswordError) Fault() *fault.Error {
+	return fault.New(fault.Invalid, "weak_password", e).With("reasons", e.Reasons)
+}
+
+// InvalidInputError is a request with missing or malformed fields (invalid_input with the fields).
 type InvalidInputError struct{ Fields []string }
 
 func (e *InvalidInputError) Error() string { return "invalid input: " + strings.Join(e.Fields, ", ") }
+
+// Fault answers invalid_input with the fields.
+func (e *InvalidInputError) Fault() *fault.Error {
+	return fault.New(fault.Invalid, "invalid_input", e).With("fields", e.Fields)
+}
 
 // Service is the account logic shared by the JSON API and the pages.
 type Service struct {

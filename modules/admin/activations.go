@@ -9,6 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/foundation/guard"
 )
 
 // Activation is a verified self-registration waiting for the IT officer (PK 0101 step 7),
@@ -99,7 +100,7 @@ func ActivationQueue(ctx context.Context, db *sqlx.DB) ([]Activation, error) {
 
 // apiActivations is the activation queue with each registration's master record.
 func (m *Module) apiActivations(c *fiber.Ctx) error {
-	_, sc, err := officer(c)
+	_, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/feed"
+	"github.com/speks-portal/speks/modules/foundation/fault"
+	"github.com/speks-portal/speks/modules/foundation/guard"
 	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/tenant"
 )
@@ -22,7 +24,7 @@ import (
 // createKey stores a new key named name and audits it, in one transaction.
 func createKey(ctx context.Context, sc *tenant.Scope, p *account.Principal, name string) (string, *feed.APIKey, error) {
 	if name = strings.TrimSpace(name); name == "" || len(name) > 100 {
-		return "", nil, web.NewError(fiber.StatusUnprocessableEntity, "invalid_input", nil)
+		return "", nil, fault.New(fault.Invalid, "invalid_input", nil)
 	}
 	var key string
 	var k *feed.APIKey
@@ -48,7 +50,7 @@ func revokeKey(ctx context.Context, sc *tenant.Scope, p *account.Principal, pref
 		return Record(ctx, tx, p, "apikey.revoke", "apikey:"+prefix, 0, nil)
 	})
 	if errors.Is(err, feed.ErrInvalidAPIKey) {
-		return web.NewError(fiber.StatusNotFound, "not_found", err)
+		return fault.New(fault.NotFound, "not_found", err)
 	}
 	return err
 }
@@ -56,7 +58,7 @@ func revokeKey(ctx context.Context, sc *tenant.Scope, p *account.Principal, pref
 // apiCreateKey makes a feed API key; the answer is the only place the key ever appears in
 // clear, and the audit entry names only its public prefix.
 func (m *Module) apiCreateKey(c *fiber.Ctx) error {
-	p, sc, err := officer(c)
+	p, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}
@@ -64,7 +66,7 @@ func (m *Module) apiCreateKey(c *fiber.Ctx) error {
 		Name string `json:"name"`
 	}
 	if err := c.BodyParser(&in); err != nil {
-		return web.NewError(fiber.StatusUnprocessableEntity, "invalid_input", err)
+		return fault.New(fault.Invalid, "invalid_input", err)
 	}
 	key, k, err := createKey(c.UserContext(), sc, p, in.Name)
 	if err != nil {
@@ -75,7 +77,7 @@ func (m *Module) apiCreateKey(c *fiber.Ctx) error {
 }
 
 func (m *Module) apiListKeys(c *fiber.Ctx) error {
-	_, sc, err := officer(c)
+	_, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}
@@ -87,7 +89,7 @@ func (m *Module) apiListKeys(c *fiber.Ctx) error {
 }
 
 func (m *Module) apiRevokeKey(c *fiber.Ctx) error {
-	p, sc, err := officer(c)
+	p, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}
@@ -114,7 +116,7 @@ func (m *Module) pageAPIKeys(c *fiber.Ctx) error {
 }
 
 func (m *Module) renderAPIKeys(c *fiber.Ctx, d apiKeysPage) error {
-	_, sc, err := officer(c)
+	_, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}
@@ -131,13 +133,13 @@ func (m *Module) renderAPIKeys(c *fiber.Ctx, d apiKeysPage) error {
 // submitCreateKey answers with the page itself rather than a redirect: the key is shown in
 // this one answer and exists nowhere else.
 func (m *Module) submitCreateKey(c *fiber.Ctx) error {
-	p, sc, err := officer(c)
+	p, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}
 	key, k, err := createKey(c.UserContext(), sc, p, c.FormValue("name"))
-	if e, ok := web.AsError(err); ok && e.Status < 500 {
-		c.Status(e.Status)
+	if e, ok := fault.As(err); ok && e.Kind != fault.Internal {
+		c.Status(web.StatusOf(err))
 		return m.renderAPIKeys(c, apiKeysPage{Error: e.Code})
 	}
 	if err != nil {
@@ -150,7 +152,7 @@ func (m *Module) submitCreateKey(c *fiber.Ctx) error {
 // submitRevokeKey needs the form's confirmation box ticked (the browser requires it; this
 // holds for any other client), since a revoked key cannot be brought back.
 func (m *Module) submitRevokeKey(c *fiber.Ctx) error {
-	p, sc, err := officer(c)
+	p, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}
@@ -159,8 +161,8 @@ func (m *Module) submitRevokeKey(c *fiber.Ctx) error {
 		return m.renderAPIKeys(c, apiKeysPage{Error: "confirm_required"})
 	}
 	if err := revokeKey(c.UserContext(), sc, p, c.Params("prefix")); err != nil {
-		if e, ok := web.AsError(err); ok && e.Status < 500 {
-			c.Status(e.Status)
+		if e, ok := fault.As(err); ok && e.Kind != fault.Internal {
+			c.Status(web.StatusOf(err))
 			return m.renderAPIKeys(c, apiKeysPage{Error: e.Code})
 		}
 		return err

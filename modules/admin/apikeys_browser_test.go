@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/admin"
 	"github.com/speks-portal/speks/modules/feed"
@@ -33,7 +34,7 @@ func TestAPIKeysAndCancellationInBrowser(t *testing.T) {
 		Tenants: []tenant.Spec{{Code: "selangor", Name: "Selangor", Hosts: []string{"p.ispeks.selangor.gov.my"},
 			RegistrationMode: tenant.PayrollMatch}},
 		// The policies are proven by cmd/speks's route matrix; here the pages are under test.
-		Modules: []web.Module{account.NewModule(svc), mod, feed.NewModule(1 << 20)},
+		Modules: []web.Module{account.NewModule(svc), mod, feedKeyCheck{}, feed.NewModule(1 << 20)},
 		Provision: func(ctx context.Context, env *tenanttest.Env, tn *tenant.Tenant) error {
 			mod.Registry = env.Registry
 			return nil
@@ -106,6 +107,19 @@ func TestAPIKeysAndCancellationInBrowser(t *testing.T) {
 		t.Fatalf("the cancellation mail:\n%s", mail)
 	}
 	tab.ExpectNoConsoleErrors()
+}
+
+// feedKeyCheck runs feed.CheckKey before the feed route, as the authorisation middleware's
+// credential does in serve: the feed handler itself trusts that one check.
+type feedKeyCheck struct{}
+
+func (feedKeyCheck) Mount(app *fiber.App) {
+	app.Use(func(c *fiber.Ctx) error {
+		if _, err := feed.CheckKey(c); err != nil {
+			return err
+		}
+		return c.Next()
+	})
 }
 
 // feedStatus sends a small employees feed with key, as the payroll system would, over real HTTP.

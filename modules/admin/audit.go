@@ -14,7 +14,8 @@ import (
 
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/foundation/auditlog"
-	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/modules/foundation/fault"
+	"github.com/speks-portal/speks/modules/foundation/guard"
 	"github.com/speks-portal/speks/modules/foundation/web/myt"
 )
 
@@ -100,14 +101,14 @@ func parseDay(s string) (time.Time, error) {
 
 // apiAudit answers JSON, or CSV with ?format=csv.
 func (m *Module) apiAudit(c *fiber.Ctx) error {
-	p, sc, err := officer(c)
+	p, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}
 	from, err1 := parseDay(c.Query("from"))
 	to, err2 := parseDay(c.Query("to"))
 	if err1 != nil || err2 != nil {
-		return web.NewError(fiber.StatusUnprocessableEntity, "invalid_input", nil)
+		return fault.New(fault.Invalid, "invalid_input", nil)
 	}
 	q := AuditQuery{From: from, To: to, Actor: c.Query("actor"), Action: c.Query("action"), Subject: c.Query("subject")}
 	csvOut := c.Query("format") == "csv"

@@ -14,7 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/speks-portal/speks/modules/account"
-	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -92,21 +92,6 @@ func (m *Module) Locales() fs.FS {
 	return sub
 }
 
-// officer is the signed-in person behind an admin request, with the tenant it acts in. The
-// authz middleware has already checked the role; this only refuses a request that somehow
-// arrives without a principal or tenant (a mounting mistake), rather than acting anonymously.
-func officer(c *fiber.Ctx) (*account.Principal, *tenant.Scope, error) {
-	p, ok := account.PrincipalFrom(c.UserContext())
-	if !ok || p.Restricted {
-		return nil, nil, web.NewError(fiber.StatusUnauthorized, "unauthorized", nil)
-	}
-	sc, ok := tenant.FromContext(c.UserContext())
-	if !ok {
-		return nil, nil, web.NewError(fiber.StatusNotFound, "not_found", nil)
-	}
-	return p, sc, nil
-}
-
 // actorLabel names the officer in audit entries written by the account service, which keeps
 // a readable actor rather than an ID: name and account number, never the IC number.
 func actorLabel(p *account.Principal) string {
@@ -116,19 +101,7 @@ func actorLabel(p *account.Principal) string {
 func pathID(c *fiber.Ctx, name string) (int64, error) {
 	id, err := strconv.ParseInt(c.Params(name), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, web.NewError(fiber.StatusNotFound, "not_found", nil)
+		return 0, fault.New(fault.NotFound, "not_found", nil)
 	}
 	return id, nil
-}
-
-// mask keeps the last four characters of an ID (IC or company number) for lists.
-func mask(id string) string {
-	r := []rune(id)
-	if len(r) <= 4 {
-		return "****"
-	}
-	for i := 0; i < len(r)-4; i++ {
-		r[i] = '*'
-	}
-	return string(r)
 }

@@ -11,8 +11,10 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/speks-portal/speks/modules/foundation/fault"
+	"github.com/speks-portal/speks/modules/foundation/guard"
+	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/modules/foundation/notify"
-	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/modules/foundation/web/myt"
 )
 
@@ -33,13 +35,13 @@ type Cancellation struct {
 }
 
 func (m *Module) apiCancellations(c *fiber.Ctx) error {
-	_, sc, err := officer(c)
+	_, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}
 	status := c.Query("status", "open")
 	if status != "open" && status != "completed" && status != "rejected" {
-		return web.NewError(fiber.StatusUnprocessableEntity, "invalid_input", nil)
+		return fault.New(fault.Invalid, "invalid_input", nil)
 	}
 	rows, err := Cancellations(c.UserContext(), sc.DB, status)
 	if err != nil {
@@ -59,7 +61,7 @@ func Cancellations(ctx context.Context, db sqlx.QueryerContext, status string) (
 	today := time.Now().In(myt.Zone).Format(time.DateOnly)
 	for i := range rows {
 		r := &rows[i]
-		r.LoginID = mask(r.LoginID)
+		r.LoginID = ids.Mask(r.LoginID)
 		r.Due = r.DueOn.Format(time.DateOnly)
 		r.Overdue = r.Status == "open" && r.Due < today
 	}
@@ -76,7 +78,7 @@ func (m *Module) apiCompleteCancellation(c *fiber.Ctx) error {
 }
 
 func (m *Module) completeCancellation(c *fiber.Ctx) error {
-	p, sc, err := officer(c)
+	p, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}
@@ -91,7 +93,7 @@ func (m *Module) completeCancellation(c *fiber.Ctx) error {
 	}
 	err = sc.DB.GetContext(ctx, &r, `SELECT user_id, status FROM cancellation_requests WHERE id = $1`, id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return web.NewError(fiber.StatusNotFound, "not_found", nil)
+		return fault.New(fault.NotFound, "not_found", nil)
 	}
 	if err != nil {
 		return fmt.Errorf("read cancellation %d: %w", id, err)
@@ -100,7 +102,7 @@ func (m *Module) completeCancellation(c *fiber.Ctx) error {
 		return invalidStatus()
 	}
 	if r.UserID == p.UserID {
-		return web.NewError(fiber.StatusForbidden, "self_action", nil)
+		return fault.New(fault.Forbidden, "self_action", nil)
 	}
 	if err := m.Accounts.Deactivate(ctx, r.UserID, actorLabel(p)); err != nil {
 		return err
@@ -149,7 +151,7 @@ func mailCancelled(ctx context.Context, tx *sqlx.Tx, userID int64) error {
 }
 
 func (m *Module) apiFailedMail(c *fiber.Ctx) error {
-	_, sc, err := officer(c)
+	_, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}
@@ -174,7 +176,7 @@ type Batch struct {
 }
 
 func (m *Module) apiFeedBatches(c *fiber.Ctx) error {
-	_, sc, err := officer(c)
+	_, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/speks-portal/speks/modules/foundation/fault"
+	"github.com/speks-portal/speks/modules/foundation/guard"
 	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/modules/requests"
 )
@@ -26,7 +28,7 @@ type usersPage struct {
 var statusOrder = []string{"pending_verification", "pending_activation", "active", "locked", "deactivated"}
 
 func (m *Module) pageUsers(c *fiber.Ctx) error {
-	_, sc, err := officer(c)
+	_, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}
@@ -59,8 +61,8 @@ func (m *Module) submitUserAction(name string, fn actionFunc) fiber.Handler {
 			return c.Redirect("/admin/users?"+back.Encode(), fiber.StatusSeeOther)
 		}
 		if _, err := m.perform(c, fn); err != nil {
-			e, ok := web.AsError(err)
-			if !ok || e.Status >= 500 {
+			e, ok := fault.As(err)
+			if !ok || e.Kind == fault.Internal {
 				return err
 			}
 			back.Set("error", e.Code)
@@ -100,7 +102,7 @@ type auditPage struct {
 }
 
 func (m *Module) pageAudit(c *fiber.Ctx) error {
-	_, sc, err := officer(c)
+	_, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}
@@ -149,7 +151,7 @@ type consolePage struct {
 // pageConsole is the IT officer's desk: what waits for them (activations, cancellations with
 // their due dates), failed mail and the latest feeds.
 func (m *Module) pageConsole(c *fiber.Ctx) error {
-	_, sc, err := officer(c)
+	_, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}
@@ -176,8 +178,8 @@ func (m *Module) pageConsole(c *fiber.Ctx) error {
 // submitCompleteCancellation is the console's "complete" button.
 func (m *Module) submitCompleteCancellation(c *fiber.Ctx) error {
 	if err := m.completeCancellation(c); err != nil {
-		e, ok := web.AsError(err)
-		if !ok || e.Status >= 500 {
+		e, ok := fault.As(err)
+		if !ok || e.Kind == fault.Internal {
 			return err
 		}
 		return c.Redirect("/admin?error="+url.QueryEscape(e.Code), fiber.StatusSeeOther)

@@ -12,7 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/account"
-	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/requests"
 	"github.com/speks-portal/speks/tenant"
 )
@@ -73,11 +73,11 @@ func replaceRoles(ctx context.Context, sc *tenant.Scope, p *account.Principal, u
 func (m *Module) apiRoles(c *fiber.Ctx) error {
 	var body rolesBody
 	if err := json.Unmarshal(c.Body(), &body); err != nil {
-		return web.NewError(fiber.StatusBadRequest, "bad_request", err)
+		return fault.New(fault.BadRequest, "bad_request", err)
 	}
 	roles, ok := normaliseRoles(body.Roles)
 	if !ok {
-		return web.NewError(fiber.StatusUnprocessableEntity, "invalid_input", nil)
+		return fault.New(fault.Invalid, "invalid_input", nil)
 	}
 	return m.userAction("roles", m.setRoles(roles))(c)
 }
@@ -92,13 +92,13 @@ func (m *Module) submitRoles(c *fiber.Ctx) error {
 	roles, ok := normaliseRoles(picked)
 	var err error
 	if !ok {
-		err = web.NewError(fiber.StatusUnprocessableEntity, "invalid_input", nil)
+		err = fault.New(fault.Invalid, "invalid_input", nil)
 	} else {
 		_, err = m.perform(c, m.setRoles(roles))
 	}
 	if err != nil {
-		e, isCoded := web.AsError(err)
-		if !isCoded || e.Status >= 500 {
+		e, isCoded := fault.As(err)
+		if !isCoded || e.Kind == fault.Internal {
 			return err
 		}
 		back.Set("error", e.Code)

@@ -10,6 +10,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/foundation/fault"
+	"github.com/speks-portal/speks/modules/foundation/guard"
 	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/tenant"
 )
@@ -36,7 +38,7 @@ func (m *Module) currentSettings(c *fiber.Ctx, sc *tenant.Scope) (*SettingsDoc, 
 }
 
 func (m *Module) apiSettings(c *fiber.Ctx) error {
-	_, sc, err := officer(c)
+	_, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}
@@ -50,7 +52,7 @@ func (m *Module) apiSettings(c *fiber.Ctx) error {
 // apiPutSettings replaces the settings; a field the body leaves out keeps its value. Every
 // problem is reported at once (422 invalid_input with fields); nothing is saved then.
 func (m *Module) apiPutSettings(c *fiber.Ctx) error {
-	p, sc, err := officer(c)
+	p, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}
@@ -61,13 +63,13 @@ func (m *Module) apiPutSettings(c *fiber.Ctx) error {
 	after := *before
 	after.EmailDomains = append([]string{}, before.EmailDomains...)
 	if err := json.Unmarshal(c.Body(), &after); err != nil {
-		return web.NewError(fiber.StatusBadRequest, "bad_request", err)
+		return fault.New(fault.BadRequest, "bad_request", err)
 	}
 	if err := m.saveSettings(c, p, sc, before, &after); err != nil {
 		var invalid *tenant.ValidationError
 		if errors.As(err, &invalid) {
-			return c.Status(fiber.StatusUnprocessableEntity).JSON(fiber.Map{"error": fiber.Map{
-				"code": "invalid_input", "message": web.T(c, "error_invalid_input", nil), "fields": invalid.Problems}})
+			// The settings form names its own code for the tenant's validation.
+			return fault.New(fault.Invalid, "invalid_input", err).With("fields", invalid.Problems)
 		}
 		return err
 	}
@@ -118,7 +120,7 @@ type settingsPage struct {
 var registrationModes = []tenant.RegistrationMode{tenant.PayrollMatch, tenant.SelfRegister, tenant.AdminOnly}
 
 func (m *Module) pageSettings(c *fiber.Ctx) error {
-	_, sc, err := officer(c)
+	_, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}
@@ -133,7 +135,7 @@ func (m *Module) pageSettings(c *fiber.Ctx) error {
 
 // submitSettings is the settings form; a refused form comes back with its values and problems.
 func (m *Module) submitSettings(c *fiber.Ctx) error {
-	p, sc, err := officer(c)
+	p, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,8 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/account"
-	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/modules/foundation/fault"
+	"github.com/speks-portal/speks/modules/foundation/guard"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -132,7 +133,7 @@ func (m *Module) storeLogo(c *fiber.Ctx, p *account.Principal, sc *tenant.Scope,
 
 // upload checks and stores the request's logo; a refusal is the code of checkLogo.
 func (m *Module) upload(c *fiber.Ctx) (*logoImage, string, error) {
-	p, sc, err := officer(c)
+	p, sc, err := guard.Require(c)
 	if err != nil {
 		return nil, "", err
 	}
@@ -154,7 +155,7 @@ func (m *Module) apiUploadLogo(c *fiber.Ctx) error {
 		return err
 	}
 	if refusal != "" {
-		return web.NewError(fiber.StatusUnprocessableEntity, refusal, nil)
+		return fault.New(fault.Invalid, refusal, nil)
 	}
 	return c.JSON(fiber.Map{"logo_url": logoURL(img), "content_type": img.ContentType, "bytes": len(img.Content),
 		"width": img.Width, "height": img.Height})
@@ -188,14 +189,14 @@ func logoRefusal(s string) string {
 func (m *Module) serveLogo(c *fiber.Ctx) error {
 	sc, ok := tenant.FromContext(c.UserContext())
 	if !ok {
-		return web.NewError(fiber.StatusNotFound, "not_found", nil)
+		return fault.New(fault.NotFound, "not_found", nil)
 	}
 	logo, err := readLogo(c.UserContext(), sc.DB)
 	if err != nil {
 		return err
 	}
 	if logo == nil {
-		return web.NewError(fiber.StatusNotFound, "not_found", nil)
+		return fault.New(fault.NotFound, "not_found", nil)
 	}
 	etag := `"` + logo.SHA256 + `"`
 	c.Set(fiber.HeaderETag, etag)

@@ -14,7 +14,9 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/speks-portal/speks/modules/account"
-	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/modules/foundation/fault"
+	"github.com/speks-portal/speks/modules/foundation/guard"
+	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -43,7 +45,7 @@ type UserRow struct {
 }
 
 func (u *UserRow) finish() {
-	u.LoginID = mask(u.LoginID)
+	u.LoginID = ids.Mask(u.LoginID)
 	u.DepartmentCode, u.PTJCode = u.Department.String, u.PTJ.String
 	if u.Roles == nil {
 		u.Roles = pq.StringArray{}
@@ -132,14 +134,14 @@ func escapeLike(s string) string {
 }
 
 func (m *Module) apiUsers(c *fiber.Ctx) error {
-	_, sc, err := officer(c)
+	_, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}
 	q := UserQuery{Q: c.Query("q"), Status: c.Query("status"), Department: c.Query("department"), PTJ: c.Query("ptj"),
 		Page: c.QueryInt("page", 1)}
 	if q.Status != "" && !statuses[q.Status] {
-		return web.NewError(fiber.StatusUnprocessableEntity, "invalid_input", nil)
+		return fault.New(fault.Invalid, "invalid_input", nil)
 	}
 	rows, total, err := SearchUsers(c.UserContext(), sc.DB, q)
 	if err != nil {
@@ -165,7 +167,7 @@ func (m *Module) userAction(name string, fn actionFunc) fiber.Handler {
 
 // perform runs fn on the route's account and returns the account as it is afterwards.
 func (m *Module) perform(c *fiber.Ctx, fn actionFunc) (*UserRow, error) {
-	p, sc, err := officer(c)
+	p, sc, err := guard.Require(c)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +180,7 @@ func (m *Module) perform(c *fiber.Ctx, fn actionFunc) (*UserRow, error) {
 		return nil, err
 	}
 	if u.ID == p.UserID {
-		return nil, web.NewError(fiber.StatusForbidden, "self_action", nil)
+		return nil, fault.New(fault.Forbidden, "self_action", nil)
 	}
 	if err := fn(c, p, sc, u); err != nil {
 		return nil, err
@@ -194,7 +196,7 @@ func userRow(ctx context.Context, db *sqlx.DB, id int64) (*UserRow, error) {
 	var u UserRow
 	err := db.GetContext(ctx, &u, userSelect+` WHERE u.id = $1`, id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, web.NewError(fiber.StatusNotFound, "not_found", nil)
+		return nil, fault.New(fault.NotFound, "not_found", nil)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read account %d: %w", id, err)
@@ -202,7 +204,7 @@ func userRow(ctx context.Context, db *sqlx.DB, id int64) (*UserRow, error) {
 	return &u, nil
 }
 
-func invalidStatus() error { return web.NewError(fiber.StatusConflict, "invalid_status", nil) }
+func invalidStatus() error { return fault.New(fault.Conflict, "invalid_status", nil) }
 
 // activate activates a verified self-registration (a one-time code is mailed), or
 // reactivates a deactivated account.
@@ -257,7 +259,7 @@ func (m *Module) reset(c *fiber.Ctx, p *account.Principal, _ *tenant.Scope, u *U
 
 // apiUser is one account with its history: the audit entries about it, newest first.
 func (m *Module) apiUser(c *fiber.Ctx) error {
-	_, sc, err := officer(c)
+	_, sc, err := guard.Require(c)
 	if err != nil {
 		return err
 	}

@@ -125,7 +125,7 @@ func TestHTTPImportInAuditTrail(t *testing.T) {
 		t.Fatal(err)
 	}
 	app, err := web.New(web.Options{Config: cfg, Scoper: env.Scoper, Tenants: env.Registry, Logger: slog.Default(),
-		Modules: []web.Module{feed.NewModule(1 << 20)}})
+		Modules: []web.Module{feed.KeyCheck{}, feed.NewModule(1 << 20)}})
 	if err != nil {
 		t.Fatal(err)
 	}

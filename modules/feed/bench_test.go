@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/speks-portal/speks/modules/foundation/money"
 	"github.com/speks-portal/speks/modules/retention"
 	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"
@@ -191,8 +192,8 @@ func benchIC(i int) string {
 func benchRegNo(i int) string { return fmt.Sprintf("2019%02d%06d", 1+i%3, i+1) }
 
 // amount is line l of staff i's month m, in sen: earnings in the thousands, deductions less.
-func (g benchGenerator) amount(i, m, l int) Sen {
-	base := Sen(100_00 + (i*37+m*11+l*101)%90_00)
+func (g benchGenerator) amount(i, m, l int) money.Sen {
+	base := money.Sen(100_00 + (i*37+m*11+l*101)%90_00)
 	if l == 0 {
 		return base * 30
 	}
@@ -258,7 +259,7 @@ type benchPayment struct {
 	n                                  int
 	payeeType, payeeID, payeeName, ref string
 	date, status, account, invoice     string
-	amount, invoiceAmount              Sen
+	amount, invoiceAmount              money.Sen
 	supplierID                         int // 1-based id in a fresh tenant fed the suppliers file
 	line                               int // 0 or 1: the invoice line of its payment
 }
@@ -270,7 +271,7 @@ func (g benchGenerator) paymentRows() []benchPayment {
 	for k := 0; len(rows) < g.payments; k++ {
 		p := benchPayment{n: k, ref: fmt.Sprintf("PV%08d", k), status: statuses[k%len(statuses)],
 			date:   time.Date(benchYear, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, k%365).Format(time.DateOnly),
-			amount: Sen(2 * (1000_00 + k%50000))}
+			amount: money.Sen(2 * (1000_00 + k%50000))}
 		if k%10 == 0 {
 			i := k % g.staff
 			p.payeeType, p.payeeID, p.payeeName, p.account = "staff", benchIC(i), fmt.Sprintf("Pegawai %d", i), fmt.Sprintf("%012d", i)
@@ -302,7 +303,7 @@ func (g benchGenerator) plainCopy(b *testing.B, s *tenant.Scope) time.Duration {
 			for i := range g.staff {
 				ic := benchIC(i)
 				for m := 1; m <= benchMonths; m++ {
-					var gross, ded Sen
+					var gross, ded money.Sen
 					for l, c := range benchCodes {
 						if c.kind == "E" {
 							gross += g.amount(i, m, l)

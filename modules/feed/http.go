@@ -2,15 +2,18 @@ package feed
 
 import (
 	"bytes"
+	"embed"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"mime"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -29,45 +32,62 @@ type Module struct {
 // NewModule limits bodies to maxBodyBytes (feeds.max_body_bytes).
 func NewModule(maxBodyBytes int64) *Module { return &Module{maxBodyBytes: maxBodyBytes} }
 
+//go:embed locales/*.yaml
+var localeFiles embed.FS
+
+// Locales are the feed API's messages.
+func (m *Module) Locales() fs.FS { sub, _ := fs.Sub(localeFiles, "locales"); return sub }
+
 // Mount adds the feed route.
 func (m *Module) Mount(app *fiber.App) {
 	app.Post("/api/v1/feeds/:kind", m.handle)
 }
 
-// failure is the error shape of docs/API.md "Errors"; a refused file also carries the Result fields.
-type failure struct {
-	Error errorBody `json:"error"`
-}
+// keyLocal holds the API key CheckKey accepted.
+type keyLocal struct{}
 
-type errorBody struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
-
-type refusal struct {
-	*Result
-	Error errorBody `json:"error"`
+// CheckKey is the one check of a feed API key per request, made by the authorisation
+// middleware's credential (which makes the caller the subject "feed"): true for a valid key
+// of the host's tenant, which it keeps for the handler. A key that is presented but not valid
+// is refused here (invalid_api_key with a Bearer challenge); no key at all is false, left to
+// authz (unauthenticated).
+func CheckKey(c *fiber.Ctx) (bool, error) {
+	presented, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
+	if !ok {
+		return false, nil
+	}
+	scope, ok := tenant.FromContext(c.UserContext())
+	if !ok {
+		return false, nil // the platform host takes no feeds
+	}
+	key, err := Authenticate(c.UserContext(), scope.DB, strings.TrimSpace(presented))
+	if errors.Is(err, ErrInvalidAPIKey) {
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="speks-feeds"`)
+		return false, refused(c, fault.New(fault.Unauthenticated, "invalid_api_key", err).Message("feed_error_invalid_api_key", nil))
+	}
+	if err != nil {
+		return false, fmt.Errorf("feed: check the API key: %w", err)
+	}
+	c.Locals(keyLocal{}, key)
+	return true, nil
 }
 
 func (m *Module) handle(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	scope, ok := tenant.FromContext(ctx)
 	if !ok {
-		return fail(c, fiber.StatusNotFound, "not_found", "feeds are sent to a state's host")
+		return refused(c, fault.New(fault.NotFound, "not_found", nil).Message("feed_error_not_found", nil))
 	}
 	kind, err := ParseKind(c.Params("kind"))
 	if err != nil {
-		return fail(c, fiber.StatusNotFound, "unknown_feed", "unknown feed; one of employees, suppliers, payslips, statements, payments")
+		return refused(c, fault.New(fault.NotFound, "unknown_feed", err).Message("feed_error_unknown_feed", nil))
 	}
-	key, err := m.authenticate(c, scope)
-	if errors.Is(err, errAnswered) {
-		return nil
-	}
-	if err != nil {
-		return err
+	key, ok := c.Locals(keyLocal{}).(*APIKey)
+	if !ok { // authz lets only the "feed" subject through; this is the handler's own belt
+		return refused(c, fault.Unauth())
 	}
 	if mt, _, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType)); err != nil || mt != "text/csv" {
-		return fail(c, fiber.StatusUnsupportedMediaType, "unsupported_media_type", "send the file as Content-Type: text/csv")
+		return refused(c, fault.New(fault.UnsupportedType, "unsupported_media_type", err).Message("feed_error_unsupported_media_type", nil))
 	}
 	if n := c.Request().Header.ContentLength(); n > 0 && int64(n) > m.maxBodyBytes {
 		return m.tooLarge(c)
@@ -88,7 +108,7 @@ func (m *Module) handle(c *fiber.Ctx) error {
 	return m.answer(c, res, err)
 }
 
-// answer maps Import's outcome to the API's statuses.
+// answer maps Import's outcome to the API's answers; refusals go to the web edge.
 func (m *Module) answer(c *fiber.Ctx, res *Result, err error) error {
 	switch {
 	case err == nil:
@@ -97,50 +117,29 @@ func (m *Module) answer(c *fiber.Ctx, res *Result, err error) error {
 		}
 		return c.JSON(res)
 	case errors.Is(err, ErrInvalidFile):
-		c.Context().SetConnectionClose() // the body may not have been read to its end
-		return c.Status(fiber.StatusUnprocessableEntity).JSON(refusal{Result: res, Error: errorBody{
-			Code: "invalid_file", Message: fmt.Sprintf("the file has %d error(s); nothing was written", len(res.Errors))}})
+		// The refusal carries the whole feed answer beside "error", the errors listed in it.
+		e := fault.New(fault.Invalid, "invalid_file", err).Message("feed_error_invalid_file", map[string]any{"Count": len(res.Errors)})
+		e.Body = res
+		return refused(c, e)
 	case errors.Is(err, ErrTooLarge):
 		return m.tooLarge(c)
 	case errors.Is(err, ErrIdempotencyKey):
-		return fail(c, fiber.StatusBadRequest, "invalid_idempotency_key", "Idempotency-Key is longer than 200 characters")
+		return refused(c, fault.New(fault.BadRequest, "invalid_idempotency_key", err).Message("feed_error_invalid_idempotency_key", nil))
 	}
 	return err
 }
 
-// authenticate answers 401 itself and returns a non-nil error to stop the handler.
-func (m *Module) authenticate(c *fiber.Ctx, scope *tenant.Scope) (*APIKey, error) {
-	presented, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
-	if ok {
-		key, err := Authenticate(c.UserContext(), scope.DB, strings.TrimSpace(presented))
-		if err == nil {
-			return key, nil
-		}
-		if !errors.Is(err, ErrInvalidAPIKey) {
-			return nil, err
-		}
-	}
-	c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="speks-feeds"`)
-	if err := fail(c, fiber.StatusUnauthorized, "invalid_api_key",
-		"a valid API key of this state is required: Authorization: Bearer <key>"); err != nil {
-		return nil, err
-	}
-	return nil, errAnswered
-}
-
-// errAnswered stops a handler whose response is already written; it is not an error to map.
-var errAnswered = errors.New("answered")
-
 func (m *Module) tooLarge(c *fiber.Ctx) error {
-	return fail(c, fiber.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf(
-		"the file is larger than the limit of %d bytes (feeds.max_body_bytes); split it into several files", m.maxBodyBytes))
+	return refused(c, fault.New(fault.TooLarge, "body_too_large", ErrTooLarge).
+		Message("feed_error_body_too_large", map[string]any{"Limit": m.maxBodyBytes}))
 }
 
-// fail answers an error. The body of a refused request is left unread, so the connection is
-// closed rather than reused: the client cannot be half-way through a file on a fresh one.
-func fail(c *fiber.Ctx, status int, code, message string) error {
+// refused hands a refusal to the edge. The body of a refused request may be left unread, so
+// the connection is closed rather than reused: the client cannot be half-way through a file
+// on a fresh one.
+func refused(c *fiber.Ctx, err error) error {
 	c.Context().SetConnectionClose()
-	return c.Status(status).JSON(failure{Error: errorBody{Code: code, Message: message}})
+	return err
 }
 
 // requestBody streams the body: the server is configured to stream request bodies, so a

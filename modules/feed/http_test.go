@@ -27,7 +27,7 @@ func newApp(t *testing.T, f *fixture, maxBody int64) *fiber.App {
 		t.Fatal(err)
 	}
 	app, err := web.New(web.Options{Config: cfg, Scoper: f.env.Scoper, Tenants: f.env.Registry, Logger: slog.Default(),
-		Modules: []web.Module{NewModule(maxBody)}})
+		Modules: []web.Module{KeyCheck{}, NewModule(maxBody)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,4 +277,55 @@ func TestHTTPFeed(t *testing.T) {
 			t.Errorf("revoked: %d", got.status)
 		}
 	})
+}
+
+// TestKeyCheckedOnce: the feed handler trusts the one check of the key made in front of it
+// (authz's credential through CheckKey) and does not look at the Authorization header again:
+// mounted without that check, a valid key is not enough, and nothing is written.
+func TestKeyCheckedOnce(t *testing.T) {
+	f := newFixture(t)
+	a := f.scope(t, "selangor")
+	key := newKey(t, a, "modul-py")
+	cfg, err := config.Load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare, err := web.New(web.Options{Config: cfg, Scoper: f.env.Scoper, Tenants: f.env.Registry, Logger: slog.Default(),
+		Modules: []web.Module{NewModule(1 << 20)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := post(t, bare, "selangor.example.test", "employees", key, strings.NewReader(employeesCSV))
+	if got.status != http.StatusUnauthorized || errorCode(got) != "unauthenticated" {
+		t.Errorf("without the key check: got %d %v, want 401 unauthenticated", got.status, got.body)
+	}
+	if n := count(t, a, "employees"); n != 0 {
+		t.Errorf("%d employees written without a checked key", n)
+	}
+	got = post(t, newApp(t, f, 1<<20), "selangor.example.test", "employees", key, strings.NewReader(employeesCSV))
+	if got.status != http.StatusOK {
+		t.Errorf("with the key check: got %d %v, want 200", got.status, got.body)
+	}
+}
+
+// TestRefusalsThroughTheEdge: the feed's refusals are answered by the web edge in the
+// documented shape, translated, and a refused file keeps its whole report beside "error".
+func TestRefusalsThroughTheEdge(t *testing.T) {
+	f := newFixture(t)
+	a := f.scope(t, "selangor")
+	key := newKey(t, a, "modul-py")
+	app := newApp(t, f, 1<<20)
+	got := post(t, app, "selangor.example.test", "payslips", key, strings.NewReader("ic_no\n"), "Accept-Language", "en")
+	e, _ := got.body["error"].(map[string]any)
+	if got.status != http.StatusUnprocessableEntity || e["code"] != "invalid_file" || !strings.Contains(e["message"].(string), "nothing was written") {
+		t.Errorf("invalid file: got %d %v", got.status, got.body)
+	}
+	if errs, _ := got.body["errors"].([]any); len(errs) == 0 {
+		t.Errorf("the refusal lost the file's report: %v", got.body)
+	}
+	got = post(t, app, "selangor.example.test", "salaries", key, strings.NewReader(employeesCSV))
+	if e, _ := got.body["error"].(map[string]any); got.status != http.StatusNotFound || e["code"] != "unknown_feed" ||
+		!strings.Contains(e["message"].(string), "Suapan tidak dikenali") {
+		t.Errorf("unknown feed (Malay by default): got %d %v", got.status, got.body)
+	}
 }

@@ -11,7 +11,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/speks-portal/speks/modules/feed/ids"
+	"github.com/speks-portal/speks/modules/foundation/ids"
+	"github.com/speks-portal/speks/modules/foundation/money"
 )
 
 // Kind names a feed (docs/API.md "Feeds").
@@ -184,10 +185,10 @@ const (
 	nonZero                 // ≠ 0: an invoice line (a credit note is negative)
 )
 
-func (r *row) amount(col int, rule sign) (Sen, bool) {
-	v, err := ParseSen(r.vals[col])
+func (r *row) amount(col int, rule sign) (money.Sen, bool) {
+	v, err := money.Parse(r.vals[col])
 	switch {
-	case errors.Is(err, errAmountDecimals):
+	case errors.Is(err, money.ErrDecimals):
 		r.fail(col, CodeTooManyDecimals, "at most two decimals (sen)")
 		return 0, false
 	case err != nil:

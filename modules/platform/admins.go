@@ -14,6 +14,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -23,10 +24,10 @@ const (
 	lockFor     = 15 * time.Minute
 )
 
-// Errors the edge maps to answers.
+// Errors a person can cause, coded for the edge.
 var (
-	ErrInvalidCredentials = errors.New("invalid credentials")
-	ErrLocked             = errors.New("platform admin locked")
+	ErrInvalidCredentials = fault.New(fault.Unauthenticated, "invalid_credentials", errors.New("invalid credentials"))
+	ErrLocked             = fault.New(fault.Locked, "locked", errors.New("platform admin locked"))
 	ErrAdminExists        = errors.New("platform admin already exists")
 )
 

@@ -2,7 +2,6 @@ package platform
 
 import (
 	"embed"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -12,7 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/speks-portal/speks/modules/foundation/authz"
-	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -59,7 +58,7 @@ func (m *Module) Mount(app *fiber.App) {
 // refuses them too, this keeps the answer the same as for a route that does not exist.
 func platformOnly(c *fiber.Ctx) error {
 	if !tenant.IsPlatform(c.UserContext()) {
-		return fiber.ErrNotFound
+		return fault.New(fault.NotFound, "not_found", nil)
 	}
 	return c.Next()
 }
@@ -70,16 +69,10 @@ func (m *Module) needAdmin(h func(c *fiber.Ctx, sess *Session) error) fiber.Hand
 	return func(c *fiber.Ctx) error {
 		sess, ok := SessionFrom(c)
 		if !ok {
-			return unauthenticated()
+			return fault.Unauth()
 		}
 		return h(c, sess)
 	}
-}
-
-func unauthenticated() error {
-	e := web.NewError(fiber.StatusUnauthorized, "unauthenticated", nil)
-	e.MessageKey = "error_unauthorized"
-	return e
 }
 
 type sessionAnswer struct {
@@ -105,12 +98,12 @@ func answer(sess *Session) sessionAnswer {
 func (m *Module) apiLogin(c *fiber.Ctx) error {
 	var in LoginInput
 	if err := c.BodyParser(&in); err != nil {
-		return web.NewError(fiber.StatusBadRequest, "invalid_input", err)
+		return fault.New(fault.BadRequest, "invalid_input", err)
 	}
 	in.IP, in.UserAgent = c.IP(), c.Get(fiber.HeaderUserAgent)
 	sess, token, err := m.svc.Login(c.UserContext(), in)
 	if err != nil {
-		return mapError(err)
+		return err
 	}
 	sessionCookie.Set(c, token)
 	return c.JSON(answer(sess))
@@ -129,7 +122,7 @@ func (m *Module) apiLogout(c *fiber.Ctx) error {
 func (m *Module) apiSession(c *fiber.Ctx) error {
 	sess, ok := SessionFrom(c)
 	if !ok {
-		return unauthenticated()
+		return fault.Unauth()
 	}
 	return c.JSON(answer(sess))
 }
@@ -145,7 +138,7 @@ func (m *Module) apiList(c *fiber.Ctx, _ *Session) error {
 func (m *Module) apiGet(c *fiber.Ctx, _ *Session) error {
 	v, err := m.svc.Tenant(c.UserContext(), c.Params("code"))
 	if err != nil {
-		return mapError(err)
+		return err
 	}
 	return c.JSON(v)
 }
@@ -153,12 +146,12 @@ func (m *Module) apiGet(c *fiber.Ctx, _ *Session) error {
 func (m *Module) apiOnboard(c *fiber.Ctx, sess *Session) error {
 	var in Onboarding
 	if err := c.BodyParser(&in); err != nil {
-		return web.NewError(fiber.StatusBadRequest, "invalid_input", err)
+		return fault.New(fault.BadRequest, "invalid_input", err)
 	}
 	started := time.Now()
 	t, err := m.svc.Onboard(c.UserContext(), in, sess.Admin.Email)
 	if err != nil {
-		return invalidOr(c, err)
+		return err
 	}
 	m.svc.log().InfoContext(c.UserContext(), "tenant onboarded", "tenant", t.Code, "took", time.Since(started))
 	v, err := m.svc.Tenant(c.UserContext(), t.Code)
@@ -171,18 +164,18 @@ func (m *Module) apiOnboard(c *fiber.Ctx, sess *Session) error {
 func (m *Module) apiPatch(c *fiber.Ctx, sess *Session) error {
 	var ch Change
 	if err := c.BodyParser(&ch); err != nil {
-		return web.NewError(fiber.StatusBadRequest, "invalid_input", err)
+		return fault.New(fault.BadRequest, "invalid_input", err)
 	}
 	v, err := m.svc.ChangeTenant(c.UserContext(), c.Params("code"), ch, sess.Admin.Email)
 	if err != nil {
-		return invalidOr(c, err)
+		return err
 	}
 	return c.JSON(v)
 }
 
 func (m *Module) apiOffboard(c *fiber.Ctx, sess *Session) error {
 	if err := m.svc.Offboard(c.UserContext(), c.Params("code"), sess.Admin.Email); err != nil {
-		return mapError(err)
+		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
@@ -199,7 +192,7 @@ func (m *Module) apiExport(c *fiber.Ctx, sess *Session) error {
 	_ = os.Remove(f.Name())
 	if err := m.svc.Export(c.UserContext(), code, f, sess.Admin.Email); err != nil {
 		_ = f.Close()
-		return mapError(err)
+		return err
 	}
 	size, err := f.Seek(0, io.SeekCurrent)
 	if err == nil {
@@ -214,36 +207,4 @@ func (m *Module) apiExport(c *fiber.Ctx, sess *Session) error {
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.SendStream(f, int(size)) // fasthttp closes f once sent
-}
-
-// mapError turns service errors into coded answers.
-func mapError(err error) error {
-	switch {
-	case errors.Is(err, ErrInvalidCredentials):
-		return web.NewError(fiber.StatusUnauthorized, "invalid_credentials", err)
-	case errors.Is(err, ErrLocked):
-		return web.NewError(fiber.StatusLocked, "locked", err)
-	case errors.Is(err, tenant.ErrNotFound):
-		return web.NewError(fiber.StatusNotFound, "not_found", err)
-	case errors.Is(err, tenant.ErrDuplicate):
-		return web.NewError(fiber.StatusConflict, "tenant_exists", err)
-	case errors.Is(err, tenant.ErrHostTaken):
-		return web.NewError(fiber.StatusConflict, "host_taken", err)
-	case errors.Is(err, ErrNotOffboardable):
-		return web.NewError(fiber.StatusConflict, "not_offboardable", err)
-	case errors.Is(err, tenant.ErrProvisioning):
-		return web.NewError(fiber.StatusConflict, "tenant_provisioning", err)
-	}
-	return err
-}
-
-// invalidOr answers 422 with every field problem, or maps err.
-func invalidOr(c *fiber.Ctx, err error) error {
-	var ve *tenant.ValidationError
-	if !errors.As(err, &ve) {
-		return mapError(err)
-	}
-	return c.Status(fiber.StatusUnprocessableEntity).JSON(fiber.Map{"error": fiber.Map{
-		"code": "invalid_tenant", "message": web.T(c, "error_invalid_tenant", nil), "fields": ve.Problems,
-	}})
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/tenant"
 )
@@ -39,11 +40,11 @@ func (m *Module) submitLogin(c *fiber.Ctx) error {
 		IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent)}
 	_, token, err := m.svc.Login(c.UserContext(), in)
 	if err != nil {
-		coded, ok := web.AsError(mapError(err))
+		coded, ok := fault.As(err)
 		if !ok {
 			return err
 		}
-		c.Status(coded.Status)
+		c.Status(web.StatusOf(err))
 		return web.Render(c, "platform/login", loginPage{Error: web.T(c, coded.MessageKey, nil), Email: in.Email})
 	}
 	sessionCookie.Set(c, token)
@@ -227,8 +228,8 @@ func (m *Module) formError(c *fiber.Ctx, err error) (string, error) {
 		}
 		return web.T(c, "error_invalid_tenant", nil) + " " + strings.Join(parts, "; "), nil
 	}
-	coded, ok := web.AsError(mapError(err))
-	if !ok || coded.Status >= fiber.StatusInternalServerError {
+	coded, ok := fault.As(err)
+	if !ok || coded.Kind == fault.Internal {
 		return "", err
 	}
 	return web.T(c, coded.MessageKey, nil), nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/foundation/authz"
+	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/sessions"
 	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/tenant"
@@ -150,7 +151,7 @@ func (m *Sessions) Middleware(c *fiber.Ctx) error {
 		return err
 	}
 	if !sessions.SafeMethod(c.Method()) && !sessions.ValidCSRF(c, sess.CSRFToken) {
-		return web.NewError(fiber.StatusForbidden, "csrf_failed", nil)
+		return fault.New(fault.Forbidden, "csrf_failed", nil)
 	}
 	c.Locals(sessionLocal{}, sess)
 	c.Locals(web.CSRFTokenLocal, sess.CSRFToken)

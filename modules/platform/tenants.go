@@ -14,13 +14,15 @@ import (
 
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/foundation/authz"
+	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/tenant"
 )
 
 // Errors of the tenant lifecycle.
 var (
-	ErrNotOffboardable = errors.New("tenant must be suspended and exported after suspension")
+	ErrNotOffboardable = fault.New(fault.Conflict, "not_offboardable",
+		errors.New("tenant must be suspended and exported after suspension"))
 )
 
 // Health is what the console shows of a tenant at a glance.

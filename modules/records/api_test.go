@@ -20,7 +20,7 @@ func TestRecordsAPI(t *testing.T) {
 	})
 	t.Run("restricted session reads nothing", func(t *testing.T) {
 		r := f.do(t, http.MethodGet, "kelantan", "restricted", "/api/v1/payslips?year=2026", "")
-		if r.status != http.StatusForbidden || r.errorCode() != "password_change_required" {
+		if r.status != http.StatusForbidden || r.errorCode() != "restricted_session" {
 			t.Errorf("%d %s", r.status, r.body)
 		}
 	})
@@ -70,7 +70,7 @@ func testPayslipDetail(t *testing.T, f *fixture) {
 	}
 	r.json(t, &ps)
 	e := ps.Employee
-	if e["ic_no_masked"] != "850314-**-***3" || e["account_masked"] != "**********5678" || e["department"] != "Jabatan Kerja Raya" || e["ptj"] != "JKR Ibu Pejabat" {
+	if e["ic_no_masked"] != "********5523" || e["account_masked"] != "**********5678" || e["department"] != "Jabatan Kerja Raya" || e["ptj"] != "JKR Ibu Pejabat" {
 		t.Errorf("employee header: %v", e)
 	}
 	if strings.Contains(string(r.body), icAminah) || strings.Contains(string(r.body), "12010012345678") {
@@ -141,7 +141,7 @@ func testStatements(t *testing.T, f *fixture) {
 		VerifyURL string `json:"verify_url"`
 	}
 	r.json(t, &st)
-	if st.Employer["employer_no"] != "E1234567" || st.Employee["tax_no"] != "SG10012345" || st.Employee["ic_no_masked"] != "850314-**-***3" {
+	if st.Employer["employer_no"] != "E1234567" || st.Employee["tax_no"] != "SG10012345" || st.Employee["ic_no_masked"] != "********5523" {
 		t.Errorf("particulars: %s", r.body)
 	}
 	if len(st.Sections) != 2 || st.Sections[0].Total != "57855.60" || st.Sections[1].Total != "8494.08" || st.VerifyURL == "" {

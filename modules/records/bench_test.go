@@ -2,22 +2,25 @@ package records
 
 import (
 	"testing"
+
+	"github.com/speks-portal/speks/modules/foundation/ids"
+	"github.com/speks-portal/speks/modules/foundation/money"
 )
 
 // benchPayslip is a typical civil-service payslip: 6 earnings, 9 deductions.
 func benchPayslip() *Payslip {
 	ps := &Payslip{
 		PayslipSummary: PayslipSummary{Year: 2026, Month: 10, PayDate: "2026-10-23", Gross: 612345, TotalDeductions: 198765, Net: 413580},
-		Employee: Employee{Name: "Aminah binti Ahmad", ICMasked: MaskIC(icAminah), SalaryNo: "G1001", Position: "Jurutera",
-			Grade: "J41", Department: "Jabatan Kerja Raya", PTJ: "JKR Ibu Pejabat", Bank: "Bank Islam", AccountMasked: MaskAccount("12010012345678")},
+		Employee: Employee{Name: "Aminah binti Ahmad", ICMasked: ids.Mask(icAminah), SalaryNo: "G1001", Position: "Jurutera",
+			Grade: "J41", Department: "Jabatan Kerja Raya", PTJ: "JKR Ibu Pejabat", Bank: "Bank Islam", AccountMasked: ids.Mask("12010012345678")},
 		YTD:          YTD{Gross: 6123450, Deductions: 1987650, Net: 4135800},
 		Verification: Verification{VerifyURL: "https://ispeks.kelantan.gov.my/verify/Rfz-bK9JH5VYlaREhwyPF2JHF0A7", VerifyCode: "A9BC-1F2E"},
 	}
 	for i, d := range []string{"Gaji Pokok", "Imbuhan Tetap Perumahan", "Imbuhan Tetap Khidmat Awam", "Bantuan Sara Hidup", "Elaun Lebih Masa", "Elaun Perjalanan"} {
-		ps.Earnings = append(ps.Earnings, Line{Code: "000" + string(rune('1'+i)), Description: d, Amount: Money(100000 + i*1234)})
+		ps.Earnings = append(ps.Earnings, Line{Code: "000" + string(rune('1'+i)), Description: d, Amount: money.Sen(100000 + i*1234)})
 	}
 	for i, d := range []string{"Cukai Pendapatan (PCB)", "Caruman KWSP", "PERKESO", "LPPSA Pembiayaan Perumahan", "Koperasi Guru", "ANGKASA", "Zakat", "Takaful", "Kelab Sukan"} {
-		ps.Deductions = append(ps.Deductions, Line{Code: "40" + string(rune('1'+i)) + "1", Description: d, Amount: Money(5000 + i*999)})
+		ps.Deductions = append(ps.Deductions, Line{Code: "40" + string(rune('1'+i)) + "1", Description: d, Amount: money.Sen(5000 + i*999)})
 	}
 	return ps
 }

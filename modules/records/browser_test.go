@@ -19,6 +19,7 @@ import (
 	"github.com/speks-portal/speks/modules/admin"
 	"github.com/speks-portal/speks/modules/demo"
 	"github.com/speks-portal/speks/modules/feed"
+	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/modules/foundation/web/webtest"
 	"github.com/speks-portal/speks/tenant"
@@ -140,6 +141,17 @@ func TestBrowserRecords(t *testing.T) {
 	}
 	srv, accounts, browser := startBrowserServer(t)
 
+	t.Run("a visitor who is not logged in is sent to the login page, and back after", func(t *testing.T) {
+		tab := browser.NewTab(t)
+		tab.Open(srv.TenantURL("kelantan", "/payslips/2026/10?lang=ms"))
+		if path := webtest.Eval[string](tab, "location.pathname + location.search"); !strings.HasPrefix(path, "/login?next=%2Fpayslips%2F2026%2F10") {
+			t.Errorf("anonymous visitor at %q", path)
+		}
+		if got := tab.Text("main"); strings.Contains(got, "3,263.46") {
+			t.Errorf("the login page shows pay: %q", got)
+		}
+	})
+
 	t.Run("kelantan staff opens the latest payslip, compares months and prints", func(t *testing.T) {
 		tab := browser.NewTab(t)
 		login(t, srv, tab, "kelantan", accounts["kelantan"].Staff, "/home?lang=ms")
@@ -152,6 +164,11 @@ func TestBrowserRecords(t *testing.T) {
 		}
 		if got := tab.Text("#net-pay"); got != "RM 3,263.46" {
 			t.Errorf("net pay %q", got)
+		}
+		// The IC is shown the one way every page shows an ID: only its last four digits.
+		ic := accounts["kelantan"].Staff.ID
+		if got := tab.Text("main"); !strings.Contains(got, ids.Mask(ic)) || strings.Contains(got, ic[:6]) {
+			t.Errorf("payslip shows the IC as more than its last four digits: %q", got)
 		}
 		if n := tab.Count("#changes tbody tr"); n != 3 {
 			t.Errorf("changes from September: %d rows", n)

@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"io/fs"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/foundation/fault"
+	"github.com/speks-portal/speks/modules/foundation/guard"
 	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/modules/foundation/web/myt"
 	"github.com/speks-portal/speks/tenant"
@@ -44,17 +45,17 @@ func (m *Module) Templates() fs.FS { sub, _ := fs.Sub(templateFiles, "templates"
 // Mount adds the routes. A ".pdf" route is registered before the route it extends, so that
 // "/payslips/2026/10.pdf" is never read as month "10.pdf".
 func (m *Module) Mount(app *fiber.App) {
-	api := app.Group("/api/v1", requireAPI)
-	api.Get("/payslips", m.listPayslips)
-	api.Get("/payslips/:year/:month.pdf", m.payslipPDF)
-	api.Get("/payslips/:year/:month", m.payslip)
-	api.Get("/statements", m.listStatements)
-	api.Get("/statements/:year.pdf", m.statementPDF)
-	api.Get("/statements/:year", m.statement)
-	api.Get("/payments", m.listPayments)
-	api.Get("/payments/:ref.pdf", m.paymentPDF)
-	api.Post("/payments/:ref/verify", m.verifyPayment)
-	api.Get("/account/export", m.export)
+	api := app.Group("/api/v1")
+	api.Get("/payslips", guard.API, m.listPayslips)
+	api.Get("/payslips/:year/:month.pdf", guard.API, m.payslipPDF)
+	api.Get("/payslips/:year/:month", guard.API, m.payslip)
+	api.Get("/statements", guard.API, m.listStatements)
+	api.Get("/statements/:year.pdf", guard.API, m.statementPDF)
+	api.Get("/statements/:year", guard.API, m.statement)
+	api.Get("/payments", guard.API, m.listPayments)
+	api.Get("/payments/:ref.pdf", guard.API, m.paymentPDF)
+	api.Post("/payments/:ref/verify", guard.API, m.verifyPayment)
+	api.Get("/account/export", guard.API, m.export)
 	app.Get("/verify/:token", m.verifyPage)
 	m.mountPages(app)
 }
@@ -80,56 +81,15 @@ func (w who) payee() Payee {
 	return Payee{EmployeeIC: w.p.EmployeeIC}
 }
 
-type whoKey struct{}
-
-// requireAPI refuses anonymous and restricted sessions on the records API and on every
-// other /api/v1 route mounted after it only when that route is one of ours: Fiber runs a
-// group's middleware for the group's paths, so it checks the path first.
-func requireAPI(c *fiber.Ctx) error {
-	if !ownsAPIPath(c.Path()) {
-		return c.Next()
-	}
-	w, err := identify(c)
-	if err != nil {
-		return err
-	}
-	c.Locals(whoKey{}, w)
-	return c.Next()
+// whoOf is the caller the guard (guard.API, guard.Page) checked for this route.
+func whoOf(c *fiber.Ctx) who {
+	p, sc := guard.Caller(c)
+	return who{p: p, scope: sc}
 }
 
-// ownsAPIPath reports whether path is one of this module's API routes.
-func ownsAPIPath(path string) bool {
-	for _, prefix := range []string{"/api/v1/payslips", "/api/v1/statements", "/api/v1/payments", "/api/v1/account/export"} {
-		if path == prefix || strings.HasPrefix(path, prefix+"/") {
-			return true
-		}
-	}
-	return false
-}
-
-// identify returns the logged-in, unrestricted person of a tenant request.
-func identify(c *fiber.Ctx) (who, error) {
-	scope, ok := tenant.FromContext(c.UserContext())
-	if !ok {
-		return who{}, fiber.ErrNotFound
-	}
-	p, ok := account.PrincipalFrom(c.UserContext())
-	if !ok {
-		return who{}, coded(fiber.StatusUnauthorized, "unauthenticated", "records_error_unauthenticated", nil, nil)
-	}
-	if p.Restricted {
-		return who{}, coded(fiber.StatusForbidden, "password_change_required", "records_error_password_change_required", nil, nil)
-	}
-	return who{p: p, scope: scope}, nil
-}
-
-func whoOf(c *fiber.Ctx) who { return c.Locals(whoKey{}).(who) }
-
-// coded is a web.Error with the module's own message.
-func coded(status int, code, messageKey string, params map[string]any, err error) *web.Error {
-	e := web.NewError(status, code, err)
-	e.MessageKey, e.Params = messageKey, params
-	return e
+// coded is a failure with the module's own message.
+func coded(kind fault.Kind, code, messageKey string, params map[string]any, err error) *fault.Error {
+	return fault.New(kind, code, err).Message(messageKey, params)
 }
 
 // labeller binds web.T to the request.
@@ -161,7 +121,7 @@ func (m *Module) listPayslips(c *fiber.Ctx) error {
 	if q := c.Query("year"); q != "" {
 		y, err := strconv.Atoi(q)
 		if err != nil || y < 1990 || y > 2200 {
-			return coded(fiber.StatusUnprocessableEntity, "invalid_year", "records_error_invalid_date", nil, err)
+			return coded(fault.Invalid, "invalid_year", "records_error_invalid_date", nil, err)
 		}
 		year = y
 	}
@@ -180,14 +140,14 @@ func payslipNotFound(c *fiber.Ctx, w who, year, month int) error {
 	if dept == "" {
 		key = "records_payslip_not_found_generic"
 	}
-	return coded(fiber.StatusNotFound, "not_found", key, params, ErrNotFound)
+	return coded(fault.NotFound, "not_found", key, params, ErrNotFound)
 }
 
 func (m *Module) loadPayslip(c *fiber.Ctx) (*Payslip, who, error) {
 	w := whoOf(c)
 	year, month, ok := yearMonth(c)
 	if !ok {
-		return nil, w, web.NewError(fiber.StatusNotFound, "not_found", ErrNotFound)
+		return nil, w, fault.New(fault.NotFound, "not_found", ErrNotFound)
 	}
 	ps, err := PayslipWithToken(c.UserContext(), w.scope.DB, w.p.EmployeeIC, year, month, baseURL(c))
 	if errors.Is(err, ErrNotFound) {
@@ -260,7 +220,7 @@ func (m *Module) loadStatement(c *fiber.Ctx) (*Statement, who, error) {
 		if dept == "" {
 			key = "records_statement_not_found_generic"
 		}
-		return nil, w, coded(fiber.StatusNotFound, "not_found", key, map[string]any{"Year": c.Params("year"), "Department": dept}, err)
+		return nil, w, coded(fault.NotFound, "not_found", key, map[string]any{"Year": c.Params("year"), "Department": dept}, err)
 	}
 	return st, w, err
 }

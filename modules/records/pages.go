@@ -10,6 +10,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/speks-portal/speks/modules/foundation/fault"
+	"github.com/speks-portal/speks/modules/foundation/guard"
 	"github.com/speks-portal/speks/modules/foundation/web"
 )
 
@@ -20,14 +22,14 @@ var staticFiles embed.FS
 // They use the same loaders as the API, so what a page shows is what the JSON says.
 func (m *Module) mountPages(app *fiber.App) {
 	app.Get("/records/:file", serveStatic)
-	app.Get("/home", requirePage, m.homePage)
-	app.Get("/payslips", requirePage, m.payslipsPage)
-	app.Get("/payslips/:year/:month", requirePage, m.payslipPage)
-	app.Get("/statements", requirePage, m.statementsPage)
-	app.Get("/statements/:year", requirePage, m.statementPage)
-	app.Get("/payments", requirePage, m.paymentsPage)
-	app.Get("/payments/:ref", requirePage, m.paymentPage)
-	app.Post("/payments/:ref", requirePage, m.paymentAccountPage)
+	app.Get("/home", guard.Page, m.homePage)
+	app.Get("/payslips", guard.Page, m.payslipsPage)
+	app.Get("/payslips/:year/:month", guard.Page, m.payslipPage)
+	app.Get("/statements", guard.Page, m.statementsPage)
+	app.Get("/statements/:year", guard.Page, m.statementPage)
+	app.Get("/payments", guard.Page, m.paymentsPage)
+	app.Get("/payments/:ref", guard.Page, m.paymentPage)
+	app.Post("/payments/:ref", guard.Page, m.paymentAccountPage)
 }
 
 // serveStatic serves the module's stylesheet and print script; the CSP allows them because
@@ -37,7 +39,7 @@ func serveStatic(c *fiber.Ctx) error {
 	types := map[string]string{"records.css": "text/css; charset=utf-8", "print.js": "text/javascript; charset=utf-8"}
 	ct, ok := types[name]
 	if !ok {
-		return fiber.ErrNotFound
+		return fault.New(fault.NotFound, "not_found", nil)
 	}
 	buf, err := staticFiles.ReadFile("static/" + name)
 	if err != nil {
@@ -46,20 +48,6 @@ func serveStatic(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, ct)
 	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
 	return c.Send(buf)
-}
-
-// requirePage sends anonymous visitors to the login page, back here afterwards.
-func requirePage(c *fiber.Ctx) error {
-	w, err := identify(c)
-	var coded *web.Error
-	if errors.As(err, &coded) && coded.Code == "unauthenticated" {
-		return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
-	}
-	if err != nil {
-		return err
-	}
-	c.Locals(whoKey{}, w)
-	return c.Next()
 }
 
 // loanKinds are the deductions the home page sums up as "Maklumat Pinjaman": housing loans
@@ -249,12 +237,11 @@ func (m *Module) paymentsPage(c *fiber.Ctx) error {
 	w := whoOf(c)
 	from, to, err := m.dateRange(c, w)
 	d := paymentsData{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly)}
-	var coded *web.Error
-	if errors.As(err, &coded) {
+	if coded, ok := fault.As(err); ok {
 		// A bad range is answered on the form itself, in the reader's language.
 		d.Error = web.T(c, coded.MessageKey, coded.Params)
 		d.From, d.To = c.Query("from"), c.Query("to")
-		c.Status(coded.Status)
+		c.Status(web.StatusOf(err))
 		return web.Render(c, "records/payments", d)
 	}
 	if err != nil {
@@ -311,14 +298,13 @@ func (m *Module) paymentAccountPage(c *fiber.Ctx) error {
 	w := whoOf(c)
 	ref := c.Params("ref")
 	row, err := m.checkAccount(c, w, ref, accountInput{AccountNo: c.FormValue("account_no"), ChequeNo: c.FormValue("cheque_no")})
-	var coded *web.Error
-	if errors.As(err, &coded) && coded.Status != fiber.StatusNotFound {
+	if coded, ok := fault.As(err); ok && coded.Kind != fault.NotFound {
 		found, ferr := findPayment(c.UserContext(), w.scope.DB, w.payee(), ref)
 		if ferr != nil {
 			return ferr
 		}
 		summary := found.withheld()
-		c.Status(coded.Status)
+		c.Status(web.StatusOf(err))
 		return web.Render(c, "records/payment", paymentData{Ref: ref, Summary: &summary, Error: web.T(c, coded.MessageKey, coded.Params)})
 	}
 	if err != nil {

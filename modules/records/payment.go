@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/speks-portal/speks/modules/foundation/ids"
+	"github.com/speks-portal/speks/modules/foundation/money"
 )
 
 // Payee is whom payments are read for: a supplier (by its id in the supplier master, which
@@ -30,14 +32,14 @@ func (p Payee) where(n int) (string, any) {
 
 // PaymentSummary is one line of the eMaklum list (docs/API.md "Records").
 type PaymentSummary struct {
-	Ref         string `json:"ref" db:"ref"`
-	VoucherNo   string `json:"voucher_no" db:"voucher_no"`
-	ChequeEFTNo string `json:"cheque_eft_no" db:"cheque_eft_no"`
-	PaymentDate string `json:"payment_date" db:"payment_date"`
-	Amount      Money  `json:"amount" db:"amount"`
-	Status      string `json:"status" db:"status"`
-	PayerPTJ    string `json:"payer_ptj" db:"payer_ptj"`
-	Description string `json:"description" db:"description"`
+	Ref         string    `json:"ref" db:"ref"`
+	VoucherNo   string    `json:"voucher_no" db:"voucher_no"`
+	ChequeEFTNo string    `json:"cheque_eft_no" db:"cheque_eft_no"`
+	PaymentDate string    `json:"payment_date" db:"payment_date"`
+	Amount      money.Sen `json:"amount" db:"amount"`
+	Status      string    `json:"status" db:"status"`
+	PayerPTJ    string    `json:"payer_ptj" db:"payer_ptj"`
+	Description string    `json:"description" db:"description"`
 	// PaymentMethod is "cheque" or "eft" (see paymentColumns): it decides what the payee
 	// proves to open the detail.
 	PaymentMethod string `json:"payment_method" db:"payment_method"`
@@ -64,8 +66,8 @@ func (s PaymentSummary) withheld() PaymentSummary {
 
 // Invoice is one invoice a payment settles.
 type Invoice struct {
-	InvoiceNo string `json:"invoice_no" db:"invoice_no"`
-	Amount    Money  `json:"amount" db:"amount"`
+	InvoiceNo string    `json:"invoice_no" db:"invoice_no"`
+	Amount    money.Sen `json:"amount" db:"amount"`
 }
 
 // StatusChange is one entry of a payment's status history: the day the status happened, as
@@ -168,7 +170,7 @@ func (r *paymentRow) proofMatches(typed string) bool {
 // loadPaymentDetail adds invoices and status history to a found payment.
 func loadPaymentDetail(ctx context.Context, db sqlx.QueryerContext, r *paymentRow) (*Payment, error) {
 	p := &Payment{PaymentSummary: r.PaymentSummary, PayeeName: r.PayeeName, PTJCode: r.PTJCode, Bank: r.Bank,
-		AccountMasked: MaskAccount(r.Account), id: r.ID, payeeID: r.PayeeID,
+		AccountMasked: ids.Mask(r.Account), id: r.ID, payeeID: r.PayeeID,
 		Invoices: []Invoice{}, History: []StatusChange{}}
 	if err := sqlx.SelectContext(ctx, db, &p.Invoices,
 		`SELECT invoice_no, amount FROM payment_invoices WHERE payment_id = $1 ORDER BY seq`, r.ID); err != nil {

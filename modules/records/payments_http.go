@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/modules/foundation/web/myt"
 	"github.com/speks-portal/speks/tenant"
@@ -24,7 +25,7 @@ func (m *Module) dateRange(c *fiber.Ctx, w who) (time.Time, time.Time, error) {
 	var err error
 	if s := c.Query("to"); s != "" {
 		if to, err = myt.ParseDay(s); err != nil {
-			return from, to, coded(fiber.StatusUnprocessableEntity, "invalid_date", "records_error_invalid_date", nil, err)
+			return from, to, coded(fault.Invalid, "invalid_date", "records_error_invalid_date", nil, err)
 		}
 		if c.Query("from") == "" {
 			from = to.AddDate(0, -defaultRangeMonths, 0)
@@ -32,18 +33,18 @@ func (m *Module) dateRange(c *fiber.Ctx, w who) (time.Time, time.Time, error) {
 	}
 	if s := c.Query("from"); s != "" {
 		if from, err = myt.ParseDay(s); err != nil {
-			return from, to, coded(fiber.StatusUnprocessableEntity, "invalid_date", "records_error_invalid_date", nil, err)
+			return from, to, coded(fault.Invalid, "invalid_date", "records_error_invalid_date", nil, err)
 		}
 	}
 	if from.After(to) {
-		return from, to, coded(fiber.StatusUnprocessableEntity, "invalid_range", "records_error_invalid_range", nil, nil)
+		return from, to, coded(fault.Invalid, "invalid_range", "records_error_invalid_range", nil, nil)
 	}
 	months := w.scope.Tenant.RetentionMonths
 	if months <= 0 {
 		months = 24
 	}
 	if earliest := today.AddDate(0, -months, 0); from.Before(earliest) {
-		return from, to, coded(fiber.StatusUnprocessableEntity, "out_of_retention", "records_error_out_of_retention",
+		return from, to, coded(fault.Invalid, "out_of_retention", "records_error_out_of_retention",
 			map[string]any{"Months": months, "Earliest": myt.Date(earliest)}, nil)
 	}
 	return from, to, nil
@@ -80,9 +81,9 @@ func treasuryContact(c *fiber.Ctx, t *tenant.Tenant) string {
 func paymentNotFound(c *fiber.Ctx, w who) error {
 	help := helpdesk(w.scope.Tenant)
 	if help == "" {
-		return coded(fiber.StatusNotFound, "not_found", "records_payment_not_found_generic", nil, ErrNotFound)
+		return coded(fault.NotFound, "not_found", "records_payment_not_found_generic", nil, ErrNotFound)
 	}
-	return coded(fiber.StatusNotFound, "not_found", "records_payment_not_found", map[string]any{"Helpdesk": help}, ErrNotFound)
+	return coded(fault.NotFound, "not_found", "records_payment_not_found", map[string]any{"Helpdesk": help}, ErrNotFound)
 }
 
 // accountInput is what the payee types to open a payment's detail: the account number an
@@ -121,7 +122,7 @@ func (m *Module) checkAccount(c *fiber.Ctx, w who, ref string, in accountInput) 
 		if err != nil {
 			return nil, err
 		}
-		return nil, coded(fiber.StatusTooManyRequests, "too_many_attempts", "records_error_too_many_attempts",
+		return nil, coded(fault.Throttled, "too_many_attempts", "records_error_too_many_attempts",
 			map[string]any{"Minutes": int(wrongAccountLimit.Window.Minutes()), "Contact": treasuryContact(c, w.scope.Tenant)}, nil)
 	}
 	if !row.proofMatches(in.proof(row)) {
@@ -135,7 +136,7 @@ func (m *Module) checkAccount(c *fiber.Ctx, w who, ref string, in accountInput) 
 		if row.IsCheque() {
 			key = "records_error_cheque_mismatch"
 		}
-		return nil, coded(fiber.StatusForbidden, "account_mismatch", key, map[string]any{"Contact": treasuryContact(c, w.scope.Tenant)}, nil)
+		return nil, coded(fault.Forbidden, "account_mismatch", key, map[string]any{"Contact": treasuryContact(c, w.scope.Tenant)}, nil)
 	}
 	if err := unlockPayment(ctx, db, w.p.UserID, row.ID); err != nil {
 		return nil, err
@@ -147,7 +148,7 @@ func (m *Module) verifyPayment(c *fiber.Ctx) error {
 	w := whoOf(c)
 	var in accountInput
 	if err := c.BodyParser(&in); err != nil {
-		return coded(fiber.StatusBadRequest, "bad_request", "error_bad_request", nil, err)
+		return coded(fault.BadRequest, "bad_request", "error_bad_request", nil, err)
 	}
 	row, err := m.checkAccount(c, w, c.Params("ref"), in)
 	if err != nil {
@@ -176,7 +177,7 @@ func (m *Module) unlockedPayment(c *fiber.Ctx, w who, ref string) (*Payment, err
 		return nil, err
 	}
 	if !ok {
-		return nil, coded(fiber.StatusForbidden, "account_verification_required", "records_error_account_verification_required", nil, nil)
+		return nil, coded(fault.Forbidden, "account_verification_required", "records_error_account_verification_required", nil, nil)
 	}
 	return paymentWithToken(ctx, db, row, baseURL(c))
 }

@@ -9,16 +9,18 @@ import (
 	"strconv"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/speks-portal/speks/modules/foundation/ids"
+	"github.com/speks-portal/speks/modules/foundation/money"
 )
 
 // PayslipSummary is one line of the ePayslip list.
 type PayslipSummary struct {
-	Year            int    `json:"year" db:"year"`
-	Month           int    `json:"month" db:"month"`
-	PayDate         string `json:"pay_date" db:"pay_date"`
-	Gross           Money  `json:"gross" db:"gross"`
-	TotalDeductions Money  `json:"total_deductions" db:"total_deductions"`
-	Net             Money  `json:"net" db:"net"`
+	Year            int       `json:"year" db:"year"`
+	Month           int       `json:"month" db:"month"`
+	PayDate         string    `json:"pay_date" db:"pay_date"`
+	Gross           money.Sen `json:"gross" db:"gross"`
+	TotalDeductions money.Sen `json:"total_deductions" db:"total_deductions"`
+	Net             money.Sen `json:"net" db:"net"`
 }
 
 // Employee is the payslip header: who is paid, where, and into which account (masked).
@@ -39,16 +41,16 @@ type Employee struct {
 
 // Line is one earning or deduction of a payslip.
 type Line struct {
-	Code        string `json:"code" db:"code"`
-	Description string `json:"description" db:"description"`
-	Amount      Money  `json:"amount" db:"amount"`
+	Code        string    `json:"code" db:"code"`
+	Description string    `json:"description" db:"description"`
+	Amount      money.Sen `json:"amount" db:"amount"`
 }
 
 // YTD are the year-to-date totals up to and including the payslip's month.
 type YTD struct {
-	Gross      Money `json:"gross"`
-	Deductions Money `json:"deductions"`
-	Net        Money `json:"net"`
+	Gross      money.Sen `json:"gross"`
+	Deductions money.Sen `json:"deductions"`
+	Net        money.Sen `json:"net"`
 }
 
 // Payslip is the whole monthly payslip (docs/API.md "Records").
@@ -102,11 +104,11 @@ func PayslipYears(ctx context.Context, db sqlx.QueryerContext, ic string) ([]int
 type payslipRow struct {
 	PayslipSummary
 	Employee
-	IC       string `db:"ic_no"`
-	Account  string `db:"bank_account"`
-	YTDGross Money  `db:"ytd_gross"`
-	YTDDed   Money  `db:"ytd_deductions"`
-	YTDNet   Money  `db:"ytd_net"`
+	IC       string    `db:"ic_no"`
+	Account  string    `db:"bank_account"`
+	YTDGross money.Sen `db:"ytd_gross"`
+	YTDDed   money.Sen `db:"ytd_deductions"`
+	YTDNet   money.Sen `db:"ytd_net"`
 }
 
 // payslipQuery reads a payslip, its header and its year-to-date totals ($1 IC, $2 year,
@@ -147,7 +149,7 @@ func LoadPayslip(ctx context.Context, db sqlx.QueryerContext, ic string, year, m
 	ps := &Payslip{PayslipSummary: r.PayslipSummary, Employee: r.Employee,
 		YTD: YTD{Gross: r.YTDGross, Deductions: r.YTDDed, Net: r.YTDNet}}
 	ps.Employee.ic, ps.Employee.account = r.IC, r.Account
-	ps.Employee.ICMasked, ps.Employee.AccountMasked = MaskIC(r.IC), MaskAccount(r.Account)
+	ps.Employee.ICMasked, ps.Employee.AccountMasked = ids.Mask(r.IC), ids.Mask(r.Account)
 	if err := loadLines(ctx, db, ps, ic); err != nil {
 		return nil, err
 	}
@@ -202,8 +204,8 @@ type Change struct {
 	Kind        string // "E" or "D"
 	Code        string
 	Description string
-	Before      Money
-	After       Money
+	Before      money.Sen
+	After       money.Sen
 	Status      string // added, removed, changed
 }
 

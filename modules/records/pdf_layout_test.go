@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/signintech/gopdf"
+	"github.com/speks-portal/speks/modules/foundation/ids"
+	"github.com/speks-portal/speks/modules/foundation/money"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -41,7 +43,7 @@ func longPayslip(position string) *Payslip {
 func longStatement() *Statement {
 	return &Statement{Year: 2025,
 		Employer: StatementParty{Name: longIssuer, EmployerNo: "E1234567", Department: longDepartment},
-		Employee: StatementPerson{Name: "Aminah binti Ahmad", ICMasked: MaskIC(icAminah), TaxNo: "SG10012345", KWSPNo: "KW1001",
+		Employee: StatementPerson{Name: "Aminah binti Ahmad", ICMasked: ids.Mask(icAminah), TaxNo: "SG10012345", KWSPNo: "KW1001",
 			SalaryNo: "G1001", Position: longPosition},
 		Sections: []StatementGroup{
 			{Section: "B Pendapatan penggajian, gaji, upah, elaun, bonus, komisen, ganjaran dan manfaat berupa barangan yang dinikmati sepanjang tahun",
@@ -57,10 +59,10 @@ func longPayment() *Payment {
 		PaymentDate: "2026-10-05", Amount: 123456789, Status: "received_by_bank", PayerPTJ: longPTJ,
 		Description: "Bekalan dan pemasangan peralatan rangkaian serta perkhidmatan penyelenggaraan pencegahan bagi tempoh dua belas bulan"},
 		PayeeName: "Syarikat Pembinaan dan Kejuruteraan Awam Teknologi Hijau Nusantara Sdn Bhd", Bank: "Maybank",
-		AccountMasked: MaskAccount("512345678901"),
+		AccountMasked: ids.Mask("512345678901"),
 		Verification:  Verification{VerifyURL: "https://ispeks.kelantan.gov.my/verify/abc", VerifyCode: "1234-ABCD"}}
 	for i := range 12 {
-		p.Invoices = append(p.Invoices, Invoice{InvoiceNo: fmt.Sprintf("INV/2026/KEJURUTERAAN-AWAM/%05d", i), Amount: Money(1000000 + i)})
+		p.Invoices = append(p.Invoices, Invoice{InvoiceNo: fmt.Sprintf("INV/2026/KEJURUTERAAN-AWAM/%05d", i), Amount: money.Sen(1000000 + i)})
 	}
 	return p
 }
@@ -115,7 +117,7 @@ func localeLabels(t testing.TB, lang string) Labeller {
 func layoutCases(t testing.TB, L Labeller, logo *pdfLogo) []layoutCase {
 	many := longPayslip(longPosition)
 	for i := range 40 { // more lines than one page holds
-		many.Deductions = append(many.Deductions, Line{Code: fmt.Sprintf("9%03d", i), Description: "Potongan Koperasi " + longPTJ, Amount: Money(1000 + i)})
+		many.Deductions = append(many.Deductions, Line{Code: fmt.Sprintf("9%03d", i), Description: "Potongan Koperasi " + longPTJ, Amount: money.Sen(1000 + i)})
 	}
 	cases := []layoutCase{
 		{"payslip longest title", payslipDoc(longPayslip(longPosition), longIssuer, L), []string{longPosition, longDepartment, longPTJ, longIssuer}},
@@ -316,7 +318,7 @@ func TestWidthTableMatchesGopdf(t *testing.T) {
 	}
 	pdf := &gopdf.GoPdf{}
 	pdf.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4, Unit: gopdf.UnitPT})
-	samples := []string{longPosition, longDepartment, "RM 1,234,567.89", "850314-**-***3", "Kerajaan Negeri · PENYATA GAJI"}
+	samples := []string{longPosition, longDepartment, "RM 1,234,567.89", "********5523", "Kerajaan Negeri · PENYATA GAJI"}
 	for r := rune(32); r < 256; r++ {
 		samples = append(samples, string(r))
 	}

@@ -171,7 +171,7 @@ func TestPDFs(t *testing.T) {
 			t.Fatalf("%d %v %s", r.status, r.header, r.body)
 		}
 		text := pdfText(t, r.body)
-		for _, want := range []string{"Kerajaan Negeri Negeri kelantan", "PENYATA GAJI", "Oktober 2026", "Aminah binti Ahmad", "850314-**-***3",
+		for _, want := range []string{"Kerajaan Negeri Negeri kelantan", "PENYATA GAJI", "Oktober 2026", "Aminah binti Ahmad", "********5523",
 			"4,521.30", "5,071.30", "1,807.84", "RM 3,263.46", "LPPSA Pembiayaan Perumahan", "RM 9,892.60", "23/10/2026"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("payslip pdf lacks %q:\n%s", want, text)

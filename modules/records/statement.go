@@ -9,6 +9,8 @@ import (
 	"strconv"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/speks-portal/speks/modules/foundation/ids"
+	"github.com/speks-portal/speks/modules/foundation/money"
 )
 
 // StatementYear is one entry of the eEC list.
@@ -48,9 +50,9 @@ type StatementPerson struct {
 
 // StatementGroup is one section of the form with its items and their total.
 type StatementGroup struct {
-	Section string `json:"section"`
-	Items   []Line `json:"items"`
-	Total   Money  `json:"total"`
+	Section string    `json:"section"`
+	Items   []Line    `json:"items"`
+	Total   money.Sen `json:"total"`
 }
 
 // ListStatements returns the years with an EC statement, newest first.
@@ -94,7 +96,7 @@ func LoadStatement(ctx context.Context, db sqlx.QueryerContext, ic string, year 
 	}
 	st := &Statement{Year: year, ic: ic,
 		Employer: StatementParty{Name: employer, EmployerNo: head.EmployerNo, Department: head.Department},
-		Employee: StatementPerson{Name: head.Name, ICMasked: MaskIC(ic), TaxNo: head.TaxNo, KWSPNo: head.KWSPNo,
+		Employee: StatementPerson{Name: head.Name, ICMasked: ids.Mask(ic), TaxNo: head.TaxNo, KWSPNo: head.KWSPNo,
 			SalaryNo: head.SalaryNo, Position: head.Position}}
 	if err := loadStatementItems(ctx, db, st); err != nil {
 		return nil, err
@@ -133,8 +135,8 @@ func loadStatementItems(ctx context.Context, db sqlx.QueryerContext, st *Stateme
 // Income is the total of the employment-income sections, the amount the verification page
 // shows for a statement: every section whose name starts with "B" (form EC Part B,
 // employment income) when the feed uses the form's letters, else the first section.
-func (st *Statement) Income() Money {
-	var total Money
+func (st *Statement) Income() money.Sen {
+	var total money.Sen
 	found := false
 	for _, g := range st.Sections {
 		if len(g.Section) > 0 && (g.Section[0] == 'B' || g.Section[0] == 'b') {

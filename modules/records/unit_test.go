@@ -4,41 +4,9 @@ import (
 	"testing"
 )
 
-func TestMasking(t *testing.T) {
-	cases := []struct{ in, ic, acct string }{
-		{"850314035523", "850314-**-***3", "********5523"},
-		{"1234", "****", "****"},
-		{"", "", ""},
-	}
-	for _, c := range cases {
-		if got := MaskIC(c.in); got != c.ic {
-			t.Errorf("MaskIC(%q) = %q, want %q", c.in, got, c.ic)
-		}
-		if got := MaskAccount(c.in); got != c.acct {
-			t.Errorf("MaskAccount(%q) = %q, want %q", c.in, got, c.acct)
-		}
-	}
+func TestNormaliseAccount(t *testing.T) {
 	if normaliseAccount("5140-1234 5678") != "514012345678" || normaliseAccount("ab-12") != "AB12" {
 		t.Errorf("normaliseAccount")
-	}
-}
-
-func TestMoney(t *testing.T) {
-	var m Money
-	for in, want := range map[string]string{"4521.30": "4,521.30", "-1234567.5": "-1,234,567.50", "0.07": "0.07", "999": "999.00"} {
-		if err := m.Scan([]byte(in)); err != nil {
-			t.Fatalf("scan %q: %v", in, err)
-		}
-		if got := m.Ringgit(); got != want {
-			t.Errorf("Ringgit(%s) = %q, want %q", in, got, want)
-		}
-	}
-	if err := m.Scan("1.234"); err == nil {
-		t.Errorf("three decimals accepted")
-	}
-	buf, _ := Money(452130).MarshalJSON()
-	if string(buf) != `"4521.30"` {
-		t.Errorf("json %s", buf)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/speks-portal/speks/modules/foundation/money"
 )
 
 // contentHasher hashes the fields of a document unambiguously: a unit separator between
@@ -66,7 +67,7 @@ func shortCode(contentHash string) string {
 // tokenSpec is what a token records about the document version it confirms.
 type tokenSpec struct {
 	docType, docKey, contentHash, holder, period string
-	amount                                       Money
+	amount                                       money.Sen
 }
 
 // tokenFindQuery finds the token of one version of a document.
@@ -111,7 +112,7 @@ type Verdict struct {
 	DocType     string
 	Period      string
 	HolderName  string
-	Amount      Money
+	Amount      money.Sen
 	Code        string
 	Status      string // valid, superseded, withdrawn
 	Checks      int64
@@ -137,7 +138,7 @@ func Verify(ctx context.Context, db *sqlx.DB, token string) (*Verdict, error) {
 		ContentHash string    `db:"content_hash"`
 		Holder      string    `db:"holder_name"`
 		Period      string    `db:"period"`
-		Amount      Money     `db:"amount"`
+		Amount      money.Sen `db:"amount"`
 		Count       int64     `db:"verify_count"`
 		CreatedAt   time.Time `db:"created_at"`
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/tenant"
 )
@@ -30,7 +31,7 @@ type verifyData struct {
 func (m *Module) verifyPage(c *fiber.Ctx) error {
 	scope, ok := tenant.FromContext(c.UserContext())
 	if !ok {
-		return fiber.ErrNotFound
+		return fault.New(fault.NotFound, "not_found", nil)
 	}
 	ctx, db := c.UserContext(), scope.DB
 	bucket := "verify:" + clientIP(c)
@@ -39,14 +40,14 @@ func (m *Module) verifyPage(c *fiber.Ctx) error {
 		return err
 	}
 	if over {
-		return coded(fiber.StatusTooManyRequests, "too_many_requests", "records_error_verify_throttled", nil, nil)
+		return coded(fault.Throttled, "too_many_requests", "records_error_verify_throttled", nil, nil)
 	}
 	if err := verifyLimit.record(ctx, db, bucket); err != nil {
 		return err
 	}
 	v, err := Verify(ctx, db, c.Params("token"))
 	if errors.Is(err, ErrNotFound) {
-		return coded(fiber.StatusNotFound, "not_found", "records_verify_not_found", nil, err)
+		return coded(fault.NotFound, "not_found", "records_verify_not_found", nil, err)
 	}
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/modules/foundation/notify"
 )
 
@@ -224,7 +225,7 @@ func (s *Service) createAccount(ctx context.Context, db *sqlx.DB, a *actor, r *R
 		Phone string `db:"phone"`
 	}
 	if err := db.GetContext(ctx, &m, `SELECT name, trim(email) AS email, phone FROM employees WHERE ic_no = $1`, r.SubjectIC); err != nil {
-		return 0, fmt.Errorf("read the payroll master of %s: %w", MaskIC(r.SubjectIC), err)
+		return 0, fmt.Errorf("read the payroll master of %s: %w", ids.Mask(r.SubjectIC), err)
 	}
 	loginURL := ""
 	if s.LoginURL != nil {
@@ -233,7 +234,7 @@ func (s *Service) createAccount(ctx context.Context, db *sqlx.DB, a *actor, r *R
 	id, err := s.Accounts.CreateAccount(ctx, account.NewAccount{Category: "staff", ID: r.SubjectIC, Name: m.Name,
 		Email: m.Email, Phone: m.Phone, Roles: r.Roles}, fmt.Sprintf("%s (%s)", a.Name, requestSubject(r.ID)), loginURL)
 	if err != nil {
-		return 0, fmt.Errorf("create the account of %s: %w", MaskIC(r.SubjectIC), err)
+		return 0, fmt.Errorf("create the account of %s: %w", ids.Mask(r.SubjectIC), err)
 	}
 	// The account module does not place officer-created accounts; the request's scope does.
 	if _, err := db.ExecContext(ctx, `UPDATE users SET department_code = $2, ptj_code = $3 WHERE id = $1`,

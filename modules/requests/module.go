@@ -3,15 +3,15 @@ package requests
 import (
 	"context"
 	"embed"
-	"errors"
+	"fmt"
 	"io/fs"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/speks-portal/speks/modules/account"
-	"github.com/speks-portal/speks/modules/foundation/web"
-	"github.com/speks-portal/speks/tenant"
+	"github.com/speks-portal/speks/modules/foundation/fault"
+	"github.com/speks-portal/speks/modules/foundation/guard"
 )
 
 //go:embed locales/*.yaml
@@ -34,55 +34,28 @@ func (m *Module) Locales() fs.FS { sub, _ := fs.Sub(localeFiles, "locales"); ret
 // Templates are the module's pages.
 func (m *Module) Templates() fs.FS { sub, _ := fs.Sub(templateFiles, "templates"); return sub }
 
-// Mount adds the routes. Fiber runs a group's middleware only for the group's own paths.
+// Mount adds the routes, each behind the guard (which answers for a missing session).
 func (m *Module) Mount(app *fiber.App) {
-	api := app.Group("/api/v1/admin", requireOfficer)
-	api.Get("/requests", m.list)
-	api.Post("/requests", m.create)
-	api.Post("/requests/:id/approve", m.approve)
-	api.Post("/requests/:id/reject", m.reject)
-	api.Get("/ptj/staff", m.staff)
-	api.Post("/ptj/staff/:user_id/email", m.correctEmail)
+	api := app.Group("/api/v1/admin")
+	api.Get("/requests", guard.API, m.list)
+	api.Post("/requests", guard.API, m.create)
+	api.Post("/requests/:id/approve", guard.API, m.approve)
+	api.Post("/requests/:id/reject", guard.API, m.reject)
+	api.Get("/ptj/staff", guard.API, m.staff)
+	api.Post("/ptj/staff/:user_id/email", guard.API, m.correctEmail)
 	m.mountPages(app)
 }
 
-// requireOfficer refuses requests without a full session on our routes; which roles pass is
-// the authorisation middleware's decision, made before this runs.
-func requireOfficer(c *fiber.Ctx) error {
-	if !ownsPath(c.Path()) {
-		return c.Next()
-	}
-	if _, ok := tenant.FromContext(c.UserContext()); !ok {
-		return fiber.ErrNotFound
-	}
-	p, ok := account.PrincipalFrom(c.UserContext())
-	if !ok {
-		return coded(fiber.StatusUnauthorized, "unauthenticated", nil)
-	}
-	if p.Restricted {
-		return coded(fiber.StatusForbidden, "password_change_required", nil)
-	}
-	return c.Next()
-}
-
-func ownsPath(path string) bool {
-	for _, prefix := range []string{"/api/v1/admin/requests", "/api/v1/admin/ptj/", "/admin/requests", "/admin/ptj/"} {
-		if len(path) >= len(prefix) && path[:len(prefix)] == prefix {
-			return true
-		}
-	}
-	return false
-}
-
+// principal is the caller guard.API or guard.Page checked for this route.
 func principal(c *fiber.Ctx) *account.Principal {
-	p, _ := account.PrincipalFrom(c.UserContext())
+	p, _ := guard.Caller(c)
 	return p
 }
 
 func (m *Module) list(c *fiber.Ctx) error {
 	out, err := m.svc.List(c.UserContext(), principal(c), c.Query("status"))
 	if err != nil {
-		return mapError(err)
+		return err
 	}
 	return c.JSON(fiber.Map{"requests": out})
 }
@@ -90,11 +63,11 @@ func (m *Module) list(c *fiber.Ctx) error {
 func (m *Module) create(c *fiber.Ctx) error {
 	var in NewRequest
 	if err := c.BodyParser(&in); err != nil {
-		return coded(fiber.StatusBadRequest, "invalid_json", err)
+		return invalidJSON(err)
 	}
 	r, err := m.svc.Create(c.UserContext(), principal(c), in)
 	if err != nil {
-		return mapError(err)
+		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(r)
 }
@@ -108,17 +81,17 @@ type decideFunc func(ctx context.Context, p *account.Principal, id int64, d Deci
 func (m *Module) decide(c *fiber.Ctx, fn decideFunc) error {
 	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return coded(fiber.StatusNotFound, "not_found", err)
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
 	}
 	var d Decision
 	if len(c.Body()) > 0 {
 		if err := c.BodyParser(&d); err != nil {
-			return coded(fiber.StatusBadRequest, "invalid_json", err)
+			return invalidJSON(err)
 		}
 	}
 	r, err := fn(c.UserContext(), principal(c), id, d)
 	if err != nil {
-		return mapError(err)
+		return err
 	}
 	return c.JSON(r)
 }
@@ -126,7 +99,7 @@ func (m *Module) decide(c *fiber.Ctx, fn decideFunc) error {
 func (m *Module) staff(c *fiber.Ctx) error {
 	out, err := m.svc.Staff(c.UserContext(), principal(c), c.Query("q"))
 	if err != nil {
-		return mapError(err)
+		return err
 	}
 	return c.JSON(fiber.Map{"staff": out})
 }
@@ -134,55 +107,21 @@ func (m *Module) staff(c *fiber.Ctx) error {
 func (m *Module) correctEmail(c *fiber.Ctx) error {
 	id, err := strconv.ParseInt(c.Params("user_id"), 10, 64)
 	if err != nil || id <= 0 {
-		return coded(fiber.StatusNotFound, "not_found", err)
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
 	}
 	var in struct {
 		Email string `json:"email"`
 	}
 	if err := c.BodyParser(&in); err != nil {
-		return coded(fiber.StatusBadRequest, "invalid_json", err)
+		return invalidJSON(err)
 	}
 	if err := m.svc.CorrectEmail(c.UserContext(), principal(c), id, in.Email); err != nil {
-		return mapError(err)
+		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-// coded is a web.Error with this module's message for code.
-func coded(status int, code string, err error) *web.Error {
-	e := web.NewError(status, code, err)
-	e.MessageKey = "requests_error_" + code
-	return e
-}
-
-// mapError gives each workflow error its status and code; anything else is a 500.
-func mapError(err error) error {
-	var invalid *InvalidInputError
-	switch {
-	case errors.As(err, &invalid):
-		e := coded(fiber.StatusUnprocessableEntity, "invalid_input", err)
-		e.Params = map[string]any{"Fields": invalid.Fields}
-		return e
-	case errors.Is(err, ErrNotFound):
-		return coded(fiber.StatusNotFound, "not_found", err)
-	case errors.Is(err, ErrSelfApproval):
-		return coded(fiber.StatusForbidden, "self_approval", err)
-	case errors.Is(err, ErrTwiceApproved):
-		return coded(fiber.StatusForbidden, "second_approval_by_same_person", err)
-	case errors.Is(err, ErrForbidden):
-		return coded(fiber.StatusForbidden, "forbidden", err)
-	case errors.Is(err, ErrNoScope):
-		return coded(fiber.StatusForbidden, "no_scope", err)
-	case errors.Is(err, ErrWrongStatus):
-		return coded(fiber.StatusConflict, "wrong_status", err)
-	case errors.Is(err, ErrAccountExists):
-		return coded(fiber.StatusConflict, "account_exists", err)
-	case errors.Is(err, ErrNoAccount):
-		return coded(fiber.StatusConflict, "no_account", err)
-	case errors.Is(err, ErrOpenRequest):
-		return coded(fiber.StatusConflict, "request_open", err)
-	case errors.Is(err, ErrNoEmail):
-		return coded(fiber.StatusUnprocessableEntity, "no_email", err)
-	}
-	return err
+// invalidJSON is a body that is not the route's JSON.
+func invalidJSON(err error) error {
+	return fault.New(fault.BadRequest, "invalid_json", err).Message("requests_error_invalid_json", nil)
 }

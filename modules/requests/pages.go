@@ -1,35 +1,27 @@
 package requests
 
 import (
-	"errors"
+	"fmt"
 	"net/url"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/speks-portal/speks/modules/foundation/authz"
+	"github.com/speks-portal/speks/modules/foundation/fault"
+	"github.com/speks-portal/speks/modules/foundation/guard"
 	"github.com/speks-portal/speks/modules/foundation/web"
 )
 
 // mountPages adds the console pages. They call the same service as the API, so the scope
 // rules are the same; forms post back here and redirect (post/redirect/get).
 func (m *Module) mountPages(app *fiber.App) {
-	app.Get("/admin/requests", requirePage, m.requestsPage)
-	app.Post("/admin/requests", requirePage, m.raiseForm)
-	app.Post("/admin/requests/:id/approve", requirePage, m.decideForm(m.svc.Approve))
-	app.Post("/admin/requests/:id/reject", requirePage, m.confirmed, m.decideForm(m.svc.Reject))
-	app.Get("/admin/ptj/staff", requirePage, m.staffPage)
-	app.Post("/admin/ptj/staff/:user_id/email", requirePage, m.emailForm)
-}
-
-// requirePage sends anonymous visitors to the login page, back here afterwards.
-func requirePage(c *fiber.Ctx) error {
-	err := requireOfficer(c)
-	var coded *web.Error
-	if errors.As(err, &coded) && coded.Code == "unauthenticated" {
-		return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
-	}
-	return err
+	app.Get("/admin/requests", guard.Page, m.requestsPage)
+	app.Post("/admin/requests", guard.Page, m.raiseForm)
+	app.Post("/admin/requests/:id/approve", guard.Page, m.decideForm(m.svc.Approve))
+	app.Post("/admin/requests/:id/reject", guard.Page, m.confirmed, m.decideForm(m.svc.Reject))
+	app.Get("/admin/ptj/staff", guard.Page, m.staffPage)
+	app.Post("/admin/ptj/staff/:user_id/email", guard.Page, m.emailForm)
 }
 
 type requestsData struct {
@@ -52,7 +44,7 @@ func (m *Module) renderRequests(c *fiber.Ctx, d requestsData) error {
 	d.Status = c.Query("status")
 	list, err := m.svc.List(c.UserContext(), p, d.Status)
 	if err != nil {
-		return mapError(err)
+		return err
 	}
 	d.Requests, d.Roles = list, GrantableRoles
 	d.Kinds = []string{KindNewUser, KindChangeAccess, KindDeactivate}
@@ -62,9 +54,8 @@ func (m *Module) renderRequests(c *fiber.Ctx, d requestsData) error {
 
 // formError re-renders a page with the message of a workflow error, or returns the error.
 func formError(c *fiber.Ctx, err error, render func(msg string) error) error {
-	var coded *web.Error
-	if errors.As(mapError(err), &coded) {
-		c.Status(coded.Status)
+	if coded, ok := fault.As(err); ok && coded.Kind != fault.Internal {
+		c.Status(web.StatusOf(err))
 		return render(web.T(c, coded.MessageKey, coded.Params))
 	}
 	return err
@@ -87,7 +78,7 @@ func (m *Module) decideForm(fn decideFunc) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		id, err := strconv.ParseInt(c.Params("id"), 10, 64)
 		if err != nil || id <= 0 {
-			return coded(fiber.StatusNotFound, "not_found", err)
+			return fmt.Errorf("%w: %w", ErrNotFound, err)
 		}
 		r, err := fn(c.UserContext(), principal(c), id, Decision{Note: c.FormValue("note")})
 		if err != nil {
@@ -122,7 +113,7 @@ func (m *Module) renderStaff(c *fiber.Ctx, d staffData) error {
 	d.Q = c.Query("q")
 	list, err := m.svc.Staff(c.UserContext(), principal(c), d.Q)
 	if err != nil {
-		return mapError(err)
+		return err
 	}
 	d.Staff = list
 	return web.Render(c, "requests/staff", d)
@@ -131,7 +122,7 @@ func (m *Module) renderStaff(c *fiber.Ctx, d staffData) error {
 func (m *Module) emailForm(c *fiber.Ctx) error {
 	id, err := strconv.ParseInt(c.Params("user_id"), 10, 64)
 	if err != nil || id <= 0 {
-		return coded(fiber.StatusNotFound, "not_found", err)
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
 	}
 	if err := m.svc.CorrectEmail(c.UserContext(), principal(c), id, c.FormValue("email")); err != nil {
 		return formError(c, err, func(msg string) error { return m.renderStaff(c, staffData{Error: msg}) })

@@ -23,6 +23,7 @@ import (
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/foundation/auditlog"
 	"github.com/speks-portal/speks/modules/foundation/authz"
+	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -47,24 +48,34 @@ const (
 // never granted by a state.
 var GrantableRoles = []string{authz.PTJAdmin, authz.HeadOfDepartment, authz.Treasury, authz.ITOfficer}
 
-// Errors the handlers map to statuses and codes.
+// Errors of the workflow, each with its code; the web edge gives the status.
 var (
-	ErrNotFound      = errors.New("no such request or person in your scope")
-	ErrForbidden     = errors.New("not yours to decide at this step")
-	ErrSelfApproval  = errors.New("nobody approves their own request")
-	ErrTwiceApproved = errors.New("one person may not approve both steps")
-	ErrWrongStatus   = errors.New("the request is not at a step that can be decided")
-	ErrAccountExists = errors.New("the person already has an account")
-	ErrNoAccount     = errors.New("the person has no account to change")
-	ErrNoEmail       = errors.New("the payroll master has no usable e-mail address for the person")
-	ErrOpenRequest   = errors.New("an open request of this kind already exists for the person")
-	ErrNoScope       = errors.New("your account has no PTJ or department")
+	ErrNotFound      = coded(fault.NotFound, "not_found", "no such request or person in your scope")
+	ErrForbidden     = coded(fault.Forbidden, "forbidden", "not yours to decide at this step")
+	ErrSelfApproval  = coded(fault.Forbidden, "self_approval", "nobody approves their own request")
+	ErrTwiceApproved = coded(fault.Forbidden, "second_approval_by_same_person", "one person may not approve both steps")
+	ErrWrongStatus   = coded(fault.Conflict, "wrong_status", "the request is not at a step that can be decided")
+	ErrAccountExists = coded(fault.Conflict, "account_exists", "the person already has an account")
+	ErrNoAccount     = coded(fault.Conflict, "no_account", "the person has no account to change")
+	ErrNoEmail       = coded(fault.Invalid, "no_email", "the payroll master has no usable e-mail address for the person")
+	ErrOpenRequest   = coded(fault.Conflict, "request_open", "an open request of this kind already exists for the person")
+	ErrNoScope       = coded(fault.Forbidden, "no_scope", "your account has no PTJ or department")
 )
+
+// coded is a workflow error whose message is this module's "requests_error_<code>".
+func coded(kind fault.Kind, code, detail string) *fault.Error {
+	return fault.New(kind, code, errors.New(detail)).Message("requests_error_"+code, nil)
+}
 
 // InvalidInputError lists the fields of a request that are missing or malformed.
 type InvalidInputError struct{ Fields []string }
 
 func (e *InvalidInputError) Error() string { return "invalid input: " + strings.Join(e.Fields, ", ") }
+
+// Fault answers invalid_input, naming the fields in the message.
+func (e *InvalidInputError) Fault() *fault.Error {
+	return fault.New(fault.Invalid, "invalid_input", e).Message("requests_error_invalid_input", map[string]any{"Fields": e.Fields})
+}
 
 // Service is the workflow logic; Accounts creates accounts and mails their first-login code.
 type Service struct {
@@ -136,14 +147,6 @@ func inTx(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) error {
 func audit(ctx context.Context, db sqlx.ExecerContext, a *actor, action, subject string, userID int64, detail map[string]any) error {
 	return auditlog.Write(ctx, db, auditlog.Entry{ActorUserID: a.ID, Actor: a.Name, Action: action,
 		Subject: subject, UserID: userID, Detail: detail})
-}
-
-// MaskIC keeps the last four digits of an IC number, for anything shown or logged.
-func MaskIC(ic string) string {
-	if len(ic) <= 4 {
-		return "****"
-	}
-	return strings.Repeat("*", len(ic)-4) + ic[len(ic)-4:]
 }
 
 func validEmail(addr string) bool {

@@ -10,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/foundation/ids"
 )
 
 // StaffMember is a person of the PTJ admin's PTJ, with their portal account if any.
@@ -50,7 +51,7 @@ func (s *Service) Staff(ctx context.Context, p *account.Principal, q string) ([]
 		return nil, fmt.Errorf("list the staff of PTJ %s: %w", a.PTJ, err)
 	}
 	for i := range out {
-		out[i].ICMasked = MaskIC(out[i].IC)
+		out[i].ICMasked = ids.Mask(out[i].IC)
 		if out[i].UserID.Valid {
 			id := out[i].UserID.Int64
 			out[i].AccountID = &id

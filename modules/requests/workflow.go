@@ -12,6 +12,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/modules/foundation/notify"
 )
 
@@ -84,7 +85,7 @@ func findSubject(ctx context.Context, db sqlx.QueryerContext, a *actor, ic strin
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("find person %s: %w", MaskIC(ic), err)
+		return nil, fmt.Errorf("find person %s: %w", ids.Mask(ic), err)
 	}
 	return &s, nil
 }
@@ -129,7 +130,7 @@ func (s *Service) Create(ctx context.Context, p *account.Principal, in NewReques
 			return fmt.Errorf("store request: %w", err)
 		}
 		if err := audit(ctx, tx, a, "admin_request.create", requestSubject(id), subj.UserID.Int64,
-			map[string]any{"kind": in.Kind, "roles": roles, "ic_no": MaskIC(subj.IC), "reason": in.Reason}); err != nil {
+			map[string]any{"kind": in.Kind, "roles": roles, "ic_no": ids.Mask(subj.IC), "reason": in.Reason}); err != nil {
 			return err
 		}
 		raised := &Request{ID: id, Kind: in.Kind, SubjectName: subj.Name, SubjectUserID: subj.UserID,
@@ -198,7 +199,7 @@ func (s *Service) get(ctx context.Context, db sqlx.QueryerContext, id int64) (*R
 	if err := sqlx.GetContext(ctx, db, &r, selectRequest+` WHERE r.id = $1`, id); err != nil {
 		return nil, fmt.Errorf("read request %d: %w", id, err)
 	}
-	r.SubjectICMasked = MaskIC(r.SubjectIC)
+	r.SubjectICMasked = ids.Mask(r.SubjectIC)
 	return &r, nil
 }
 
@@ -221,7 +222,7 @@ func (s *Service) List(ctx context.Context, p *account.Principal, status string)
 		return nil, fmt.Errorf("list requests: %w", err)
 	}
 	for i := range out {
-		out[i].SubjectICMasked = MaskIC(out[i].SubjectIC)
+		out[i].SubjectICMasked = ids.Mask(out[i].SubjectIC)
 		out[i].CanDecide = a.mayDecide(&out[i]) == nil
 	}
 	return out, nil

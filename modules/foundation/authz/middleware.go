@@ -13,8 +13,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jmoiron/sqlx"
 
-	"github.com/speks-portal/speks/modules/account"
-	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/modules/foundation/fault"
+	"github.com/speks-portal/speks/modules/foundation/guard"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -124,7 +124,7 @@ func (m *Module) Middleware(c *fiber.Ctx) error {
 	}
 	req := request{enf: enf, dom: domain(c.UserContext()), obj: pattern, act: action(c.Method())}
 	subjects := []string{Anonymous}
-	p, signedIn := account.PrincipalFrom(c.UserContext())
+	p, signedIn := guard.PrincipalFrom(c.UserContext())
 	if signedIn {
 		subjects = PrincipalSubjects(p)
 	}
@@ -187,12 +187,12 @@ func (m *Module) machineSubject(c *fiber.Ctx) (string, error) {
 }
 
 // PrincipalSubjects are the subjects a logged-in person is authorised as: the roles they act
-// with (account.Principal.ActsAs: their category when it is a role, staff for an officer on the
+// with (guard.Principal.ActsAs: their category when it is a role, staff for an officer on the
 // payroll, their granted roles), then signed_in and anonymous. signed_in is named directly as
 // well as inherited, so an account with neither a role category nor a granted role (an
 // officer created without one) can still reach its own account routes, such as setting its
 // first password.
-func PrincipalSubjects(p *account.Principal) []string {
+func PrincipalSubjects(p *guard.Principal) []string {
 	return append(p.ActsAs(), SignedIn, Anonymous)
 }
 
@@ -214,7 +214,7 @@ func action(method string) string {
 func (m *Module) refuse(c *fiber.Ctx, signedIn bool, dom, pattern string) error {
 	if signedIn {
 		m.log.InfoContext(c.UserContext(), "authz: refused", "domain", dom, "route", pattern, "method", c.Method())
-		return web.NewError(fiber.StatusForbidden, "forbidden", nil)
+		return fault.New(fault.Forbidden, "forbidden", nil)
 	}
 	page := action(c.Method()) == fiber.MethodGet && !strings.HasPrefix(c.Path(), "/api/")
 	if page && dom == PlatformDomain && strings.HasPrefix(c.Path(), "/platform") {
@@ -223,7 +223,5 @@ func (m *Module) refuse(c *fiber.Ctx, signedIn bool, dom, pattern string) error 
 	if page && dom != PlatformDomain { // elsewhere on the platform host there is no login page
 		return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
 	}
-	e := web.NewError(fiber.StatusUnauthorized, "unauthenticated", nil)
-	e.MessageKey = "error_unauthorized"
-	return e
+	return fault.Unauth()
 }

@@ -10,7 +10,8 @@ import (
 	"github.com/casbin/casbin/v2/model"
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/foundation/fault"
+	"github.com/speks-portal/speks/modules/foundation/guard"
 	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/tenant"
 )
@@ -46,8 +47,8 @@ func memoryEnforcer(t *testing.T) casbin.IEnforcer {
 // X-Category / X-Role the principal, as the tenant and session middleware would.
 func testApp(t *testing.T, creds ...Credential) *fiber.App {
 	app := fiber.New(fiber.Config{ErrorHandler: func(c *fiber.Ctx, err error) error {
-		if coded, ok := web.AsError(err); ok {
-			return c.Status(coded.Status).JSON(fiber.Map{"error": fiber.Map{"code": coded.Code}})
+		if coded, ok := fault.As(err); ok {
+			return c.Status(web.StatusOf(err)).JSON(fiber.Map{"error": fiber.Map{"code": coded.Code}})
 		}
 		var fe *fiber.Error
 		if errors.As(err, &fe) {
@@ -61,11 +62,11 @@ func testApp(t *testing.T, creds ...Credential) *fiber.App {
 			ctx = tenant.NewContext(ctx, &tenant.Scope{Tenant: &tenant.Tenant{Code: code}})
 		}
 		if cat := c.Get("X-Category"); cat != "" {
-			p := &account.Principal{Category: cat}
+			p := &guard.Principal{Category: cat}
 			if role := c.Get("X-Role"); role != "" {
 				p.Roles = []string{role}
 			}
-			ctx = account.WithPrincipal(ctx, p)
+			ctx = guard.WithPrincipal(ctx, p)
 		}
 		c.SetUserContext(ctx)
 		return c.Next()
@@ -95,7 +96,7 @@ func TestMiddlewareDecides(t *testing.T) {
 		case "Bearer good":
 			return Feed, nil
 		}
-		return "", web.NewError(http.StatusUnauthorized, "invalid_api_key", nil)
+		return "", fault.New(fault.Unauthenticated, "invalid_api_key", nil)
 	}
 	app := testApp(t, feedCred)
 	for _, tc := range []call{

@@ -76,7 +76,7 @@ var publicRules = []rule{
 // restricted session to the few routes of its purpose.
 var tenantRules = []rule{
 	// Ways in: login, first login, registration, recovery, and the session itself.
-	{Anonymous, "/account/forms.css", get}, {Anonymous, "/account/idle.js", get},
+	{Anonymous, "/account/forms.css", get},
 	{Anonymous, "/login", get}, {Anonymous, "/login", post}, {Anonymous, "/logout", post},
 	{Anonymous, "/first-login", get}, {Anonymous, "/first-login", post},
 	{Anonymous, "/activate", get}, {Anonymous, "/activate", post},

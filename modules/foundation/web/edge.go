@@ -1,12 +1,14 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -16,6 +18,8 @@ type failure struct {
 	code      string
 	messageID string
 	params    map[string]any
+	fields    map[string]any // extra members of the JSON error object
+	body      any            // a JSON object whose members stand beside "error"
 	suspended *tenant.Tenant // set for a suspended tenant, to answer in its language
 }
 
@@ -23,7 +27,7 @@ type failure struct {
 // large, …) with the snake_case codes of docs/API.md "Errors".
 var fiberCodes = map[int]string{
 	fiber.StatusBadRequest:            "bad_request",
-	fiber.StatusUnauthorized:          "unauthorized",
+	fiber.StatusUnauthorized:          fault.CodeUnauthenticated,
 	fiber.StatusForbidden:             "forbidden",
 	fiber.StatusNotFound:              "not_found",
 	fiber.StatusMethodNotAllowed:      "method_not_allowed",
@@ -34,15 +38,20 @@ var fiberCodes = map[int]string{
 	fiber.StatusServiceUnavailable:    "service_unavailable",
 }
 
-// classify maps an error to its answer. A coded *Error comes first so that a module's own
+// classify maps an error to its answer. A coded failure comes first so that a module's own
 // not-found (which may wrap tenant.ErrNotFound) is never mistaken for an unknown host.
 func classify(err error) failure {
-	var coded *Error
 	var suspended *tenant.SuspendedError
 	var fe *fiber.Error
+	if coded, ok := fault.As(err); ok {
+		status, known := kindStatus[coded.Kind]
+		if !known {
+			status = fiber.StatusInternalServerError
+		}
+		return failure{status: status, code: coded.Code, messageID: coded.MessageKey, params: coded.Params,
+			fields: coded.Fields, body: coded.Body}
+	}
 	switch {
-	case errors.As(err, &coded):
-		return failure{status: coded.Status, code: coded.Code, messageID: coded.MessageKey, params: coded.Params}
 	case errors.As(err, &suspended):
 		return failure{status: fiber.StatusServiceUnavailable, code: "tenant_suspended", messageID: "error_tenant_suspended", suspended: suspended.Tenant}
 	case errors.Is(err, tenant.ErrSuspended):
@@ -79,9 +88,28 @@ func (s *shell) handleError(c *fiber.Ctx, err error) error {
 	message := s.failureMessage(lang, f)
 	c.Status(f.status)
 	if wantsJSON(c) {
-		return c.JSON(fiber.Map{"error": fiber.Map{"code": f.code, "message": message}})
+		return c.JSON(s.errorJSON(c, f, message))
 	}
 	return s.renderErrorPage(c, f, t, lang, message)
+}
+
+// errorJSON is {"error":{code,message,…fields}}, beside the members of f.body if it has one.
+func (s *shell) errorJSON(c *fiber.Ctx, f failure, message string) fiber.Map {
+	obj := fiber.Map{"code": f.code, "message": message}
+	for k, v := range f.fields {
+		if k != "code" && k != "message" {
+			obj[k] = v
+		}
+	}
+	out := fiber.Map{}
+	if f.body != nil {
+		if raw, err := json.Marshal(f.body); err != nil || json.Unmarshal(raw, &out) != nil {
+			s.log.ErrorContext(c.UserContext(), "error body is not a JSON object", "code", f.code, "err", err)
+			out = fiber.Map{}
+		}
+	}
+	out["error"] = obj
+	return out
 }
 
 func (s *shell) logFailure(c *fiber.Ctx, f failure, err error) {

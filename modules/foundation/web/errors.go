@@ -1,38 +1,28 @@
 package web
 
 import (
-	"errors"
-	"fmt"
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/speks-portal/speks/modules/foundation/fault"
 )
 
-// Error is an error with an HTTP status and a stable snake_case code, the shape docs/API.md
-// "Errors" requires. Modules return (or wrap) these; the edge maps them to JSON or a page once.
-// MessageKey names the i18n message shown to the user; Detail is logged, never shown.
-type Error struct {
-	Status     int
-	Code       string
-	MessageKey string
-	Params     map[string]any
-	Err        error
+// kindStatus is the one table from a failure's kind to its HTTP status. Domain code says
+// what went wrong (fault.Kind + code); only the edge knows HTTP.
+var kindStatus = map[fault.Kind]int{
+	fault.Internal:        fiber.StatusInternalServerError,
+	fault.BadRequest:      fiber.StatusBadRequest,
+	fault.Unauthenticated: fiber.StatusUnauthorized,
+	fault.Forbidden:       fiber.StatusForbidden,
+	fault.NotFound:        fiber.StatusNotFound,
+	fault.Conflict:        fiber.StatusConflict,
+	fault.TooLarge:        fiber.StatusRequestEntityTooLarge,
+	fault.UnsupportedType: fiber.StatusUnsupportedMediaType,
+	fault.Invalid:         fiber.StatusUnprocessableEntity,
+	fault.Locked:          fiber.StatusLocked,
+	fault.Throttled:       fiber.StatusTooManyRequests,
+	fault.Unavailable:     fiber.StatusServiceUnavailable,
 }
 
-func (e *Error) Error() string {
-	if e.Err != nil {
-		return fmt.Sprintf("%s (%d): %v", e.Code, e.Status, e.Err)
-	}
-	return fmt.Sprintf("%s (%d)", e.Code, e.Status)
-}
-
-func (e *Error) Unwrap() error { return e.Err }
-
-// NewError builds a coded error; messageKey defaults to "error_<code>".
-func NewError(status int, code string, err error) *Error {
-	return &Error{Status: status, Code: code, MessageKey: "error_" + code, Err: err}
-}
-
-// AsError finds a coded error in err's chain.
-func AsError(err error) (*Error, bool) {
-	var e *Error
-	ok := errors.As(err, &e)
-	return e, ok
-}
+// StatusOf is the status the edge answers err with. Pages that show a refusal inside the
+// form (rather than on the error page) answer with the same status through it.
+func StatusOf(err error) int { return classify(err).status }

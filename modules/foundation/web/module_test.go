@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/speks-portal/speks/config"
+	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/tenant"
 )
@@ -26,16 +27,21 @@ func (sampleModule) Mount(app *fiber.App) {
 		return web.Render(c, "sample/page", map[string]string{"Greeting": web.T(c, "sample_greeting", map[string]any{"Name": "Siti"})})
 	})
 	app.Get("/api/v1/sample/coded", func(c *fiber.Ctx) error {
-		e := web.NewError(http.StatusUnprocessableEntity, "weak_password", errors.New("zxcvbn score 1"))
+		e := fault.New(fault.Invalid, "weak_password", errors.New("zxcvbn score 1")).With("reasons", []string{"too_short"})
 		e.Params = map[string]any{"Min": 12}
 		return fmt.Errorf("change password: %w", e)
 	})
 	app.Get("/api/v1/sample/plain", func(*fiber.Ctx) error {
 		return errors.New("pq: relation \"tenant_selangor.payslips\" does not exist")
 	})
+	app.Get("/api/v1/sample/report", func(*fiber.Ctx) error {
+		e := fault.New(fault.Invalid, "invalid_file", nil)
+		e.Body = map[string]any{"rows": 3, "errors": []string{"line 2"}}
+		return e
+	})
 	app.Get("/sample/crash", func(*fiber.Ctx) error { panic("nil map in payslip totals") })
 	app.Get("/sample/uncoded-message", func(*fiber.Ctx) error {
-		return web.NewError(http.StatusConflict, "already_active", nil)
+		return fault.New(fault.Conflict, "already_active", nil)
 	})
 }
 
@@ -82,8 +88,13 @@ func TestErrorEdge(t *testing.T) {
 		if code := r.errorCode(t); code != "weak_password" {
 			t.Errorf("code = %q", code)
 		}
-		wantContains(t, r.body, "The password must have at least 12 characters.")
+		wantContains(t, r.body, "The password must have at least 12 characters.", `"reasons":["too_short"]`)
 		wantNotContains(t, r.body, "zxcvbn")
+	})
+	t.Run("a refusal's report stands beside the error", func(t *testing.T) {
+		r := h.get(t, host, "/api/v1/sample/report")
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		wantContains(t, r.body, `"rows":3`, `"errors":["line 2"]`, `"code":"invalid_file"`)
 	})
 	t.Run("coded error without a message gets a generic one", func(t *testing.T) {
 		r := h.get(t, host, "/sample/uncoded-message")

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -157,7 +158,7 @@ type BrandingInfo struct {
 func tenantInfo(c *fiber.Ctx) error {
 	t := currentTenant(c)
 	if t == nil {
-		return NewError(fiber.StatusNotFound, "not_found", nil)
+		return fault.New(fault.NotFound, "not_found", nil)
 	}
 	th := themeOf(t.Branding)
 	links := map[string]string{"login": "/login"}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -72,7 +73,16 @@ func TestClassify(t *testing.T) {
 	}{
 		{fmt.Errorf("resolve: %w", tenant.ErrUnknownHost), http.StatusNotFound, "unknown_host", false},
 		{&tenant.SuspendedError{Tenant: suspended}, http.StatusServiceUnavailable, "tenant_suspended", true},
-		{NewError(http.StatusNotFound, "not_found", tenant.ErrNotFound), http.StatusNotFound, "not_found", false},
+		{fault.New(fault.NotFound, "not_found", tenant.ErrNotFound), http.StatusNotFound, "not_found", false},
+		{fmt.Errorf("list: %w", tenant.ErrNotFound), http.StatusNotFound, "not_found", false},
+		{fault.Unauth(), http.StatusUnauthorized, "unauthenticated", false},
+		{fiber.ErrUnauthorized, http.StatusUnauthorized, "unauthenticated", false},
+		{fault.New(fault.Conflict, "host_taken", nil), http.StatusConflict, "host_taken", false},
+		{fault.New(fault.Invalid, "weak_password", nil), http.StatusUnprocessableEntity, "weak_password", false},
+		{fault.New(fault.Locked, "locked", nil), http.StatusLocked, "locked", false},
+		{fault.New(fault.Throttled, "too_many_requests", nil), http.StatusTooManyRequests, "too_many_requests", false},
+		{&tenant.ValidationError{Problems: []tenant.FieldError{{Field: "code"}}}, http.StatusUnprocessableEntity, "invalid_tenant", false},
+		{fault.New(fault.Internal, "x", nil), http.StatusInternalServerError, "x", false},
 		{fiber.ErrMethodNotAllowed, http.StatusMethodNotAllowed, "method_not_allowed", false},
 		{fiber.ErrRequestEntityTooLarge, http.StatusRequestEntityTooLarge, "payload_too_large", false},
 		{fiber.NewError(http.StatusTeapot, "short and stout"), http.StatusTeapot, "http_error", false},
@@ -112,5 +122,14 @@ func TestShellMessagesAreComplete(t *testing.T) {
 	}
 	if got := tr.T("en", "site_name_tenant", map[string]any{"Name": "Pahang"}); got != "Pahang SPEKS Portal" {
 		t.Errorf("T = %q", got)
+	}
+}
+
+// TestKindStatusCoversEveryKind: every kind of fault has its status in the one table.
+func TestKindStatusCoversEveryKind(t *testing.T) {
+	for k := fault.Internal; k <= fault.Unavailable; k++ {
+		if _, ok := kindStatus[k]; !ok {
+			t.Errorf("kind %d has no status", k)
+		}
 	}
 }

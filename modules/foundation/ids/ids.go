@@ -3,7 +3,8 @@
 //
 // Both arrive written many ways (Pahang's FAQ: a supplier whose number is stored in
 // another format never sees its payments), so every way in — feeds, login, registration —
-// goes through these functions and compares normalised values only.
+// goes through these functions and compares normalised values only. Mask is the one way an
+// identifier is shown or logged: the last four characters visible.
 package ids
 
 import (
