@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 )
 
 func (h *harness) page(t *testing.T, method, path, cookie string, form url.Values) (int, string, string) {
@@ -72,7 +73,7 @@ func TestAuditPage(t *testing.T) {
 	_, it := h.officer(t, "selangor", "it-1", "it_officer")
 	_, treasury := h.officer(t, "selangor", "tr-1", "treasury")
 	u := h.user(t, "selangor", account.CategoryStaff, icA, "Aminah binti Yusof", "a@x.test", "active")
-	expect(t, h.do(t, "selangor", "POST", userPath(u, "deactivate"), it, nil), http.StatusOK, "")
+	apitest.Expect(t, h.do(t, "selangor", "POST", userPath(u, "deactivate"), it, nil), http.StatusOK, "")
 	code, html, _ := h.page(t, "GET", "/admin/audit?action=account.deactivate", treasury, nil)
 	if code != http.StatusOK || !strings.Contains(html, "account.deactivate") || !strings.Contains(html, "format=csv") ||
 		!strings.Contains(html, "Jejak audit") {
