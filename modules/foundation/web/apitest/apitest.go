@@ -65,8 +65,8 @@ type Client struct {
 	Host   string
 	// Header is sent with every request (an Accept, an X-Forwarded-For, …).
 	Header http.Header
-	// CookieNames are the session cookies the client keeps when the app sets them; the
-	// first is the one Cookie is sent as until the app names another.
+	// CookieNames are the session cookies the client keeps when the app sets one (a tenant's
+	// and the platform console's have different names).
 	CookieNames []string
 	// Cookie is the value of the session cookie ("" = none), CookieName its name.
 	Cookie, CookieName string
