@@ -346,8 +346,8 @@ func TestOnboardingAppliesTheStatesEmailDomainsAndKeepsTheHelpdesk(t *testing.T)
 	in := onboarding("terengganu")
 	in["admin"] = map[string]any{"ic_no": officerIC, "name": "Wan Aziz bin Wan Ismail", "email": "wan.aziz@gmail.com"}
 	r := admin.Do("POST", "/api/v1/platform/tenants", in)
-	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Raw), `"field":"admin.email"`) ||
-		!strings.Contains(string(r.Raw), `"code":"email_domain"`) || !strings.Contains(string(r.Raw), "terengganu.gov.my") {
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Raw, `"field":"admin.email"`) ||
+		!strings.Contains(r.Raw, `"code":"email_domain"`) || !strings.Contains(r.Raw, "terengganu.gov.my") {
 		t.Fatalf("a gmail officer for a terengganu.gov.my state: %d %s", r.Status, r.Raw)
 	}
 	if _, err := h.env.Registry.Get(context.Background(), "terengganu"); err == nil {
@@ -368,7 +368,7 @@ func TestOnboardingAppliesTheStatesEmailDomainsAndKeepsTheHelpdesk(t *testing.T)
 	open["admin"] = map[string]any{"ic_no": "880808095566", "name": "Ahmad bin Ali", "email": "ahmad@gmail.com"}
 	open["helpdesk_phone"] = "telefon"
 	if r := admin.Do("POST", "/api/v1/platform/tenants", open); r.Status != http.StatusUnprocessableEntity ||
-		!strings.Contains(string(r.Raw), `"field":"helpdesk_phone"`) || strings.Contains(string(r.Raw), "admin.email") {
+		!strings.Contains(r.Raw, `"field":"helpdesk_phone"`) || strings.Contains(r.Raw, "admin.email") {
 		t.Fatalf("a state without domains and a bad helpdesk phone: %d %s", r.Status, r.Raw)
 	}
 }

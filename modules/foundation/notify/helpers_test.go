@@ -355,18 +355,6 @@ func state(t *testing.T, db *sqlx.DB, id int64) outboxState {
 	return s
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", within, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func codeMail(to, name, code string) notify.Message {
 	return notify.Message{To: to, Template: notify.TemplateOneTimeCode, Data: map[string]any{
 		"name": name, "code": code, "purpose": notify.PurposeFirstLogin, "expires_minutes": 30,
