@@ -2,9 +2,7 @@ package admin_test
 
 import (
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -13,24 +11,16 @@ import (
 	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 )
 
+// page requests a page on selangor as a browser does (a form, when given, with its CSRF token
+// as a field) and returns the status, the body and the Location header.
 func (h *harness) page(t *testing.T, method, path, cookie string, form url.Values) (int, string, string) {
 	t.Helper()
-	var body io.Reader
+	var body any
 	if form != nil {
-		body = strings.NewReader(form.Encode())
+		body = form
 	}
-	req := httptest.NewRequest(method, "http://selangor.example.test"+path, body)
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	req.AddCookie(&http.Cookie{Name: "speks_session", Value: cookie})
-	res, err := h.app.Test(req, 30_000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(raw), res.Header.Get("Location")
+	r := h.client(t, "selangor", cookie).Do(method, path, body)
+	return r.Status, r.Raw, r.Location()
 }
 
 // The users page lists masked IDs in Malay by default and English on request; its action
