@@ -98,6 +98,12 @@ func WithHeader(name, value string) Option {
 	}
 }
 
+// WithCookie adds a cookie to the request besides the client's session cookie (a cookie
+// taken from another client's answer, say).
+func WithCookie(ck *http.Cookie) Option {
+	return func(r *http.Request) { r.AddCookie(&http.Cookie{Name: ck.Name, Value: ck.Value}) }
+}
+
 // Get sends a GET.
 func (c *Client) Get(path string, opts ...Option) Response {
 	c.T.Helper()
@@ -218,15 +224,16 @@ func (c *Client) keepCookie(cookies []*http.Cookie) {
 
 // Response is one answer, decoded: Body holds a JSON object, List a JSON array.
 type Response struct {
-	Status int
-	Body   map[string]any
-	List   []map[string]any
-	Raw    string
-	Header http.Header
+	Status  int
+	Body    map[string]any
+	List    []map[string]any
+	Raw     string
+	Header  http.Header
+	Cookies []*http.Cookie // those the answer set
 }
 
 func decode(res *http.Response, raw []byte) Response {
-	out := Response{Status: res.StatusCode, Raw: string(raw), Header: res.Header}
+	out := Response{Status: res.StatusCode, Raw: string(raw), Header: res.Header, Cookies: res.Cookies()}
 	trimmed := bytes.TrimSpace(raw)
 	if bytes.HasPrefix(trimmed, []byte("[")) {
 		_ = json.Unmarshal(trimmed, &out.List)

@@ -79,6 +79,13 @@ func TestClientKeepsTheSessionAndSendsCSRFOnlyWhereItBelongs(t *testing.T) {
 		t.Errorf("WithHeader: accept = %q", r.String("accept"))
 	}
 
+	if r := c.Get("/x", apitest.WithCookie(&http.Cookie{Name: apitest.SessionCookie, Value: "other"})); r.String("cookie") != "s1" {
+		t.Errorf("WithCookie must add to, not replace, the session cookie: %s", r.Raw)
+	}
+	if r := c.Get("/login"); len(r.Cookies) != 1 || r.Cookies[0].Value != "s1" {
+		t.Errorf("answer cookies = %v", r.Cookies)
+	}
+
 	c.Get("/logout")
 	if c.Cookie != "" {
 		t.Errorf("cookie after logout = %q, want none", c.Cookie)
