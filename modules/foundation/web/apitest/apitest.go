@@ -167,14 +167,22 @@ func (c *Client) request(method, path string, body any) (*http.Request, error) {
 	if c.Cookie != "" {
 		req.AddCookie(&http.Cookie{Name: c.CookieName, Value: c.Cookie})
 	}
-	_, isForm := body.(url.Values)
-	if raw, ok := body.(Raw); ok {
-		isForm = strings.HasPrefix(raw.ContentType, "multipart/form-data") && !raw.CSRFHeader
-	}
-	if c.CSRF != "" && !isForm && method != http.MethodGet && method != http.MethodHead {
+	if c.CSRF != "" && !tokenInForm(body) && method != http.MethodGet && method != http.MethodHead {
 		req.Header.Set("X-CSRF-Token", c.CSRF)
 	}
 	return req, nil
+}
+
+// tokenInForm says whether body is a browser's form, whose CSRF token travels as a field
+// rather than a header: url.Values, or a multipart Raw that does not ask for the header.
+func tokenInForm(body any) bool {
+	switch b := body.(type) {
+	case url.Values:
+		return true
+	case Raw:
+		return strings.HasPrefix(b.ContentType, "multipart/form-data") && !b.CSRFHeader
+	}
+	return false
 }
 
 // Raw is a body sent as it is with its content type. A multipart form carries the CSRF token

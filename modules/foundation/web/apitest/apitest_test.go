@@ -75,6 +75,14 @@ func TestClientKeepsTheSessionAndSendsCSRFOnlyWhereItBelongs(t *testing.T) {
 	if form.String("csrf") != "" || form.String("type") != "application/x-www-form-urlencoded" || form.String("body") != "csrf_token=tok" {
 		t.Errorf("form post = %s; want the token as a field only", form.Raw)
 	}
+	upload := apitest.Raw{ContentType: "multipart/form-data; boundary=x", Data: []byte("--x--\r\n")}
+	if r := c.Post("/x", upload); r.String("csrf") != "" || r.String("type") != upload.ContentType {
+		t.Errorf("multipart form = %s; want its own type and no CSRF header", r.Raw)
+	}
+	upload.CSRFHeader = true
+	if r := c.Post("/x", upload); r.String("csrf") != "tok" {
+		t.Errorf("multipart with CSRFHeader = %s; want the header", r.Raw)
+	}
 	if r := c.Get("/x", apitest.WithHeader("Accept", "text/html")); r.String("accept") != "text/html" {
 		t.Errorf("WithHeader: accept = %q", r.String("accept"))
 	}
