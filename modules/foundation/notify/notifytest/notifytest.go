@@ -38,6 +38,18 @@ var (
 	LinkPattern = regexp.MustCompile(`https?://[^\s"<>]+`)
 )
 
+// Link is the first link in mail that starts with prefix; the test fails when there is none.
+func Link(t testing.TB, mail, prefix string) string {
+	t.Helper()
+	for _, l := range LinkPattern.FindAllString(mail, -1) {
+		if strings.HasPrefix(l, prefix) {
+			return l
+		}
+	}
+	t.Fatalf("no link to %s in the mail:\n%s", prefix, mail)
+	return ""
+}
+
 // SMTPSink is a real SMTP server on loopback that keeps every message it accepts.
 type SMTPSink struct {
 	addr string
