@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -179,7 +178,7 @@ func (p *platform) cli(t *testing.T, args ...string) string {
 type proc struct {
 	name   string
 	cmd    *exec.Cmd
-	output *lockedBuffer
+	output *apitest.Buffer
 	exited chan struct{}
 }
 
@@ -190,7 +189,7 @@ func (p *platform) start(t *testing.T, name string, extraEnv []string, args ...s
 	cmd := exec.Command(binary, args...)
 	cmd.Env = append(append([]string{}, p.env...), extraEnv...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	pr := &proc{name: name, cmd: cmd, output: &lockedBuffer{}, exited: make(chan struct{})}
+	pr := &proc{name: name, cmd: cmd, output: &apitest.Buffer{}, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = pr.output, pr.output
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
@@ -232,30 +231,6 @@ func (pr *proc) exitedEarly(t *testing.T) {
 		t.Fatalf("%s exited early: %v\n%s", pr.name, pr.cmd.ProcessState, pr.output.Tail(4000))
 	default:
 	}
-}
-
-// lockedBuffer collects a process's output; the exec goroutines and the test read and write
-// it concurrently.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// Tail is the last n bytes of the output.
-func (b *lockedBuffer) Tail(n int) string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	s := b.buf.String()
-	if len(s) > n {
-		s = "…" + s[len(s)-n:]
-	}
-	return s
 }
 
 // server is one `speks serve` replica.

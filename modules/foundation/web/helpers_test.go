@@ -1,11 +1,9 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
@@ -17,30 +15,12 @@ import (
 	"github.com/speks-portal/speks/tenant/tenanttest"
 )
 
-// lockedBuffer is a log sink that the server's goroutines and the test can share.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // harness is one app over a fresh database, with its log captured.
 type harness struct {
 	env *tenanttest.Env
 	app *fiber.App
 	cfg *config.Config
-	log *lockedBuffer
+	log *apitest.Buffer
 }
 
 type harnessOption func(*config.Config, *web.Options)
@@ -59,7 +39,7 @@ func newHarness(t *testing.T, options ...harnessOption) *harness {
 	cfg.HTTP.Listen = "127.0.0.1:18080"
 	cfg.HTTP.TrustedProxies = nil
 	cfg.Metrics.Listen = ""
-	logs := &lockedBuffer{}
+	logs := &apitest.Buffer{}
 	opts := web.Options{
 		Config:  cfg,
 		Scoper:  env.Scoper,

@@ -1,7 +1,8 @@
 // Package apitest is the one HTTP harness of the module tests: a Client that talks to the app
 // as a browser or an API caller does (tenant Host, session cookie, CSRF token, JSON or form
-// bodies), a decoded Response, Expect for "this status and this error code", and WaitFor for
-// anything that becomes true a little later. The browser tests use webtest instead.
+// bodies), a decoded Response, Expect for "this status and this error code", WaitFor for
+// anything that becomes true a little later, and Buffer for a server's log read while it
+// runs. The browser tests use webtest instead.
 //
 //	c := apitest.New(t, app, "selangor.example.test")
 //	r := c.Post("/api/v1/auth/login", map[string]string{"id": id, "password": pw})
@@ -21,6 +22,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -301,4 +303,33 @@ func WaitWithin(t testing.TB, within time.Duration, what string, cond func() boo
 		time.Sleep(20 * time.Millisecond)
 	}
 	return time.Since(start)
+}
+
+// Buffer collects what a server under test writes (its log, a process's output) while the
+// test reads it: the server's goroutines and the test share it safely.
+type Buffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String is everything written so far.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// Tail is the last n bytes written, marked "…" when cut.
+func (b *Buffer) Tail(n int) string {
+	s := b.String()
+	if len(s) > n {
+		s = "…" + s[len(s)-n:]
+	}
+	return s
 }

@@ -128,3 +128,12 @@ func TestWaitWithinReturnsOnceTheConditionHolds(t *testing.T) {
 		t.Errorf("waited %s", took)
 	}
 }
+
+func TestBufferTail(t *testing.T) {
+	var b apitest.Buffer
+	_, _ = b.Write([]byte("sebelum "))
+	_, _ = b.Write([]byte("selepas"))
+	if b.String() != "sebelum selepas" || b.Tail(7) != "…selepas" || b.Tail(100) != "sebelum selepas" {
+		t.Errorf("String %q, Tail(7) %q", b.String(), b.Tail(7))
+	}
+}
