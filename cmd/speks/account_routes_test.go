@@ -10,31 +10,32 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/speks-portal/speks/modules/foundation/authz"
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 )
 
 // The account routes are mounted after the authorisation middleware: a policy removed from
 // the store closes an account page, which the account module alone would have served.
 func TestAccountRoutesAreAuthorisedByCasbin(t *testing.T) {
 	f := newAuthzFixture(t)
-	if res := f.do(t, "selangor", "GET", "/first-login", "", nil); res.status != http.StatusOK {
-		t.Fatalf("GET /first-login before the change: %d, want 200", res.status)
+	if res := f.do(t, "selangor", "GET", "/first-login", "", nil); res.Status != http.StatusOK {
+		t.Fatalf("GET /first-login before the change: %d, want 200", res.Status)
 	}
 	if _, err := f.enforcer.RemovePolicy(authz.Anonymous, "selangor", "/first-login", "GET"); err != nil {
 		t.Fatal(err)
 	}
-	waitUntilTrue(t, "the app to refuse /first-login", func() bool {
-		return strings.HasPrefix(f.do(t, "selangor", "GET", "/first-login", "", nil).location, "/login?next=")
+	apitest.WaitFor(t, "the app to refuse /first-login", func() bool {
+		return strings.HasPrefix(f.do(t, "selangor", "GET", "/first-login", "", nil).Location(), "/login?next=")
 	})
 	// Only selangor lost the rule.
-	if res := f.do(t, "kedah", "GET", "/first-login", "", nil); res.status != http.StatusOK {
-		t.Errorf("kedah's /first-login: %d, want 200", res.status)
+	if res := f.do(t, "kedah", "GET", "/first-login", "", nil); res.Status != http.StatusOK {
+		t.Errorf("kedah's /first-login: %d, want 200", res.Status)
 	}
 	// Anonymous visitors meet the middleware's answers on the signed-in account routes.
-	if res := f.do(t, "selangor", "GET", "/api/v1/account/profile", "", nil); res.status != http.StatusUnauthorized {
-		t.Errorf("anonymous profile API: %d, want 401", res.status)
+	if res := f.do(t, "selangor", "GET", "/api/v1/account/profile", "", nil); res.Status != http.StatusUnauthorized {
+		t.Errorf("anonymous profile API: %d, want 401", res.Status)
 	}
-	if res := f.do(t, "selangor", "GET", "/account/profile", "", nil); !strings.HasPrefix(res.location, "/login?next=") {
-		t.Errorf("anonymous profile page: %d to %q, want the login page", res.status, res.location)
+	if res := f.do(t, "selangor", "GET", "/account/profile", "", nil); !strings.HasPrefix(res.Location(), "/login?next=") {
+		t.Errorf("anonymous profile page: %d to %q, want the login page", res.Status, res.Location())
 	}
 }
 
@@ -61,17 +62,17 @@ func TestRestrictedSessionsPassAuthorisation(t *testing.T) {
 		{"officer's password API", roleless, "POST", "/api/v1/account/password", csrf},
 	} {
 		res := f.do(t, "selangor", tc.method, tc.path, tc.cookie, tc.headers)
-		if res.status == http.StatusUnauthorized || res.status == http.StatusForbidden || res.status >= 500 ||
-			strings.HasPrefix(res.location, "/login") {
-			t.Errorf("%s (%s %s): %d %s %q, want the account handler's answer", tc.name, tc.method, tc.path, res.status, res.code, res.location)
+		if res.Status == http.StatusUnauthorized || res.Status == http.StatusForbidden || res.Status >= 500 ||
+			strings.HasPrefix(res.Location(), "/login") {
+			t.Errorf("%s (%s %s): %d %s %q, want the account handler's answer", tc.name, tc.method, tc.path, res.Status, res.Code(), res.Location())
 		}
 	}
 	// Past authorisation, the account module still confines them.
-	if res := f.do(t, "selangor", "GET", "/api/v1/payslips", activating, nil); res.status != http.StatusForbidden {
-		t.Errorf("activation session on payslips: %d %s, want 403", res.status, res.code)
+	if res := f.do(t, "selangor", "GET", "/api/v1/payslips", activating, nil); res.Status != http.StatusForbidden {
+		t.Errorf("activation session on payslips: %d %s, want 403", res.Status, res.Code())
 	}
-	if res := f.do(t, "selangor", "GET", "/api/v1/account/profile", changing, nil); res.code != "restricted_session" {
-		t.Errorf("password session on the profile: %d %s, want 403 restricted_session", res.status, res.code)
+	if res := f.do(t, "selangor", "GET", "/api/v1/account/profile", changing, nil); res.Code() != "restricted_session" {
+		t.Errorf("password session on the profile: %d %s, want 403 restricted_session", res.Status, res.Code())
 	}
 }
 

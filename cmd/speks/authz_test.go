@@ -3,14 +3,11 @@ package main
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/casbin/casbin/v2"
 	"github.com/gofiber/fiber/v2"
@@ -20,6 +17,7 @@ import (
 	"github.com/speks-portal/speks/modules/feed"
 	"github.com/speks-portal/speks/modules/foundation/authz"
 	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"
 )
@@ -291,15 +289,15 @@ func TestRoleOfOneTenantIsRefusedOnAnother(t *testing.T) {
 
 	officerA := f.session(t, "selangor", "officer", "it-a", authz.ITOfficer)
 	officerB := f.session(t, "kedah", "officer", "it-b", authz.ITOfficer)
-	waitUntilTrue(t, "the app to load the new grant", func() bool {
+	apitest.WaitFor(t, "the app to load the new grant", func() bool {
 		return passed(f.do(t, "selangor", "GET", "/api/v1/payslips", officerA, nil))
 	})
-	if res := f.do(t, "kedah", "GET", "/api/v1/payslips", officerB, nil); res.status != http.StatusForbidden || res.code != "forbidden" {
-		t.Errorf("kedah's IT officer: %d %s, want 403 forbidden", res.status, res.code)
+	if res := f.do(t, "kedah", "GET", "/api/v1/payslips", officerB, nil); res.Status != http.StatusForbidden || res.Code() != "forbidden" {
+		t.Errorf("kedah's IT officer: %d %s, want 403 forbidden", res.Status, res.Code())
 	}
 	// selangor's session means nothing on kedah's host: it is anonymous there.
-	if res := f.do(t, "kedah", "GET", "/api/v1/payslips", officerA, nil); res.status != http.StatusUnauthorized {
-		t.Errorf("selangor's session on kedah: %d, want 401", res.status)
+	if res := f.do(t, "kedah", "GET", "/api/v1/payslips", officerA, nil); res.Status != http.StatusUnauthorized {
+		t.Errorf("selangor's session on kedah: %d, want 401", res.Status)
 	}
 }
 
@@ -330,24 +328,24 @@ func TestMiddlewareMatrixOverHTTP(t *testing.T) {
 			res := f.do(t, "selangor", tc.method, tc.path, cookie, nil)
 			want := classAllows(routeClass[tc.route], role)
 			if passed(res) != want {
-				t.Errorf("%s %s as %s: %d %s (location %q), want allowed=%v", tc.method, tc.path, role, res.status, res.code, res.location, want)
+				t.Errorf("%s %s as %s: %d %s (location %q), want allowed=%v", tc.method, tc.path, role, res.Status, res.Code(), res.Location(), want)
 				continue
 			}
 			if want {
 				continue
 			}
 			switch {
-			case role != authz.Anonymous && (res.status != http.StatusForbidden || (tc.method != "HEAD" && res.code != "forbidden")):
-				t.Errorf("%s %s as %s: %d %s, want 403 forbidden", tc.method, tc.path, role, res.status, res.code)
-			case role == authz.Anonymous && strings.HasPrefix(tc.path, "/api/") && res.status != http.StatusUnauthorized:
-				t.Errorf("%s %s anonymous: %d, want 401", tc.method, tc.path, res.status)
-			case role == authz.Anonymous && !strings.HasPrefix(tc.path, "/api/") && !strings.HasPrefix(res.location, "/login"):
-				t.Errorf("%s %s anonymous: %d to %q, want the login page", tc.method, tc.path, res.status, res.location)
+			case role != authz.Anonymous && (res.Status != http.StatusForbidden || (tc.method != "HEAD" && res.Code() != "forbidden")):
+				t.Errorf("%s %s as %s: %d %s, want 403 forbidden", tc.method, tc.path, role, res.Status, res.Code())
+			case role == authz.Anonymous && strings.HasPrefix(tc.path, "/api/") && res.Status != http.StatusUnauthorized:
+				t.Errorf("%s %s anonymous: %d, want 401", tc.method, tc.path, res.Status)
+			case role == authz.Anonymous && !strings.HasPrefix(tc.path, "/api/") && !strings.HasPrefix(res.Location(), "/login"):
+				t.Errorf("%s %s anonymous: %d to %q, want the login page", tc.method, tc.path, res.Status, res.Location())
 			}
 		}
 	}
-	if res := f.do(t, "selangor", "GET", "/no/such/route", who[authz.Staff], nil); res.status != http.StatusNotFound {
-		t.Errorf("unknown route: %d, want 404", res.status)
+	if res := f.do(t, "selangor", "GET", "/no/such/route", who[authz.Staff], nil); res.Status != http.StatusNotFound {
+		t.Errorf("unknown route: %d, want 404", res.Status)
 	}
 }
 
@@ -363,26 +361,26 @@ func TestFeedRouteTakesTheAPIKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	post := func(host, auth string) response {
+	post := func(host, auth string) apitest.Response {
 		return f.do(t, host, "POST", "/api/v1/feeds/employees", "", map[string]string{
 			"Authorization": auth, "Content-Type": "application/json"})
 	}
-	if res := post("selangor", ""); res.status != http.StatusUnauthorized {
-		t.Errorf("no key: %d, want 401", res.status)
+	if res := post("selangor", ""); res.Status != http.StatusUnauthorized {
+		t.Errorf("no key: %d, want 401", res.Status)
 	}
-	if res := post("selangor", "Bearer speks_nope_nope"); res.status != http.StatusUnauthorized || res.code != "invalid_api_key" {
-		t.Errorf("bad key: %d %s, want 401 invalid_api_key", res.status, res.code)
+	if res := post("selangor", "Bearer speks_nope_nope"); res.Status != http.StatusUnauthorized || res.Code() != "invalid_api_key" {
+		t.Errorf("bad key: %d %s, want 401 invalid_api_key", res.Status, res.Code())
 	}
-	if res := post("kedah", "Bearer "+key); res.status != http.StatusUnauthorized {
-		t.Errorf("selangor's key on kedah: %d, want 401", res.status)
+	if res := post("kedah", "Bearer "+key); res.Status != http.StatusUnauthorized {
+		t.Errorf("selangor's key on kedah: %d, want 401", res.Status)
 	}
 	// Past authorisation, the feed handler itself answers: JSON is not a feed file.
-	if res := post("selangor", "Bearer "+key); res.status != http.StatusUnsupportedMediaType {
-		t.Errorf("valid key: %d %s, want the feed handler's 415", res.status, res.code)
+	if res := post("selangor", "Bearer "+key); res.Status != http.StatusUnsupportedMediaType {
+		t.Errorf("valid key: %d %s, want the feed handler's 415", res.Status, res.Code())
 	}
 	staff := f.session(t, "selangor", "staff", "850314105523")
-	if res := f.do(t, "selangor", "POST", "/api/v1/feeds/employees", staff, map[string]string{"X-CSRF-Token": "csrf"}); res.status != http.StatusForbidden {
-		t.Errorf("a staff session on the feed route: %d, want 403", res.status)
+	if res := f.do(t, "selangor", "POST", "/api/v1/feeds/employees", staff, map[string]string{"X-CSRF-Token": "csrf"}); res.Status != http.StatusForbidden {
+		t.Errorf("a staff session on the feed route: %d, want 403", res.Status)
 	}
 }
 
@@ -412,53 +410,29 @@ func (f *authzFixture) session(t *testing.T, code, category, loginID string, rol
 	return token
 }
 
-type response struct {
-	status   int
-	code     string
-	location string
+// client is a JSON caller on tenant code with the session cookie ("" = anonymous).
+func (f *authzFixture) client(t *testing.T, code, cookie string) *apitest.Client {
+	c := apitest.New(t, f.app, code+".example.test")
+	c.Header.Set("Accept", "application/json")
+	c.Cookie = cookie
+	return c
 }
 
-func (f *authzFixture) do(t *testing.T, code, method, path, cookie string, headers map[string]string) response {
+// do sends a request without a body; headers with an empty value are left out.
+func (f *authzFixture) do(t *testing.T, code, method, path, cookie string, headers map[string]string) apitest.Response {
 	t.Helper()
-	req := httptest.NewRequest(method, "http://"+code+".example.test"+path, nil)
-	req.Header.Set("Accept", "application/json")
-	if cookie != "" {
-		req.AddCookie(&http.Cookie{Name: "speks_session", Value: cookie})
-	}
+	var opts []apitest.Option
 	for k, v := range headers {
 		if v != "" {
-			req.Header.Set(k, v)
+			opts = append(opts, apitest.WithHeader(k, v))
 		}
 	}
-	res, err := f.app.Test(req, 10_000)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	var body struct {
-		Error struct {
-			Code string `json:"code"`
-		} `json:"error"`
-	}
-	raw, _ := io.ReadAll(res.Body)
-	_ = json.Unmarshal(raw, &body)
-	return response{status: res.StatusCode, code: body.Error.Code, location: res.Header.Get("Location")}
+	return f.client(t, code, cookie).Do(method, path, nil, opts...)
 }
 
 // passed reports whether authorisation let the request through to the route's handler.
-func passed(r response) bool {
-	refused := r.status == http.StatusUnauthorized || r.code == "forbidden" ||
-		(r.status == http.StatusForbidden && r.code == "") || strings.HasPrefix(r.location, "/login")
+func passed(r apitest.Response) bool {
+	refused := r.Status == http.StatusUnauthorized || r.Code() == "forbidden" ||
+		(r.Status == http.StatusForbidden && r.Code() == "") || strings.HasPrefix(r.Location(), "/login")
 	return !refused
-}
-
-func waitUntilTrue(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }

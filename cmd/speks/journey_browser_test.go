@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -71,13 +70,13 @@ func TestNewcomerRegistersAndSeesHerPayslips(t *testing.T) {
 	}
 
 	person.Open(srv.TenantURL("pahang", "/register?lang=ms"))
-	fillForm(t, person, map[string]string{"#category": "staff", "#id": "850314-10-5523", "#name": "Aminah Ahmad",
+	person.Fill(map[string]string{"#category": "staff", "#id": "850314-10-5523", "#name": "Aminah Ahmad",
 		"#email": "aminah.ahmad@pahang.gov.my", "#phone": "019-555 1234", "#ptj_code": "JKR01"})
 	person.Click("#submit")
 	if !strings.Contains(person.Text("#form-done"), "pautan pengesahan") {
 		t.Fatalf("after register: %q", person.Text("main"))
 	}
-	person.Open(linkIn(t, mails.Next(t, 1), srv.TenantURL("pahang", "/verify-email?token=")))
+	person.Open(notifytest.Link(t, mails.Next(t, 1), srv.TenantURL("pahang", "/verify-email?token=")))
 	if !strings.Contains(person.Text("#form-done"), "telah disahkan") {
 		t.Fatalf("verify page: %q", person.Text("main"))
 	}
@@ -106,13 +105,13 @@ func TestNewcomerRegistersAndSeesHerPayslips(t *testing.T) {
 
 	// The newcomer's first login with the mailed code, then with her own password.
 	codeMail := mails.Next(t, 2)
-	person.Open(linkIn(t, codeMail, srv.TenantURL("pahang", "/login")))
+	person.Open(notifytest.Link(t, codeMail, srv.TenantURL("pahang", "/login")))
 	loginWith(t, person, "850314105523", notifytest.CodePattern.FindString(codeMail))
 	if person.Count("#must-change") != 1 {
 		t.Fatalf("code login did not lead to setting a password: %s", person.Text("main"))
 	}
 	const password = "sawit berbuah lebat di kuantan"
-	fillForm(t, person, map[string]string{"#new_password": password, "#confirm_password": password, "#secret_phrase": "burung enggang terbang"})
+	person.Fill(map[string]string{"#new_password": password, "#confirm_password": password, "#secret_phrase": "burung enggang terbang"})
 	person.Click("#submit")
 	if !strings.Contains(person.Text("#form-done"), "telah ditukar") {
 		t.Fatalf("after setting the password: %q", person.Text("main"))
@@ -209,31 +208,10 @@ func officerSession(t *testing.T, db *sqlx.DB) string {
 	return token
 }
 
-func fillForm(t *testing.T, tab *webtest.Tab, fields map[string]string) {
-	t.Helper()
-	for css, v := range fields {
-		js := "(() => { const e = document.querySelector(" + strconv.Quote(css) + "); if (!e) return false; e.value = " + strconv.Quote(v) + "; return true; })()"
-		if !webtest.Eval[bool](tab, js) {
-			t.Fatalf("no field %s on %s", css, webtest.Eval[string](tab, "location.href"))
-		}
-	}
-}
-
 func loginWith(t *testing.T, tab *webtest.Tab, id, secret string) {
 	t.Helper()
-	fillForm(t, tab, map[string]string{"#id": id})
+	tab.Fill(map[string]string{"#id": id})
 	tab.Click("#next")
-	fillForm(t, tab, map[string]string{"#password": secret})
+	tab.Fill(map[string]string{"#password": secret})
 	tab.Click("#login")
-}
-
-func linkIn(t *testing.T, mail, prefix string) string {
-	t.Helper()
-	for _, l := range notifytest.LinkPattern.FindAllString(mail, -1) {
-		if strings.HasPrefix(l, prefix) {
-			return l
-		}
-	}
-	t.Fatalf("no link to %s in the mail:\n%s", prefix, mail)
-	return ""
 }

@@ -1,14 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -126,33 +122,16 @@ func (f *authzFixture) getJSON(t *testing.T, code, path, cookie string, out any)
 
 func (f *authzFixture) sendJSON(t *testing.T, code, method, path, cookie string, body, out any) int {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(raw)
-	}
-	req := httptest.NewRequest(method, "http://"+code+".example.test"+path, rd)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Content-Type", "application/json")
+	c := f.client(t, code, cookie)
+	c.Header.Set("Content-Type", "application/json")
 	if cookie != "" {
-		req.AddCookie(&http.Cookie{Name: "speks_session", Value: cookie})
-		req.Header.Set("X-CSRF-Token", "csrf")
+		c.CSRF = "csrf"
 	}
-	res, err := f.app.Test(req, 10_000)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
+	r := c.Do(method, path, body)
+	if out != nil && r.Status < 300 {
+		r.JSON(t, out)
 	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	if out != nil && res.StatusCode < 300 {
-		if err := json.Unmarshal(raw, out); err != nil {
-			t.Fatalf("%s %s: %d %s: %v", method, path, res.StatusCode, raw, err)
-		}
-	}
-	return res.StatusCode
+	return r.Status
 }
 
 // expectPayslips: the account's session reads its own payslips of this year.

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 )
 
 // auditRow is one audit_log row as the admin console reads it, with the whole row as text.
@@ -38,15 +40,15 @@ func TestLoginsAndFailuresAreAudited(t *testing.T) {
 	c := h.client(t, "selangor")
 	const wrong = "wrong password number x"
 
-	expect(t, c.login("850101-14-5123", aminahPass), http.StatusOK, "")
-	expect(t, c.post("/api/v1/auth/logout", nil), http.StatusNoContent, "")
-	expect(t, c.login("900202105555", "unknown person's password"), http.StatusUnauthorized, "invalid_credentials")
-	expect(t, c.login("my secret pass", "typed in the wrong box"), http.StatusUnauthorized, "invalid_credentials")
+	apitest.Expect(t, c.login("850101-14-5123", aminahPass), http.StatusOK, "")
+	apitest.Expect(t, c.Post("/api/v1/auth/logout", nil), http.StatusNoContent, "")
+	apitest.Expect(t, c.login("900202105555", "unknown person's password"), http.StatusUnauthorized, "invalid_credentials")
+	apitest.Expect(t, c.login("my secret pass", "typed in the wrong box"), http.StatusUnauthorized, "invalid_credentials")
 	for range 4 {
 		c.login(aminahIC, wrong)
 	}
-	expect(t, c.login(aminahIC, wrong), http.StatusLocked, "locked")
-	expect(t, c.login(aminahIC, aminahPass), http.StatusLocked, "locked")
+	apitest.Expect(t, c.login(aminahIC, wrong), http.StatusLocked, "locked")
+	apitest.Expect(t, c.login(aminahIC, aminahPass), http.StatusLocked, "locked")
 
 	rows := h.auditRows(t, "selangor")
 	var got []string
@@ -95,11 +97,11 @@ func TestSelfServiceAuditHasNoFullID(t *testing.T) {
 	h := newHarness(t)
 	h.addUser(t, "selangor", "staff", aminahIC, "Aminah binti Yusof", "aminah@selangor.gov.my", aminahPass, "bunga raya merah")
 	c := h.client(t, "selangor")
-	expect(t, c.login(aminahIC, aminahPass), http.StatusOK, "")
+	apitest.Expect(t, c.login(aminahIC, aminahPass), http.StatusOK, "")
 	const newPass = "Teh-Tarik-Kurang-Manis-2026"
-	expect(t, c.post("/api/v1/account/password", map[string]string{"current_password": aminahPass, "new_password": newPass}), http.StatusNoContent, "")
-	expect(t, c.do(http.MethodPatch, "/api/v1/account/profile", map[string]string{"phone": "012-3456789"}, true), http.StatusOK, "")
-	expect(t, c.post("/api/v1/account/cancellation", map[string]string{"reason": "bertukar ke negeri lain"}), http.StatusAccepted, "")
+	apitest.Expect(t, c.Post("/api/v1/account/password", map[string]string{"current_password": aminahPass, "new_password": newPass}), http.StatusNoContent, "")
+	apitest.Expect(t, c.Do(http.MethodPatch, "/api/v1/account/profile", map[string]string{"phone": "012-3456789"}), http.StatusOK, "")
+	apitest.Expect(t, c.Post("/api/v1/account/cancellation", map[string]string{"reason": "bertukar ke negeri lain"}), http.StatusAccepted, "")
 
 	var rows []string
 	if err := h.db(t, "selangor").Select(&rows, `SELECT row_to_json(a)::text FROM audit_log a ORDER BY id`); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -45,17 +44,6 @@ func browserServer(t *testing.T) (*webtest.Server, *account.Service) {
 	return srv, svc
 }
 
-// fill sets form fields by CSS selector (value) in the page.
-func fill(t *testing.T, tab *webtest.Tab, fields map[string]string) {
-	t.Helper()
-	for css, v := range fields {
-		js := "(() => { const e = document.querySelector(" + strconv.Quote(css) + "); if (!e) return false; e.value = " + strconv.Quote(v) + "; return true; })()"
-		if !webtest.Eval[bool](tab, js) {
-			t.Fatalf("no field %s on %s", css, webtest.Eval[string](tab, "location.href"))
-		}
-	}
-}
-
 func outboxValue(t *testing.T, srv *webtest.Server, code, template, key string) string {
 	t.Helper()
 	var v string
@@ -68,12 +56,12 @@ func outboxValue(t *testing.T, srv *webtest.Server, code, template, key string) 
 // loginInBrowser goes through both login steps and returns the phrase shown.
 func loginInBrowser(t *testing.T, tab *webtest.Tab, id, password string) string {
 	t.Helper()
-	fill(t, tab, map[string]string{"#id": id})
+	tab.Fill(map[string]string{"#id": id})
 	if status := tab.Click("#next"); status != http.StatusOK {
 		t.Fatalf("identify step: %d", status)
 	}
 	phrase := tab.Text("#secret-phrase")
-	fill(t, tab, map[string]string{"#password": password})
+	tab.Fill(map[string]string{"#password": password})
 	tab.Click("#login")
 	return phrase
 }
@@ -87,7 +75,7 @@ func TestBrowserSelangorFirstLoginFromEmailToHome(t *testing.T) {
 	if h := tab.Text("h1"); h != "Login Kali Pertama" {
 		t.Fatalf("heading %q", h)
 	}
-	fill(t, tab, map[string]string{"#id": "850101-14-5123", "#email": "aminah@selangor.gov.my"})
+	tab.Fill(map[string]string{"#id": "850101-14-5123", "#email": "aminah@selangor.gov.my"})
 	tab.Click("#submit")
 	if !strings.Contains(tab.Text("#form-done"), "kod sekali guna") {
 		t.Fatalf("after first login: %q", tab.Text("main"))
@@ -96,7 +84,7 @@ func TestBrowserSelangorFirstLoginFromEmailToHome(t *testing.T) {
 	// The mail, as it arrives over SMTP through the outbox, Redis and the worker.
 	mail := mails.Next(t, 1)
 	code := notifytest.CodePattern.FindString(mail)
-	link := mailLink(t, mail, srv.TenantURL("selangor", "/login"))
+	link := notifytest.Link(t, mail, srv.TenantURL("selangor", "/login"))
 	if code == "" {
 		t.Fatalf("no code in the mail:\n%s", mail)
 	}
@@ -108,12 +96,12 @@ func TestBrowserSelangorFirstLoginFromEmailToHome(t *testing.T) {
 		!strings.Contains(got, "teruskan dengan memasukkan kod sekali guna") {
 		t.Fatalf("guidance for a first login: %q", got)
 	}
-	fill(t, tab, map[string]string{"#password": code})
+	tab.Fill(map[string]string{"#password": code})
 	tab.Click("#login")
 	if h := tab.Text("h1"); h != "Maklumat Pendaftaran Baru" {
 		t.Fatalf("after code login: %q", h)
 	}
-	fill(t, tab, map[string]string{"#new_password": newPass, "#confirm_password": newPass,
+	tab.Fill(map[string]string{"#new_password": newPass, "#confirm_password": newPass,
 		"#answer_1": "SK Taman Melawati", "#answer_2": "Kuala Kubu Bharu", "#answer_3": "Comel", "#secret_phrase": "pokok kelapa di tepi pantai"})
 	tab.Click("#submit")
 	if !strings.Contains(webtest.Eval[string](tab, "location.pathname"), "/login") {
@@ -131,7 +119,7 @@ func TestBrowserSelangorFirstLoginFromEmailToHome(t *testing.T) {
 // identifyInBrowser sends the ID (first login step) and returns the phrase shown.
 func identifyInBrowser(t *testing.T, tab *webtest.Tab, id string) string {
 	t.Helper()
-	fill(t, tab, map[string]string{"#id": id})
+	tab.Fill(map[string]string{"#id": id})
 	if status := tab.Click("#next"); status != http.StatusOK {
 		t.Fatalf("identify step: %d", status)
 	}
@@ -188,30 +176,18 @@ func TestBrowserPhraseStepSpeaksToBothKindsOfUser(t *testing.T) {
 	tab.ExpectNoConsoleErrors()
 }
 
-// mailLink is the link in mail that starts with prefix.
-func mailLink(t *testing.T, mail, prefix string) string {
-	t.Helper()
-	for _, l := range notifytest.LinkPattern.FindAllString(mail, -1) {
-		if strings.HasPrefix(l, prefix) {
-			return l
-		}
-	}
-	t.Fatalf("no link to %s in the mail:\n%s", prefix, mail)
-	return ""
-}
-
 func TestBrowserPahangSelfRegistrationThroughVerification(t *testing.T) {
 	srv, svc := browserServer(t)
 	mails := notifytest.StartPipeline(t, srv.Env)
 	tab := webtest.NewBrowser(t).NewTab(t)
 	tab.Open(srv.TenantURL("pahang", "/register?lang=ms"))
-	fill(t, tab, map[string]string{"#category": "staff", "#id": "910909-06-5678", "#name": "Siti Hajar binti Omar",
+	tab.Fill(map[string]string{"#category": "staff", "#id": "910909-06-5678", "#name": "Siti Hajar binti Omar",
 		"#email": "siti@pahang.gov.my", "#phone": "019-555 1234", "#ptj_code": "P0201"})
 	tab.Click("#submit")
 	if !strings.Contains(tab.Text("#form-done"), "pautan pengesahan") {
 		t.Fatalf("after register: %q", tab.Text("main"))
 	}
-	tab.Open(mailLink(t, mails.Next(t, 1), srv.TenantURL("pahang", "/verify-email?token=")))
+	tab.Open(notifytest.Link(t, mails.Next(t, 1), srv.TenantURL("pahang", "/verify-email?token=")))
 	if !strings.Contains(tab.Text("#form-done"), "telah disahkan") {
 		t.Fatalf("verify page: %q", tab.Text("main"))
 	}
@@ -223,12 +199,12 @@ func TestBrowserPahangSelfRegistrationThroughVerification(t *testing.T) {
 		t.Fatal(err)
 	}
 	codeMail := mails.Next(t, 2)
-	tab.Open(mailLink(t, codeMail, srv.TenantURL("pahang", "/login")))
+	tab.Open(notifytest.Link(t, codeMail, srv.TenantURL("pahang", "/login")))
 	loginInBrowser(t, tab, "910909065678", notifytest.CodePattern.FindString(codeMail))
 	if tab.Count("#must-change") != 1 {
 		t.Fatalf("code login did not lead to setting a password: %s", tab.Text("main"))
 	}
-	fill(t, tab, map[string]string{"#new_password": newPass, "#confirm_password": newPass, "#secret_phrase": "burung enggang terbang"})
+	tab.Fill(map[string]string{"#new_password": newPass, "#confirm_password": newPass, "#secret_phrase": "burung enggang terbang"})
 	tab.Click("#submit")
 	if !strings.Contains(tab.Text("#form-done"), "telah ditukar") {
 		t.Fatalf("after setting the password: %q", tab.Text("main"))
@@ -276,19 +252,19 @@ func phrasePasswordProfileForgot(t *testing.T, tx browserTexts) {
 	}
 
 	tab.Click("#password-link")
-	fill(t, tab, map[string]string{"#current_password": aminahPass, "#new_password": "aminah is here 2024", "#confirm_password": "aminah is here 2024"})
+	tab.Fill(map[string]string{"#current_password": aminahPass, "#new_password": "aminah is here 2024", "#confirm_password": "aminah is here 2024"})
 	tab.Click("#submit")
 	if !strings.Contains(tab.Text("#reasons"), tx.nameReason) {
 		t.Fatalf("weak password page: %q", tab.Text("main"))
 	}
-	fill(t, tab, map[string]string{"#current_password": aminahPass, "#new_password": newPass, "#confirm_password": newPass})
+	tab.Fill(map[string]string{"#current_password": aminahPass, "#new_password": newPass, "#confirm_password": newPass})
 	tab.Click("#submit")
 	if !strings.Contains(tab.Text("#form-done"), tx.changed) {
 		t.Fatalf("after change: %q", tab.Text("main"))
 	}
 
 	tab.Open(srv.TenantURL("selangor", "/account/profile"))
-	fill(t, tab, map[string]string{"#phone": "012-345 6789", "#ptj_code": "P0201"})
+	tab.Fill(map[string]string{"#phone": "012-345 6789", "#ptj_code": "P0201"})
 	tab.Click("#save")
 	if !strings.Contains(tab.Text("#current-ptj"), "JKR Daerah") || tab.Count("#form-done") != 1 {
 		t.Fatalf("profile after save: %q", tab.Text("#profile"))
@@ -297,7 +273,7 @@ func phrasePasswordProfileForgot(t *testing.T, tx browserTexts) {
 	tab.Open(srv.TenantURL("selangor", "/home"))
 	tab.Click("#logout")
 	tab.Open(srv.TenantURL("selangor", "/forgot-password"))
-	fill(t, tab, map[string]string{"#id": "850101145123", "#email": "aminah@selangor.gov.my"})
+	tab.Fill(map[string]string{"#id": "850101145123", "#email": "aminah@selangor.gov.my"})
 	tab.Click("#submit")
 	if !strings.Contains(tab.Text("#form-done"), tx.codeSent) {
 		t.Fatalf("forgot: %q", tab.Text("main"))
@@ -337,7 +313,7 @@ func TestBrowserWordingAtTheMomentsThatMatter(t *testing.T) {
 	loginInBrowser(t, tab, "850101145123", aminahPass)
 
 	tab.Open(srv.TenantURL("selangor", "/account/password"))
-	fill(t, tab, map[string]string{"#current_password": "not my password at all", "#new_password": newPass, "#confirm_password": newPass})
+	tab.Fill(map[string]string{"#current_password": "not my password at all", "#new_password": newPass, "#confirm_password": newPass})
 	tab.Click("#submit")
 	if got := tab.Text("#form-error"); got != "Kata laluan semasa yang dimasukkan tidak betul. Cuba lagi." {
 		t.Errorf("wrong current password reads %q", got)
@@ -380,7 +356,7 @@ func TestBrowserLoginFocusAndSignedInRedirect(t *testing.T) {
 	if got := focused(); got != "password" {
 		t.Errorf("phrase step focus on %q, want the password field", got)
 	}
-	fill(t, tab, map[string]string{"#password": "not the password at all"})
+	tab.Fill(map[string]string{"#password": "not the password at all"})
 	tab.Click("#login")
 	if tab.Text("#form-error") == "" || focused() != "id" {
 		t.Errorf("after a failed login: error %q, focus on %q", tab.Text("#form-error"), focused())

@@ -2,12 +2,9 @@ package account_test
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,6 +16,7 @@ import (
 	"github.com/speks-portal/speks/config"
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"
 )
@@ -125,90 +123,25 @@ func (h *harness) addEmployee(t *testing.T, code, ic, name, email string) {
 	db.MustExec(`INSERT INTO employees (ic_no, salary_no, name, email, department_code, ptj_code) VALUES ($1, 'S1', $2, $3, 'D01', 'P0101')`, ic, name, email)
 }
 
-// client is a browser-like cookie jar against the app on one tenant host.
-type client struct {
-	t      *testing.T
-	h      *harness
-	host   string
-	cookie string // the session cookie value
-	csrf   string
-	ip     string
-}
+// client is a browser-like caller on one tenant host; it keeps the session cookie and, once
+// logged in, the CSRF token.
+type client struct{ *apitest.Client }
 
-func (h *harness) client(t *testing.T, code string) *client {
-	return &client{t: t, h: h, host: code + ".example.test", ip: "192.0.2.10"}
+func (h *harness) client(t *testing.T, code string) client {
+	c := apitest.New(t, h.app, code+".example.test")
+	c.Header.Set("Content-Type", "application/json")
+	c.Header.Set("X-Forwarded-For", "192.0.2.10") // ignored: no trusted proxies; kept to show it
+	return client{c}
 }
-
-type response struct {
-	Status int
-	Body   map[string]any
-	Raw    string
-	Header http.Header
-}
-
-// do sends a JSON request; csrf says whether to send the client's CSRF token.
-func (c *client) do(method, path string, body any, csrf bool) response {
-	c.t.Helper()
-	var r io.Reader
-	if body != nil {
-		buf, err := json.Marshal(body)
-		if err != nil {
-			c.t.Fatal(err)
-		}
-		r = strings.NewReader(string(buf))
-	}
-	req := httptest.NewRequest(method, "http://"+c.host+path, r)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Forwarded-For", c.ip) // ignored: no trusted proxies; kept to show it
-	if c.cookie != "" {
-		req.AddCookie(&http.Cookie{Name: "speks_session", Value: c.cookie})
-	}
-	if csrf && c.csrf != "" {
-		req.Header.Set("X-CSRF-Token", c.csrf)
-	}
-	resp, err := c.h.app.Test(req, 30_000)
-	if err != nil {
-		c.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	out := response{Status: resp.StatusCode, Raw: string(raw), Header: resp.Header}
-	_ = json.Unmarshal(raw, &out.Body)
-	for _, ck := range resp.Cookies() {
-		if ck.Name == "speks_session" {
-			c.cookie = ck.Value
-			if ck.MaxAge < 0 {
-				c.cookie = ""
-			}
-		}
-	}
-	return out
-}
-
-func (c *client) post(path string, body any) response { return c.do(http.MethodPost, path, body, true) }
-func (c *client) get(path string) response            { return c.do(http.MethodGet, path, nil, false) }
 
 // login logs in and keeps the CSRF token.
-func (c *client) login(id, password string) response {
-	c.t.Helper()
-	r := c.post("/api/v1/auth/login", map[string]string{"id": id, "password": password})
+func (c client) login(id, password string) apitest.Response {
+	c.T.Helper()
+	r := c.Post("/api/v1/auth/login", map[string]string{"id": id, "password": password})
 	if r.Status == http.StatusOK {
-		c.csrf, _ = r.Body["csrf_token"].(string)
+		c.CSRF = r.String("csrf_token")
 	}
 	return r
-}
-
-func errorCode(r response) string {
-	e, _ := r.Body["error"].(map[string]any)
-	code, _ := e["code"].(string)
-	return code
-}
-
-func expect(t *testing.T, r response, status int, code string) {
-	t.Helper()
-	if r.Status != status || (code != "" && errorCode(r) != code) {
-		t.Fatalf("got %d %s, want %d %s", r.Status, r.Raw, status, code)
-	}
 }
 
 // lastCode reads the one-time code of the newest mail to addr from the outbox (the code is in

@@ -3,13 +3,13 @@ package account_test
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/pquerna/otp/totp"
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 )
 
 const (
@@ -22,14 +22,14 @@ func TestTwoStepLoginWithSecretPhraseAndSession(t *testing.T) {
 	h.addUser(t, "selangor", "staff", aminahIC, "Aminah binti Yusof", "aminah@selangor.gov.my", aminahPass, "bunga raya merah")
 	c := h.client(t, "selangor")
 
-	r := c.post("/api/v1/auth/identify", map[string]string{"id": "850101-14-5123"})
+	r := c.Post("/api/v1/auth/identify", map[string]string{"id": "850101-14-5123"})
 	if r.Status != http.StatusOK || r.Body["secret_phrase"] != "bunga raya merah" {
 		t.Fatalf("identify = %d %s, want the user's phrase", r.Status, r.Raw)
 	}
-	expect(t, c.get("/api/v1/session"), http.StatusUnauthorized, "unauthenticated")
+	apitest.Expect(t, c.Get("/api/v1/session"), http.StatusUnauthorized, "unauthenticated")
 
 	r = c.login("850101 14 5123", aminahPass)
-	if r.Status != http.StatusOK || r.Body["next"] != "home" || c.csrf == "" || c.cookie == "" {
+	if r.Status != http.StatusOK || r.Body["next"] != "home" || c.CSRF == "" || c.Cookie == "" {
 		t.Fatalf("login = %d %s", r.Status, r.Raw)
 	}
 	user := r.Body["user"].(map[string]any)
@@ -43,20 +43,20 @@ func TestTwoStepLoginWithSecretPhraseAndSession(t *testing.T) {
 		}
 	}
 	var stored int
-	h.db(t, "selangor").Get(&stored, `SELECT count(*) FROM sessions WHERE id_hash = sha256(convert_to($1, 'UTF8'))`, c.cookie)
+	h.db(t, "selangor").Get(&stored, `SELECT count(*) FROM sessions WHERE id_hash = sha256(convert_to($1, 'UTF8'))`, c.Cookie)
 	if stored != 1 {
 		t.Fatal("the session row is not keyed by the SHA-256 of the cookie value")
 	}
-	s := c.get("/api/v1/session")
-	if s.Status != http.StatusOK || s.Body["csrf_token"] != c.csrf || s.Body["next"] != "home" {
+	s := c.Get("/api/v1/session")
+	if s.Status != http.StatusOK || s.Body["csrf_token"] != c.CSRF || s.Body["next"] != "home" {
 		t.Fatalf("session = %d %s", s.Status, s.Raw)
 	}
 
 	// Logout ends the row, not just the cookie: the old value no longer opens anything.
-	old := c.cookie
-	expect(t, c.post("/api/v1/auth/logout", nil), http.StatusNoContent, "")
-	c.cookie = old
-	expect(t, c.get("/api/v1/session"), http.StatusUnauthorized, "unauthenticated")
+	old := c.Cookie
+	apitest.Expect(t, c.Post("/api/v1/auth/logout", nil), http.StatusNoContent, "")
+	c.Cookie = old
+	apitest.Expect(t, c.Get("/api/v1/session"), http.StatusUnauthorized, "unauthenticated")
 }
 
 func TestUnknownAndExistingIDsAnswerAlike(t *testing.T) {
@@ -64,8 +64,8 @@ func TestUnknownAndExistingIDsAnswerAlike(t *testing.T) {
 	h.addUser(t, "selangor", "staff", aminahIC, "Aminah binti Yusof", "aminah@selangor.gov.my", aminahPass, "bunga raya merah")
 	c := h.client(t, "selangor")
 
-	unknown := c.post("/api/v1/auth/identify", map[string]string{"id": "900202-10-5555"})
-	again := c.post("/api/v1/auth/identify", map[string]string{"id": "900202105555"})
+	unknown := c.Post("/api/v1/auth/identify", map[string]string{"id": "900202-10-5555"})
+	again := c.Post("/api/v1/auth/identify", map[string]string{"id": "900202105555"})
 	if unknown.Status != http.StatusOK || unknown.Body["secret_phrase"] == "" || unknown.Body["secret_phrase"] != again.Body["secret_phrase"] {
 		t.Fatalf("unknown ID: %s then %s; want one stable decoy", unknown.Raw, again.Raw)
 	}
@@ -76,8 +76,8 @@ func TestUnknownAndExistingIDsAnswerAlike(t *testing.T) {
 	wrongPass := c.login(aminahIC, "not the right password at all")
 	wrongID := c.login("900202105555", aminahPass)
 	junk := c.login("nobody", aminahPass)
-	for _, r := range []response{wrongPass, wrongID, junk} {
-		expect(t, r, http.StatusUnauthorized, "invalid_credentials")
+	for _, r := range []apitest.Response{wrongPass, wrongID, junk} {
+		apitest.Expect(t, r, http.StatusUnauthorized, "invalid_credentials")
 		if r.Raw != wrongPass.Raw {
 			t.Fatalf("bodies differ: %s vs %s", r.Raw, wrongPass.Raw)
 		}
@@ -89,28 +89,28 @@ func TestLockoutDoesNotRevealThePasswordAndExpires(t *testing.T) {
 	id := h.addUser(t, "selangor", "staff", aminahIC, "Aminah binti Yusof", "aminah@selangor.gov.my", aminahPass, "bunga raya merah")
 	c := h.client(t, "selangor")
 	for i := 1; i <= 4; i++ {
-		expect(t, c.login(aminahIC, "wrong password number x"), http.StatusUnauthorized, "invalid_credentials")
+		apitest.Expect(t, c.login(aminahIC, "wrong password number x"), http.StatusUnauthorized, "invalid_credentials")
 	}
-	expect(t, c.login(aminahIC, "wrong password number x"), http.StatusLocked, "locked")
+	apitest.Expect(t, c.login(aminahIC, "wrong password number x"), http.StatusLocked, "locked")
 	// Locked: the right password gets the same answer as a wrong one.
-	expect(t, c.login(aminahIC, aminahPass), http.StatusLocked, "locked")
-	expect(t, c.login(aminahIC, "still wrong password"), http.StatusLocked, "locked")
+	apitest.Expect(t, c.login(aminahIC, aminahPass), http.StatusLocked, "locked")
+	apitest.Expect(t, c.login(aminahIC, "still wrong password"), http.StatusLocked, "locked")
 
 	// An unknown ID locks the same way, so the lock tells nothing about existence.
 	for i := 1; i <= 4; i++ {
-		expect(t, c.login("900202105555", "whatever password"), http.StatusUnauthorized, "invalid_credentials")
+		apitest.Expect(t, c.login("900202105555", "whatever password"), http.StatusUnauthorized, "invalid_credentials")
 	}
-	expect(t, c.login("900202105555", "whatever password"), http.StatusLocked, "locked")
+	apitest.Expect(t, c.login("900202105555", "whatever password"), http.StatusLocked, "locked")
 
 	h.clock.Advance(16 * time.Minute)
 	r := c.login(aminahIC, aminahPass)
-	expect(t, r, http.StatusOK, "")
+	apitest.Expect(t, r, http.StatusOK, "")
 
 	// An officer's unlock ends a lock at once.
 	for range 5 {
 		c.login(aminahIC, "wrong password number y")
 	}
-	expect(t, c.login(aminahIC, aminahPass), http.StatusLocked, "locked")
+	apitest.Expect(t, c.login(aminahIC, aminahPass), http.StatusLocked, "locked")
 	ctx, _, err := h.env.Scoper.ForCode(context.Background(), "selangor")
 	if err != nil {
 		t.Fatal(err)
@@ -118,16 +118,16 @@ func TestLockoutDoesNotRevealThePasswordAndExpires(t *testing.T) {
 	if err := h.svc.Unlock(ctx, id, "it-officer"); err != nil {
 		t.Fatal(err)
 	}
-	expect(t, c.login(aminahIC, aminahPass), http.StatusOK, "")
+	apitest.Expect(t, c.login(aminahIC, aminahPass), http.StatusOK, "")
 
 	// The count starts again after a success; a second lock in a row lasts twice as long.
 	for i := 1; i <= 5; i++ {
 		c.login("900202105555", "whatever password")
 	}
 	h.clock.Advance(16 * time.Minute)
-	expect(t, c.login("900202105555", "whatever password"), http.StatusLocked, "locked")
+	apitest.Expect(t, c.login("900202105555", "whatever password"), http.StatusLocked, "locked")
 	h.clock.Advance(15 * time.Minute)
-	expect(t, c.login("900202105555", "whatever password"), http.StatusUnauthorized, "invalid_credentials")
+	apitest.Expect(t, c.login("900202105555", "whatever password"), http.StatusUnauthorized, "invalid_credentials")
 }
 
 func TestLoginIsThrottledPerAccountAndPerIP(t *testing.T) {
@@ -137,15 +137,15 @@ func TestLoginIsThrottledPerAccountAndPerIP(t *testing.T) {
 	h.addUser(t, "selangor", "staff", aminahIC, "Aminah binti Yusof", "aminah@selangor.gov.my", aminahPass, "bunga raya merah")
 	c := h.client(t, "selangor")
 	for range 3 {
-		expect(t, c.login(aminahIC, aminahPass), http.StatusOK, "")
+		apitest.Expect(t, c.login(aminahIC, aminahPass), http.StatusOK, "")
 	}
-	expect(t, c.login(aminahIC, aminahPass), http.StatusTooManyRequests, "too_many_requests")
+	apitest.Expect(t, c.login(aminahIC, aminahPass), http.StatusTooManyRequests, "too_many_requests")
 	for i := range 2 {
-		expect(t, c.login("90020210555"+string(rune('0'+i)), "x"), http.StatusUnauthorized, "invalid_credentials")
+		apitest.Expect(t, c.login("90020210555"+string(rune('0'+i)), "x"), http.StatusUnauthorized, "invalid_credentials")
 	}
-	expect(t, c.login("900202105559", "x"), http.StatusTooManyRequests, "too_many_requests")
+	apitest.Expect(t, c.login("900202105559", "x"), http.StatusTooManyRequests, "too_many_requests")
 	h.clock.Advance(16 * time.Minute)
-	expect(t, c.login(aminahIC, aminahPass), http.StatusOK, "")
+	apitest.Expect(t, c.login(aminahIC, aminahPass), http.StatusOK, "")
 }
 
 func TestSessionFixationCSRFAndTimeouts(t *testing.T) {
@@ -154,55 +154,55 @@ func TestSessionFixationCSRFAndTimeouts(t *testing.T) {
 	c := h.client(t, "selangor")
 
 	// Fixation: a cookie value planted before login is never the session after it.
-	c.cookie = "planted-by-an-attacker-0123456789abcdefghijklmnopq"
-	expect(t, c.login(aminahIC, aminahPass), http.StatusOK, "")
-	if c.cookie == "planted-by-an-attacker-0123456789abcdefghijklmnopq" || c.cookie == "" {
+	c.Cookie = "planted-by-an-attacker-0123456789abcdefghijklmnopq"
+	apitest.Expect(t, c.login(aminahIC, aminahPass), http.StatusOK, "")
+	if c.Cookie == "planted-by-an-attacker-0123456789abcdefghijklmnopq" || c.Cookie == "" {
 		t.Fatal("login kept the planted session ID")
 	}
-	first := c.cookie
-	expect(t, c.login(aminahIC, aminahPass), http.StatusOK, "")
-	if c.cookie == first {
+	first := c.Cookie
+	apitest.Expect(t, c.login(aminahIC, aminahPass), http.StatusOK, "")
+	if c.Cookie == first {
 		t.Fatal("a second login reused the session ID")
 	}
-	c2 := *c
-	c2.cookie = first
-	expect(t, c2.get("/api/v1/session"), http.StatusUnauthorized, "") // the login ended the old one
+	c2 := *c.Client
+	c2.Cookie = first
+	apitest.Expect(t, c2.Get("/api/v1/session"), http.StatusUnauthorized, "") // the login ended the old one
 
 	// CSRF: missing or another session's token → 403; the right one passes.
 	other := h.client(t, "selangor")
-	expect(t, other.login(aminahIC, aminahPass), http.StatusOK, "")
-	expect(t, c.do(http.MethodPost, "/api/v1/account/password", map[string]string{}, false), http.StatusForbidden, "csrf_failed")
-	saved := c.csrf
-	c.csrf = other.csrf
-	expect(t, c.post("/api/v1/account/password", map[string]string{}), http.StatusForbidden, "csrf_failed")
-	c.csrf = saved
-	expect(t, c.post("/api/v1/account/password", map[string]string{"current_password": "wrong wrong wrong", "new_password": "x"}),
+	apitest.Expect(t, other.login(aminahIC, aminahPass), http.StatusOK, "")
+	apitest.Expect(t, c.Do(http.MethodPost, "/api/v1/account/password", map[string]string{}, apitest.NoCSRF), http.StatusForbidden, "csrf_failed")
+	saved := c.CSRF
+	c.CSRF = other.CSRF
+	apitest.Expect(t, c.Post("/api/v1/account/password", map[string]string{}), http.StatusForbidden, "csrf_failed")
+	c.CSRF = saved
+	apitest.Expect(t, c.Post("/api/v1/account/password", map[string]string{"current_password": "wrong wrong wrong", "new_password": "x"}),
 		http.StatusUnprocessableEntity, "wrong_current_password")
 
 	// Idle timeout (tenant policy, 15 minutes by default).
 	h.clock.Advance(14 * time.Minute)
-	expect(t, c.get("/api/v1/session"), http.StatusOK, "")
+	apitest.Expect(t, c.Get("/api/v1/session"), http.StatusOK, "")
 	h.clock.Advance(16 * time.Minute)
-	expect(t, c.get("/api/v1/session"), http.StatusUnauthorized, "")
+	apitest.Expect(t, c.Get("/api/v1/session"), http.StatusUnauthorized, "")
 
 	// Absolute timeout: 12 hours however active.
-	expect(t, c.login(aminahIC, aminahPass), http.StatusOK, "")
+	apitest.Expect(t, c.login(aminahIC, aminahPass), http.StatusOK, "")
 	for i := 1; i < 60; i++ { // active every 12 minutes for just under 12 hours
 		h.clock.Advance(12 * time.Minute)
-		expect(t, c.get("/api/v1/session"), http.StatusOK, "")
+		apitest.Expect(t, c.Get("/api/v1/session"), http.StatusOK, "")
 	}
 	h.clock.Advance(12*time.Minute + time.Second)
-	expect(t, c.get("/api/v1/session"), http.StatusUnauthorized, "")
+	apitest.Expect(t, c.Get("/api/v1/session"), http.StatusUnauthorized, "")
 }
 
 func TestSignOutEverywhere(t *testing.T) {
 	h := newHarness(t)
 	h.addUser(t, "selangor", "staff", aminahIC, "Aminah binti Yusof", "aminah@selangor.gov.my", aminahPass, "bunga raya merah")
 	a, b := h.client(t, "selangor"), h.client(t, "selangor")
-	expect(t, a.login(aminahIC, aminahPass), http.StatusOK, "")
-	expect(t, b.login(aminahIC, aminahPass), http.StatusOK, "")
-	expect(t, a.post("/api/v1/account/sessions/end-all", nil), http.StatusNoContent, "")
-	expect(t, b.get("/api/v1/session"), http.StatusUnauthorized, "")
+	apitest.Expect(t, a.login(aminahIC, aminahPass), http.StatusOK, "")
+	apitest.Expect(t, b.login(aminahIC, aminahPass), http.StatusOK, "")
+	apitest.Expect(t, a.Post("/api/v1/account/sessions/end-all", nil), http.StatusNoContent, "")
+	apitest.Expect(t, b.Get("/api/v1/session"), http.StatusUnauthorized, "")
 }
 
 func TestAdminRolesNeedTOTPWithEnrolment(t *testing.T) {
@@ -213,29 +213,29 @@ func TestAdminRolesNeedTOTPWithEnrolment(t *testing.T) {
 	if r.Status != http.StatusOK || r.Body["next"] != "enrol_totp" {
 		t.Fatalf("first admin login = %s, want next enrol_totp", r.Raw)
 	}
-	expect(t, c.get("/api/v1/auth/security-questions"), http.StatusForbidden, "restricted_session")
-	e := c.post("/api/v1/account/totp/enrol", nil)
+	apitest.Expect(t, c.Get("/api/v1/auth/security-questions"), http.StatusForbidden, "restricted_session")
+	e := c.Post("/api/v1/account/totp/enrol", nil)
 	secret, _ := e.Body["secret"].(string)
 	if e.Status != http.StatusOK || secret == "" || !strings.HasPrefix(e.Body["otpauth_url"].(string), "otpauth://totp/") {
 		t.Fatalf("enrol = %s", e.Raw)
 	}
-	expect(t, c.post("/api/v1/account/totp/confirm", map[string]string{"code": "000000"}), http.StatusUnauthorized, "invalid_credentials")
+	apitest.Expect(t, c.Post("/api/v1/account/totp/confirm", map[string]string{"code": "000000"}), http.StatusUnauthorized, "invalid_credentials")
 	code, _ := totp.GenerateCode(secret, h.clock.Now())
-	expect(t, c.post("/api/v1/account/totp/confirm", map[string]string{"code": code}), http.StatusNoContent, "")
+	apitest.Expect(t, c.Post("/api/v1/account/totp/confirm", map[string]string{"code": code}), http.StatusNoContent, "")
 
 	fresh := h.client(t, "selangor")
-	expect(t, fresh.login("800303105050", aminahPass), http.StatusUnauthorized, "totp_required")
-	expect(t, fresh.post("/api/v1/auth/login", map[string]string{"id": "800303105050", "password": aminahPass, "totp": "123456"}),
+	apitest.Expect(t, fresh.login("800303105050", aminahPass), http.StatusUnauthorized, "totp_required")
+	apitest.Expect(t, fresh.Post("/api/v1/auth/login", map[string]string{"id": "800303105050", "password": aminahPass, "totp": "123456"}),
 		http.StatusUnauthorized, "invalid_credentials")
 	// The confirmation used this step's code: it cannot be replayed; the next step's can.
-	expect(t, fresh.post("/api/v1/auth/login", map[string]string{"id": "800303105050", "password": aminahPass, "totp": code}),
+	apitest.Expect(t, fresh.Post("/api/v1/auth/login", map[string]string{"id": "800303105050", "password": aminahPass, "totp": code}),
 		http.StatusUnauthorized, "invalid_credentials")
 	code, _ = totp.GenerateCode(secret, h.clock.Now().Add(30*time.Second))
-	r = fresh.post("/api/v1/auth/login", map[string]string{"id": "800303105050", "password": aminahPass, "totp": code})
+	r = fresh.Post("/api/v1/auth/login", map[string]string{"id": "800303105050", "password": aminahPass, "totp": code})
 	if r.Status != http.StatusOK || r.Body["next"] != "home" {
 		t.Fatalf("login with TOTP = %s", r.Raw)
 	}
-	expect(t, h.client(t, "selangor").post("/api/v1/auth/login", map[string]string{"id": "800303105050", "password": aminahPass, "totp": code}),
+	apitest.Expect(t, h.client(t, "selangor").Post("/api/v1/auth/login", map[string]string{"id": "800303105050", "password": aminahPass, "totp": code}),
 		http.StatusUnauthorized, "invalid_credentials")
 	var sealed string
 	h.db(t, "selangor").Get(&sealed, `SELECT totp_secret FROM users WHERE login_id = '800303105050'`)
@@ -248,17 +248,9 @@ func TestFormsNeedTheCSRFField(t *testing.T) {
 	h := newHarness(t)
 	h.addUser(t, "selangor", "staff", aminahIC, "Aminah binti Yusof", "aminah@selangor.gov.my", aminahPass, "bunga raya merah")
 	c := h.client(t, "selangor")
-	expect(t, c.login(aminahIC, aminahPass), http.StatusOK, "")
+	apitest.Expect(t, c.login(aminahIC, aminahPass), http.StatusOK, "")
 	form := func(values url.Values) int {
-		req := httptest.NewRequest(http.MethodPost, "http://selangor.example.test/account/cancellation", strings.NewReader(values.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.AddCookie(&http.Cookie{Name: "speks_session", Value: c.cookie})
-		resp, err := h.app.Test(req, 30_000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
+		return c.Post("/account/cancellation", values).Status
 	}
 	if got := form(url.Values{"reason": {"Bersara"}}); got != http.StatusForbidden {
 		t.Fatalf("form without token: %d, want 403", got)
@@ -266,7 +258,7 @@ func TestFormsNeedTheCSRFField(t *testing.T) {
 	if got := form(url.Values{"reason": {"Bersara"}, "csrf_token": {"forged"}}); got != http.StatusForbidden {
 		t.Fatalf("form with a forged token: %d, want 403", got)
 	}
-	if got := form(url.Values{"reason": {"Bersara"}, "csrf_token": {c.csrf}}); got != http.StatusSeeOther {
+	if got := form(url.Values{"reason": {"Bersara"}, "csrf_token": {c.CSRF}}); got != http.StatusSeeOther {
 		t.Fatalf("form with the token: %d, want 303", got)
 	}
 }
@@ -277,7 +269,7 @@ func TestSuppliersLogInWithTheirCompanyNumberInAnyForm(t *testing.T) {
 	h.db(t, "selangor").MustExec(`UPDATE users SET alt_login_id = '1312525A' WHERE id = $1`, id)
 	for _, form := range []string{"201901000005", "1312525-A", "1312525a", "201901000005 (1312525-A)", "0001312525-A"} {
 		c := h.client(t, "selangor")
-		if r := c.post("/api/v1/auth/identify", map[string]string{"id": form}); r.Body["secret_phrase"] != "kapal layar biru" {
+		if r := c.Post("/api/v1/auth/identify", map[string]string{"id": form}); r.Body["secret_phrase"] != "kapal layar biru" {
 			t.Errorf("identify %q = %s", form, r.Raw)
 		}
 		if r := c.login(form, aminahPass); r.Status != http.StatusOK || r.Body["user"].(map[string]any)["id"] != "201901000005" {

@@ -13,6 +13,7 @@ import (
 	"github.com/speks-portal/speks/modules/foundation/jobs"
 	"github.com/speks-portal/speks/modules/foundation/notify"
 	"github.com/speks-portal/speks/modules/foundation/notify/notifytest"
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 )
 
 // With Redis unreachable, forgot-password, login and logout still work and the mail waits in
@@ -31,9 +32,9 @@ func TestRedisDownMailWaitsThenArrivesOverSMTP(t *testing.T) {
 	// Redis down (nothing listens on port 1).
 	dead := asynq.NewClient(asynq.RedisClientOpt{Addr: "127.0.0.1:1", DialTimeout: 200 * time.Millisecond})
 	defer dead.Close()
-	expect(t, c.login(aminahIC, aminahPass), http.StatusOK, "")
-	expect(t, c.post("/api/v1/auth/logout", nil), http.StatusNoContent, "")
-	expect(t, c.post("/api/v1/auth/forgot-password", map[string]string{"id": aminahIC, "email": "aminah@selangor.gov.my"}), http.StatusAccepted, "")
+	apitest.Expect(t, c.login(aminahIC, aminahPass), http.StatusOK, "")
+	apitest.Expect(t, c.Post("/api/v1/auth/logout", nil), http.StatusNoContent, "")
+	apitest.Expect(t, c.Post("/api/v1/auth/forgot-password", map[string]string{"id": aminahIC, "email": "aminah@selangor.gov.my"}), http.StatusAccepted, "")
 	if _, err := relay(dead).RelayAll(context.Background()); err == nil {
 		t.Fatal("relaying through a dead Redis reported no error")
 	}
@@ -63,13 +64,7 @@ func TestRedisDownMailWaitsThenArrivesOverSMTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Shutdown()
-	deadline := time.Now().Add(10 * time.Second)
-	for len(sink.Messages()) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("no mail arrived over SMTP")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	apitest.WaitWithin(t, 10*time.Second, "a mail over SMTP", func() bool { return len(sink.Messages()) > 0 })
 	code := notifytest.CodePattern.FindString(notifytest.DecodeQP(sink.Messages()[0]))
 	if code == "" {
 		t.Fatalf("no code in the mail:\n%s", sink.Messages()[0])

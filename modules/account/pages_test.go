@@ -4,7 +4,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -15,23 +14,14 @@ import (
 	"github.com/speks-portal/speks/config"
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 )
 
-// page GETs path with the client's cookie and returns status, Location and body.
-func (c *client) page(path string) (int, string, string) {
-	c.t.Helper()
-	req := httptest.NewRequest(http.MethodGet, "http://"+c.host+path, nil)
-	req.Header.Set("Accept", "text/html")
-	if c.cookie != "" {
-		req.AddCookie(&http.Cookie{Name: "speks_session", Value: c.cookie})
-	}
-	resp, err := c.h.app.Test(req, 30_000)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header.Get("Location"), string(body)
+// page GETs path as a browser does and returns status, Location and body.
+func (c client) page(path string) (int, string, string) {
+	c.T.Helper()
+	r := c.Get(path, apitest.WithHeader("Accept", "text/html"), apitest.WithHeader("Content-Type", ""))
+	return r.Status, r.Location(), r.Raw
 }
 
 func TestRestrictedSessionsAreSentToTheirOnlyPage(t *testing.T) {
@@ -53,7 +43,7 @@ func TestRestrictedSessionsAreSentToTheirOnlyPage(t *testing.T) {
 		t.Fatal("no secret on the enrolment page")
 	}
 	code, _ := totp.GenerateCode(secret[1], h.clock.Now())
-	if r := c.post("/api/v1/account/totp/confirm", map[string]string{"code": code}); r.Status != http.StatusNoContent {
+	if r := c.Post("/api/v1/account/totp/confirm", map[string]string{"code": code}); r.Status != http.StatusNoContent {
 		t.Fatalf("confirm: %s", r.Raw)
 	}
 	if status, _, body := c.page("/home"); status != http.StatusOK || !strings.Contains(body, "Rahman bin Ali") {
@@ -102,7 +92,7 @@ func TestAnotherModulesHomeTakesOverAfterLogin(t *testing.T) {
 	if status, loc, _ := c.page("/home"); status != http.StatusSeeOther || loc != "/login" {
 		t.Fatalf("anonymous /home: %d %q", status, loc)
 	}
-	expect(t, c.login(aminahIC, aminahPass), http.StatusOK, "")
+	apitest.Expect(t, c.login(aminahIC, aminahPass), http.StatusOK, "")
 	if _, _, body := c.page("/home"); body != "records home" {
 		t.Fatalf("/home = %q, want the other module's page", body)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 )
 
 func TestProfileChangesAreAuditedAndEmailNeedsTheNewAddress(t *testing.T) {
@@ -18,17 +19,17 @@ func TestProfileChangesAreAuditedAndEmailNeedsTheNewAddress(t *testing.T) {
 	id := h.addUser(t, "selangor", "staff", aminahIC, "Aminah binti Yusof", "aminah@selangor.gov.my", aminahPass, "bunga raya merah")
 	h.db(t, "selangor").MustExec(`UPDATE users SET department_code = 'D01', ptj_code = 'P0101', phone = '03-1111 2222' WHERE id = $1`, id)
 	c := h.client(t, "selangor")
-	expect(t, c.login(aminahIC, aminahPass), http.StatusOK, "")
+	apitest.Expect(t, c.login(aminahIC, aminahPass), http.StatusOK, "")
 
-	p := c.get("/api/v1/account/profile")
+	p := c.Get("/api/v1/account/profile")
 	if p.Status != http.StatusOK || p.Body["ptj_name"] != "Bahagian Gaji" || p.Body["email"] != "aminah@selangor.gov.my" {
 		t.Fatalf("profile = %s", p.Raw)
 	}
-	expect(t, c.do(http.MethodPatch, "/api/v1/account/profile", map[string]string{"phone": "x"}, false), http.StatusForbidden, "csrf_failed")
-	bad := c.do(http.MethodPatch, "/api/v1/account/profile", map[string]string{"department_code": "D01", "ptj_code": "P0201"}, true)
-	expect(t, bad, http.StatusUnprocessableEntity, "invalid_input") // PTJ of another department
-	r := c.do(http.MethodPatch, "/api/v1/account/profile", map[string]string{
-		"phone": "012-345 6789", "department_code": "D02", "ptj_code": "P0201", "email": "aminah.baru@selangor.gov.my"}, true)
+	apitest.Expect(t, c.Do(http.MethodPatch, "/api/v1/account/profile", map[string]string{"phone": "x"}, apitest.NoCSRF), http.StatusForbidden, "csrf_failed")
+	bad := c.Do(http.MethodPatch, "/api/v1/account/profile", map[string]string{"department_code": "D01", "ptj_code": "P0201"})
+	apitest.Expect(t, bad, http.StatusUnprocessableEntity, "invalid_input") // PTJ of another department
+	r := c.Do(http.MethodPatch, "/api/v1/account/profile", map[string]string{
+		"phone": "012-345 6789", "department_code": "D02", "ptj_code": "P0201", "email": "aminah.baru@selangor.gov.my"})
 	if r.Status != http.StatusOK || r.Body["ptj_code"] != "P0201" || r.Body["email"] != "aminah@selangor.gov.my" ||
 		r.Body["pending_email"] != "aminah.baru@selangor.gov.my" {
 		t.Fatalf("patch = %s; the e-mail must wait for its link", r.Raw)
@@ -43,16 +44,16 @@ func TestProfileChangesAreAuditedAndEmailNeedsTheNewAddress(t *testing.T) {
 	var link string
 	h.db(t, "selangor").Get(&link, `SELECT data->>'link' FROM outbox WHERE template = 'email_change' AND recipient = 'aminah.baru@selangor.gov.my'`)
 	token := link[strings.Index(link, "token=")+6:]
-	expect(t, h.client(t, "selangor").get("/api/v1/account/email/confirm?token="+token), http.StatusOK, "")
-	expect(t, h.client(t, "selangor").get("/api/v1/account/email/confirm?token="+token), http.StatusNotFound, "invalid_link")
-	if p := c.get("/api/v1/account/profile"); p.Body["email"] != "aminah.baru@selangor.gov.my" {
+	apitest.Expect(t, h.client(t, "selangor").Get("/api/v1/account/email/confirm?token="+token), http.StatusOK, "")
+	apitest.Expect(t, h.client(t, "selangor").Get("/api/v1/account/email/confirm?token="+token), http.StatusNotFound, "invalid_link")
+	if p := c.Get("/api/v1/account/profile"); p.Body["email"] != "aminah.baru@selangor.gov.my" {
 		t.Fatalf("after confirmation: %s", p.Raw)
 	}
 
 	// The login phrase can be changed too; the audit says so without the phrase.
-	expect(t, c.do(http.MethodPatch, "/api/v1/account/profile", map[string]string{"secret_phrase": "x"}, true), http.StatusUnprocessableEntity, "invalid_input")
-	expect(t, c.do(http.MethodPatch, "/api/v1/account/profile", map[string]string{"secret_phrase": "rumah di atas bukit"}, true), http.StatusOK, "")
-	if r := c.post("/api/v1/auth/identify", map[string]string{"id": aminahIC}); r.Body["secret_phrase"] != "rumah di atas bukit" {
+	apitest.Expect(t, c.Do(http.MethodPatch, "/api/v1/account/profile", map[string]string{"secret_phrase": "x"}), http.StatusUnprocessableEntity, "invalid_input")
+	apitest.Expect(t, c.Do(http.MethodPatch, "/api/v1/account/profile", map[string]string{"secret_phrase": "rumah di atas bukit"}), http.StatusOK, "")
+	if r := c.Post("/api/v1/auth/identify", map[string]string{"id": aminahIC}); r.Body["secret_phrase"] != "rumah di atas bukit" {
 		t.Fatalf("phrase after change: %s", r.Raw)
 	}
 	var leaked int
@@ -66,10 +67,10 @@ func TestCancellationIsDueInThreeWorkingDays(t *testing.T) {
 	h := newHarness(t)
 	h.addUser(t, "selangor", "staff", aminahIC, "Aminah binti Yusof", "aminah@selangor.gov.my", aminahPass, "bunga raya merah")
 	c := h.client(t, "selangor")
-	expect(t, c.post("/api/v1/account/cancellation", map[string]string{"reason": "Bersara"}), http.StatusUnauthorized, "unauthenticated")
-	expect(t, c.login(aminahIC, aminahPass), http.StatusOK, "")
-	expect(t, c.post("/api/v1/account/cancellation", map[string]string{"reason": " "}), http.StatusUnprocessableEntity, "invalid_input")
-	r := c.post("/api/v1/account/cancellation", map[string]string{"reason": "Bersara pada bulan ini"})
+	apitest.Expect(t, c.Post("/api/v1/account/cancellation", map[string]string{"reason": "Bersara"}), http.StatusUnauthorized, "unauthenticated")
+	apitest.Expect(t, c.login(aminahIC, aminahPass), http.StatusOK, "")
+	apitest.Expect(t, c.Post("/api/v1/account/cancellation", map[string]string{"reason": " "}), http.StatusUnprocessableEntity, "invalid_input")
+	r := c.Post("/api/v1/account/cancellation", map[string]string{"reason": "Bersara pada bulan ini"})
 	if r.Status != http.StatusAccepted || r.Body["due_on"] == "" {
 		t.Fatalf("cancellation = %s", r.Raw)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 )
 
 const (
@@ -39,9 +40,9 @@ func TestFirstLoginFromThePayrollMaster(t *testing.T) {
 		{"id": "770707077777", "email": "x@selangor.gov.my"},         // not in the master
 		{"id": "850101-14-5123", "email": "Aminah@Selangor.gov.my"},  // the match
 	}
-	var first response
+	var first apitest.Response
 	for i, body := range requests {
-		r := c.post("/api/v1/auth/first-login", body)
+		r := c.Post("/api/v1/auth/first-login", body)
 		if i == 0 {
 			first = r
 		}
@@ -63,26 +64,26 @@ func TestFirstLoginFromThePayrollMaster(t *testing.T) {
 	if r.Status != http.StatusOK || r.Body["next"] != "complete_activation" {
 		t.Fatalf("login with code = %s", r.Raw)
 	}
-	expect(t, c.post("/api/v1/account/password", map[string]string{"new_password": newPass}), http.StatusForbidden, "restricted_session")
-	expect(t, c.get("/api/v1/payslips?year=2025"), http.StatusForbidden, "restricted_session")
-	qs := c.get("/api/v1/auth/security-questions")
+	apitest.Expect(t, c.Post("/api/v1/account/password", map[string]string{"new_password": newPass}), http.StatusForbidden, "restricted_session")
+	apitest.Expect(t, c.Get("/api/v1/payslips?year=2025"), http.StatusForbidden, "restricted_session")
+	qs := c.Get("/api/v1/auth/security-questions")
 	if qs.Status != http.StatusOK || !strings.Contains(qs.Raw, "sekolah rendah") {
 		t.Fatalf("questions = %s", qs.Raw)
 	}
-	weak := c.post("/api/v1/auth/activate", activation("aminah12345678"))
-	expect(t, weak, http.StatusUnprocessableEntity, "weak_password")
+	weak := c.Post("/api/v1/auth/activate", activation("aminah12345678"))
+	apitest.Expect(t, weak, http.StatusUnprocessableEntity, "weak_password")
 	if !strings.Contains(weak.Raw, `"contains_name"`) {
 		t.Fatalf("weak password reasons: %s", weak.Raw)
 	}
 	bad := activation(newPass)
 	bad["security_answers"] = []map[string]any{{"question_id": 1, "answer": "a b"}, {"question_id": 1, "answer": "c d"}}
-	expect(t, c.post("/api/v1/auth/activate", bad), http.StatusUnprocessableEntity, "invalid_input")
-	expect(t, c.post("/api/v1/auth/activate", activation(newPass)), http.StatusNoContent, "")
+	apitest.Expect(t, c.Post("/api/v1/auth/activate", bad), http.StatusUnprocessableEntity, "invalid_input")
+	apitest.Expect(t, c.Post("/api/v1/auth/activate", activation(newPass)), http.StatusNoContent, "")
 
 	// Activated: the session is gone, the code is spent, the new password and phrase work.
-	expect(t, c.get("/api/v1/session"), http.StatusUnauthorized, "")
-	expect(t, c.login(aminahIC, code), http.StatusUnauthorized, "invalid_credentials")
-	if r := c.post("/api/v1/auth/identify", map[string]string{"id": aminahIC}); r.Body["secret_phrase"] != "pokok kelapa di tepi pantai" {
+	apitest.Expect(t, c.Get("/api/v1/session"), http.StatusUnauthorized, "")
+	apitest.Expect(t, c.login(aminahIC, code), http.StatusUnauthorized, "invalid_credentials")
+	if r := c.Post("/api/v1/auth/identify", map[string]string{"id": aminahIC}); r.Body["secret_phrase"] != "pokok kelapa di tepi pantai" {
 		t.Fatalf("phrase after activation = %s", r.Raw)
 	}
 	if r := c.login(aminahIC, newPass); r.Status != http.StatusOK || r.Body["next"] != "home" {
@@ -96,7 +97,7 @@ func TestFirstLoginFromThePayrollMaster(t *testing.T) {
 
 	// An active account gets no further first-login codes.
 	before := h.mailCount(t, "selangor", "aminah@selangor.gov.my")
-	expect(t, c.post("/api/v1/auth/first-login", requests[3]), http.StatusAccepted, "")
+	apitest.Expect(t, c.Post("/api/v1/auth/first-login", requests[3]), http.StatusAccepted, "")
 	if h.mailCount(t, "selangor", "aminah@selangor.gov.my") != before {
 		t.Fatal("first login mailed a code to an active account")
 	}
@@ -108,33 +109,33 @@ func TestOneTimeCodesExpireAreSingleUseAndSuperseded(t *testing.T) {
 	c := h.client(t, "selangor")
 	forgot := map[string]string{"id": aminahIC, "email": "aminah@selangor.gov.my"}
 
-	expect(t, c.post("/api/v1/auth/forgot-password", forgot), http.StatusAccepted, "")
+	apitest.Expect(t, c.Post("/api/v1/auth/forgot-password", forgot), http.StatusAccepted, "")
 	first := h.lastCode(t, "selangor", "aminah@selangor.gov.my")
-	expect(t, c.post("/api/v1/auth/forgot-password", forgot), http.StatusAccepted, "")
+	apitest.Expect(t, c.Post("/api/v1/auth/forgot-password", forgot), http.StatusAccepted, "")
 	second := h.lastCode(t, "selangor", "aminah@selangor.gov.my")
 	if first == second {
 		t.Fatal("two requests mailed the same code")
 	}
-	expect(t, c.login(aminahIC, first), http.StatusUnauthorized, "invalid_credentials") // superseded
+	apitest.Expect(t, c.login(aminahIC, first), http.StatusUnauthorized, "invalid_credentials") // superseded
 
 	h.clock.Advance(31 * time.Minute)
-	expect(t, c.login(aminahIC, second), http.StatusUnauthorized, "invalid_credentials") // expired
+	apitest.Expect(t, c.login(aminahIC, second), http.StatusUnauthorized, "invalid_credentials") // expired
 
-	expect(t, c.post("/api/v1/auth/forgot-password", forgot), http.StatusAccepted, "")
+	apitest.Expect(t, c.Post("/api/v1/auth/forgot-password", forgot), http.StatusAccepted, "")
 	third := h.lastCode(t, "selangor", "aminah@selangor.gov.my")
 	r := c.login(aminahIC, third)
 	if r.Status != http.StatusOK || r.Body["next"] != "change_password" {
 		t.Fatalf("login with reset code = %s", r.Raw)
 	}
-	expect(t, c.get("/api/v1/payslips?year=2025"), http.StatusForbidden, "restricted_session")
-	expect(t, c.post("/api/v1/account/password", map[string]string{"new_password": "password123456"}), http.StatusUnprocessableEntity, "weak_password")
-	expect(t, c.post("/api/v1/account/password", map[string]string{"new_password": newPass}), http.StatusNoContent, "")
-	if s := c.get("/api/v1/session"); s.Body["next"] != "home" {
+	apitest.Expect(t, c.Get("/api/v1/payslips?year=2025"), http.StatusForbidden, "restricted_session")
+	apitest.Expect(t, c.Post("/api/v1/account/password", map[string]string{"new_password": "password123456"}), http.StatusUnprocessableEntity, "weak_password")
+	apitest.Expect(t, c.Post("/api/v1/account/password", map[string]string{"new_password": newPass}), http.StatusNoContent, "")
+	if s := c.Get("/api/v1/session"); s.Body["next"] != "home" {
 		t.Fatalf("after setting the password the session is %s, want a full one", s.Raw)
 	}
-	expect(t, h.client(t, "selangor").login(aminahIC, third), http.StatusUnauthorized, "invalid_credentials") // used
-	expect(t, h.client(t, "selangor").login(aminahIC, aminahPass), http.StatusUnauthorized, "invalid_credentials")
-	expect(t, h.client(t, "selangor").login(aminahIC, newPass), http.StatusOK, "")
+	apitest.Expect(t, h.client(t, "selangor").login(aminahIC, third), http.StatusUnauthorized, "invalid_credentials") // used
+	apitest.Expect(t, h.client(t, "selangor").login(aminahIC, aminahPass), http.StatusUnauthorized, "invalid_credentials")
+	apitest.Expect(t, h.client(t, "selangor").login(aminahIC, newPass), http.StatusOK, "")
 	// The reset never turned the code into the password, and a notice was mailed.
 	var notices int
 	h.db(t, "selangor").Get(&notices, `SELECT count(*) FROM outbox WHERE template = 'password_changed'`)
@@ -147,14 +148,14 @@ func TestForgotPasswordAnswersAlikeAndIsThrottled(t *testing.T) {
 	h := newHarness(t)
 	h.addUser(t, "selangor", "staff", aminahIC, "Aminah binti Yusof", "aminah@selangor.gov.my", aminahPass, "bunga raya merah")
 	c := h.client(t, "selangor")
-	var first response
+	var first apitest.Response
 	for i, body := range []map[string]string{
 		{"id": aminahIC, "email": "other@selangor.gov.my"},
 		{"id": "900202105555", "email": "aminah@selangor.gov.my"},
 		{"id": "garbage", "email": "x"},
 		{"id": aminahIC, "email": "aminah@selangor.gov.my"},
 	} {
-		r := c.post("/api/v1/auth/forgot-password", body)
+		r := c.Post("/api/v1/auth/forgot-password", body)
 		if i == 0 {
 			first = r
 		}
@@ -168,9 +169,9 @@ func TestForgotPasswordAnswersAlikeAndIsThrottled(t *testing.T) {
 		t.Fatalf("%d mails, want exactly the one for the matching request", mails)
 	}
 	for range 4 {
-		c.post("/api/v1/auth/forgot-password", map[string]string{"id": aminahIC, "email": "aminah@selangor.gov.my"})
+		c.Post("/api/v1/auth/forgot-password", map[string]string{"id": aminahIC, "email": "aminah@selangor.gov.my"})
 	}
-	expect(t, c.post("/api/v1/auth/forgot-password", map[string]string{"id": aminahIC, "email": "aminah@selangor.gov.my"}),
+	apitest.Expect(t, c.Post("/api/v1/auth/forgot-password", map[string]string{"id": aminahIC, "email": "aminah@selangor.gov.my"}),
 		http.StatusTooManyRequests, "too_many_requests")
 }
 
@@ -178,18 +179,18 @@ func TestChangePasswordNeedsTheCurrentOneAndEndsOtherSessions(t *testing.T) {
 	h := newHarness(t)
 	h.addUser(t, "selangor", "staff", aminahIC, "Aminah binti Yusof", "aminah@selangor.gov.my", aminahPass, "bunga raya merah")
 	a, b := h.client(t, "selangor"), h.client(t, "selangor")
-	expect(t, a.login(aminahIC, aminahPass), http.StatusOK, "")
-	expect(t, b.login(aminahIC, aminahPass), http.StatusOK, "")
-	expect(t, a.post("/api/v1/account/password", map[string]string{"current_password": "wrong password here", "new_password": newPass}),
+	apitest.Expect(t, a.login(aminahIC, aminahPass), http.StatusOK, "")
+	apitest.Expect(t, b.login(aminahIC, aminahPass), http.StatusOK, "")
+	apitest.Expect(t, a.Post("/api/v1/account/password", map[string]string{"current_password": "wrong password here", "new_password": newPass}),
 		http.StatusUnprocessableEntity, "wrong_current_password")
-	r := a.post("/api/v1/account/password", map[string]string{"current_password": aminahPass, "new_password": "short"})
-	expect(t, r, http.StatusUnprocessableEntity, "weak_password")
+	r := a.Post("/api/v1/account/password", map[string]string{"current_password": aminahPass, "new_password": "short"})
+	apitest.Expect(t, r, http.StatusUnprocessableEntity, "weak_password")
 	if !strings.Contains(r.Raw, `"reasons":["too_short"`) {
 		t.Fatalf("reasons: %s", r.Raw)
 	}
-	expect(t, a.post("/api/v1/account/password", map[string]string{"current_password": aminahPass, "new_password": newPass}), http.StatusNoContent, "")
-	expect(t, a.get("/api/v1/session"), http.StatusOK, "")
-	expect(t, b.get("/api/v1/session"), http.StatusUnauthorized, "")
+	apitest.Expect(t, a.Post("/api/v1/account/password", map[string]string{"current_password": aminahPass, "new_password": newPass}), http.StatusNoContent, "")
+	apitest.Expect(t, a.Get("/api/v1/session"), http.StatusOK, "")
+	apitest.Expect(t, b.Get("/api/v1/session"), http.StatusUnauthorized, "")
 	var to string
 	h.db(t, "selangor").Get(&to, `SELECT recipient FROM outbox WHERE template = 'password_changed'`)
 	if to != "aminah@selangor.gov.my" {
@@ -211,13 +212,13 @@ func TestForgotPasswordAsksForASecurityAnswerWhereTheTenantRequiresIt(t *testing
 		{"id": aminahIC, "email": "aminah@selangor.gov.my", "question_id": 1, "security_answer": "Comel"}, // not her question
 		{"id": aminahIC, "email": "other@selangor.gov.my", "question_id": 3, "security_answer": "Comel"},  // wrong e-mail
 	} {
-		expect(t, c.post("/api/v1/auth/forgot-password", body), http.StatusAccepted, "")
+		apitest.Expect(t, c.Post("/api/v1/auth/forgot-password", body), http.StatusAccepted, "")
 	}
 	if n := h.mailCount(t, "selangor", "aminah@selangor.gov.my"); n != 0 {
 		t.Fatalf("%d mails for requests without the right answer", n)
 	}
 	h.clock.Advance(2 * time.Hour) // past the per-account budget of the attempts above
-	expect(t, c.post("/api/v1/auth/forgot-password", map[string]any{"id": aminahIC, "email": "aminah@selangor.gov.my",
+	apitest.Expect(t, c.Post("/api/v1/auth/forgot-password", map[string]any{"id": aminahIC, "email": "aminah@selangor.gov.my",
 		"question_id": 3, "security_answer": "  COMEL "}), http.StatusAccepted, "")
 	if n := h.mailCount(t, "selangor", "aminah@selangor.gov.my"); n != 1 {
 		t.Fatalf("%d mails for the right answer, want 1", n)

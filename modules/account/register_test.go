@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 )
 
 func registration(id, email string) map[string]string {
@@ -20,10 +22,10 @@ func TestSelfRegistrationThroughVerificationAndActivation(t *testing.T) {
 	h.addUser(t, "pahang", "staff", aminahIC, "Aminah binti Yusof", "aminah@pahang.gov.my", aminahPass, "bunga raya merah")
 	c := h.client(t, "pahang")
 
-	bad := c.post("/api/v1/auth/register", map[string]string{"category": "staff", "id": "123", "email": "nope"})
-	expect(t, bad, http.StatusUnprocessableEntity, "invalid_input")
-	existing := c.post("/api/v1/auth/register", registration(aminahIC, "attacker@example.com"))
-	fresh := c.post("/api/v1/auth/register", registration("910909-06-5678", "siti@example.com"))
+	bad := c.Post("/api/v1/auth/register", map[string]string{"category": "staff", "id": "123", "email": "nope"})
+	apitest.Expect(t, bad, http.StatusUnprocessableEntity, "invalid_input")
+	existing := c.Post("/api/v1/auth/register", registration(aminahIC, "attacker@example.com"))
+	fresh := c.Post("/api/v1/auth/register", registration("910909-06-5678", "siti@example.com"))
 	if existing.Status != http.StatusAccepted || existing.Raw != fresh.Raw {
 		t.Fatalf("register answers differ: %d %s vs %d %s", existing.Status, existing.Raw, fresh.Status, fresh.Raw)
 	}
@@ -38,13 +40,13 @@ func TestSelfRegistrationThroughVerificationAndActivation(t *testing.T) {
 	token := link[strings.Index(link, "token=")+len("token="):]
 
 	// Not verified yet: nothing logs in.
-	expect(t, c.login("910909065678", "anything at all here"), http.StatusUnauthorized, "invalid_credentials")
-	expect(t, c.get("/api/v1/auth/verify-email?token=forged"), http.StatusNotFound, "invalid_link")
-	r := c.get("/api/v1/auth/verify-email?token=" + token)
+	apitest.Expect(t, c.login("910909065678", "anything at all here"), http.StatusUnauthorized, "invalid_credentials")
+	apitest.Expect(t, c.Get("/api/v1/auth/verify-email?token=forged"), http.StatusNotFound, "invalid_link")
+	r := c.Get("/api/v1/auth/verify-email?token=" + token)
 	if r.Status != http.StatusOK || r.Body["status"] != "pending_activation" {
 		t.Fatalf("verify = %s", r.Raw)
 	}
-	expect(t, c.get("/api/v1/auth/verify-email?token="+token), http.StatusNotFound, "invalid_link") // single use
+	apitest.Expect(t, c.Get("/api/v1/auth/verify-email?token="+token), http.StatusNotFound, "invalid_link") // single use
 
 	ctx, _, err := h.env.Scoper.ForCode(context.Background(), "pahang")
 	if err != nil {
@@ -59,29 +61,29 @@ func TestSelfRegistrationThroughVerificationAndActivation(t *testing.T) {
 		t.Fatalf("first login = %s", r.Raw)
 	}
 	// No secret phrase yet: the first password must come with one.
-	expect(t, c.post("/api/v1/account/password", map[string]string{"new_password": newPass}), http.StatusUnprocessableEntity, "invalid_input")
-	expect(t, c.post("/api/v1/account/password", map[string]string{"new_password": newPass, "secret_phrase": "burung enggang terbang"}),
+	apitest.Expect(t, c.Post("/api/v1/account/password", map[string]string{"new_password": newPass}), http.StatusUnprocessableEntity, "invalid_input")
+	apitest.Expect(t, c.Post("/api/v1/account/password", map[string]string{"new_password": newPass, "secret_phrase": "burung enggang terbang"}),
 		http.StatusNoContent, "")
 	other := h.client(t, "pahang")
-	if r := other.post("/api/v1/auth/identify", map[string]string{"id": "910909065678"}); r.Body["secret_phrase"] != "burung enggang terbang" {
+	if r := other.Post("/api/v1/auth/identify", map[string]string{"id": "910909065678"}); r.Body["secret_phrase"] != "burung enggang terbang" {
 		t.Fatalf("phrase after first password: %s", r.Raw)
 	}
-	expect(t, other.login("910909065678", newPass), http.StatusOK, "")
+	apitest.Expect(t, other.login("910909065678", newPass), http.StatusOK, "")
 }
 
 func TestVerificationLinksExpire(t *testing.T) {
 	h := newHarness(t)
 	h.addEmployee(t, "pahang", "700101065432", "Orang Lain", "lain@pahang.gov.my")
 	c := h.client(t, "pahang")
-	expect(t, c.post("/api/v1/auth/register", registration("910909-06-5678", "siti@example.com")), http.StatusAccepted, "")
+	apitest.Expect(t, c.Post("/api/v1/auth/register", registration("910909-06-5678", "siti@example.com")), http.StatusAccepted, "")
 	var link string
 	h.db(t, "pahang").Get(&link, `SELECT data->>'link' FROM outbox WHERE template = 'verify_email'`)
 	h.clock.Advance(25 * time.Hour)
-	expect(t, c.get("/api/v1/auth/verify-email?token="+link[strings.Index(link, "token=")+6:]), http.StatusNotFound, "invalid_link")
+	apitest.Expect(t, c.Get("/api/v1/auth/verify-email?token="+link[strings.Index(link, "token=")+6:]), http.StatusNotFound, "invalid_link")
 }
 
 func TestFlowsOfOtherModesAreNotOffered(t *testing.T) {
 	h := newHarness(t)
-	expect(t, h.client(t, "selangor").post("/api/v1/auth/register", registration("910909-06-5678", "a@selangor.gov.my")), http.StatusNotFound, "not_found")
-	expect(t, h.client(t, "pahang").post("/api/v1/auth/first-login", map[string]string{"id": aminahIC, "email": "a@b.c"}), http.StatusNotFound, "not_found")
+	apitest.Expect(t, h.client(t, "selangor").Post("/api/v1/auth/register", registration("910909-06-5678", "a@selangor.gov.my")), http.StatusNotFound, "not_found")
+	apitest.Expect(t, h.client(t, "pahang").Post("/api/v1/auth/first-login", map[string]string{"id": aminahIC, "email": "a@b.c"}), http.StatusNotFound, "not_found")
 }

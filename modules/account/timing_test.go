@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 )
 
 // median of the durations.
@@ -21,7 +22,7 @@ func median(d []time.Duration) time.Duration {
 // alike) and fails when their medians differ by more than a generous bound: a third of the
 // larger median plus 3 ms. A real leak (an argon2id run skipped for unknown IDs, a mail
 // written only for matches) is several times that.
-func timeAlike(t *testing.T, what string, rounds int, a, b func() response) {
+func timeAlike(t *testing.T, what string, rounds int, a, b func() apitest.Response) {
 	t.Helper()
 	var ta, tb []time.Duration
 	for i := range rounds {
@@ -71,9 +72,9 @@ func TestExistingAndUnknownIDsTakeTheSameTime(t *testing.T) {
 	h.db(t, "selangor").MustExec(`UPDATE users SET password_hash = $1`, hash)
 	h.addEmployee(t, "selangor", "900202105555", "Bala a/l Muthu", "bala@selangor.gov.my")
 	c := h.client(t, "selangor")
-	post := func(path string, body map[string]string) func() response {
-		return func() response {
-			r := c.post(path, body)
+	post := func(path string, body map[string]string) func() apitest.Response {
+		return func() apitest.Response {
+			r := c.Post(path, body)
 			if r.Status >= http.StatusInternalServerError {
 				t.Fatalf("%s: %s", path, r.Raw)
 			}
@@ -98,9 +99,11 @@ func TestExistingAndUnknownIDsTakeTheSameTime(t *testing.T) {
 	p := h.client(t, "pahang")
 	next := 5600
 	timeAlike(t, "register", 4,
-		func() response { return p.post("/api/v1/auth/register", registration(aminahIC, "x@example.com")) },
-		func() response {
+		func() apitest.Response {
+			return p.Post("/api/v1/auth/register", registration(aminahIC, "x@example.com"))
+		},
+		func() apitest.Response {
 			next++
-			return p.post("/api/v1/auth/register", registration(fmt.Sprintf("91090906%04d", next), "new@example.com"))
+			return p.Post("/api/v1/auth/register", registration(fmt.Sprintf("91090906%04d", next), "new@example.com"))
 		})
 }

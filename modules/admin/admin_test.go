@@ -14,6 +14,7 @@ import (
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/admin"
 	"github.com/speks-portal/speks/modules/feed"
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 	"github.com/speks-portal/speks/modules/foundation/web/myt"
 	"github.com/speks-portal/speks/tenant"
 )
@@ -53,37 +54,37 @@ func TestOfficerActions(t *testing.T) {
 	pending := h.user(t, "selangor", account.CategoryStaff, icA, "Aminah binti Yusof", "aminah@selangor.gov.my", account.StatusPendingActivation)
 
 	q := h.do(t, "selangor", "GET", "/api/v1/admin/activations", it, nil)
-	expect(t, q, http.StatusOK, "")
+	apitest.Expect(t, q, http.StatusOK, "")
 	if q.Body["registration_mode"] != "self_register" || !strings.Contains(q.Raw, "********5523") || strings.Contains(q.Raw, icA) {
 		t.Fatalf("activation queue: %s", q.Raw)
 	}
 
 	r := h.do(t, "selangor", "POST", userPath(pending, "activate"), it, nil)
-	expect(t, r, http.StatusOK, "")
+	apitest.Expect(t, r, http.StatusOK, "")
 	if status(t, h, "selangor", pending) != "active" || outboxCount(t, h, "selangor", "aminah@selangor.gov.my") != 1 {
 		t.Fatalf("activation: status %s, mails %d", status(t, h, "selangor", pending), outboxCount(t, h, "selangor", "aminah@selangor.gov.my"))
 	}
 	if strings.Contains(r.Raw, icA) {
 		t.Errorf("the answer holds the full IC: %s", r.Raw)
 	}
-	expect(t, h.do(t, "selangor", "POST", userPath(pending, "activate"), it, nil), http.StatusConflict, "invalid_status")
+	apitest.Expect(t, h.do(t, "selangor", "POST", userPath(pending, "activate"), it, nil), http.StatusConflict, "invalid_status")
 
 	victimSession := h.session(t, "selangor", pending)
-	expect(t, h.do(t, "selangor", "POST", userPath(pending, "deactivate"), it, nil), http.StatusOK, "")
+	apitest.Expect(t, h.do(t, "selangor", "POST", userPath(pending, "deactivate"), it, nil), http.StatusOK, "")
 	if status(t, h, "selangor", pending) != "deactivated" {
 		t.Fatal("not deactivated")
 	}
 	if res := h.do(t, "selangor", "GET", "/api/v1/account/profile", victimSession, nil); res.Status != http.StatusUnauthorized {
 		t.Errorf("the deactivated account's session still works: %d", res.Status)
 	}
-	expect(t, h.do(t, "selangor", "POST", userPath(pending, "activate"), it, nil), http.StatusOK, "")
+	apitest.Expect(t, h.do(t, "selangor", "POST", userPath(pending, "activate"), it, nil), http.StatusOK, "")
 	if status(t, h, "selangor", pending) != "active" {
 		t.Fatal("not reactivated")
 	}
 
 	h.db(t, "selangor").MustExec(`UPDATE users SET status = 'locked' WHERE id = $1`, pending)
 	h.db(t, "selangor").MustExec(`INSERT INTO login_failures (login_id, failures, lockouts, locked_until) VALUES ($1, 5, 1, now() + interval '1 hour')`, icA)
-	expect(t, h.do(t, "selangor", "POST", userPath(pending, "unlock"), it, nil), http.StatusOK, "")
+	apitest.Expect(t, h.do(t, "selangor", "POST", userPath(pending, "unlock"), it, nil), http.StatusOK, "")
 	var locks int
 	h.db(t, "selangor").MustExec(`SELECT 1`)
 	if err := h.db(t, "selangor").Get(&locks, `SELECT count(*) FROM login_failures WHERE login_id = $1`, icA); err != nil || locks != 0 {
@@ -94,7 +95,7 @@ func TestOfficerActions(t *testing.T) {
 	}
 
 	r = h.do(t, "selangor", "POST", userPath(pending, "reset"), it, nil)
-	expect(t, r, http.StatusOK, "")
+	apitest.Expect(t, r, http.StatusOK, "")
 	if outboxCount(t, h, "selangor", "aminah@selangor.gov.my") != 2 {
 		t.Error("reset mailed no code")
 	}
@@ -107,8 +108,8 @@ func TestOfficerActions(t *testing.T) {
 		t.Error("the officer's answer holds the one-time code")
 	}
 
-	expect(t, h.do(t, "selangor", "POST", userPath(officerID, "deactivate"), it, nil), http.StatusForbidden, "self_action")
-	expect(t, h.do(t, "selangor", "POST", userPath(999999, "unlock"), it, nil), http.StatusNotFound, "not_found")
+	apitest.Expect(t, h.do(t, "selangor", "POST", userPath(officerID, "deactivate"), it, nil), http.StatusForbidden, "self_action")
+	apitest.Expect(t, h.do(t, "selangor", "POST", userPath(999999, "unlock"), it, nil), http.StatusNotFound, "not_found")
 
 	for _, action := range []string{"account.activate", "account.deactivate", "account.reactivate", "account.unlock", "account.reset_by_officer"} {
 		if n := h.auditCount(t, "selangor", action, pending); n != 1 {
@@ -116,7 +117,7 @@ func TestOfficerActions(t *testing.T) {
 		}
 	}
 	detail := h.do(t, "selangor", "GET", fmt.Sprintf("/api/v1/admin/users/%d", pending), it, nil)
-	expect(t, detail, http.StatusOK, "")
+	apitest.Expect(t, detail, http.StatusOK, "")
 	if hist := detail.Body["history"].([]any); len(hist) != 5 || hist[0].(map[string]any)["action"] != "account.reset_by_officer" {
 		t.Errorf("user history: %s", detail.Raw)
 	}
@@ -142,7 +143,7 @@ func TestUserSearch(t *testing.T) {
 		"q=aminah": "Aminah", "q=5523": "Aminah", "q=****5678": "Rosli", "status=locked": "Rosli", "ptj=P0101": "Aminah",
 	} {
 		r := h.do(t, "selangor", "GET", "/api/v1/admin/users?"+query, it, nil)
-		expect(t, r, http.StatusOK, "")
+		apitest.Expect(t, r, http.StatusOK, "")
 		users, _ := r.Body["users"].([]any)
 		if len(users) != 1 || !strings.Contains(r.Raw, want) {
 			t.Errorf("%s: %s, want only %s", query, r.Raw, want)
@@ -151,7 +152,7 @@ func TestUserSearch(t *testing.T) {
 			t.Errorf("%s: a full IC number in the answer: %s", query, r.Raw)
 		}
 	}
-	expect(t, h.do(t, "selangor", "GET", "/api/v1/admin/users?status=nonsense", it, nil), http.StatusUnprocessableEntity, "invalid_input")
+	apitest.Expect(t, h.do(t, "selangor", "GET", "/api/v1/admin/users?status=nonsense", it, nil), http.StatusUnprocessableEntity, "invalid_input")
 }
 
 // Staff, suppliers and the other roles are refused; treasury reads the audit trail and the
@@ -169,30 +170,30 @@ func TestRefusals(t *testing.T) {
 	for name, cookie := range map[string]string{"staff": staff, "supplier": supplier, "treasury": treasury, "head": head} {
 		for _, req := range [][2]string{{"GET", "/api/v1/admin/users"}, {"POST", userPath(target, "deactivate")},
 			{"POST", userPath(target, "reset")}, {"PUT", "/api/v1/admin/settings"}, {"POST", "/api/v1/admin/apikeys"}} {
-			expect(t, h.do(t, "selangor", req[0], req[1], cookie, nil), http.StatusForbidden, "forbidden")
+			apitest.Expect(t, h.do(t, "selangor", req[0], req[1], cookie, nil), http.StatusForbidden, "forbidden")
 		}
 		if name == "treasury" {
 			continue
 		}
-		expect(t, h.do(t, "selangor", "GET", "/api/v1/admin/audit", cookie, nil), http.StatusForbidden, "forbidden")
+		apitest.Expect(t, h.do(t, "selangor", "GET", "/api/v1/admin/audit", cookie, nil), http.StatusForbidden, "forbidden")
 	}
-	expect(t, h.do(t, "selangor", "GET", "/api/v1/admin/audit", treasury, nil), http.StatusOK, "")
-	expect(t, h.do(t, "selangor", "GET", "/api/v1/admin/settings", treasury, nil), http.StatusOK, "")
-	expect(t, h.do(t, "selangor", "GET", "/api/v1/admin/users", "", nil), http.StatusUnauthorized, "")
+	apitest.Expect(t, h.do(t, "selangor", "GET", "/api/v1/admin/audit", treasury, nil), http.StatusOK, "")
+	apitest.Expect(t, h.do(t, "selangor", "GET", "/api/v1/admin/settings", treasury, nil), http.StatusOK, "")
+	apitest.Expect(t, h.do(t, "selangor", "GET", "/api/v1/admin/users", "", nil), http.StatusUnauthorized, "")
 	_, itSelf := h.officer(t, "selangor", "it-csrf", "it_officer")
 	noCSRF := h.do(t, "selangor", "GET", "/api/v1/admin/settings", itSelf, nil)
-	expect(t, noCSRF, http.StatusOK, "")
-	if r := h.doNoCSRF(t, "selangor", "PUT", "/api/v1/admin/settings", itSelf, map[string]any{"session_idle_minutes": 60}); r.Status != http.StatusForbidden {
+	apitest.Expect(t, noCSRF, http.StatusOK, "")
+	if r := h.do(t, "selangor", "PUT", "/api/v1/admin/settings", itSelf, map[string]any{"session_idle_minutes": 60}, apitest.NoCSRF); r.Status != http.StatusForbidden {
 		t.Errorf("a settings change without the CSRF token: %d %s, want 403", r.Status, r.Raw)
 	}
 
 	// Kedah's IT officer reaches Selangor's console with a Selangor-looking request: refused.
-	expect(t, h.do(t, "selangor", "POST", userPath(target, "deactivate"), itB, nil), http.StatusUnauthorized, "")
-	expect(t, h.do(t, "kedah", "GET", "/api/v1/admin/users", itA, nil), http.StatusUnauthorized, "")
+	apitest.Expect(t, h.do(t, "selangor", "POST", userPath(target, "deactivate"), itB, nil), http.StatusUnauthorized, "")
+	apitest.Expect(t, h.do(t, "kedah", "GET", "/api/v1/admin/users", itA, nil), http.StatusUnauthorized, "")
 	if status(t, h, "selangor", target) != "active" {
 		t.Error("a refused request changed the account")
 	}
-	expect(t, h.do(t, "kedah", "GET", "/api/v1/admin/users", itB, nil), http.StatusOK, "")
+	apitest.Expect(t, h.do(t, "kedah", "GET", "/api/v1/admin/users", itB, nil), http.StatusOK, "")
 }
 
 // The trail is searchable by action, actor, subject and date; its CSV defuses formulas.
@@ -201,8 +202,8 @@ func TestAuditTrailAndCSV(t *testing.T) {
 	target := h.user(t, "selangor", account.CategoryStaff, icA, "=HYPERLINK(\"http://x\")", "a@x.test", "active")
 	itID, it := h.officer(t, "selangor", "it-1", "it_officer")
 	h.db(t, "selangor").MustExec(`UPDATE users SET name = '@SUM(1+1)' WHERE id = $1`, itID)
-	expect(t, h.do(t, "selangor", "POST", userPath(target, "deactivate"), it, nil), http.StatusOK, "")
-	expect(t, h.do(t, "selangor", "POST", "/api/v1/admin/apikeys", it, map[string]string{"name": "-2+3 Modul PY"}), http.StatusCreated, "")
+	apitest.Expect(t, h.do(t, "selangor", "POST", userPath(target, "deactivate"), it, nil), http.StatusOK, "")
+	apitest.Expect(t, h.do(t, "selangor", "POST", "/api/v1/admin/apikeys", it, map[string]string{"name": "-2+3 Modul PY"}), http.StatusCreated, "")
 
 	today := time.Now().In(myt.Zone).Format(time.DateOnly)
 	for query, want := range map[string]int{
@@ -211,15 +212,15 @@ func TestAuditTrailAndCSV(t *testing.T) {
 		"from=" + today + "&to=" + today: 2, "from=2001-01-01&to=2001-01-02": 0,
 	} {
 		r := h.do(t, "selangor", "GET", "/api/v1/admin/audit?"+query, it, nil)
-		expect(t, r, http.StatusOK, "")
+		apitest.Expect(t, r, http.StatusOK, "")
 		if got := len(r.Body["entries"].([]any)); got != want {
 			t.Errorf("%s: %d entries, want %d: %s", query, got, want, r.Raw)
 		}
 	}
-	expect(t, h.do(t, "selangor", "GET", "/api/v1/admin/audit?from=yesterday", it, nil), http.StatusUnprocessableEntity, "invalid_input")
+	apitest.Expect(t, h.do(t, "selangor", "GET", "/api/v1/admin/audit?from=yesterday", it, nil), http.StatusUnprocessableEntity, "invalid_input")
 
 	r := h.do(t, "selangor", "GET", "/api/v1/admin/audit?format=csv", it, nil)
-	expect(t, r, http.StatusOK, "")
+	apitest.Expect(t, r, http.StatusOK, "")
 	var exports int
 	if err := h.db(t, "selangor").Get(&exports, `SELECT count(*) FROM audit_log WHERE action = 'audit.export'`); err != nil || exports != 1 {
 		t.Errorf("%d audit.export entries, want 1 (%v)", exports, err)
@@ -260,13 +261,13 @@ func TestSettings(t *testing.T) {
 	h := newHarness(t)
 	_, it := h.officer(t, "selangor", "it-1", "it_officer")
 	r := h.do(t, "selangor", "GET", "/api/v1/admin/settings", it, nil)
-	expect(t, r, http.StatusOK, "")
+	apitest.Expect(t, r, http.StatusOK, "")
 	if r.Body["registration_mode"] != "self_register" {
 		t.Fatalf("settings: %s", r.Raw)
 	}
 	bad := h.do(t, "selangor", "PUT", "/api/v1/admin/settings", it, map[string]any{
 		"registration_mode": "open", "session_idle_minutes": 1, "primary_colour": "red;}body{", "email_domains": []string{"not a domain"}})
-	expect(t, bad, http.StatusUnprocessableEntity, "invalid_input")
+	apitest.Expect(t, bad, http.StatusUnprocessableEntity, "invalid_input")
 	for _, f := range []string{"registration_mode", "session_idle_minutes", "primary_colour", "email_domains"} {
 		if !strings.Contains(bad.Raw, `"field":"`+f+`"`) {
 			t.Errorf("no problem reported for %s: %s", f, bad.Raw)
@@ -275,21 +276,14 @@ func TestSettings(t *testing.T) {
 	r = h.do(t, "selangor", "PUT", "/api/v1/admin/settings", it, map[string]any{
 		"registration_mode": "admin_only", "email_domains": []string{"@Selangor.GOV.my"}, "session_idle_minutes": 30,
 		"primary_colour": "#1a5276", "helpdesk_email": "meja.bantuan@selangor.gov.my", "require_security_answer": true})
-	expect(t, r, http.StatusOK, "")
+	apitest.Expect(t, r, http.StatusOK, "")
 	if r.Body["registration_mode"] != "admin_only" || r.Body["require_security_answer"] != true || !strings.Contains(r.Raw, `"selangor.gov.my"`) {
 		t.Fatalf("saved settings: %s", r.Raw)
 	}
-	deadline := time.Now().Add(2 * time.Second)
-	for {
+	apitest.WaitWithin(t, 2*time.Second, "the resolver to see the new settings", func() bool {
 		tn, err := h.env.Resolver.ByCode(context.Background(), "selangor")
-		if err == nil && tn.RegistrationMode == tenant.AdminOnly && tn.Branding.PrimaryColour == "#1a5276" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the resolver did not see the new settings within 2 s")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return err == nil && tn.RegistrationMode == tenant.AdminOnly && tn.Branding.PrimaryColour == "#1a5276"
+	})
 	var n int
 	if err := h.db(t, "selangor").Get(&n, `SELECT count(*) FROM audit_log WHERE action = 'settings.update'`); err != nil || n != 1 {
 		t.Errorf("%d settings audit entries, %v", n, err)
@@ -313,16 +307,16 @@ func TestCancellations(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := h.do(t, "selangor", "GET", "/api/v1/admin/cancellations", it, nil)
-	expect(t, r, http.StatusOK, "")
+	apitest.Expect(t, r, http.StatusOK, "")
 	list := r.Body["cancellations"].([]any)
 	if len(list) != 2 || list[0].(map[string]any)["overdue"] != true || list[1].(map[string]any)["overdue"] != false {
 		t.Fatalf("cancellations: %s", r.Raw)
 	}
-	expect(t, h.do(t, "selangor", "POST", fmt.Sprintf("/api/v1/admin/cancellations/%d/complete", late), it, nil), http.StatusOK, "")
+	apitest.Expect(t, h.do(t, "selangor", "POST", fmt.Sprintf("/api/v1/admin/cancellations/%d/complete", late), it, nil), http.StatusOK, "")
 	if status(t, h, "selangor", u) != "deactivated" {
 		t.Error("completing the cancellation did not deactivate the account")
 	}
-	expect(t, h.do(t, "selangor", "POST", fmt.Sprintf("/api/v1/admin/cancellations/%d/complete", late), it, nil), http.StatusConflict, "invalid_status")
+	apitest.Expect(t, h.do(t, "selangor", "POST", fmt.Sprintf("/api/v1/admin/cancellations/%d/complete", late), it, nil), http.StatusConflict, "invalid_status")
 	if h.auditCount(t, "selangor", "cancellation.complete", u) != 1 {
 		t.Error("no audit entry for the completion")
 	}
@@ -337,9 +331,9 @@ func TestCancellations(t *testing.T) {
 func TestAPIKeyShownOnce(t *testing.T) {
 	h := newHarness(t)
 	_, it := h.officer(t, "selangor", "it-1", "it_officer")
-	expect(t, h.do(t, "selangor", "POST", "/api/v1/admin/apikeys", it, map[string]string{"name": " "}), http.StatusUnprocessableEntity, "invalid_input")
+	apitest.Expect(t, h.do(t, "selangor", "POST", "/api/v1/admin/apikeys", it, map[string]string{"name": " "}), http.StatusUnprocessableEntity, "invalid_input")
 	r := h.do(t, "selangor", "POST", "/api/v1/admin/apikeys", it, map[string]string{"name": "Modul PY"})
-	expect(t, r, http.StatusCreated, "")
+	apitest.Expect(t, r, http.StatusCreated, "")
 	key, _ := r.Body["key"].(string)
 	if r.Header.Get("Cache-Control") != "no-store" {
 		t.Error("the key's answer may be cached")
@@ -354,12 +348,12 @@ func TestAPIKeyShownOnce(t *testing.T) {
 	// Listed without the key; revoked once, after which it no longer authenticates.
 	prefix := r.Body["prefix"].(string)
 	list := h.do(t, "selangor", "GET", "/api/v1/admin/apikeys", it, nil)
-	expect(t, list, http.StatusOK, "")
+	apitest.Expect(t, list, http.StatusOK, "")
 	if keys := list.Body["keys"].([]any); len(keys) != 1 || strings.Contains(list.Raw, key) || keys[0].(map[string]any)["prefix"] != prefix {
 		t.Fatalf("key list: %s", list.Raw)
 	}
-	expect(t, h.do(t, "selangor", "DELETE", "/api/v1/admin/apikeys/"+prefix, it, nil), http.StatusNoContent, "")
-	expect(t, h.do(t, "selangor", "DELETE", "/api/v1/admin/apikeys/"+prefix, it, nil), http.StatusNotFound, "not_found")
+	apitest.Expect(t, h.do(t, "selangor", "DELETE", "/api/v1/admin/apikeys/"+prefix, it, nil), http.StatusNoContent, "")
+	apitest.Expect(t, h.do(t, "selangor", "DELETE", "/api/v1/admin/apikeys/"+prefix, it, nil), http.StatusNotFound, "not_found")
 	if _, err := feed.Authenticate(context.Background(), h.db(t, "selangor"), key); !errors.Is(err, feed.ErrInvalidAPIKey) {
 		t.Fatalf("the revoked key still authenticates: %v", err)
 	}
@@ -379,12 +373,12 @@ func TestFailedMailAndBatches(t *testing.T) {
 	db.MustExec(`INSERT INTO import_batches (kind, actor, content_hash, bytes, rows, inserted, updated, unchanged, received_at, duration_ms)
 		VALUES ('payslips', 'apikey:abc', repeat('a', 64), 100, 3, 3, 0, 0, now(), 12)`)
 	failed := h.do(t, "selangor", "GET", "/api/v1/admin/failed-mail", it, nil)
-	expect(t, failed, http.StatusOK, "")
+	apitest.Expect(t, failed, http.StatusOK, "")
 	if list := failed.Body["failed"].([]any); len(list) != 1 || !strings.Contains(failed.Raw, "550 mailbox unavailable") {
 		t.Errorf("failed mail: %s", failed.Raw)
 	}
 	batches := h.do(t, "selangor", "GET", "/api/v1/admin/feed-batches", it, nil)
-	expect(t, batches, http.StatusOK, "")
+	apitest.Expect(t, batches, http.StatusOK, "")
 	if list := batches.Body["batches"].([]any); len(list) != 1 || list[0].(map[string]any)["kind"] != "payslips" {
 		t.Errorf("feed batches: %s", batches.Raw)
 	}
@@ -407,7 +401,7 @@ func TestTemporaryLockoutIsListedAsLocked(t *testing.T) {
 	h.db(t, "kedah").MustExec(`INSERT INTO login_failures (login_id, failures, lockouts, locked_until)
 		VALUES ('850314105523', 0, 1, now() + interval '15 minutes')`)
 	r := h.do(t, "kedah", "GET", "/api/v1/admin/users?status=locked", it, nil)
-	expect(t, r, http.StatusOK, "")
+	apitest.Expect(t, r, http.StatusOK, "")
 	users, _ := r.Body["users"].([]any)
 	if len(users) != 1 {
 		t.Fatalf("locked filter: %s", r.Raw)
@@ -420,7 +414,7 @@ func TestTemporaryLockoutIsListedAsLocked(t *testing.T) {
 	if strings.Contains(r.Raw, "Aminah") {
 		t.Fatalf("a locked account is listed as active: %s", r.Raw)
 	}
-	expect(t, h.do(t, "kedah", "POST", fmt.Sprintf("/api/v1/admin/users/%d/unlock", victim), it, nil), http.StatusOK, "")
+	apitest.Expect(t, h.do(t, "kedah", "POST", fmt.Sprintf("/api/v1/admin/users/%d/unlock", victim), it, nil), http.StatusOK, "")
 	r = h.do(t, "kedah", "GET", "/api/v1/admin/users?status=locked", it, nil)
 	if users, _ := r.Body["users"].([]any); len(users) != 0 {
 		t.Fatalf("still locked after the unlock: %s", r.Raw)
@@ -440,7 +434,7 @@ func TestActivationQueueComparesWithThePayroll(t *testing.T) {
 		('staff', '850314105523', 'AMINAH  BINTI AHMAD', 'aminah@selangor.gov.my', 'pending_activation', 'JPN', 'JPN01'),
 		('staff', '900101105511', 'Orang Luar', 'luar@example.my', 'pending_activation', 'JKR', 'JKR01')`)
 	r := h.do(t, "selangor", "GET", "/api/v1/admin/activations", it, nil)
-	expect(t, r, http.StatusOK, "")
+	apitest.Expect(t, r, http.StatusOK, "")
 	var got []struct {
 		Name       string   `json:"name"`
 		Mismatches []string `json:"mismatches"`

@@ -67,7 +67,7 @@ func TestAPIKeysAndCancellationInBrowser(t *testing.T) {
 	if tab.Text("#apikeys-heading") != "Kunci API suapan" || tab.Text("#keys-empty") != "Tiada kunci API." {
 		t.Fatalf("API keys page: %s", tab.Text("main"))
 	}
-	fillValue(t, tab, "#key-name", "Modul PY")
+	tab.Fill(map[string]string{"#key-name": "Modul PY"})
 	if status := tab.Click("#create-key-submit"); status != http.StatusCreated {
 		t.Fatalf("create key: %d", status)
 	}
@@ -140,11 +140,4 @@ func feedStatus(t *testing.T, srv *webtest.Server, key string) int {
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode
-}
-
-func fillValue(t *testing.T, tab *webtest.Tab, css, value string) {
-	t.Helper()
-	if !webtest.Eval[bool](tab, `(() => { const e = document.querySelector(`+strconv.Quote(css)+`); if (!e) return false; e.value = `+strconv.Quote(value)+`; return true; })()`) {
-		t.Fatalf("no field %s", css)
-	}
 }

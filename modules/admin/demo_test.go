@@ -12,6 +12,7 @@ import (
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/admin"
 	"github.com/speks-portal/speks/modules/demo"
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 )
 
 // The demo step makes four officers (the scoped two in the demo staff member's PTJ), who log
@@ -53,7 +54,7 @@ func TestDemoOfficersLogIn(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := h.do(t, "kedah", "POST", "/api/v1/auth/login", "", map[string]string{"id": a.ID, "password": a.Password, "totp": code})
-		expect(t, r, http.StatusOK, "")
+		apitest.Expect(t, r, http.StatusOK, "")
 	}
 	again := &demo.TenantEntry{Staff: entry.Staff}
 	if err := step(context.Background(), h.tenants["kedah"], db, again); err != nil {

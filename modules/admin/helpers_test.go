@@ -2,12 +2,9 @@ package admin_test
 
 import (
 	"crypto/sha256"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -20,6 +17,7 @@ import (
 	"github.com/speks-portal/speks/modules/admin"
 	"github.com/speks-portal/speks/modules/foundation/authz"
 	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"
 )
@@ -102,65 +100,24 @@ func (h *harness) officer(t *testing.T, code, loginID string, roles ...string) (
 	return id, h.session(t, code, id)
 }
 
-type response struct {
-	Status int
-	Body   map[string]any
-	Raw    string
-	Header http.Header
-}
-
-func (r response) code() string {
-	e, _ := r.Body["error"].(map[string]any)
-	c, _ := e["code"].(string)
+// client is a caller on tenant code with the session cookie ("" = anonymous) and that
+// session's CSRF token, "csrf".
+func (h *harness) client(t *testing.T, code, cookie string) *apitest.Client {
+	c := apitest.New(t, h.app, code+".example.test")
+	c.Cookie = cookie
+	if cookie != "" {
+		c.CSRF = "csrf"
+	}
 	return c
 }
 
-func (h *harness) do(t *testing.T, code, method, path, cookie string, body any) response {
+// do sends a JSON request to tenant code as the session of cookie.
+func (h *harness) do(t *testing.T, code, method, path, cookie string, body any, opts ...apitest.Option) apitest.Response {
 	t.Helper()
-	return h.send(t, code, method, path, cookie, body, true)
-}
-
-// doNoCSRF sends the session cookie without the CSRF token.
-func (h *harness) doNoCSRF(t *testing.T, code, method, path, cookie string, body any) response {
-	t.Helper()
-	return h.send(t, code, method, path, cookie, body, false)
-}
-
-func (h *harness) send(t *testing.T, code, method, path, cookie string, body any, csrf bool) response {
-	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		buf, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = strings.NewReader(string(buf))
-	}
-	req := httptest.NewRequest(method, "http://"+code+".example.test"+path, rd)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Content-Type", "application/json")
-	if cookie != "" {
-		req.AddCookie(&http.Cookie{Name: "speks_session", Value: cookie})
-		if csrf {
-			req.Header.Set("X-CSRF-Token", "csrf")
-		}
-	}
-	res, err := h.app.Test(req, 30_000)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	out := response{Status: res.StatusCode, Raw: string(raw), Header: res.Header}
-	_ = json.Unmarshal(raw, &out.Body)
-	return out
-}
-
-func expect(t *testing.T, r response, status int, code string) {
-	t.Helper()
-	if r.Status != status || (code != "" && r.code() != code) {
-		t.Fatalf("got %d %s, want %d %s", r.Status, r.Raw, status, code)
-	}
+	c := h.client(t, code, cookie)
+	c.Header.Set("Accept", "application/json")
+	c.Header.Set("Content-Type", "application/json")
+	return c.Do(method, path, body, opts...)
 }
 
 // auditText is the whole audit trail of a tenant as text, for checks on what it must not hold.

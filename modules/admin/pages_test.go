@@ -2,34 +2,25 @@ package admin_test
 
 import (
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 )
 
+// page requests a page on selangor as a browser does (a form, when given, with its CSRF token
+// as a field) and returns the status, the body and the Location header.
 func (h *harness) page(t *testing.T, method, path, cookie string, form url.Values) (int, string, string) {
 	t.Helper()
-	var body io.Reader
+	var body any
 	if form != nil {
-		body = strings.NewReader(form.Encode())
+		body = form
 	}
-	req := httptest.NewRequest(method, "http://selangor.example.test"+path, body)
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	req.AddCookie(&http.Cookie{Name: "speks_session", Value: cookie})
-	res, err := h.app.Test(req, 30_000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(raw), res.Header.Get("Location")
+	r := h.client(t, "selangor", cookie).Do(method, path, body)
+	return r.Status, r.Raw, r.Location()
 }
 
 // The users page lists masked IDs in Malay by default and English on request; its action
@@ -72,7 +63,7 @@ func TestAuditPage(t *testing.T) {
 	_, it := h.officer(t, "selangor", "it-1", "it_officer")
 	_, treasury := h.officer(t, "selangor", "tr-1", "treasury")
 	u := h.user(t, "selangor", account.CategoryStaff, icA, "Aminah binti Yusof", "a@x.test", "active")
-	expect(t, h.do(t, "selangor", "POST", userPath(u, "deactivate"), it, nil), http.StatusOK, "")
+	apitest.Expect(t, h.do(t, "selangor", "POST", userPath(u, "deactivate"), it, nil), http.StatusOK, "")
 	code, html, _ := h.page(t, "GET", "/admin/audit?action=account.deactivate", treasury, nil)
 	if code != http.StatusOK || !strings.Contains(html, "account.deactivate") || !strings.Contains(html, "format=csv") ||
 		!strings.Contains(html, "Jejak audit") {

@@ -11,6 +11,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 )
 
 func roles(t *testing.T, h *harness, code string, id int64) []string {
@@ -40,7 +41,7 @@ func TestRolesChangedByITOfficer(t *testing.T) {
 	h.session(t, "selangor", target)
 
 	r := h.do(t, "selangor", "POST", userPath(target, "roles"), it, map[string]any{"roles": []string{"treasury", "ptj_admin", "treasury"}})
-	expect(t, r, http.StatusOK, "")
+	apitest.Expect(t, r, http.StatusOK, "")
 	if got := roles(t, h, "selangor", target); !slices.Equal(got, []string{"ptj_admin", "treasury"}) {
 		t.Fatalf("roles after the change: %v", got)
 	}
@@ -58,7 +59,7 @@ func TestRolesChangedByITOfficer(t *testing.T) {
 		t.Error("the audit trail holds the full IC number")
 	}
 
-	expect(t, h.do(t, "selangor", "POST", userPath(target, "roles"), it, map[string]any{"roles": []string{}}), http.StatusOK, "")
+	apitest.Expect(t, h.do(t, "selangor", "POST", userPath(target, "roles"), it, map[string]any{"roles": []string{}}), http.StatusOK, "")
 	if got := roles(t, h, "selangor", target); len(got) != 0 {
 		t.Errorf("roles after clearing: %v", got)
 	}
@@ -74,14 +75,14 @@ func TestRolesRefusals(t *testing.T) {
 	staff := h.session(t, "selangor", h.user(t, "selangor", account.CategoryStaff, icB, "Rosli bin Ahmad", "b@x.test", "active"))
 	body := map[string]any{"roles": []string{"treasury"}}
 
-	expect(t, h.do(t, "selangor", "POST", userPath(itID, "roles"), it, body), http.StatusForbidden, "self_action")
+	apitest.Expect(t, h.do(t, "selangor", "POST", userPath(itID, "roles"), it, body), http.StatusForbidden, "self_action")
 	for _, bad := range []string{"platform_admin", "superuser", "staff"} {
-		expect(t, h.do(t, "selangor", "POST", userPath(target, "roles"), it, map[string]any{"roles": []string{"ptj_admin", bad}}),
+		apitest.Expect(t, h.do(t, "selangor", "POST", userPath(target, "roles"), it, map[string]any{"roles": []string{"ptj_admin", bad}}),
 			http.StatusUnprocessableEntity, "invalid_input")
 	}
-	expect(t, h.do(t, "selangor", "POST", userPath(target, "roles"), staff, body), http.StatusForbidden, "forbidden")
-	expect(t, h.do(t, "selangor", "POST", userPath(target, "roles"), itKedah, body), http.StatusUnauthorized, "")
-	if r := h.doNoCSRF(t, "selangor", "POST", userPath(target, "roles"), it, body); r.Status != http.StatusForbidden {
+	apitest.Expect(t, h.do(t, "selangor", "POST", userPath(target, "roles"), staff, body), http.StatusForbidden, "forbidden")
+	apitest.Expect(t, h.do(t, "selangor", "POST", userPath(target, "roles"), itKedah, body), http.StatusUnauthorized, "")
+	if r := h.do(t, "selangor", "POST", userPath(target, "roles"), it, body, apitest.NoCSRF); r.Status != http.StatusForbidden {
 		t.Errorf("without the CSRF token: %d, want 403", r.Status)
 	}
 	if got := roles(t, h, "selangor", target); len(got) != 0 {

@@ -4,14 +4,15 @@ import (
 	"bytes"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 )
 
 // logoForm posts the settings page's upload form as a browser does: multipart, the CSRF
 // token only as a form field (no header), no JSON.
-func (h *harness) logoForm(t *testing.T, cookie string, data []byte, csrf bool) response {
+func (h *harness) logoForm(t *testing.T, cookie string, data []byte, csrf bool) apitest.Response {
 	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -30,10 +31,8 @@ func (h *harness) logoForm(t *testing.T, cookie string, data []byte, csrf bool) 
 	if err := mw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	req := httptest.NewRequest("POST", "http://selangor.example.test/admin/settings/logo", &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.AddCookie(&http.Cookie{Name: "speks_session", Value: cookie})
-	return h.result(t, req)
+	c := h.client(t, "selangor", cookie)
+	return c.Post("/admin/settings/logo", apitest.Raw{ContentType: mw.FormDataContentType(), Data: body.Bytes()})
 }
 
 // The settings page uploads a logo without JavaScript: the CSRF token of the multipart form

@@ -5,20 +5,18 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"image"
 	"image/color"
 	"image/gif"
 	"image/jpeg"
 	"image/png"
-	"io"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 )
 
 // testImage is a w×h picture with some content, so the encoders do real work.
@@ -52,7 +50,7 @@ func encode(t *testing.T, format string, img image.Image) []byte {
 
 // upload posts data as the multipart field "logo" named filename, with the declared type a
 // browser would send for that name.
-func (h *harness) upload(t *testing.T, code, path, cookie, filename string, data []byte) response {
+func (h *harness) upload(t *testing.T, code, path, cookie, filename string, data []byte) apitest.Response {
 	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -69,35 +67,19 @@ func (h *harness) upload(t *testing.T, code, path, cookie, filename string, data
 	if err := mw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	req := httptest.NewRequest("POST", "http://"+code+".example.test"+path, &body)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("X-CSRF-Token", "csrf")
-	req.AddCookie(&http.Cookie{Name: "speks_session", Value: cookie})
-	return h.result(t, req)
-}
-
-func (h *harness) result(t *testing.T, req *http.Request) response {
-	t.Helper()
-	res, err := h.app.Test(req, 30_000)
-	if err != nil {
-		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	out := response{Status: res.StatusCode, Raw: string(raw), Header: res.Header}
-	_ = jsonBody(raw, &out)
-	return out
+	c := h.client(t, code, cookie)
+	c.Header.Set("Accept", "application/json")
+	return c.Post(path, apitest.Raw{ContentType: mw.FormDataContentType(), Data: body.Bytes(), CSRFHeader: true})
 }
 
 // getLogo fetches GET /branding/logo anonymously on code's host.
-func (h *harness) getLogo(t *testing.T, code string, header map[string]string) response {
+func (h *harness) getLogo(t *testing.T, code string, header map[string]string) apitest.Response {
 	t.Helper()
-	req := httptest.NewRequest("GET", "http://"+code+".example.test/branding/logo", nil)
+	var opts []apitest.Option
 	for k, v := range header {
-		req.Header.Set(k, v)
+		opts = append(opts, apitest.WithHeader(k, v))
 	}
-	return h.result(t, req)
+	return h.client(t, code, "").Get("/branding/logo", opts...)
 }
 
 func TestLogoUploadAcceptsPNGAndJPEGAndServesThem(t *testing.T) {
@@ -113,7 +95,7 @@ func TestLogoUploadAcceptsPNGAndJPEGAndServesThem(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			data := encode(t, tc.format, testImage(120, 80))
 			r := h.upload(t, "selangor", "/api/v1/admin/settings/logo", it, tc.filename, data)
-			expect(t, r, http.StatusOK, "")
+			apitest.Expect(t, r, http.StatusOK, "")
 			sum := sha256.Sum256(data)
 			hash := hex.EncodeToString(sum[:])
 			if r.Body["content_type"] != tc.contentType || r.Body["logo_url"] != "/branding/logo?v="+hash[:12] ||
@@ -170,7 +152,7 @@ func TestLogoUploadRefusals(t *testing.T) {
 		{"empty", "jata.png", nil, "logo_missing"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			expect(t, h.upload(t, "selangor", "/api/v1/admin/settings/logo", it, tc.filename, tc.data), http.StatusUnprocessableEntity, tc.code)
+			apitest.Expect(t, h.upload(t, "selangor", "/api/v1/admin/settings/logo", it, tc.filename, tc.data), http.StatusUnprocessableEntity, tc.code)
 		})
 	}
 	if r := h.getLogo(t, "selangor", nil); r.Status != http.StatusNotFound {
@@ -185,12 +167,12 @@ func TestLogoUploadIsTheITOfficersAndStaysInItsTenant(t *testing.T) {
 	staff := h.session(t, "selangor", staffID)
 	data := encode(t, "png", testImage(32, 32))
 
-	expect(t, h.upload(t, "selangor", "/api/v1/admin/settings/logo", staff, "jata.png", data), http.StatusForbidden, "")
+	apitest.Expect(t, h.upload(t, "selangor", "/api/v1/admin/settings/logo", staff, "jata.png", data), http.StatusForbidden, "")
 	// Selangor's officer session means nothing on kedah's host.
 	if r := h.upload(t, "kedah", "/api/v1/admin/settings/logo", it, "jata.png", data); r.Status == http.StatusOK {
 		t.Fatalf("selangor's officer uploaded on kedah: %s", r.Raw)
 	}
-	expect(t, h.upload(t, "selangor", "/api/v1/admin/settings/logo", it, "jata.png", data), http.StatusOK, "")
+	apitest.Expect(t, h.upload(t, "selangor", "/api/v1/admin/settings/logo", it, "jata.png", data), http.StatusOK, "")
 	if r := h.getLogo(t, "kedah", nil); r.Status != http.StatusNotFound {
 		t.Errorf("kedah serves a logo: %d, want 404 (selangor's must not leak)", r.Status)
 	}
@@ -198,6 +180,3 @@ func TestLogoUploadIsTheITOfficersAndStaysInItsTenant(t *testing.T) {
 		t.Errorf("selangor's logo: %d", r.Status)
 	}
 }
-
-// jsonBody decodes a JSON answer into out.Body; other answers (pages, images) leave it nil.
-func jsonBody(raw []byte, out *response) error { return json.Unmarshal(raw, &out.Body) }

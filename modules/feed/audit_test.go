@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"github.com/speks-portal/speks/modules/admin"
 	"github.com/speks-portal/speks/modules/feed"
 	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"
 )
@@ -129,16 +129,10 @@ func TestHTTPImportInAuditTrail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := httptest.NewRequest("POST", "http://perlis.example.test/api/v1/feeds/payslips", strings.NewReader(auditPayslips))
-	req.Header.Set("Content-Type", "text/csv")
-	req.Header.Set("Authorization", "Bearer "+key)
-	resp, err := app.Test(req, 10000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("status %d", resp.StatusCode)
+	c := apitest.New(t, app, "perlis.example.test")
+	c.Header.Set("Authorization", "Bearer "+key)
+	if r := c.Post("/api/v1/feeds/payslips", apitest.Raw{ContentType: "text/csv", Data: []byte(auditPayslips)}); r.Status != 200 {
+		t.Fatalf("status %d", r.Status)
 	}
 	got := searchAudit(t, s, feed.ActionImport)
 	if len(got) != 2 {

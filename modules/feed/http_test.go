@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/speks-portal/speks/config"
 	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -140,40 +140,28 @@ func newKey(t *testing.T, s *tenant.Scope, name string) string {
 	return key
 }
 
-type answer struct {
-	status int
-	header http.Header
-	body   map[string]any
-}
-
-func post(t *testing.T, app *fiber.App, host, kind, key string, body io.Reader, headers ...string) answer {
+// post sends a CSV feed file to kind on host with the API key ("" = none); headers are
+// name/value pairs set last (a test may send another Content-Type). Every answer of the feed
+// API is JSON.
+func post(t *testing.T, app *fiber.App, host, kind, key string, body io.Reader, headers ...string) apitest.Response {
 	t.Helper()
-	req := httptest.NewRequest(http.MethodPost, "/api/v1/feeds/"+kind, body)
-	req.Host = host
-	req.Header.Set("Content-Type", "text/csv; charset=utf-8")
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := app.Test(req, -1)
+	data, err := io.ReadAll(body)
 	if err != nil {
-		t.Fatalf("request: %v", err)
+		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var out map[string]any
-	raw, _ := io.ReadAll(resp.Body)
-	if err := json.Unmarshal(raw, &out); err != nil {
-		t.Fatalf("answer %d is not JSON: %q", resp.StatusCode, raw)
+	c := apitest.New(t, app, host)
+	if key != "" {
+		c.Header.Set("Authorization", "Bearer "+key)
 	}
-	return answer{status: resp.StatusCode, header: resp.Header, body: out}
-}
-
-func errorCode(a answer) string {
-	e, _ := a.body["error"].(map[string]any)
-	code, _ := e["code"].(string)
-	return code
+	var opts []apitest.Option
+	for i := 0; i+1 < len(headers); i += 2 {
+		opts = append(opts, apitest.WithHeader(headers[i], headers[i+1]))
+	}
+	r := c.Post("/api/v1/feeds/"+kind, apitest.Raw{ContentType: "text/csv; charset=utf-8", Data: data}, opts...)
+	if r.Body == nil {
+		t.Fatalf("answer %d is not JSON: %q", r.Status, r.Raw)
+	}
+	return r
 }
 
 func TestHTTPFeed(t *testing.T) {
@@ -185,10 +173,10 @@ func TestHTTPFeed(t *testing.T) {
 
 	t.Run("key of another tenant refused", func(t *testing.T) {
 		got := post(t, app, hostB, "employees", keyA, strings.NewReader(employeesCSV))
-		if got.status != http.StatusUnauthorized || errorCode(got) != "invalid_api_key" {
-			t.Errorf("got %d %v", got.status, got.body)
+		if got.Status != http.StatusUnauthorized || got.Code() != "invalid_api_key" {
+			t.Errorf("got %d %v", got.Status, got.Body)
 		}
-		if got.header.Get("WWW-Authenticate") == "" {
+		if got.Header.Get("WWW-Authenticate") == "" {
 			t.Error("no WWW-Authenticate header")
 		}
 		if n := count(t, b, "employees"); n != 0 {
@@ -197,34 +185,34 @@ func TestHTTPFeed(t *testing.T) {
 	})
 	t.Run("missing and malformed keys refused", func(t *testing.T) {
 		for _, key := range []string{"", "speks_abc", keyA[:len(keyA)-1] + "x", strings.ToUpper(keyA)} {
-			if got := post(t, app, hostA, "employees", key, strings.NewReader(employeesCSV)); got.status != http.StatusUnauthorized {
-				t.Errorf("key %q: %d", key, got.status)
+			if got := post(t, app, hostA, "employees", key, strings.NewReader(employeesCSV)); got.Status != http.StatusUnauthorized {
+				t.Errorf("key %q: %d", key, got.Status)
 			}
 		}
 	})
 	t.Run("own key accepted, dev host too", func(t *testing.T) {
 		got := post(t, app, hostA, "employees", keyA, strings.NewReader(employeesCSV))
-		if got.status != http.StatusOK || got.body["inserted"] != float64(3) || got.body["kind"] != "employees" {
-			t.Fatalf("got %d %v", got.status, got.body)
+		if got.Status != http.StatusOK || got.Body["inserted"] != float64(3) || got.Body["kind"] != "employees" {
+			t.Fatalf("got %d %v", got.Status, got.Body)
 		}
 		again := post(t, app, "pahang.localhost:8080", "employees", keyB, strings.NewReader(employeesCSV))
-		if again.status != http.StatusOK || again.body["inserted"] != float64(3) {
-			t.Fatalf("dev host: %d %v", again.status, again.body)
+		if again.Status != http.StatusOK || again.Body["inserted"] != float64(3) {
+			t.Fatalf("dev host: %d %v", again.Status, again.Body)
 		}
 	})
 	t.Run("re-send replayed", func(t *testing.T) {
 		got := post(t, app, hostA, "employees", keyA, strings.NewReader(employeesCSV))
-		if got.status != http.StatusOK || got.header.Get("Idempotent-Replayed") != "true" || got.body["inserted"] != float64(3) {
-			t.Errorf("got %d %v %v", got.status, got.header, got.body)
+		if got.Status != http.StatusOK || got.Header.Get("Idempotent-Replayed") != "true" || got.Body["inserted"] != float64(3) {
+			t.Errorf("got %d %v %v", got.Status, got.Header, got.Body)
 		}
 	})
 	t.Run("invalid file is 422 with every error", func(t *testing.T) {
 		got := post(t, app, hostA, "payslips", keyA, strings.NewReader(payslipCSV(
 			icAminah+",2026,10,2026-10-23,E,0001,Gaji Pokok,1.005",
 			icAminah+",2026,10,2026-10-23,E,0002,Elaun,1.00,extra")))
-		errs, _ := got.body["errors"].([]any)
-		if got.status != http.StatusUnprocessableEntity || errorCode(got) != "invalid_file" || len(errs) != 2 {
-			t.Fatalf("got %d %v", got.status, got.body)
+		errs, _ := got.Body["errors"].([]any)
+		if got.Status != http.StatusUnprocessableEntity || got.Code() != "invalid_file" || len(errs) != 2 {
+			t.Fatalf("got %d %v", got.Status, got.Body)
 		}
 		first, _ := errs[0].(map[string]any)
 		if first["line"] != float64(2) || first["column"] != "amount" || first["code"] != CodeTooManyDecimals || first["message"] == "" {
@@ -234,32 +222,27 @@ func TestHTTPFeed(t *testing.T) {
 	t.Run("too large by Content-Length", func(t *testing.T) {
 		big := strings.Repeat("x", 2<<20)
 		got := post(t, app, hostA, "payslips", keyA, strings.NewReader(big))
-		if got.status != http.StatusRequestEntityTooLarge || errorCode(got) != "body_too_large" {
-			t.Errorf("got %d %v", got.status, got.body)
+		if got.Status != http.StatusRequestEntityTooLarge || got.Code() != "body_too_large" {
+			t.Errorf("got %d %v", got.Status, got.Body)
 		}
 	})
 	t.Run("idempotency key", func(t *testing.T) {
 		body := payslipCSV(icBadrul + ",2026,10,2026-10-23,E,0001,Gaji Pokok,1.00")
 		first := post(t, app, hostA, "payslips", keyA, strings.NewReader(body), "Idempotency-Key", "k-1")
 		second := post(t, app, hostA, "payslips", keyA, strings.NewReader(body+icChong+",2026,10,2026-10-23,E,0001,Gaji,1.00\n"), "Idempotency-Key", "k-1")
-		if first.status != 200 || second.status != 200 || first.body["batch_id"] != second.body["batch_id"] {
-			t.Errorf("first %v, second %v", first.body, second.body)
+		if first.Status != 200 || second.Status != 200 || first.Body["batch_id"] != second.Body["batch_id"] {
+			t.Errorf("first %v, second %v", first.Body, second.Body)
 		}
 	})
 	t.Run("wrong content type, unknown kind, platform host", func(t *testing.T) {
-		req := httptest.NewRequest(http.MethodPost, "/api/v1/feeds/employees", strings.NewReader("{}"))
-		req.Host = hostA
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+keyA)
-		resp, err := app.Test(req, -1)
-		if err != nil || resp.StatusCode != http.StatusUnsupportedMediaType {
-			t.Errorf("json body: %v %v", resp.StatusCode, err)
+		if got := post(t, app, hostA, "employees", keyA, strings.NewReader("{}"), "Content-Type", "application/json"); got.Status != http.StatusUnsupportedMediaType {
+			t.Errorf("json body: %v", got.Status)
 		}
-		if got := post(t, app, hostA, "salaries", keyA, strings.NewReader("")); got.status != http.StatusNotFound {
-			t.Errorf("unknown kind: %d", got.status)
+		if got := post(t, app, hostA, "salaries", keyA, strings.NewReader("")); got.Status != http.StatusNotFound {
+			t.Errorf("unknown kind: %d", got.Status)
 		}
-		if got := post(t, app, "platform.localhost", "employees", keyA, strings.NewReader("")); got.status != http.StatusNotFound {
-			t.Errorf("platform host: %d", got.status)
+		if got := post(t, app, "platform.localhost", "employees", keyA, strings.NewReader("")); got.Status != http.StatusNotFound {
+			t.Errorf("platform host: %d", got.Status)
 		}
 	})
 	t.Run("batch records who sent it", func(t *testing.T) {
@@ -273,8 +256,8 @@ func TestHTTPFeed(t *testing.T) {
 		if err := RevokeAPIKey(context.Background(), b.DB, prefix); err != nil {
 			t.Fatal(err)
 		}
-		if got := post(t, app, hostB, "employees", keyB, strings.NewReader(employeesCSV)); got.status != http.StatusUnauthorized {
-			t.Errorf("revoked: %d", got.status)
+		if got := post(t, app, hostB, "employees", keyB, strings.NewReader(employeesCSV)); got.Status != http.StatusUnauthorized {
+			t.Errorf("revoked: %d", got.Status)
 		}
 	})
 }
@@ -296,15 +279,15 @@ func TestKeyCheckedOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := post(t, bare, "selangor.example.test", "employees", key, strings.NewReader(employeesCSV))
-	if got.status != http.StatusUnauthorized || errorCode(got) != "unauthenticated" {
-		t.Errorf("without the key check: got %d %v, want 401 unauthenticated", got.status, got.body)
+	if got.Status != http.StatusUnauthorized || got.Code() != "unauthenticated" {
+		t.Errorf("without the key check: got %d %v, want 401 unauthenticated", got.Status, got.Body)
 	}
 	if n := count(t, a, "employees"); n != 0 {
 		t.Errorf("%d employees written without a checked key", n)
 	}
 	got = post(t, newApp(t, f, 1<<20), "selangor.example.test", "employees", key, strings.NewReader(employeesCSV))
-	if got.status != http.StatusOK {
-		t.Errorf("with the key check: got %d %v, want 200", got.status, got.body)
+	if got.Status != http.StatusOK {
+		t.Errorf("with the key check: got %d %v, want 200", got.Status, got.Body)
 	}
 }
 
@@ -316,16 +299,16 @@ func TestRefusalsThroughTheEdge(t *testing.T) {
 	key := newKey(t, a, "modul-py")
 	app := newApp(t, f, 1<<20)
 	got := post(t, app, "selangor.example.test", "payslips", key, strings.NewReader("ic_no\n"), "Accept-Language", "en")
-	e, _ := got.body["error"].(map[string]any)
-	if got.status != http.StatusUnprocessableEntity || e["code"] != "invalid_file" || !strings.Contains(e["message"].(string), "nothing was written") {
-		t.Errorf("invalid file: got %d %v", got.status, got.body)
+	e, _ := got.Body["error"].(map[string]any)
+	if got.Status != http.StatusUnprocessableEntity || e["code"] != "invalid_file" || !strings.Contains(e["message"].(string), "nothing was written") {
+		t.Errorf("invalid file: got %d %v", got.Status, got.Body)
 	}
-	if errs, _ := got.body["errors"].([]any); len(errs) == 0 {
-		t.Errorf("the refusal lost the file's report: %v", got.body)
+	if errs, _ := got.Body["errors"].([]any); len(errs) == 0 {
+		t.Errorf("the refusal lost the file's report: %v", got.Body)
 	}
 	got = post(t, app, "selangor.example.test", "salaries", key, strings.NewReader(employeesCSV))
-	if e, _ := got.body["error"].(map[string]any); got.status != http.StatusNotFound || e["code"] != "unknown_feed" ||
+	if e, _ := got.Body["error"].(map[string]any); got.Status != http.StatusNotFound || e["code"] != "unknown_feed" ||
 		!strings.Contains(e["message"].(string), "Suapan tidak dikenali") {
-		t.Errorf("unknown feed (Malay by default): got %d %v", got.status, got.body)
+		t.Errorf("unknown feed (Malay by default): got %d %v", got.Status, got.Body)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -73,20 +74,15 @@ func manyLines(ic string, year, month, n int) []string {
 // killCopy waits for a backend running COPY into the staging table and terminates it.
 func killCopy(t *testing.T, db *sqlx.DB) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
+	apitest.WaitWithin(t, 20*time.Second, "a COPY to kill", func() bool {
 		var killed []bool
 		err := db.Select(&killed, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 			WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'COPY pg_temp.feed_stage%'`)
 		if err != nil {
 			t.Fatalf("terminate: %v", err)
 		}
-		if len(killed) > 0 {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatal("no COPY to kill")
+		return len(killed) > 0
+	})
 }
 
 // TestTwoTenantsImportAtOnce: feeds of two tenants run in parallel and each writes only
@@ -118,7 +114,7 @@ func TestTwoTenantsImportAtOnce(t *testing.T) {
 			mu.Unlock()
 		}()
 	}
-	waitFor(t, func() bool { return count(t, b, "payslip_lines") == 200 }, "tenant B to import while A waits")
+	apitest.WaitWithin(t, 20*time.Second, "tenant B to import while A waits", func() bool { return count(t, b, "payslip_lines") == 200 })
 	if n := count(t, a, "payslip_lines"); n != 0 {
 		t.Errorf("tenant A imported while its lock was held: %d lines", n)
 	}
@@ -178,18 +174,6 @@ func TestSameTenantFeedsSerialise(t *testing.T) {
 	if n := count(t, s, "payslips"); n != 2 {
 		t.Errorf("payslips = %d, want 2", n)
 	}
-}
-
-func waitFor(t *testing.T, cond func() bool, what string) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("timed out waiting for %s", what)
 }
 
 // TestIdempotencyKey: the same key returns the first answer even for another body.

@@ -60,11 +60,11 @@ func TestBrowserOnboardTerengganuThenItsOfficerLogsIn(t *testing.T) {
 		t.Fatalf("login page: %d", status)
 	}
 	code, _ := totp.GenerateCode(created.TOTPSecret, time.Now())
-	fill(t, tab, map[string]string{"#email": adminEmail, "#password": adminPassword, "#totp": code})
+	tab.Fill(map[string]string{"#email": adminEmail, "#password": adminPassword, "#totp": code})
 	if status := tab.Click("#login"); status != 200 || !strings.Contains(tab.Text("h1"), "Konsol Platform") {
 		t.Fatalf("after login: %d %q", status, tab.Text("h1"))
 	}
-	fill(t, tab, map[string]string{"#code": "terengganu", "#name": "Negeri Terengganu", "#hosts": "espeks.terengganu.gov.my",
+	tab.Fill(map[string]string{"#code": "terengganu", "#name": "Negeri Terengganu", "#hosts": "espeks.terengganu.gov.my",
 		"#email_domains": "terengganu.gov.my", "#admin_ic_no": officerIC, "#admin_name": "Wan Aziz bin Wan Ismail",
 		"#admin_email": "wan.aziz@gmail.com", "#helpdesk_email": "helpdesk@espeks.terengganu.gov.my", "#helpdesk_phone": "09-627 0000"})
 	if status := tab.Click("#onboard"); status != 422 {
@@ -82,10 +82,10 @@ func TestBrowserOnboardTerengganuThenItsOfficerLogsIn(t *testing.T) {
 	expectOnlyStatusErrors(t, tab)
 	tab = browser.NewTab(t)
 	tab.Open(base + "/platform?lang=ms")
-	fill(t, tab, map[string]string{"#code": "terengganu", "#name": "Negeri Terengganu", "#hosts": "espeks.terengganu.gov.my",
+	tab.Fill(map[string]string{"#code": "terengganu", "#name": "Negeri Terengganu", "#hosts": "espeks.terengganu.gov.my",
 		"#email_domains": "terengganu.gov.my", "#admin_ic_no": officerIC, "#admin_name": "Wan Aziz bin Wan Ismail",
 		"#helpdesk_email": "helpdesk@espeks.terengganu.gov.my", "#helpdesk_phone": "09-627 0000"})
-	fill(t, tab, map[string]string{"#admin_email": "it@terengganu.gov.my"})
+	tab.Fill(map[string]string{"#admin_email": "it@terengganu.gov.my"})
 	if status := tab.Click("#onboard"); status != 200 || !strings.Contains(tab.Text("#notice"), "terengganu") {
 		t.Fatalf("after onboarding: %d", status)
 	}
@@ -114,9 +114,9 @@ func TestBrowserOnboardTerengganuThenItsOfficerLogsIn(t *testing.T) {
 		t.Fatalf("no code in the mail:\n%s", mails[0])
 	}
 	tab.Open(fmt.Sprintf("http://terengganu.localhost:%d/login", srv.Port))
-	fill(t, tab, map[string]string{"#id": officerIC})
+	tab.Fill(map[string]string{"#id": officerIC})
 	tab.Click("#next")
-	fill(t, tab, map[string]string{"#password": otc})
+	tab.Fill(map[string]string{"#password": otc})
 	tab.Click("#login")
 	if url := webtest.Eval[string](tab, "location.pathname"); url != "/account/password" {
 		t.Fatalf("the officer's first login ends on %s, want /account/password", url)
@@ -158,13 +158,5 @@ func expectOnlyStatusErrors(t *testing.T, tab *webtest.Tab) {
 		if !strings.Contains(e, "the server responded with a status of 4") {
 			t.Errorf("console error: %s", e)
 		}
-	}
-}
-
-// fill sets form fields by CSS selector.
-func fill(t *testing.T, tab *webtest.Tab, values map[string]string) {
-	t.Helper()
-	for css, v := range values {
-		webtest.Eval[bool](tab, fmt.Sprintf("(function(){var e=document.querySelector(%q); e.value=%q; return true})()", css, v))
 	}
 }

@@ -1,18 +1,14 @@
 package platform_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/pquerna/otp/totp"
 
 	"github.com/speks-portal/speks/config"
@@ -20,6 +16,7 @@ import (
 	"github.com/speks-portal/speks/modules/foundation/authz"
 	"github.com/speks-portal/speks/modules/foundation/notify/notifytest"
 	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 	"github.com/speks-portal/speks/modules/platform"
 	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"
@@ -32,7 +29,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 type harness struct {
 	env *tenanttest.Env
 	svc *platform.Service
-	app *webApp
+	app *fiber.App
 }
 
 func newHarness(t *testing.T) *harness {
@@ -55,87 +52,17 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &harness{env: env, svc: svc, app: &webApp{app: app}}
+	return &harness{env: env, svc: svc, app: app}
 }
 
-// webApp sends requests to the app in-process.
-type webApp struct {
-	app interface {
-		Test(req *http.Request, msTimeout ...int) (*http.Response, error)
-	}
-}
+// client is a browser-like caller on host: it keeps the platform or the tenant session cookie,
+// whichever the app sets.
+func (h *harness) client(t *testing.T, host string) *apitest.Client { return newClient(t, h.app, host) }
 
-// client is one browser-like caller: a host, a cookie and the CSRF token of its session.
-type client struct {
-	h      *harness
-	host   string
-	cookie *http.Cookie
-	csrf   string
-}
-
-func (h *harness) client(host string) *client { return &client{h: h, host: host} }
-
-type result struct {
-	Status int
-	Body   map[string]any
-	List   []map[string]any
-	Raw    []byte
-	Header http.Header
-}
-
-func (c *client) do(t *testing.T, method, path string, body any) result {
-	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(raw)
-	}
-	req := httptest.NewRequest(method, path, rd)
-	req.Host = c.host
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if c.cookie != nil {
-		req.AddCookie(c.cookie)
-	}
-	if c.csrf != "" {
-		req.Header.Set("X-CSRF-Token", c.csrf)
-	}
-	res, err := c.h.app.app.Test(req, 60_000)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	for _, ck := range res.Cookies() {
-		if ck.Name == "speks_platform" || ck.Name == "speks_session" {
-			if ck.Value == "" {
-				c.cookie = nil
-			} else {
-				c.cookie = &http.Cookie{Name: ck.Name, Value: ck.Value}
-			}
-		}
-	}
-	out := result{Status: res.StatusCode, Raw: raw, Header: res.Header}
-	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
-		if bytes.HasPrefix(bytes.TrimSpace(raw), []byte("[")) {
-			_ = json.Unmarshal(raw, &out.List)
-		} else {
-			_ = json.Unmarshal(raw, &out.Body)
-		}
-	}
-	return out
-}
-
-func errorCode(r result) string {
-	if e, ok := r.Body["error"].(map[string]any); ok {
-		code, _ := e["code"].(string)
-		return code
-	}
-	return ""
+func newClient(t *testing.T, app apitest.Target, host string) *apitest.Client {
+	c := apitest.New(t, app, host)
+	c.CookieNames = []string{"speks_platform", apitest.SessionCookie}
+	return c
 }
 
 const (
@@ -144,22 +71,22 @@ const (
 )
 
 // admin creates a platform administrator and returns a logged-in client with its secret.
-func (h *harness) admin(t *testing.T) (*client, string) {
+func (h *harness) admin(t *testing.T) (*apitest.Client, string) {
 	t.Helper()
 	created, err := h.svc.CreateAdmin(context.Background(), platform.NewAdmin{Email: adminEmail, Name: "Pentadbir Ujian", Password: adminPassword}, "test")
 	if err != nil {
 		t.Fatalf("create platform admin: %v", err)
 	}
-	c := h.client(h.env.PlatformHost)
+	c := h.client(t, h.env.PlatformHost)
 	code, err := totp.GenerateCode(created.TOTPSecret, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := c.do(t, "POST", "/api/v1/platform/auth/login", map[string]string{"id": adminEmail, "password": adminPassword, "totp": code})
+	r := c.Post("/api/v1/platform/auth/login", map[string]string{"id": adminEmail, "password": adminPassword, "totp": code})
 	if r.Status != http.StatusOK {
 		t.Fatalf("platform login: %d %s", r.Status, r.Raw)
 	}
-	c.csrf, _ = r.Body["csrf_token"].(string)
+	c.CSRF = r.String("csrf_token")
 	return c, created.TOTPSecret
 }
 
@@ -174,27 +101,4 @@ func sendMail(t *testing.T, env *tenanttest.Env, n int) []string {
 		out = append(out, notifytest.DecodeQP(m))
 	}
 	return out
-}
-
-// form posts an HTML form the way a browser does (the CSRF token as a field, no header).
-func (c *client) form(t *testing.T, path string, values url.Values) result {
-	t.Helper()
-	req := httptest.NewRequest("POST", path, strings.NewReader(values.Encode()))
-	req.Host = c.host
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if c.cookie != nil {
-		req.AddCookie(c.cookie)
-	}
-	res, err := c.h.app.app.Test(req, 60_000)
-	if err != nil {
-		t.Fatalf("POST %s: %v", path, err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	for _, ck := range res.Cookies() {
-		if ck.Name == "speks_platform" && ck.Value != "" {
-			c.cookie = &http.Cookie{Name: ck.Name, Value: ck.Value}
-		}
-	}
-	return result{Status: res.StatusCode, Raw: raw, Header: res.Header}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/foundation/authz"
 	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -32,24 +33,17 @@ func TestSecondReplicaSeesTheOnboardedTenant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	replica := &client{h: &harness{env: h.env, app: &webApp{app: app}}, host: "terengganu.localhost"}
+	replica := newClient(t, app, "terengganu.localhost")
 	const route = "/api/v1/auth/security-questions" // authorised by terengganu's own policies
-	if r := replica.do(t, "GET", route, nil); r.Status != http.StatusNotFound {
+	if r := replica.Do("GET", route, nil); r.Status != http.StatusNotFound {
 		t.Fatalf("before onboarding the replica answers %d", r.Status)
 	}
 
-	if r := admin.do(t, "POST", "/api/v1/platform/tenants", onboarding("terengganu")); r.Status != http.StatusCreated {
+	if r := admin.Do("POST", "/api/v1/platform/tenants", onboarding("terengganu")); r.Status != http.StatusCreated {
 		t.Fatalf("onboard: %d %s", r.Status, r.Raw)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		r := replica.do(t, "GET", route, nil)
-		if r.Status == http.StatusOK && len(r.List) > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the second replica still answers %d %s", r.Status, r.Raw)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	apitest.WaitWithin(t, 10*time.Second, "the second replica to serve the new state", func() bool {
+		r := replica.Get(route)
+		return r.Status == http.StatusOK && len(r.List) > 0
+	})
 }

@@ -13,15 +13,15 @@ func TestRecordsAPI(t *testing.T) {
 	t.Run("anonymous is unauthenticated", func(t *testing.T) {
 		for _, path := range []string{"/api/v1/payslips", "/api/v1/payslips/2026/10", "/api/v1/statements", "/api/v1/payments", "/api/v1/account/export"} {
 			r := f.do(t, http.MethodGet, "kelantan", "", path, "")
-			if r.status != http.StatusUnauthorized || r.errorCode() != "unauthenticated" {
-				t.Errorf("%s: %d %s", path, r.status, r.body)
+			if r.Status != http.StatusUnauthorized || r.Code() != "unauthenticated" {
+				t.Errorf("%s: %d %s", path, r.Status, r.Raw)
 			}
 		}
 	})
 	t.Run("restricted session reads nothing", func(t *testing.T) {
 		r := f.do(t, http.MethodGet, "kelantan", "restricted", "/api/v1/payslips?year=2026", "")
-		if r.status != http.StatusForbidden || r.errorCode() != "restricted_session" {
-			t.Errorf("%d %s", r.status, r.body)
+		if r.Status != http.StatusForbidden || r.Code() != "restricted_session" {
+			t.Errorf("%d %s", r.Status, r.Raw)
 		}
 	})
 	t.Run("payslip list newest first", func(t *testing.T) { testPayslipList(t, f) })
@@ -36,28 +36,28 @@ func TestRecordsAPI(t *testing.T) {
 func testPayslipList(t *testing.T, f *fixture) {
 	r := f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/payslips?year=2026", "")
 	var list []map[string]any
-	r.json(t, &list)
-	if r.status != 200 || len(list) != 2 || list[0]["month"] != 10.0 || list[1]["month"] != 9.0 {
-		t.Fatalf("list: %d %s", r.status, r.body)
+	r.JSON(t, &list)
+	if r.Status != 200 || len(list) != 2 || list[0]["month"] != 10.0 || list[1]["month"] != 9.0 {
+		t.Fatalf("list: %d %s", r.Status, r.Raw)
 	}
 	if list[0]["gross"] != "5071.30" || list[0]["total_deductions"] != "1807.84" || list[0]["net"] != "3263.46" || list[0]["pay_date"] != "2026-10-23" {
-		t.Errorf("amounts: %s", r.body)
+		t.Errorf("amounts: %s", r.Raw)
 	}
 	r = f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/payslips?year=2024", "")
-	if r.status != 200 || strings.TrimSpace(string(r.body)) != "[]" {
-		t.Errorf("empty year: %d %s", r.status, r.body)
+	if r.Status != 200 || strings.TrimSpace(r.Raw) != "[]" {
+		t.Errorf("empty year: %d %s", r.Status, r.Raw)
 	}
 	r = f.do(t, http.MethodGet, "kelantan", "contoh", "/api/v1/payslips?year=2026", "")
-	if r.status != 200 || strings.TrimSpace(string(r.body)) != "[]" {
-		t.Errorf("supplier: %d %s", r.status, r.body)
+	if r.Status != 200 || strings.TrimSpace(r.Raw) != "[]" {
+		t.Errorf("supplier: %d %s", r.Status, r.Raw)
 	}
 }
 
 func testPayslipDetail(t *testing.T, f *fixture) {
 	before := f.auditCount(t, "kelantan", 1, ActionPayslipView)
 	r := f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/payslips/2026/10", "")
-	if r.status != 200 {
-		t.Fatalf("%d %s", r.status, r.body)
+	if r.Status != 200 {
+		t.Fatalf("%d %s", r.Status, r.Raw)
 	}
 	var ps struct {
 		Year, Month int
@@ -68,13 +68,13 @@ func testPayslipDetail(t *testing.T, f *fixture) {
 		YTD         map[string]string `json:"ytd"`
 		VerifyURL   string            `json:"verify_url"`
 	}
-	r.json(t, &ps)
+	r.JSON(t, &ps)
 	e := ps.Employee
 	if e["ic_no_masked"] != "********5523" || e["account_masked"] != "**********5678" || e["department"] != "Jabatan Kerja Raya" || e["ptj"] != "JKR Ibu Pejabat" {
 		t.Errorf("employee header: %v", e)
 	}
-	if strings.Contains(string(r.body), icAminah) || strings.Contains(string(r.body), "12010012345678") {
-		t.Errorf("the full IC or account number leaked: %s", r.body)
+	if strings.Contains(r.Raw, icAminah) || strings.Contains(r.Raw, "12010012345678") {
+		t.Errorf("the full IC or account number leaked: %s", r.Raw)
 	}
 	if len(ps.Earnings) != 3 || ps.Earnings[0]["code"] != "0001" || ps.Earnings[0]["amount"] != "4521.30" || len(ps.Deductions) != 5 {
 		t.Errorf("lines: %+v %+v", ps.Earnings, ps.Deductions)
@@ -87,7 +87,7 @@ func testPayslipDetail(t *testing.T, f *fixture) {
 		t.Errorf("verify_url: %q", ps.VerifyURL)
 	}
 	again := f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/payslips/2026/10", "")
-	if !strings.Contains(string(again.body), ps.VerifyURL) {
+	if !strings.Contains(again.Raw, ps.VerifyURL) {
 		t.Errorf("the same payslip got a new token")
 	}
 	if got := f.auditCount(t, "kelantan", 1, ActionPayslipView); got != before+2 {
@@ -98,36 +98,36 @@ func testPayslipDetail(t *testing.T, f *fixture) {
 func testPayslipIsolation(t *testing.T, f *fixture) {
 	// Badrul has no September payslip; Aminah has one. Badrul asking for 2026/9 gets 404.
 	r := f.do(t, http.MethodGet, "kelantan", "badrul", "/api/v1/payslips/2026/9", "")
-	if r.status != 404 || r.errorCode() != "not_found" {
-		t.Fatalf("%d %s", r.status, r.body)
+	if r.Status != 404 || r.Code() != "not_found" {
+		t.Fatalf("%d %s", r.Status, r.Raw)
 	}
-	if !strings.Contains(string(r.body), "Unit Gaji") || !strings.Contains(string(r.body), "Perbendaharaan Negeri") || strings.Contains(string(r.body), "Aminah") {
-		t.Errorf("message: %s", r.body)
+	if !strings.Contains(r.Raw, "Unit Gaji") || !strings.Contains(r.Raw, "Perbendaharaan Negeri") || strings.Contains(r.Raw, "Aminah") {
+		t.Errorf("message: %s", r.Raw)
 	}
 	en := f.do(t, http.MethodGet, "kelantan", "badrul", "/api/v1/payslips/2026/9?lang=en", "")
-	if !strings.Contains(string(en.body), "payroll unit of your department") {
-		t.Errorf("english message: %s", en.body)
+	if !strings.Contains(en.Raw, "payroll unit of your department") {
+		t.Errorf("english message: %s", en.Raw)
 	}
 	// The same person's session on another tenant's host sees nothing of kelantan.
 	r = f.do(t, http.MethodGet, "pahang", "aminah", "/api/v1/payslips/2026/10", "")
-	if r.status != 404 {
-		t.Errorf("other tenant: %d %s", r.status, r.body)
+	if r.Status != 404 {
+		t.Errorf("other tenant: %d %s", r.Status, r.Raw)
 	}
 	r = f.do(t, http.MethodGet, "pahang", "aminah", "/api/v1/payslips?year=2026", "")
-	if strings.TrimSpace(string(r.body)) != "[]" {
-		t.Errorf("other tenant list: %s", r.body)
+	if strings.TrimSpace(r.Raw) != "[]" {
+		t.Errorf("other tenant list: %s", r.Raw)
 	}
 	for _, p := range []string{"/api/v1/payslips/2026/13", "/api/v1/payslips/x/1", "/api/v1/payslips/2026/9.pdf", "/api/v1/payslips/2026/0"} {
-		if r := f.do(t, http.MethodGet, "kelantan", "badrul", p, ""); r.status != 404 {
-			t.Errorf("%s: %d", p, r.status)
+		if r := f.do(t, http.MethodGet, "kelantan", "badrul", p, ""); r.Status != 404 {
+			t.Errorf("%s: %d", p, r.Status)
 		}
 	}
 }
 
 func testStatements(t *testing.T, f *fixture) {
 	r := f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/statements", "")
-	if r.status != 200 || strings.TrimSpace(string(r.body)) != `[{"year":2025}]` {
-		t.Fatalf("list: %d %s", r.status, r.body)
+	if r.Status != 200 || strings.TrimSpace(r.Raw) != `[{"year":2025}]` {
+		t.Fatalf("list: %d %s", r.Status, r.Raw)
 	}
 	r = f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/statements/2025", "")
 	var st struct {
@@ -140,48 +140,48 @@ func testStatements(t *testing.T, f *fixture) {
 		}
 		VerifyURL string `json:"verify_url"`
 	}
-	r.json(t, &st)
+	r.JSON(t, &st)
 	if st.Employer["employer_no"] != "E1234567" || st.Employee["tax_no"] != "SG10012345" || st.Employee["ic_no_masked"] != "********5523" {
-		t.Errorf("particulars: %s", r.body)
+		t.Errorf("particulars: %s", r.Raw)
 	}
 	if len(st.Sections) != 2 || st.Sections[0].Total != "57855.60" || st.Sections[1].Total != "8494.08" || st.VerifyURL == "" {
-		t.Errorf("sections: %s", r.body)
+		t.Errorf("sections: %s", r.Raw)
 	}
 	if n := f.auditCount(t, "kelantan", 1, ActionStatementView); n != 1 {
 		t.Errorf("audit: %d", n)
 	}
 	for _, user := range []string{"badrul", "contoh"} {
 		r = f.do(t, http.MethodGet, "kelantan", user, "/api/v1/statements/2025", "")
-		if r.status != 404 || strings.Contains(string(r.body), "E1234567") {
-			t.Errorf("%s: %d %s", user, r.status, r.body)
+		if r.Status != 404 || strings.Contains(r.Raw, "E1234567") {
+			t.Errorf("%s: %d %s", user, r.Status, r.Raw)
 		}
 	}
 	r = f.do(t, http.MethodGet, "kelantan", "badrul", "/api/v1/statements", "")
-	if strings.TrimSpace(string(r.body)) != "[]" {
-		t.Errorf("empty list: %s", r.body)
+	if strings.TrimSpace(r.Raw) != "[]" {
+		t.Errorf("empty list: %s", r.Raw)
 	}
 }
 
 func testPayments(t *testing.T, f *fixture) {
 	r := f.do(t, http.MethodGet, "kelantan", "contoh", "/api/v1/payments", "")
 	var list []map[string]string
-	r.json(t, &list)
-	if r.status != 200 || len(list) != 1 || list[0]["ref"] != "PV-0001" || list[0]["amount"] != "1500.00" || list[0]["payer_ptj"] != "Bahagian Akaun" || list[0]["status"] != "received_by_bank" {
-		t.Fatalf("default range: %d %s", r.status, r.body)
+	r.JSON(t, &list)
+	if r.Status != 200 || len(list) != 1 || list[0]["ref"] != "PV-0001" || list[0]["amount"] != "1500.00" || list[0]["payer_ptj"] != "Bahagian Akaun" || list[0]["status"] != "received_by_bank" {
+		t.Fatalf("default range: %d %s", r.Status, r.Raw)
 	}
 	r = f.do(t, http.MethodGet, "kelantan", "contoh", "/api/v1/payments?from=2026-01-01&to=2026-11-21", "")
-	r.json(t, &list)
+	r.JSON(t, &list)
 	if len(list) != 3 || list[0]["ref"] != "PV-0001" || list[1]["ref"] != "PV-0005" || list[2]["ref"] != "PV-0003" {
-		t.Errorf("range: %s", r.body)
+		t.Errorf("range: %s", r.Raw)
 	}
 	r = f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/payments?from=2026-01-01", "")
-	r.json(t, &list)
+	r.JSON(t, &list)
 	if len(list) != 1 || list[0]["ref"] != "PV-0004" {
-		t.Errorf("staff claims: %s", r.body)
+		t.Errorf("staff claims: %s", r.Raw)
 	}
 	r = f.do(t, http.MethodGet, "kelantan", "badrul", "/api/v1/payments?from=2026-01-01", "")
-	if strings.TrimSpace(string(r.body)) != "[]" {
-		t.Errorf("none: %s", r.body)
+	if strings.TrimSpace(r.Raw) != "[]" {
+		t.Errorf("none: %s", r.Raw)
 	}
 	for q, code := range map[string]string{
 		"from=2024-01-01":               "out_of_retention",
@@ -189,8 +189,8 @@ func testPayments(t *testing.T, f *fixture) {
 		"from=01/10/2026":               "invalid_date",
 	} {
 		r := f.do(t, http.MethodGet, "kelantan", "contoh", "/api/v1/payments?"+q, "")
-		if r.status != 422 || r.errorCode() != code {
-			t.Errorf("%s: %d %s", q, r.status, r.body)
+		if r.Status != 422 || r.Code() != code {
+			t.Errorf("%s: %d %s", q, r.Status, r.Raw)
 		}
 	}
 }
@@ -198,16 +198,16 @@ func testPayments(t *testing.T, f *fixture) {
 func testPaymentAccount(t *testing.T, f *fixture) {
 	// Someone else's payment is not found, whatever the account number.
 	r := f.do(t, http.MethodPost, "kelantan", "dua", "/api/v1/payments/PV-0001/verify", `{"account_no":"512345678901"}`)
-	if r.status != 404 || strings.Contains(string(r.body), "Contoh") {
-		t.Errorf("other payee: %d %s", r.status, r.body)
+	if r.Status != 404 || strings.Contains(r.Raw, "Contoh") {
+		t.Errorf("other payee: %d %s", r.Status, r.Raw)
 	}
 	r = f.do(t, http.MethodGet, "kelantan", "contoh", "/api/v1/payments/PV-0001.pdf", "")
-	if r.status != 403 || r.errorCode() != "account_verification_required" {
-		t.Errorf("pdf before the account check: %d %s", r.status, r.body)
+	if r.Status != 403 || r.Code() != "account_verification_required" {
+		t.Errorf("pdf before the account check: %d %s", r.Status, r.Raw)
 	}
 	r = f.do(t, http.MethodPost, "kelantan", "contoh", "/api/v1/payments/PV-0001/verify", `{"account_no":"512345678900"}`)
-	if r.status != 403 || r.errorCode() != "account_mismatch" || strings.Contains(string(r.body), "INV-1") {
-		t.Fatalf("wrong account: %d %s", r.status, r.body)
+	if r.Status != 403 || r.Code() != "account_mismatch" || strings.Contains(r.Raw, "INV-1") {
+		t.Fatalf("wrong account: %d %s", r.Status, r.Raw)
 	}
 	r = f.do(t, http.MethodPost, "kelantan", "contoh", "/api/v1/payments/PV-0001/verify", `{"account_no":"5123-4567 8901"}`)
 	var p struct {
@@ -217,32 +217,32 @@ func testPaymentAccount(t *testing.T, f *fixture) {
 		Bank          string
 		VerifyURL     string `json:"verify_url"`
 	}
-	r.json(t, &p)
-	if r.status != 200 || len(p.Invoices) != 2 || p.Invoices[1]["amount"] != "500.00" || len(p.History) != 2 || p.AccountMasked != "********8901" || p.Bank != "Maybank" || p.VerifyURL == "" {
-		t.Fatalf("detail: %d %s", r.status, r.body)
+	r.JSON(t, &p)
+	if r.Status != 200 || len(p.Invoices) != 2 || p.Invoices[1]["amount"] != "500.00" || len(p.History) != 2 || p.AccountMasked != "********8901" || p.Bank != "Maybank" || p.VerifyURL == "" {
+		t.Fatalf("detail: %d %s", r.Status, r.Raw)
 	}
-	if r := f.do(t, http.MethodGet, "kelantan", "contoh", "/api/v1/payments/PV-0001.pdf", ""); r.status != 200 || r.header.Get("Content-Type") != "application/pdf" {
-		t.Errorf("pdf after the check: %d %s", r.status, r.header)
+	if r := f.do(t, http.MethodGet, "kelantan", "contoh", "/api/v1/payments/PV-0001.pdf", ""); r.Status != 200 || r.Header.Get("Content-Type") != "application/pdf" {
+		t.Errorf("pdf after the check: %d %s", r.Status, r.Header)
 	}
 	if f.auditCount(t, "kelantan", 3, ActionPaymentMismatch) != 1 || f.auditCount(t, "kelantan", 3, ActionPaymentVerified) != 1 {
 		t.Errorf("audit of account checks")
 	}
 	// Throttle: five wrong numbers in 15 minutes, then even the right one is refused.
 	for i := 0; i < 4; i++ {
-		if r := f.do(t, http.MethodPost, "kelantan", "contoh", "/api/v1/payments/PV-0003/verify", `{"account_no":"1"}`); r.status != 403 {
-			t.Fatalf("wrong try %d: %d", i+2, r.status)
+		if r := f.do(t, http.MethodPost, "kelantan", "contoh", "/api/v1/payments/PV-0003/verify", `{"account_no":"1"}`); r.Status != 403 {
+			t.Fatalf("wrong try %d: %d", i+2, r.Status)
 		}
 	}
 	r = f.do(t, http.MethodPost, "kelantan", "contoh", "/api/v1/payments/PV-0003/verify", `{"account_no":"512345678901"}`)
-	if r.status != 429 || r.errorCode() != "too_many_attempts" {
-		t.Errorf("throttle: %d %s", r.status, r.body)
+	if r.Status != 429 || r.Code() != "too_many_attempts" {
+		t.Errorf("throttle: %d %s", r.Status, r.Raw)
 	}
 	if f.auditCount(t, "kelantan", 3, ActionPaymentThrottled) != 1 {
 		t.Errorf("throttled try not audited")
 	}
 	// Another user is not throttled by it.
-	if r := f.do(t, http.MethodPost, "kelantan", "dua", "/api/v1/payments/PV-0002/verify", `{"account_no":"8001234567"}`); r.status != 200 {
-		t.Errorf("other user: %d %s", r.status, r.body)
+	if r := f.do(t, http.MethodPost, "kelantan", "dua", "/api/v1/payments/PV-0002/verify", `{"account_no":"8001234567"}`); r.Status != 200 {
+		t.Errorf("other user: %d %s", r.Status, r.Raw)
 	}
 }
 
@@ -259,7 +259,7 @@ func testChequePayment(t *testing.T, f *fixture) {
 	f.who.set("kelantan", "contoh-finance", &account.Principal{UserID: 7, Category: "supplier", LoginID: "201901000005", SupplierID: supplierID})
 	r := f.do(t, http.MethodGet, "kelantan", "contoh-finance", "/api/v1/payments?from=2026-07-01&to=2026-10-31", "")
 	var list []map[string]string
-	r.json(t, &list)
+	r.JSON(t, &list)
 	methods := map[string]string{}
 	for _, p := range list {
 		methods[p["ref"]] = p["payment_method"] + " " + p["cheque_eft_no"]
@@ -269,9 +269,9 @@ func testChequePayment(t *testing.T, f *fixture) {
 	}
 
 	r = f.do(t, http.MethodPost, "kelantan", "contoh-finance", "/api/v1/payments/PV-0005/verify", `{"account_no":"512345678901"}`)
-	if r.status != 403 || r.errorCode() != "account_mismatch" || !strings.Contains(string(r.body), "No. cek tidak sepadan") ||
-		!strings.Contains(string(r.body), "Unit Perunding SPEKS, Perbendaharaan Negeri") {
-		t.Fatalf("a bank account does not open a cheque: %d %s", r.status, r.body)
+	if r.Status != 403 || r.Code() != "account_mismatch" || !strings.Contains(r.Raw, "No. cek tidak sepadan") ||
+		!strings.Contains(r.Raw, "Unit Perunding SPEKS, Perbendaharaan Negeri") {
+		t.Fatalf("a bank account does not open a cheque: %d %s", r.Status, r.Raw)
 	}
 	var actor string
 	var about int64
@@ -286,15 +286,15 @@ func testChequePayment(t *testing.T, f *fixture) {
 		Method      string              `json:"payment_method"`
 		History     []map[string]string `json:"status_history"`
 	}
-	r.json(t, &p)
-	if r.status != 200 || p.ChequeEFTNo != chequeNo || p.Method != "cheque" || len(p.History) != 1 || p.History[0]["status_date"] != "2026-07-15" {
-		t.Fatalf("cheque detail: %d %s", r.status, r.body)
+	r.JSON(t, &p)
+	if r.Status != 200 || p.ChequeEFTNo != chequeNo || p.Method != "cheque" || len(p.History) != 1 || p.History[0]["status_date"] != "2026-07-15" {
+		t.Fatalf("cheque detail: %d %s", r.Status, r.Raw)
 	}
 	r = f.do(t, http.MethodPost, "kelantan", "contoh-finance", "/api/v1/payments/PV-0001/verify", `{"account_no":"512345678901"}`)
-	r.json(t, &p)
+	r.JSON(t, &p)
 	if len(p.History) != 2 || p.History[0]["status"] != "sent_to_bank" || p.History[0]["status_date"] != "2026-10-05" ||
 		p.History[1]["status"] != "received_by_bank" || p.History[1]["status_date"] != "2026-10-07" {
-		t.Errorf("history with the feed's status dates: %s", r.body)
+		t.Errorf("history with the feed's status dates: %s", r.Raw)
 	}
 	if err := f.scopes["kelantan"].DB.QueryRow(`SELECT actor FROM audit_log WHERE action = $1 AND actor_user_id = 7 ORDER BY id DESC LIMIT 1`,
 		ActionPaymentVerified).Scan(&actor); err != nil || actor != "********0005 #7" {
@@ -305,8 +305,8 @@ func testChequePayment(t *testing.T, f *fixture) {
 		f.do(t, http.MethodPost, "kelantan", "contoh-finance", "/api/v1/payments/PV-0005/verify", `{"cheque_no":"1"}`)
 	}
 	r = f.do(t, http.MethodPost, "kelantan", "contoh-finance", "/api/v1/payments/PV-0001/verify", `{"account_no":"512345678901"}`)
-	if r.status != 429 || !strings.Contains(string(r.body), "semua bayaran anda dikunci sehingga 15 minit") ||
-		!strings.Contains(string(r.body), "Unit Perunding SPEKS") {
-		t.Errorf("lockout names its scope, its length and whom to ask: %d %s", r.status, r.body)
+	if r.Status != 429 || !strings.Contains(r.Raw, "semua bayaran anda dikunci sehingga 15 minit") ||
+		!strings.Contains(r.Raw, "Unit Perunding SPEKS") {
+		t.Errorf("lockout names its scope, its length and whom to ask: %d %s", r.Status, r.Raw)
 	}
 }

@@ -91,14 +91,14 @@ func login(t *testing.T, srv *webtest.Server, tab *webtest.Tab, code string, who
 		tab.Open(srv.TenantURL(code, "/account"))
 		tab.Click("#logout")
 	}
-	fill(t, tab, "#id", who.ID)
+	tab.Fill(map[string]string{"#id": who.ID})
 	if status := tab.Click("#next"); status != http.StatusOK {
 		t.Fatalf("identify %s on %s: %d", who.ID, code, status)
 	}
 	if phrase := tab.Text("#secret-phrase"); phrase != account.DemoSecretPhrase {
 		t.Fatalf("secret phrase shown: %q", phrase)
 	}
-	fill(t, tab, "#password", who.Password)
+	tab.Fill(map[string]string{"#password": who.Password})
 	if status := tab.Click("#login"); status != http.StatusOK {
 		t.Fatalf("login %s on %s: %d", who.ID, code, status)
 	}
@@ -107,16 +107,6 @@ func login(t *testing.T, srv *webtest.Server, tab *webtest.Tab, code string, who
 	}
 	if status := tab.Open(srv.TenantURL(code, next)); status != http.StatusOK {
 		t.Fatalf("open %s on %s: %d", next, code, status)
-	}
-}
-
-// fill sets the value of the form field css.
-func fill(t *testing.T, tab *webtest.Tab, css, value string) {
-	t.Helper()
-	js := "(() => { const e = document.querySelector(" + strconv.Quote(css) + "); if (!e) return false; e.value = " +
-		strconv.Quote(value) + "; return true; })()"
-	if !webtest.Eval[bool](tab, js) {
-		t.Fatalf("no field %s on %s", css, webtest.Eval[string](tab, "location.href"))
 	}
 }
 
@@ -343,7 +333,7 @@ func TestBrowserRecords(t *testing.T) {
 		if got := tab.Text("#proof-hint"); !strings.Contains(got, "tercetak pada cek") {
 			t.Errorf("hint %q", got)
 		}
-		fill(t, tab, "#cheque_no", "111111")
+		tab.Fill(map[string]string{"#cheque_no": "111111"})
 		if status := tab.Click("#check"); status != http.StatusForbidden {
 			t.Errorf("wrong cheque number: %d", status)
 		}
@@ -352,7 +342,7 @@ func TestBrowserRecords(t *testing.T) {
 			t.Errorf("mismatch message names the treasury contact: %q", got)
 		}
 		tab.ScreenshotIfAsked("records-cheque-mismatch")
-		fill(t, tab, "#cheque_no", chequeNo)
+		tab.Fill(map[string]string{"#cheque_no": chequeNo})
 		if status := tab.Click("#check"); status != http.StatusOK {
 			t.Fatalf("right cheque number: %d", status)
 		}

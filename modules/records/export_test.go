@@ -2,7 +2,6 @@ package records
 
 import (
 	"archive/zip"
-	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -14,10 +13,10 @@ import (
 func TestExport(t *testing.T) {
 	f := newFixture(t)
 	r := f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/account/export", "")
-	if r.status != 200 || r.header.Get("Content-Type") != "application/zip" || r.header.Get("Cache-Control") != "no-store" {
-		t.Fatalf("%d %v", r.status, r.header)
+	if r.Status != 200 || r.Header.Get("Content-Type") != "application/zip" || r.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("%d %v", r.Status, r.Header)
 	}
-	zr, err := zip.NewReader(bytes.NewReader(r.body), int64(len(r.body)))
+	zr, err := zip.NewReader(strings.NewReader(r.Raw), int64(len(r.Raw)))
 	if err != nil {
 		t.Fatalf("zip: %v", err)
 	}
@@ -54,7 +53,7 @@ func TestExport(t *testing.T) {
 	}
 	// A supplier's export has its payments only; another person's records never appear.
 	r = f.do(t, http.MethodGet, "kelantan", "contoh", "/api/v1/account/export", "")
-	zr, err = zip.NewReader(bytes.NewReader(r.body), int64(len(r.body)))
+	zr, err = zip.NewReader(strings.NewReader(r.Raw), int64(len(r.Raw)))
 	if err != nil || len(zr.File) != 1 || zr.File[0].Name != "payments.json" {
 		t.Fatalf("supplier export: %v", err)
 	}

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +16,7 @@ import (
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/feed"
 	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 	"github.com/speks-portal/speks/modules/foundation/web/myt"
 	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"
@@ -221,60 +220,19 @@ func newApp(t testing.TB, env *tenanttest.Env, modules ...web.Module) *fiber.App
 	return app
 }
 
-// response is an answer the tests look into.
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (r response) json(t testing.TB, v any) {
+// do sends a request to tenant code as user ("" = anonymous); a body starting with "{" is
+// JSON, any other a form.
+func (f *fixture) do(t testing.TB, method, code, user, path, body string) apitest.Response {
 	t.Helper()
-	if err := json.Unmarshal(r.body, v); err != nil {
-		t.Fatalf("decode %s: %v", r.body, err)
-	}
-}
-
-// errorCode is the API error code of the answer ("" when it is not an error).
-func (r response) errorCode() string {
-	var e struct {
-		Error struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-		} `json:"error"`
-	}
-	_ = json.Unmarshal(r.body, &e)
-	return e.Error.Code
-}
-
-// do sends a request to tenant code as user ("" = anonymous).
-func (f *fixture) do(t testing.TB, method, code, user, path, body string) response {
-	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req := httptest.NewRequest(method, path, rd)
-	req.Host = code + ".example.test"
-	switch {
-	case strings.HasPrefix(body, "{"):
-		req.Header.Set("Content-Type", "application/json")
-	case body != "":
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
+	c := apitest.New(t, f.app, code+".example.test")
 	if user != "" {
-		req.Header.Set(principalHeader, user)
+		c.Header.Set(principalHeader, user)
 	}
-	res, err := f.app.Test(req, -1)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
+	var b any
+	if body != "" {
+		b = body
 	}
-	defer res.Body.Close()
-	buf, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatalf("read %s: %v", path, err)
-	}
-	return response{status: res.StatusCode, header: res.Header, body: buf}
+	return c.Do(method, path, b)
 }
 
 // auditCount counts audit entries of action by actor in tenant code.

@@ -112,7 +112,7 @@ func TestBrowserPDFs(t *testing.T) {
 	t.Run("pahang supplier prints a payment advice with the logo and dd/mm/yyyy dates", func(t *testing.T) {
 		tab := browser.NewTab(t)
 		login(t, srv, tab, "pahang", accounts["pahang"].Supplier, "/payments/PV-0001?lang=ms")
-		fill(t, tab, "#account_no", "512345678901")
+		tab.Fill(map[string]string{"#account_no": "512345678901"})
 		if status := tab.Click("#check"); status != http.StatusOK {
 			t.Fatalf("account check: %d", status)
 		}

@@ -151,13 +151,13 @@ func TestPDFsPrintTheUploadedLogo(t *testing.T) {
 	crestOf := func(t *testing.T, name string) string {
 		t.Helper()
 		r := f.do(t, http.MethodGet, "kelantan", pdfs[name].user, pdfs[name].path, "")
-		if r.status != 200 {
-			t.Fatalf("%s: %d %s", name, r.status, r.body)
+		if r.Status != 200 {
+			t.Fatalf("%s: %d %s", name, r.Status, r.Raw)
 		}
-		if strings.Contains(pdfText(t, r.body), "JATA") {
+		if strings.Contains(pdfText(t, []byte(r.Raw)), "JATA") {
 			t.Errorf("%s prints the placeholder", name)
 		}
-		return strings.Join(imgDims(pdfImages(r.body)), ", ")
+		return strings.Join(imgDims(pdfImages([]byte(r.Raw))), ", ")
 	}
 	for name := range pdfs {
 		if got := crestOf(t, name); got != "QR" {
@@ -174,7 +174,7 @@ func TestPDFsPrintTheUploadedLogo(t *testing.T) {
 	if got := crestOf(t, "payslip"); got != "DeviceRGB 90x120, QR" {
 		t.Errorf("payslip after the logo was replaced: images %s", got)
 	}
-	if got := exportedCrest(t, f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/account/export", "").body); got != "DeviceRGB 90x120, QR" {
+	if got := exportedCrest(t, []byte(f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/account/export", "").Raw)); got != "DeviceRGB 90x120, QR" {
 		t.Errorf("exported payslip: images %s", got)
 	}
 	// A stored logo that no longer decodes leaves the crest off; the download still works.

@@ -167,10 +167,10 @@ func TestPDFs(t *testing.T) {
 	f := newFixture(t)
 	t.Run("payslip", func(t *testing.T) {
 		r := f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/payslips/2026/10.pdf", "")
-		if r.status != 200 || r.header.Get("Content-Type") != "application/pdf" || r.header.Get("Cache-Control") != "no-store" {
-			t.Fatalf("%d %v %s", r.status, r.header, r.body)
+		if r.Status != 200 || r.Header.Get("Content-Type") != "application/pdf" || r.Header.Get("Cache-Control") != "no-store" {
+			t.Fatalf("%d %v %s", r.Status, r.Header, r.Raw)
 		}
-		text := pdfText(t, r.body)
+		text := pdfText(t, []byte(r.Raw))
 		for _, want := range []string{"Kerajaan Negeri Negeri kelantan", "PENYATA GAJI", "Oktober 2026", "Aminah binti Ahmad", "********5523",
 			"4,521.30", "5,071.30", "1,807.84", "RM 3,263.46", "LPPSA Pembiayaan Perumahan", "RM 9,892.60", "23/10/2026"} {
 			if !strings.Contains(text, want) {
@@ -181,8 +181,8 @@ func TestPDFs(t *testing.T) {
 			VerifyURL  string `json:"verify_url"`
 			VerifyCode string `json:"verify_code"`
 		}
-		f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/payslips/2026/10", "").json(t, &js)
-		if got := pdfQR(t, r.body); got != js.VerifyURL {
+		f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/payslips/2026/10", "").JSON(t, &js)
+		if got := pdfQR(t, []byte(r.Raw)); got != js.VerifyURL {
 			t.Errorf("qr payload %q, want %q", got, js.VerifyURL)
 		}
 		if !strings.Contains(text, js.VerifyURL) || !strings.Contains(text, js.VerifyCode) {
@@ -191,42 +191,42 @@ func TestPDFs(t *testing.T) {
 		if f.auditCount(t, "kelantan", 1, ActionPayslipPDF) != 1 {
 			t.Errorf("download not audited")
 		}
-		en := pdfText(t, f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/payslips/2026/10.pdf?lang=en", "").body)
+		en := pdfText(t, []byte(f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/payslips/2026/10.pdf?lang=en", "").Raw))
 		if !strings.Contains(en, "PAYSLIP") || !strings.Contains(en, "October 2026") || !strings.Contains(en, "Net pay") {
 			t.Errorf("english pdf: %s", en)
 		}
 	})
 	t.Run("statement", func(t *testing.T) {
 		r := f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/statements/2025.pdf", "")
-		if r.status != 200 {
-			t.Fatalf("%d %s", r.status, r.body)
+		if r.Status != 200 {
+			t.Fatalf("%d %s", r.Status, r.Raw)
 		}
-		text := pdfText(t, r.body)
+		text := pdfText(t, []byte(r.Raw))
 		for _, want := range []string{"BORANG EC", "E1234567", "SG10012345", "54,255.60", "57,855.60", "8,494.08"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("EC pdf lacks %q:\n%s", want, text)
 			}
 		}
-		if !strings.Contains(pdfQR(t, r.body), "http://kelantan.example.test/verify/") {
+		if !strings.Contains(pdfQR(t, []byte(r.Raw)), "http://kelantan.example.test/verify/") {
 			t.Errorf("EC qr")
 		}
-		if r := f.do(t, http.MethodGet, "kelantan", "badrul", "/api/v1/statements/2025.pdf", ""); r.status != 404 {
-			t.Errorf("another person's EC: %d", r.status)
+		if r := f.do(t, http.MethodGet, "kelantan", "badrul", "/api/v1/statements/2025.pdf", ""); r.Status != 404 {
+			t.Errorf("another person's EC: %d", r.Status)
 		}
 	})
 	t.Run("payment advice", func(t *testing.T) {
 		f.do(t, http.MethodPost, "kelantan", "contoh", "/api/v1/payments/PV-0001/verify", `{"account_no":"512345678901"}`)
 		r := f.do(t, http.MethodGet, "kelantan", "contoh", "/api/v1/payments/PV-0001.pdf", "")
-		if r.status != 200 {
-			t.Fatalf("%d %s", r.status, r.body)
+		if r.Status != 200 {
+			t.Fatalf("%d %s", r.Status, r.Raw)
 		}
-		text := pdfText(t, r.body)
+		text := pdfText(t, []byte(r.Raw))
 		for _, want := range []string{"eMaklum", "PV-0001", "EFT0001", "INV-1", "1,000.00", "1,500.00", "Diterima oleh bank", "********8901", "05/10/2026"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("advice lacks %q:\n%s", want, text)
 			}
 		}
-		if !strings.Contains(pdfQR(t, r.body), "/verify/") {
+		if !strings.Contains(pdfQR(t, []byte(r.Raw)), "/verify/") {
 			t.Errorf("advice qr")
 		}
 	})

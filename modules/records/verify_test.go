@@ -25,14 +25,14 @@ func TestVerify(t *testing.T) {
 		VerifyURL  string `json:"verify_url"`
 		VerifyCode string `json:"verify_code"`
 	}
-	f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/payslips/2026/9", "").json(t, &ps)
+	f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/payslips/2026/9", "").JSON(t, &ps)
 	path := verifyPath(t, ps.VerifyURL)
 
 	t.Run("genuine document, no login", func(t *testing.T) {
 		r := f.do(t, http.MethodGet, "kelantan", "", path, "")
-		body := string(r.body)
-		if r.status != 200 || !strings.Contains(body, `data-status="valid"`) {
-			t.Fatalf("%d %s", r.status, body)
+		body := r.Raw
+		if r.Status != 200 || !strings.Contains(body, `data-status="valid"`) {
+			t.Fatalf("%d %s", r.Status, body)
 		}
 		for _, want := range []string{"Kerajaan Negeri Negeri kelantan", "Penyata Gaji", "September 2026", "Aminah binti Ahmad", "RM 3,143.46", ps.VerifyCode} {
 			if !strings.Contains(body, want) {
@@ -53,16 +53,16 @@ func TestVerify(t *testing.T) {
 			swap = 'B'
 		}
 		altered := path[:len(path)-1] + string(swap)
-		if r := f.do(t, http.MethodGet, "kelantan", "", altered, ""); r.status != 404 || strings.Contains(string(r.body), "Aminah") {
-			t.Errorf("altered: %d", r.status)
+		if r := f.do(t, http.MethodGet, "kelantan", "", altered, ""); r.Status != 404 || strings.Contains(r.Raw, "Aminah") {
+			t.Errorf("altered: %d", r.Status)
 		}
-		if r := f.do(t, http.MethodGet, "kelantan", "", path[:len(path)-1], ""); r.status != 404 {
-			t.Errorf("shortened: %d", r.status)
+		if r := f.do(t, http.MethodGet, "kelantan", "", path[:len(path)-1], ""); r.Status != 404 {
+			t.Errorf("shortened: %d", r.Status)
 		}
 	})
 	t.Run("another tenant does not know the token", func(t *testing.T) {
-		if r := f.do(t, http.MethodGet, "pahang", "", path, ""); r.status != 404 {
-			t.Errorf("pahang: %d", r.status)
+		if r := f.do(t, http.MethodGet, "pahang", "", path, ""); r.Status != 404 {
+			t.Errorf("pahang: %d", r.Status)
 		}
 	})
 	t.Run("checks are counted and audited", func(t *testing.T) {
@@ -85,24 +85,24 @@ func TestVerify(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := f.do(t, http.MethodGet, "kelantan", "", path+"?lang=en", "")
-		if r.status != 200 || !strings.Contains(string(r.body), `data-status="superseded"`) || !strings.Contains(string(r.body), "superseded") {
-			t.Fatalf("%d %s", r.status, r.body)
+		if r.Status != 200 || !strings.Contains(r.Raw, `data-status="superseded"`) || !strings.Contains(r.Raw, "superseded") {
+			t.Fatalf("%d %s", r.Status, r.Raw)
 		}
 		var fresh struct {
 			VerifyURL string `json:"verify_url"`
 		}
-		f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/payslips/2026/9", "").json(t, &fresh)
+		f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/payslips/2026/9", "").JSON(t, &fresh)
 		if fresh.VerifyURL == ps.VerifyURL {
 			t.Errorf("corrected payslip kept the old token")
 		}
-		if r := f.do(t, http.MethodGet, "kelantan", "", verifyPath(t, fresh.VerifyURL), ""); !strings.Contains(string(r.body), `data-status="valid"`) {
-			t.Errorf("new token: %s", r.body)
+		if r := f.do(t, http.MethodGet, "kelantan", "", verifyPath(t, fresh.VerifyURL), ""); !strings.Contains(r.Raw, `data-status="valid"`) {
+			t.Errorf("new token: %s", r.Raw)
 		}
 	})
 	t.Run("checks are throttled per client", func(t *testing.T) {
 		var status int
 		for i := 0; i < verifyLimit.Max+1 && status != http.StatusTooManyRequests; i++ {
-			status = f.do(t, http.MethodGet, "kelantan", "", path, "").status
+			status = f.do(t, http.MethodGet, "kelantan", "", path, "").Status
 		}
 		if status != http.StatusTooManyRequests {
 			t.Errorf("never throttled: %d", status)

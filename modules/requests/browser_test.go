@@ -3,7 +3,6 @@ package requests_test
 import (
 	"context"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -71,24 +70,14 @@ func logout(t *testing.T, srv *webtest.Server, tab *webtest.Tab) {
 	}
 }
 
-func fill(t *testing.T, tab *webtest.Tab, fields map[string]string) {
-	t.Helper()
-	for css, v := range fields {
-		js := "(() => { const e = document.querySelector(" + strconv.Quote(css) + "); if (!e) return false; e.value = " + strconv.Quote(v) + "; return true; })()"
-		if !webtest.Eval[bool](tab, js) {
-			t.Fatalf("no field %s on %s", css, webtest.Eval[string](tab, "location.href"))
-		}
-	}
-}
-
 // officerLogin logs in through the pages (ID, phrase, password) and enrols TOTP as the
 // account module requires of any role.
 func officerLogin(t *testing.T, srv *webtest.Server, tab *webtest.Tab, id string) {
 	t.Helper()
 	tab.Open(srv.TenantURL("melaka", "/login?lang=ms"))
-	fill(t, tab, map[string]string{"#id": id})
+	tab.Fill(map[string]string{"#id": id})
 	tab.Click("#next")
-	fill(t, tab, map[string]string{"#password": officerPass})
+	tab.Fill(map[string]string{"#password": officerPass})
 	tab.Click("#login")
 	secret := tab.Text("#totp-secret")
 	if secret == "" {
@@ -98,7 +87,7 @@ func officerLogin(t *testing.T, srv *webtest.Server, tab *webtest.Tab, id string
 	if err != nil {
 		t.Fatal(err)
 	}
-	fill(t, tab, map[string]string{"#code": code})
+	tab.Fill(map[string]string{"#code": code})
 	tab.Click("#submit")
 }
 
@@ -132,7 +121,7 @@ func TestBrowserMelakaNewUserWorkflow(t *testing.T) {
 	}
 	raise := func(ic, reason string) string {
 		tab.Open(srv.TenantURL("melaka", "/admin/requests?lang=ms"))
-		fill(t, tab, map[string]string{"#kind": "new_user", "#ic_no": ic, "#reason": reason})
+		tab.Fill(map[string]string{"#kind": "new_user", "#ic_no": ic, "#reason": reason})
 		tab.Click("#raise-submit")
 		if !strings.Contains(tab.Text("#done"), "Ketua Jabatan") || tab.Attr("#request-list tbody tr", "data-status") != "pending_head" {
 			t.Fatalf("after raising: %s", tab.Text("main"))
@@ -170,7 +159,7 @@ func TestBrowserMelakaNewUserWorkflow(t *testing.T) {
 	if !strings.Contains(tab.Text("#request-"+second), "Sahkan penolakan") {
 		t.Fatalf("no confirmation by the reject button: %s", tab.Text("#request-"+second))
 	}
-	fill(t, tab, map[string]string{"#reject-reason-" + second: "Jawatan belum diluluskan"})
+	tab.Fill(map[string]string{"#reject-reason-" + second: "Jawatan belum diluluskan"})
 	if webtest.Eval[bool](tab, `document.querySelector("#reject-`+second+`").form.checkValidity()`) {
 		t.Fatal("the rejection can be sent without ticking the confirmation")
 	}
@@ -198,9 +187,9 @@ func TestBrowserMelakaNewUserWorkflow(t *testing.T) {
 
 	logout(t, srv, tab)
 	tab.Open(srv.TenantURL("melaka", "/login?lang=ms"))
-	fill(t, tab, map[string]string{"#id": siti.IC})
+	tab.Fill(map[string]string{"#id": siti.IC})
 	tab.Click("#next")
-	fill(t, tab, map[string]string{"#password": code})
+	tab.Fill(map[string]string{"#password": code})
 	if status := tab.Click("#login"); status != http.StatusOK {
 		t.Fatalf("code login: %d", status)
 	}

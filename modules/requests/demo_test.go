@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/speks-portal/speks/modules/demo"
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 	"github.com/speks-portal/speks/modules/requests"
 )
 
@@ -28,20 +29,20 @@ func TestDemoStepLeavesPendingRequests(t *testing.T) {
 	if len(kinds) != 2 || kinds[0] != "change_access" || kinds[1] != "new_user" {
 		t.Fatalf("demo requests = %v", kinds)
 	}
-	list := m.head.get("/api/v1/admin/requests?status=pending_head")
+	list := m.head.Get("/api/v1/admin/requests?status=pending_head")
 	reqs, _ := list.Body["requests"].([]any)
 	if len(reqs) != 2 {
 		t.Fatalf("the head sees %s", list.Raw)
 	}
 	first := reqs[0].(map[string]any)
-	expect(t, m.head.post("/api/v1/admin/requests/"+id(response{Body: first})+"/approve", nil), http.StatusOK, "")
+	apitest.Expect(t, m.head.Post("/api/v1/admin/requests/"+id(apitest.Response{Body: first})+"/approve", nil), http.StatusOK, "")
 }
 
 // A head of department cannot approve a request about their own account.
 func TestNobodyApprovesAChangeToThemselves(t *testing.T) {
 	m := newMelaka(t)
-	r := m.ptjAdmin.post("/api/v1/admin/requests", map[string]any{"kind": "change_access", "ic_no": hashim.IC,
+	r := m.ptjAdmin.Post("/api/v1/admin/requests", map[string]any{"kind": "change_access", "ic_no": hashim.IC,
 		"roles": []string{"head_of_department", "treasury"}, "reason": "Tambah peranan"})
-	expect(t, r, http.StatusCreated, "")
-	expect(t, m.head.post("/api/v1/admin/requests/"+id(r)+"/approve", nil), http.StatusForbidden, "self_approval")
+	apitest.Expect(t, r, http.StatusCreated, "")
+	apitest.Expect(t, m.head.Post("/api/v1/admin/requests/"+id(r)+"/approve", nil), http.StatusForbidden, "self_approval")
 }

@@ -1,12 +1,9 @@
 package requests_test
 
 import (
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -20,6 +17,7 @@ import (
 	"github.com/speks-portal/speks/modules/foundation/authz"
 	"github.com/speks-portal/speks/modules/foundation/notify/notifytest"
 	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 	"github.com/speks-portal/speks/modules/requests"
 	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"
@@ -113,93 +111,34 @@ func (h *harness) addPerson(t *testing.T, code string, p person) int64 {
 	return id
 }
 
-// client is a cookie jar against the app on one tenant host.
-type client struct {
-	t            *testing.T
-	h            *harness
-	host         string
-	cookie, csrf string
-}
+// client is a caller on one tenant host; it keeps the session cookie and CSRF token.
+type client struct{ *apitest.Client }
 
 func (h *harness) client(t *testing.T, code string) *client {
-	return &client{t: t, h: h, host: code + ".example.test"}
+	c := apitest.New(t, h.app, code+".example.test")
+	c.Header.Set("Content-Type", "application/json")
+	return &client{c}
 }
-
-type response struct {
-	Status int
-	Body   map[string]any
-	Raw    string
-}
-
-func (c *client) do(method, path string, body any) response {
-	c.t.Helper()
-	var r io.Reader
-	if body != nil {
-		buf, err := json.Marshal(body)
-		if err != nil {
-			c.t.Fatal(err)
-		}
-		r = strings.NewReader(string(buf))
-	}
-	req := httptest.NewRequest(method, "http://"+c.host+path, r)
-	req.Header.Set("Content-Type", "application/json")
-	if c.cookie != "" {
-		req.AddCookie(&http.Cookie{Name: "speks_session", Value: c.cookie})
-	}
-	if c.csrf != "" && method != http.MethodGet {
-		req.Header.Set("X-CSRF-Token", c.csrf)
-	}
-	resp, err := c.h.app.Test(req, 30_000)
-	if err != nil {
-		c.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	out := response{Status: resp.StatusCode, Raw: string(raw)}
-	_ = json.Unmarshal(raw, &out.Body)
-	for _, ck := range resp.Cookies() {
-		if ck.Name == "speks_session" {
-			c.cookie = ck.Value
-		}
-	}
-	return out
-}
-
-func (c *client) post(path string, body any) response { return c.do(http.MethodPost, path, body) }
-func (c *client) get(path string) response            { return c.do(http.MethodGet, path, nil) }
 
 // loginOfficer logs an officer in the way the account module requires of any role: password,
 // then TOTP enrolment confirmed with a code from the new secret.
 func (c *client) loginOfficer(id string) {
-	c.t.Helper()
-	r := c.post("/api/v1/auth/login", map[string]string{"id": id, "password": officerPass})
+	c.T.Helper()
+	r := c.Post("/api/v1/auth/login", map[string]string{"id": id, "password": officerPass})
 	if r.Status != http.StatusOK || r.Body["next"] != "enrol_totp" {
-		c.t.Fatalf("officer login = %d %s, want next enrol_totp", r.Status, r.Raw)
+		c.T.Fatalf("officer login = %d %s, want next enrol_totp", r.Status, r.Raw)
 	}
-	c.csrf, _ = r.Body["csrf_token"].(string)
-	e := c.post("/api/v1/account/totp/enrol", nil)
+	c.CSRF = r.String("csrf_token")
+	e := c.Post("/api/v1/account/totp/enrol", nil)
 	secret, _ := e.Body["secret"].(string)
 	if e.Status != http.StatusOK || secret == "" {
-		c.t.Fatalf("enrol TOTP = %s", e.Raw)
+		c.T.Fatalf("enrol TOTP = %s", e.Raw)
 	}
 	code, err := totp.GenerateCode(secret, time.Now())
 	if err != nil {
-		c.t.Fatal(err)
+		c.T.Fatal(err)
 	}
-	expect(c.t, c.post("/api/v1/account/totp/confirm", map[string]string{"code": code}), http.StatusNoContent, "")
-}
-
-func errorCode(r response) string {
-	e, _ := r.Body["error"].(map[string]any)
-	code, _ := e["code"].(string)
-	return code
-}
-
-func expect(t *testing.T, r response, status int, code string) {
-	t.Helper()
-	if r.Status != status || (code != "" && errorCode(r) != code) {
-		t.Fatalf("got %d %s, want %d %s", r.Status, r.Raw, status, code)
-	}
+	apitest.Expect(c.T, c.Post("/api/v1/account/totp/confirm", map[string]string{"code": code}), http.StatusNoContent, "")
 }
 
 // codeMailTo waits for the one-time code mail (in Malay, the tenants' default) to addr over

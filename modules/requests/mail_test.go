@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 )
 
 // Each step tells who must act next and the requester what happened, over real SMTP: raised →
@@ -15,8 +17,8 @@ func TestEachStepMailsWhoMustActAndTheRequester(t *testing.T) {
 		Password: officerPass, Roles: []string{"head_of_department"}}
 	m.addPerson(t, "melaka", otherHead)
 
-	r := m.ptjAdmin.post("/api/v1/admin/requests", map[string]any{"kind": "new_user", "ic_no": siti.IC, "reason": "Lantikan baharu"})
-	expect(t, r, http.StatusCreated, "")
+	r := m.ptjAdmin.Post("/api/v1/admin/requests", map[string]any{"kind": "new_user", "ic_no": siti.IC, "reason": "Lantikan baharu"})
+	apitest.Expect(t, r, http.StatusCreated, "")
 	reqID := id(r)
 	msg := m.mail.WaitFor(t, hashim.Email, "menunggu kelulusan anda sebagai Ketua Jabatan")
 	for _, want := range []string{"Salam sejahtera Hashim bin Osman", "pendaftaran pengguna baharu bagi Siti Aishah binti Kamal",
@@ -32,14 +34,14 @@ func TestEachStepMailsWhoMustActAndTheRequester(t *testing.T) {
 		t.Fatalf("%d mails at the raise step to the treasury, another department's head or the requester", n)
 	}
 
-	expect(t, m.head.post("/api/v1/admin/requests/"+reqID+"/approve", map[string]string{"note": "Disokong"}), http.StatusOK, "")
+	apitest.Expect(t, m.head.Post("/api/v1/admin/requests/"+reqID+"/approve", map[string]string{"note": "Disokong"}), http.StatusOK, "")
 	m.mail.WaitFor(t, farah.Email, "sebagai Perbendaharaan Negeri")
 	m.mail.WaitFor(t, rosnah.Email, "telah diluluskan oleh Ketua Jabatan")
 	if n := len(m.mail.To(hashim.Email)); n != 1 {
 		t.Fatalf("the head who approved got %d mails, want only the first", n)
 	}
 
-	expect(t, m.treas.post("/api/v1/admin/requests/"+reqID+"/approve", nil), http.StatusOK, "")
+	apitest.Expect(t, m.treas.Post("/api/v1/admin/requests/"+reqID+"/approve", nil), http.StatusOK, "")
 	m.mail.WaitFor(t, rosnah.Email, "telah diluluskan oleh Perbendaharaan Negeri dan dilaksanakan")
 	codeMailTo(t, m.mail, siti.Email)
 }
@@ -47,9 +49,9 @@ func TestEachStepMailsWhoMustActAndTheRequester(t *testing.T) {
 // A rejection reaches the requester with its reason.
 func TestRejectionMailsTheRequesterWithTheReason(t *testing.T) {
 	m := newMelaka(t)
-	r := m.ptjAdmin.post("/api/v1/admin/requests", map[string]any{"kind": "deactivate", "ic_no": kamal.IC, "reason": "Bertukar"})
-	expect(t, r, http.StatusCreated, "")
-	expect(t, m.head.post("/api/v1/admin/requests/"+id(r)+"/reject", map[string]string{"note": "Masih berkhidmat di PTJ ini"}), http.StatusOK, "")
+	r := m.ptjAdmin.Post("/api/v1/admin/requests", map[string]any{"kind": "deactivate", "ic_no": kamal.IC, "reason": "Bertukar"})
+	apitest.Expect(t, r, http.StatusCreated, "")
+	apitest.Expect(t, m.head.Post("/api/v1/admin/requests/"+id(r)+"/reject", map[string]string{"note": "Masih berkhidmat di PTJ ini"}), http.StatusOK, "")
 	msg := m.mail.WaitFor(t, rosnah.Email, "telah ditolak")
 	if !strings.Contains(msg, "Sebab: Masih berkhidmat di PTJ ini") || !strings.Contains(msg, "penyahaktifan akaun bagi Kamal bin Yusof") {
 		t.Fatalf("the requester's rejection mail:\n%s", msg)
@@ -60,12 +62,12 @@ func TestRejectionMailsTheRequesterWithTheReason(t *testing.T) {
 // the treasury may not decide one still waiting for the head, and gets 403 when it tries.
 func TestCanDecideFollowsTheServicesRule(t *testing.T) {
 	m := newMelaka(t)
-	r := m.ptjAdmin.post("/api/v1/admin/requests", map[string]any{"kind": "deactivate", "ic_no": kamal.IC, "reason": "Bersara"})
-	expect(t, r, http.StatusCreated, "")
+	r := m.ptjAdmin.Post("/api/v1/admin/requests", map[string]any{"kind": "deactivate", "ic_no": kamal.IC, "reason": "Bersara"})
+	apitest.Expect(t, r, http.StatusCreated, "")
 	reqID := id(r)
 	canDecide := func(c *client) bool {
 		t.Helper()
-		list := c.get("/api/v1/admin/requests")
+		list := c.Get("/api/v1/admin/requests")
 		rows, _ := list.Body["requests"].([]any)
 		if len(rows) != 1 {
 			t.Fatalf("list = %s", list.Raw)
@@ -75,8 +77,8 @@ func TestCanDecideFollowsTheServicesRule(t *testing.T) {
 	if canDecide(m.treas) || canDecide(m.ptjAdmin) || !canDecide(m.head) {
 		t.Fatal("at the head's step only the head may decide")
 	}
-	expect(t, m.treas.post("/api/v1/admin/requests/"+reqID+"/approve", nil), http.StatusForbidden, "forbidden")
-	expect(t, m.head.post("/api/v1/admin/requests/"+reqID+"/approve", nil), http.StatusOK, "")
+	apitest.Expect(t, m.treas.Post("/api/v1/admin/requests/"+reqID+"/approve", nil), http.StatusForbidden, "forbidden")
+	apitest.Expect(t, m.head.Post("/api/v1/admin/requests/"+reqID+"/approve", nil), http.StatusOK, "")
 	if !canDecide(m.treas) || canDecide(m.head) {
 		t.Fatal("at the treasury's step only the treasury may decide")
 	}
@@ -89,7 +91,7 @@ func TestAMalformedAddressDoesNotBlockTheWorkflow(t *testing.T) {
 	broken := person{IC: "730303045013", Name: "Salmah binti Ali", Email: "salmah at melaka", Dept: "D01", PTJ: "P0101",
 		Password: officerPass, Roles: []string{"head_of_department"}}
 	m.addPerson(t, "melaka", broken)
-	r := m.ptjAdmin.post("/api/v1/admin/requests", map[string]any{"kind": "deactivate", "ic_no": kamal.IC, "reason": "Bersara"})
-	expect(t, r, http.StatusCreated, "")
+	r := m.ptjAdmin.Post("/api/v1/admin/requests", map[string]any{"kind": "deactivate", "ic_no": kamal.IC, "reason": "Bersara"})
+	apitest.Expect(t, r, http.StatusCreated, "")
 	m.mail.WaitFor(t, hashim.Email, "menunggu kelulusan anda")
 }

@@ -1,44 +1,29 @@
 package requests_test
 
 import (
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 )
 
 // form posts a page form with the session's CSRF token as the hidden field; it returns the
 // status, the Location header and the body.
 func (c *client) form(path string, values url.Values) (int, string, string) {
-	c.t.Helper()
-	values.Set("csrf_token", c.csrf)
-	req := httptest.NewRequest(http.MethodPost, "http://"+c.host+path, strings.NewReader(values.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.AddCookie(&http.Cookie{Name: "speks_session", Value: c.cookie})
-	resp, err := c.h.app.Test(req, 30_000)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header.Get("Location"), string(body)
+	c.T.Helper()
+	values.Set("csrf_token", c.CSRF)
+	r := c.Post(path, values)
+	return r.Status, r.Location(), r.Raw
 }
 
 func (c *client) page(path string) (int, string) {
-	c.t.Helper()
-	req := httptest.NewRequest(http.MethodGet, "http://"+c.host+path, nil)
-	req.AddCookie(&http.Cookie{Name: "speks_session", Value: c.cookie})
-	resp, err := c.h.app.Test(req, 30_000)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
+	c.T.Helper()
+	r := c.Get(path, apitest.WithHeader("Content-Type", ""))
+	return r.Status, r.Raw
 }
 
 // The workflow through the pages: raise (Malay), approve as head, approve as treasury
@@ -99,8 +84,8 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // did, and says why on the page; nothing changes.
 func TestRejectFormNeedsTheConfirmation(t *testing.T) {
 	m := newMelaka(t)
-	r := m.ptjAdmin.post("/api/v1/admin/requests", map[string]any{"kind": "deactivate", "ic_no": kamal.IC, "reason": "Bersara"})
-	expect(t, r, http.StatusCreated, "")
+	r := m.ptjAdmin.Post("/api/v1/admin/requests", map[string]any{"kind": "deactivate", "ic_no": kamal.IC, "reason": "Bersara"})
+	apitest.Expect(t, r, http.StatusCreated, "")
 	status, _, body := m.head.form("/admin/requests/"+id(r)+"/reject?lang=ms", url.Values{"note": {"Tidak perlu"}})
 	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "Sila tandakan pengesahan") || !strings.Contains(body, `data-status="pending_head"`) {
 		t.Fatalf("unconfirmed rejection = %d\n%s", status, body)

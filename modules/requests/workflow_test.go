@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 )
 
 // Melaka's people: a PTJ admin and a head of department of D01, the state treasury, staff of
@@ -44,33 +46,33 @@ func newMelaka(t *testing.T) *melaka {
 	return m
 }
 
-func id(r response) string { return fmt.Sprint(int64(r.Body["id"].(float64))) }
+func id(r apitest.Response) string { return fmt.Sprint(int64(r.Body["id"].(float64))) }
 
 // The full Melaka workflow: the PTJ admin raises a new user, the head of department approves,
 // the treasury approves, the account is created from the payroll master and the person logs
 // in with the code that arrives over SMTP. Every step is audited, without full IC or code.
 func TestMelakaNewUserWorkflow(t *testing.T) {
 	m := newMelaka(t)
-	r := m.ptjAdmin.post("/api/v1/admin/requests", map[string]any{"kind": "new_user", "ic_no": siti.IC, "reason": "Lantikan baharu"})
-	expect(t, r, http.StatusCreated, "")
+	r := m.ptjAdmin.Post("/api/v1/admin/requests", map[string]any{"kind": "new_user", "ic_no": siti.IC, "reason": "Lantikan baharu"})
+	apitest.Expect(t, r, http.StatusCreated, "")
 	if r.Body["status"] != "pending_head" || r.Body["ic_no_masked"] != "********5048" || strings.Contains(r.Raw, siti.IC) {
 		t.Fatalf("raised request = %s", r.Raw)
 	}
 	reqID := id(r)
-	expect(t, m.ptjAdmin.post("/api/v1/admin/requests", map[string]any{"kind": "new_user", "ic_no": siti.IC, "reason": "Sekali lagi"}),
+	apitest.Expect(t, m.ptjAdmin.Post("/api/v1/admin/requests", map[string]any{"kind": "new_user", "ic_no": siti.IC, "reason": "Sekali lagi"}),
 		http.StatusConflict, "request_open")
 	// The treasury cannot decide before the head; a PTJ admin decides nothing.
-	expect(t, m.treas.post("/api/v1/admin/requests/"+reqID+"/approve", nil), http.StatusForbidden, "forbidden")
-	expect(t, m.ptjAdmin.post("/api/v1/admin/requests/"+reqID+"/approve", nil), http.StatusForbidden, "")
+	apitest.Expect(t, m.treas.Post("/api/v1/admin/requests/"+reqID+"/approve", nil), http.StatusForbidden, "forbidden")
+	apitest.Expect(t, m.ptjAdmin.Post("/api/v1/admin/requests/"+reqID+"/approve", nil), http.StatusForbidden, "")
 
-	r = m.head.post("/api/v1/admin/requests/"+reqID+"/approve", map[string]string{"note": "Disokong"})
-	expect(t, r, http.StatusOK, "")
+	r = m.head.Post("/api/v1/admin/requests/"+reqID+"/approve", map[string]string{"note": "Disokong"})
+	apitest.Expect(t, r, http.StatusOK, "")
 	if r.Body["status"] != "pending_treasury" || r.Body["head_note"] != "Disokong" {
 		t.Fatalf("after the head = %s", r.Raw)
 	}
-	expect(t, m.head.post("/api/v1/admin/requests/"+reqID+"/approve", nil), http.StatusForbidden, "forbidden")
-	r = m.treas.post("/api/v1/admin/requests/"+reqID+"/approve", map[string]string{"note": "Diluluskan"})
-	expect(t, r, http.StatusOK, "")
+	apitest.Expect(t, m.head.Post("/api/v1/admin/requests/"+reqID+"/approve", nil), http.StatusForbidden, "forbidden")
+	r = m.treas.Post("/api/v1/admin/requests/"+reqID+"/approve", map[string]string{"note": "Diluluskan"})
+	apitest.Expect(t, r, http.StatusOK, "")
 	if r.Body["status"] != "completed" {
 		t.Fatalf("after the treasury = %s", r.Raw)
 	}
@@ -85,7 +87,7 @@ func TestMelakaNewUserWorkflow(t *testing.T) {
 		t.Fatalf("no one-time code in the mail:\n%s", msg)
 	}
 	newcomer := m.client(t, "melaka")
-	if r := newcomer.post("/api/v1/auth/login", map[string]string{"id": siti.IC, "password": code}); r.Status != http.StatusOK || r.Body["next"] != "change_password" {
+	if r := newcomer.Post("/api/v1/auth/login", map[string]string{"id": siti.IC, "password": code}); r.Status != http.StatusOK || r.Body["next"] != "change_password" {
 		t.Fatalf("login with the mailed code = %d %s", r.Status, r.Raw)
 	}
 
@@ -108,17 +110,17 @@ func TestMelakaNewUserWorkflow(t *testing.T) {
 // A rejection ends the request with its reason; nothing is carried out and no step follows.
 func TestRejectionEndsTheRequest(t *testing.T) {
 	m := newMelaka(t)
-	r := m.ptjAdmin.post("/api/v1/admin/requests", map[string]any{"kind": "change_access", "ic_no": kamal.IC,
+	r := m.ptjAdmin.Post("/api/v1/admin/requests", map[string]any{"kind": "change_access", "ic_no": kamal.IC,
 		"roles": []string{"ptj_admin"}, "reason": "Pemangku pentadbir PTJ"})
-	expect(t, r, http.StatusCreated, "")
+	apitest.Expect(t, r, http.StatusCreated, "")
 	reqID := id(r)
-	expect(t, m.head.post("/api/v1/admin/requests/"+reqID+"/reject", map[string]string{"note": " "}), http.StatusUnprocessableEntity, "invalid_input")
-	r = m.head.post("/api/v1/admin/requests/"+reqID+"/reject", map[string]string{"note": "Tidak diperlukan"})
-	expect(t, r, http.StatusOK, "")
+	apitest.Expect(t, m.head.Post("/api/v1/admin/requests/"+reqID+"/reject", map[string]string{"note": " "}), http.StatusUnprocessableEntity, "invalid_input")
+	r = m.head.Post("/api/v1/admin/requests/"+reqID+"/reject", map[string]string{"note": "Tidak diperlukan"})
+	apitest.Expect(t, r, http.StatusOK, "")
 	if r.Body["status"] != "rejected" || r.Body["rejection_reason"] != "Tidak diperlukan" {
 		t.Fatalf("rejected request = %s", r.Raw)
 	}
-	expect(t, m.treas.post("/api/v1/admin/requests/"+reqID+"/approve", nil), http.StatusConflict, "wrong_status")
+	apitest.Expect(t, m.treas.Post("/api/v1/admin/requests/"+reqID+"/approve", nil), http.StatusConflict, "wrong_status")
 	var roles string
 	m.db(t, "melaka").Get(&roles, `SELECT roles::text FROM users WHERE id = $1`, m.ids[kamal.IC])
 	if roles != "{}" {
@@ -131,11 +133,11 @@ func TestRejectionEndsTheRequest(t *testing.T) {
 // and the treasury follows.
 func TestSelfApprovalRefusedAndChangesCarriedOut(t *testing.T) {
 	m := newMelaka(t)
-	r := m.head.post("/api/v1/admin/requests", map[string]any{"kind": "deactivate", "ic_no": kamal.IC, "reason": "Bersara"})
-	expect(t, r, http.StatusCreated, "")
+	r := m.head.Post("/api/v1/admin/requests", map[string]any{"kind": "deactivate", "ic_no": kamal.IC, "reason": "Bersara"})
+	apitest.Expect(t, r, http.StatusCreated, "")
 	deact := id(r)
-	expect(t, m.head.post("/api/v1/admin/requests/"+deact+"/approve", nil), http.StatusForbidden, "self_approval")
-	expect(t, m.head.post("/api/v1/admin/requests/"+deact+"/reject", map[string]string{"note": "x"}), http.StatusForbidden, "self_approval")
+	apitest.Expect(t, m.head.Post("/api/v1/admin/requests/"+deact+"/approve", nil), http.StatusForbidden, "self_approval")
+	apitest.Expect(t, m.head.Post("/api/v1/admin/requests/"+deact+"/reject", map[string]string{"note": "x"}), http.StatusForbidden, "self_approval")
 
 	// A second head of the same department approves; the treasury carries it out.
 	second := person{IC: "720909045098", Name: "Zainal bin Abidin", Email: "zainal@melaka.gov.my", Dept: "D01", PTJ: "P0102",
@@ -144,9 +146,9 @@ func TestSelfApprovalRefusedAndChangesCarriedOut(t *testing.T) {
 	head2 := m.client(t, "melaka")
 	head2.loginOfficer(second.IC)
 	kamalSession := m.client(t, "melaka")
-	expect(t, kamalSession.post("/api/v1/auth/login", map[string]string{"id": kamal.IC, "password": officerPass}), http.StatusOK, "")
-	expect(t, head2.post("/api/v1/admin/requests/"+deact+"/approve", nil), http.StatusOK, "")
-	r = m.treas.post("/api/v1/admin/requests/"+deact+"/approve", nil)
+	apitest.Expect(t, kamalSession.Post("/api/v1/auth/login", map[string]string{"id": kamal.IC, "password": officerPass}), http.StatusOK, "")
+	apitest.Expect(t, head2.Post("/api/v1/admin/requests/"+deact+"/approve", nil), http.StatusOK, "")
+	r = m.treas.Post("/api/v1/admin/requests/"+deact+"/approve", nil)
 	if r.Status != http.StatusOK || r.Body["status"] != "completed" {
 		t.Fatalf("deactivation = %s", r.Raw)
 	}
@@ -158,15 +160,15 @@ func TestSelfApprovalRefusedAndChangesCarriedOut(t *testing.T) {
 	if status != "deactivated" || sessions != 0 {
 		t.Fatalf("after deactivation: status %s, %d sessions", status, sessions)
 	}
-	expect(t, kamalSession.get("/api/v1/account/profile"), http.StatusUnauthorized, "")
+	apitest.Expect(t, kamalSession.Get("/api/v1/account/profile"), http.StatusUnauthorized, "")
 
 	// Change access for Lim (P0102, outside the PTJ admin's PTJ): the head raises it.
-	r = m.head.post("/api/v1/admin/requests", map[string]any{"kind": "change_access", "ic_no": lim.IC,
+	r = m.head.Post("/api/v1/admin/requests", map[string]any{"kind": "change_access", "ic_no": lim.IC,
 		"roles": []string{"ptj_admin", "ptj_admin"}, "reason": "Pentadbir PTJ P0102"})
-	expect(t, r, http.StatusCreated, "")
+	apitest.Expect(t, r, http.StatusCreated, "")
 	change := id(r)
-	expect(t, head2.post("/api/v1/admin/requests/"+change+"/approve", nil), http.StatusOK, "")
-	expect(t, m.treas.post("/api/v1/admin/requests/"+change+"/approve", nil), http.StatusOK, "")
+	apitest.Expect(t, head2.Post("/api/v1/admin/requests/"+change+"/approve", nil), http.StatusOK, "")
+	apitest.Expect(t, m.treas.Post("/api/v1/admin/requests/"+change+"/approve", nil), http.StatusOK, "")
 	var roles string
 	db.Get(&roles, `SELECT roles::text FROM users WHERE id = $1`, m.ids[lim.IC])
 	if roles != "{ptj_admin}" {
@@ -180,48 +182,49 @@ func TestScopeIsEnforced(t *testing.T) {
 	m := newMelaka(t)
 	// Lim is in P0102 (same department, other PTJ), Ravi in another department.
 	for _, ic := range []string{lim.IC, ravi.IC, "999999999999"} {
-		expect(t, m.ptjAdmin.post("/api/v1/admin/requests", map[string]any{"kind": "deactivate", "ic_no": ic, "reason": "x"}),
+		apitest.Expect(t, m.ptjAdmin.Post("/api/v1/admin/requests", map[string]any{"kind": "deactivate", "ic_no": ic, "reason": "x"}),
 			http.StatusNotFound, "not_found")
 	}
-	expect(t, m.head.post("/api/v1/admin/requests", map[string]any{"kind": "deactivate", "ic_no": ravi.IC, "reason": "x"}),
+	apitest.Expect(t, m.head.Post("/api/v1/admin/requests", map[string]any{"kind": "deactivate", "ic_no": ravi.IC, "reason": "x"}),
 		http.StatusNotFound, "not_found")
-	expect(t, m.treas.post("/api/v1/admin/requests", map[string]any{"kind": "deactivate", "ic_no": ravi.IC, "reason": "x"}),
+	apitest.Expect(t, m.treas.Post("/api/v1/admin/requests", map[string]any{"kind": "deactivate", "ic_no": ravi.IC, "reason": "x"}),
 		http.StatusForbidden, "")
-	expect(t, m.ptjAdmin.post("/api/v1/admin/requests", map[string]any{"kind": "promote", "ic_no": "12", "reason": "",
+	apitest.Expect(t, m.ptjAdmin.Post("/api/v1/admin/requests", map[string]any{"kind": "promote", "ic_no": "12", "reason": "",
 		"roles": []string{"platform_admin"}}), http.StatusUnprocessableEntity, "invalid_input")
 
 	// The head raises for Lim (P0102): the PTJ admin of P0101 does not see it, the treasury does.
-	r := m.head.post("/api/v1/admin/requests", map[string]any{"kind": "deactivate", "ic_no": lim.IC, "reason": "Bertukar"})
-	expect(t, r, http.StatusCreated, "")
-	if list := m.ptjAdmin.get("/api/v1/admin/requests"); list.Status != http.StatusOK || strings.Contains(list.Raw, "Lim Mei Ling") {
+	r := m.head.Post("/api/v1/admin/requests", map[string]any{"kind": "deactivate", "ic_no": lim.IC, "reason": "Bertukar"})
+	apitest.Expect(t, r, http.StatusCreated, "")
+	if list := m.ptjAdmin.Get("/api/v1/admin/requests"); list.Status != http.StatusOK || strings.Contains(list.Raw, "Lim Mei Ling") {
 		t.Fatalf("PTJ admin's list = %s", list.Raw)
 	}
-	if list := m.treas.get("/api/v1/admin/requests?status=pending_head"); !strings.Contains(list.Raw, "Lim Mei Ling") {
+	if list := m.treas.Get("/api/v1/admin/requests?status=pending_head"); !strings.Contains(list.Raw, "Lim Mei Ling") {
 		t.Fatalf("treasury's list = %s", list.Raw)
 	}
 
 	// The PTJ admin's staff list holds P0101 only, with masked IC numbers.
-	staff := m.ptjAdmin.get("/api/v1/admin/ptj/staff")
-	expect(t, staff, http.StatusOK, "")
+	staff := m.ptjAdmin.Get("/api/v1/admin/ptj/staff")
+	apitest.Expect(t, staff, http.StatusOK, "")
 	if !strings.Contains(staff.Raw, "Kamal bin Yusof") || strings.Contains(staff.Raw, "Lim Mei Ling") ||
 		strings.Contains(staff.Raw, "Ravi") || strings.Contains(staff.Raw, kamal.IC) {
 		t.Fatalf("staff list = %s", staff.Raw)
 	}
-	expect(t, m.head.get("/api/v1/admin/ptj/staff"), http.StatusForbidden, "")
+	apitest.Expect(t, m.head.Get("/api/v1/admin/ptj/staff"), http.StatusForbidden, "")
 
 	// A PTJ admin who has not enrolled TOTP yet holds a restricted session: no console.
 	unenrolled := person{IC: "830303045110", Name: "Azlan bin Hamid", Email: "azlan@melaka.gov.my", Dept: "D01", PTJ: "P0101",
 		Password: officerPass, Roles: []string{"ptj_admin"}}
 	m.addPerson(t, "melaka", unenrolled)
 	half := m.client(t, "melaka")
-	if r := half.post("/api/v1/auth/login", map[string]string{"id": unenrolled.IC, "password": officerPass}); r.Body["next"] != "enrol_totp" {
+	if r := half.Post("/api/v1/auth/login", map[string]string{"id": unenrolled.IC, "password": officerPass}); r.Body["next"] != "enrol_totp" {
 		t.Fatalf("login without TOTP = %s", r.Raw)
 	}
-	expect(t, half.get("/api/v1/admin/requests"), http.StatusForbidden, "restricted_session")
+	apitest.Expect(t, half.Get("/api/v1/admin/requests"), http.StatusForbidden, "restricted_session")
 
 	// Tenant B: the Melaka session is nothing on Selangor's host.
-	other := &client{t: t, h: m.harness, host: "selangor.example.test", cookie: m.ptjAdmin.cookie, csrf: m.ptjAdmin.csrf}
-	if r := other.get("/api/v1/admin/requests"); r.Status != http.StatusUnauthorized && r.Status != http.StatusForbidden {
+	other := m.client(t, "selangor")
+	other.Cookie, other.CSRF = m.ptjAdmin.Cookie, m.ptjAdmin.CSRF
+	if r := other.Get("/api/v1/admin/requests"); r.Status != http.StatusUnauthorized && r.Status != http.StatusForbidden {
 		t.Fatalf("Melaka PTJ admin on Selangor = %d %s", r.Status, r.Raw)
 	}
 }
@@ -230,8 +233,8 @@ func TestScopeIsEnforced(t *testing.T) {
 func TestPTJAdminCorrectsEmail(t *testing.T) {
 	m := newMelaka(t)
 	path := fmt.Sprintf("/api/v1/admin/ptj/staff/%d/email", m.ids[kamal.IC])
-	expect(t, m.ptjAdmin.post(path, map[string]string{"email": "not an address"}), http.StatusUnprocessableEntity, "invalid_input")
-	expect(t, m.ptjAdmin.post(path, map[string]string{"email": "kamal.yusof@melaka.gov.my"}), http.StatusNoContent, "")
+	apitest.Expect(t, m.ptjAdmin.Post(path, map[string]string{"email": "not an address"}), http.StatusUnprocessableEntity, "invalid_input")
+	apitest.Expect(t, m.ptjAdmin.Post(path, map[string]string{"email": "kamal.yusof@melaka.gov.my"}), http.StatusNoContent, "")
 	var email, detail string
 	db := m.db(t, "melaka")
 	db.Get(&email, `SELECT email FROM users WHERE id = $1`, m.ids[kamal.IC])
@@ -239,7 +242,7 @@ func TestPTJAdminCorrectsEmail(t *testing.T) {
 	if email != "kamal.yusof@melaka.gov.my" || !strings.Contains(detail, "kamal@melaka.gov.my") {
 		t.Fatalf("email %q, audit %q", email, detail)
 	}
-	expect(t, m.ptjAdmin.post(fmt.Sprintf("/api/v1/admin/ptj/staff/%d/email", m.ids[lim.IC]), map[string]string{"email": "x@melaka.gov.my"}),
+	apitest.Expect(t, m.ptjAdmin.Post(fmt.Sprintf("/api/v1/admin/ptj/staff/%d/email", m.ids[lim.IC]), map[string]string{"email": "x@melaka.gov.my"}),
 		http.StatusNotFound, "not_found")
-	expect(t, m.head.post(path, map[string]string{"email": "y@melaka.gov.my"}), http.StatusForbidden, "")
+	apitest.Expect(t, m.head.Post(path, map[string]string{"email": "y@melaka.gov.my"}), http.StatusForbidden, "")
 }

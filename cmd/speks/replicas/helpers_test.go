@@ -3,18 +3,15 @@ package replicas_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,6 +19,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 	"github.com/speks-portal/speks/tenant/tenanttest"
 )
 
@@ -180,7 +178,7 @@ func (p *platform) cli(t *testing.T, args ...string) string {
 type proc struct {
 	name   string
 	cmd    *exec.Cmd
-	output *lockedBuffer
+	output *apitest.Buffer
 	exited chan struct{}
 }
 
@@ -191,7 +189,7 @@ func (p *platform) start(t *testing.T, name string, extraEnv []string, args ...s
 	cmd := exec.Command(binary, args...)
 	cmd.Env = append(append([]string{}, p.env...), extraEnv...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	pr := &proc{name: name, cmd: cmd, output: &lockedBuffer{}, exited: make(chan struct{})}
+	pr := &proc{name: name, cmd: cmd, output: &apitest.Buffer{}, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = pr.output, pr.output
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
@@ -235,30 +233,6 @@ func (pr *proc) exitedEarly(t *testing.T) {
 	}
 }
 
-// lockedBuffer collects a process's output; the exec goroutines and the test read and write
-// it concurrently.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// Tail is the last n bytes of the output.
-func (b *lockedBuffer) Tail(n int) string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	s := b.buf.String()
-	if len(s) > n {
-		s = "…" + s[len(s)-n:]
-	}
-	return s
-}
-
 // server is one `speks serve` replica.
 type server struct {
 	*proc
@@ -271,10 +245,10 @@ func (p *platform) serve(t *testing.T, name string) *server {
 	port := freePort(t)
 	pr := p.start(t, name, []string{"SPEKS_HTTP_LISTEN=127.0.0.1:" + port}, "serve")
 	s := &server{proc: pr, base: "http://127.0.0.1:" + port}
-	waitUntil(t, 20*time.Second, name+" /readyz answers 200", func() bool {
+	apitest.WaitWithin(t, 20*time.Second, name+" /readyz answers 200", func() bool {
 		pr.exitedEarly(t)
-		status, _, err := s.try("GET", "platform.localhost", "/readyz", nil, nil, "")
-		return err == nil && status == http.StatusOK
+		r, err := s.try(t, "GET", "platform.localhost", "/readyz", nil, nil, "")
+		return err == nil && r.Status == http.StatusOK
 	})
 	return s
 }
@@ -291,31 +265,11 @@ func freePort(t *testing.T) string {
 	return port
 }
 
-// reply is one HTTP answer of a replica.
-type reply struct {
-	Status  int
-	Body    []byte
-	Cookies []*http.Cookie
-}
-
-// errorCode is the API's {"error":{"code"}} of the reply, or "".
-func (r reply) errorCode() string {
-	var e struct {
-		Error struct {
-			Code string `json:"code"`
-		} `json:"error"`
-	}
-	_ = json.Unmarshal(r.Body, &e)
-	return e.Error.Code
-}
-
-var httpClient = &http.Client{Timeout: 10 * time.Second}
-
 // call sends one request to the replica with the given Host header, failing the test when the
 // replica cannot be reached.
-func (s *server) call(t *testing.T, method, host, path string, body any, cookies []*http.Cookie, csrf string) reply {
+func (s *server) call(t *testing.T, method, host, path string, body any, cookies []*http.Cookie, csrf string) apitest.Response {
 	t.Helper()
-	_, r, err := s.try(method, host, path, body, cookies, csrf)
+	r, err := s.try(t, method, host, path, body, cookies, csrf)
 	if err != nil {
 		s.exitedEarly(t)
 		t.Fatalf("%s %s %s on %s: %v", method, host, path, s.name, err)
@@ -323,43 +277,20 @@ func (s *server) call(t *testing.T, method, host, path string, body any, cookies
 	return r
 }
 
-func (s *server) try(method, host, path string, body any, cookies []*http.Cookie, csrf string) (int, reply, error) {
-	var rd io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			return 0, reply{}, err
-		}
-		rd = bytes.NewReader(raw)
+// try sends one JSON request with cookies (taken from an answer of any replica) and the
+// CSRF token ("" = none).
+func (s *server) try(t *testing.T, method, host, path string, body any, cookies []*http.Cookie, csrf string) (apitest.Response, error) {
+	c := apitest.New(t, apitest.Remote{Base: s.base}, host)
+	c.Header.Set("Accept", "application/json")
+	c.CSRF = csrf
+	var opts []apitest.Option
+	for _, ck := range cookies {
+		opts = append(opts, apitest.WithCookie(ck))
 	}
-	req, err := http.NewRequest(method, s.base+path, rd)
-	if err != nil {
-		return 0, reply{}, err
-	}
-	req.Host = host
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if csrf != "" {
-		req.Header.Set("X-CSRF-Token", csrf)
-	}
-	for _, c := range cookies {
-		req.AddCookie(c)
-	}
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		return 0, reply{}, err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return 0, reply{}, err
-	}
-	return resp.StatusCode, reply{Status: resp.StatusCode, Body: raw, Cookies: resp.Cookies()}, nil
+	return c.Try(method, path, body, opts...)
 }
 
-// worker starts a `speks worker` whose mail goes to smtpURL from no-reply+<tag>@…, so the
+// worker starts a `speks worker` whose mail goes to smtpURL from no-apitest.Response+<tag>@…, so the
 // test SMTP server knows which worker sent each mail, and waits until Asynq lists it.
 func (p *platform) worker(t *testing.T, tag, smtpURL string) *proc {
 	t.Helper()
@@ -369,7 +300,7 @@ func (p *platform) worker(t *testing.T, tag, smtpURL string) *proc {
 	}, "worker", "--concurrency", "4")
 	inspector := asynq.NewInspector(asynq.RedisClientOpt{Addr: redisAddr, DB: redisDB})
 	defer inspector.Close()
-	waitUntil(t, 20*time.Second, pr.name+" registered in Redis", func() bool {
+	apitest.WaitWithin(t, 20*time.Second, pr.name+" registered in Redis", func() bool {
 		pr.exitedEarly(t)
 		servers, err := inspector.Servers()
 		if err != nil {
@@ -385,17 +316,4 @@ func (p *platform) worker(t *testing.T, tag, smtpURL string) *proc {
 	return pr
 }
 
-func fromAddress(tag string) string { return "no-reply+" + tag + "@speks.example.test" }
-
-// waitUntil polls cond every 50 ms until it holds, failing the test after within.
-func waitUntil(t *testing.T, within time.Duration, what string, cond func() bool) time.Duration {
-	t.Helper()
-	start := time.Now()
-	for !cond() {
-		if time.Since(start) > within {
-			t.Fatalf("timed out after %s waiting for %s", within, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return time.Since(start)
-}
+func fromAddress(tag string) string { return "no-apitest.Response+" + tag + "@speks.example.test" }

@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/speks-portal/speks/modules/foundation/notify"
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -29,7 +30,7 @@ func TestTenantChangesReachEveryReplica(t *testing.T) {
 	// know it, and must be refreshed for the change to show.
 	for _, s := range replicas {
 		if r := s.call(t, "GET", host, "/api/v1/tenant", nil, nil, ""); r.Status != http.StatusNotFound {
-			t.Fatalf("%s before create: %d %s, want 404", s.name, r.Status, r.Body)
+			t.Fatalf("%s before create: %d %s, want 404", s.name, r.Status, r.Raw)
 		}
 	}
 
@@ -52,7 +53,7 @@ func TestTenantChangesReachEveryReplica(t *testing.T) {
 	p.cli(t, "tenant", "suspend", "terengganu")
 	waitForEvery(t, replicas, "answer 503 tenant_suspended", func(s *server) bool {
 		r := s.call(t, "GET", host, "/api/v1/tenant", nil, nil, "")
-		return r.Status == http.StatusServiceUnavailable && r.errorCode() == "tenant_suspended"
+		return r.Status == http.StatusServiceUnavailable && r.Code() == "tenant_suspended"
 	})
 
 	p.cli(t, "tenant", "resume", "terengganu")
@@ -71,7 +72,7 @@ func tenantInfo(t *testing.T, s *server, host string) tenantPublic {
 	t.Helper()
 	var info tenantPublic
 	if r := s.call(t, "GET", host, "/api/v1/tenant", nil, nil, ""); r.Status == http.StatusOK {
-		if err := json.Unmarshal(r.Body, &info); err != nil {
+		if err := json.Unmarshal([]byte(r.Raw), &info); err != nil {
 			t.Fatalf("decode GET /api/v1/tenant of %s: %v", s.name, err)
 		}
 	}
@@ -84,7 +85,7 @@ func waitForEvery(t *testing.T, replicas []*server, what string, cond func(*serv
 	t.Helper()
 	start := time.Now()
 	took := map[string]time.Duration{}
-	waitUntil(t, propagation, "every replica to "+what, func() bool {
+	apitest.WaitWithin(t, propagation, "every replica to "+what, func() bool {
 		for _, s := range replicas {
 			if _, done := took[s.name]; !done && cond(s) {
 				took[s.name] = time.Since(start).Round(time.Millisecond)
@@ -123,11 +124,11 @@ type session struct {
 	CSRFToken string `json:"csrf_token"`
 }
 
-func decodeSession(t *testing.T, r reply) session {
+func decodeSession(t *testing.T, r apitest.Response) session {
 	t.Helper()
 	var s session
-	if err := json.Unmarshal(r.Body, &s); err != nil {
-		t.Fatalf("decode session answer %s: %v", r.Body, err)
+	if err := json.Unmarshal([]byte(r.Raw), &s); err != nil {
+		t.Fatalf("decode session answer %s: %v", r.Raw, err)
 	}
 	return s
 }
@@ -142,13 +143,13 @@ func TestSessionsAndLockoutSpanReplicas(t *testing.T) {
 		login := one.call(t, "POST", pahang.Host, "/api/v1/auth/login",
 			map[string]string{"id": pahang.Staff.ID, "password": pahang.Staff.Password}, nil, "")
 		if login.Status != http.StatusOK || len(login.Cookies) == 0 {
-			t.Fatalf("login on %s: %d %s (cookies %d), want 200 with a session cookie", one.name, login.Status, login.Body, len(login.Cookies))
+			t.Fatalf("login on %s: %d %s (cookies %d), want 200 with a session cookie", one.name, login.Status, login.Raw, len(login.Cookies))
 		}
 		made := decodeSession(t, login)
 
 		seen := two.call(t, "GET", pahang.Host, "/api/v1/session", nil, login.Cookies, "")
 		if seen.Status != http.StatusOK {
-			t.Fatalf("GET /api/v1/session on %s with %s's cookie: %d %s, want 200", two.name, one.name, seen.Status, seen.Body)
+			t.Fatalf("GET /api/v1/session on %s with %s's cookie: %d %s, want 200", two.name, one.name, seen.Status, seen.Raw)
 		}
 		if got := decodeSession(t, seen); got.User.ID != made.User.ID || got.User.ID == "" {
 			t.Fatalf("%s sees user %q, %s logged in %q", two.name, got.User.ID, one.name, made.User.ID)
@@ -157,10 +158,10 @@ func TestSessionsAndLockoutSpanReplicas(t *testing.T) {
 		// Logging out on the second replica ends the session on the first too.
 		out := two.call(t, "POST", pahang.Host, "/api/v1/auth/logout", nil, login.Cookies, made.CSRFToken)
 		if out.Status != http.StatusNoContent {
-			t.Fatalf("logout on %s: %d %s, want 204", two.name, out.Status, out.Body)
+			t.Fatalf("logout on %s: %d %s, want 204", two.name, out.Status, out.Raw)
 		}
 		if after := one.call(t, "GET", pahang.Host, "/api/v1/session", nil, login.Cookies, ""); after.Status != http.StatusUnauthorized {
-			t.Fatalf("%s after logout on %s: %d %s, want 401", one.name, two.name, after.Status, after.Body)
+			t.Fatalf("%s after logout on %s: %d %s, want 401", one.name, two.name, after.Status, after.Raw)
 		}
 	})
 
@@ -176,15 +177,15 @@ func TestSessionsAndLockoutSpanReplicas(t *testing.T) {
 			if i == maxFailures {
 				want, code = http.StatusLocked, "locked"
 			}
-			if r.Status != want || r.errorCode() != code {
-				t.Fatalf("wrong password #%d (of %d allowed) on %s: %d %s, want %d %s", i, maxFailures, s.name, r.Status, r.Body, want, code)
+			if r.Status != want || r.Code() != code {
+				t.Fatalf("wrong password #%d (of %d allowed) on %s: %d %s, want %d %s", i, maxFailures, s.name, r.Status, r.Raw, want, code)
 			}
 		}
 		// The right password is refused on both replicas while the ID is locked.
 		right := map[string]string{"id": kelantan.Staff.ID, "password": kelantan.Staff.Password}
 		for _, s := range replicas {
-			if r := s.call(t, "POST", kelantan.Host, "/api/v1/auth/login", right, nil, ""); r.Status != http.StatusLocked || r.errorCode() != "locked" {
-				t.Fatalf("right password on %s while locked: %d %s, want 423 locked", s.name, r.Status, r.Body)
+			if r := s.call(t, "POST", kelantan.Host, "/api/v1/auth/login", right, nil, ""); r.Status != http.StatusLocked || r.Code() != "locked" {
+				t.Fatalf("right password on %s while locked: %d %s, want 423 locked", s.name, r.Status, r.Raw)
 			}
 		}
 	})
@@ -297,10 +298,10 @@ func TestTwoWorkersSendEachMailOnce(t *testing.T) {
 	p.worker(t, "w2", smtpServer.URL())
 
 	recipients := queueMails(t, db, 16, 4)
-	waitUntil(t, 30*time.Second, "16 mails at the SMTP server", func() bool {
+	apitest.WaitWithin(t, 30*time.Second, "16 mails at the SMTP server", func() bool {
 		return len(smtpServer.Delivered()) >= len(recipients)
 	})
-	waitUntil(t, 10*time.Second, "every outbox row marked sent", func() bool {
+	apitest.WaitWithin(t, 10*time.Second, "every outbox row marked sent", func() bool {
 		return outboxByStatus(t, db)[notify.StatusSent] == len(recipients)
 	})
 	assertEachOnce(t, recipients, smtpServer.Delivered())
@@ -329,7 +330,7 @@ func TestKilledWorkerLosesNoMail(t *testing.T) {
 	workers := map[string]*proc{"w1": p.worker(t, "w1", smtpServer.URL()), "w2": p.worker(t, "w2", smtpServer.URL())}
 
 	recipients := queueMails(t, db, 6, 6)
-	waitUntil(t, 20*time.Second, "every mail in the middle of its SMTP DATA phase", func() bool {
+	apitest.WaitWithin(t, 20*time.Second, "every mail in the middle of its SMTP DATA phase", func() bool {
 		return len(smtpServer.Held()) == len(recipients)
 	})
 	heldBy := countBy(smtpServer.Held(), func(d delivery) string { return d.Worker })
@@ -342,7 +343,7 @@ func TestKilledWorkerLosesNoMail(t *testing.T) {
 	smtpServer.Release()
 
 	// The survivor's mails are accepted; the victim's are not (its connections are gone).
-	waitUntil(t, 20*time.Second, "the survivor's mails accepted and recorded as sent", func() bool {
+	apitest.WaitWithin(t, 20*time.Second, "the survivor's mails accepted and recorded as sent", func() bool {
 		st := outboxByStatus(t, db)
 		return len(smtpServer.Delivered()) == heldBy[survivor] && st[notify.StatusSent] == heldBy[survivor] &&
 			st[notify.StatusSending] == heldBy[victim]
@@ -357,7 +358,7 @@ func TestKilledWorkerLosesNoMail(t *testing.T) {
 	// A replacement worker, as Kubernetes starts after the kill; its Asynq recoverer runs at
 	// start-up and hands the dead worker's tasks to the retry queue.
 	p.worker(t, "w3", smtpServer.URL())
-	took := waitUntil(t, 45*time.Second, "every mail delivered after the recovery", func() bool {
+	took := apitest.WaitWithin(t, 45*time.Second, "every mail delivered after the recovery", func() bool {
 		return len(smtpServer.Delivered()) >= len(recipients) && outboxByStatus(t, db)[notify.StatusSent] == len(recipients)
 	})
 	t.Logf("the killed worker's %d mails were delivered %s after the leases ran out", heldBy[victim], took.Round(time.Millisecond))

@@ -3,7 +3,6 @@ package authz
 import (
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/casbin/casbin/v2"
@@ -13,6 +12,7 @@ import (
 	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/guard"
 	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -120,19 +120,15 @@ func TestMiddlewareDecides(t *testing.T) {
 		{method: "GET", path: "/nowhere", tenant: "selangor", category: "staff", status: 404},
 		{method: "GET", path: "/", tenant: "selangor", auth: "Bearer bad", status: 200}, // public: the key is not looked at
 	} {
-		req := httptest.NewRequest(tc.method, tc.path, nil)
+		c := apitest.New(t, app, "example.com")
 		for k, v := range map[string]string{"X-Tenant": tc.tenant, "X-Category": tc.category, "X-Role": tc.role, "Authorization": tc.auth} {
 			if v != "" {
-				req.Header.Set(k, v)
+				c.Header.Set(k, v)
 			}
 		}
-		res, err := app.Test(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		if res.StatusCode != tc.status || res.Header.Get("Location") != tc.location {
-			t.Errorf("%+v: got %d %q", tc, res.StatusCode, res.Header.Get("Location"))
+		res := c.Do(tc.method, tc.path, nil)
+		if res.Status != tc.status || res.Location() != tc.location {
+			t.Errorf("%+v: got %d %q", tc, res.Status, res.Location())
 		}
 	}
 }

@@ -2,11 +2,11 @@ package authz_test
 
 import (
 	"testing"
-	"time"
 
 	"github.com/casbin/casbin/v2"
 
 	"github.com/speks-portal/speks/modules/foundation/authz"
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"
 )
@@ -26,17 +26,17 @@ func TestReplicasSeePolicyChanges(t *testing.T) {
 	if _, err := one.AddPolicy(rule...); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the second replica to allow the added rule", func() bool { return enforce(t, two, rule...) })
+	apitest.WaitFor(t, "the second replica to allow the added rule", func() bool { return enforce(t, two, rule...) })
 
 	if _, err := two.RemovePolicy(rule...); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the first replica to refuse the removed rule", func() bool { return !enforce(t, one, rule...) })
+	apitest.WaitFor(t, "the first replica to refuse the removed rule", func() bool { return !enforce(t, one, rule...) })
 
 	env.Provisioner.AfterMigrate = append(env.Provisioner.AfterMigrate, authz.SeedTenant)
 	env.Tenant(t, "terengganu", tenant.PayrollMatch)
 	for _, e := range []*casbin.SyncedEnforcer{one, two} {
-		waitFor(t, "the replicas to load the new tenant's defaults", func() bool {
+		apitest.WaitFor(t, "the replicas to load the new tenant's defaults", func() bool {
 			return enforce(t, e, authz.Staff, "terengganu", "/api/v1/payslips/:year/:month.pdf", "GET")
 		})
 	}
@@ -63,15 +63,4 @@ func enforce(t *testing.T, e *casbin.SyncedEnforcer, req ...any) bool {
 		t.Fatal(err)
 	}
 	return ok
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }

@@ -3,9 +3,7 @@ package notify_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +14,7 @@ import (
 	"github.com/speks-portal/speks/modules/foundation/jobs"
 	"github.com/speks-portal/speks/modules/foundation/notify"
 	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 )
 
 func devApp(t *testing.T, f *fixture, sink *notify.DevSink, enabled bool) *fiber.App {
@@ -35,15 +34,8 @@ func devApp(t *testing.T, f *fixture, sink *notify.DevSink, enabled bool) *fiber
 
 func get(t *testing.T, app *fiber.App, host, target string) (int, string) {
 	t.Helper()
-	req := httptest.NewRequest(http.MethodGet, target, nil)
-	req.Host = host
-	resp, err := app.Test(req, 5000)
-	if err != nil {
-		t.Fatalf("GET %s%s: %v", host, target, err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
+	r := apitest.New(t, app, host).Get(target)
+	return r.Status, r.Raw
 }
 
 func TestDevSinkShowsMailSentByTheWorkerOnThePlatformHost(t *testing.T) {

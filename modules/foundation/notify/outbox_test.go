@@ -13,6 +13,7 @@ import (
 
 	"github.com/speks-portal/speks/modules/foundation/jobs"
 	"github.com/speks-portal/speks/modules/foundation/notify"
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -140,7 +141,7 @@ func TestRelayAndWorkerDeliverExactlyOneMailPerRowWithTheTenantsName(t *testing.
 		})
 	}
 	wg.Wait()
-	waitFor(t, 10*time.Second, "every row sent", func() bool {
+	apitest.WaitWithin(t, 10*time.Second, "every row sent", func() bool {
 		return len(f.smtp.Mails()) >= len(want) && allSent(t, f, selangor) && allSent(t, f, kelantan)
 	})
 	time.Sleep(300 * time.Millisecond) // a duplicate would arrive now
@@ -233,8 +234,8 @@ func TestMailWaitsInTheOutboxWhileRedisIsDownAndLeavesWhenItIsBack(t *testing.T)
 	if n, err := f.relay(f.redisClient(t), 3).RelayAll(context.Background()); err != nil || n != 1 {
 		t.Fatalf("relay once Redis is back: %d, %v", n, err)
 	}
-	waitFor(t, 10*time.Second, "the mail", func() bool { return len(f.smtp.Mails()) == 1 })
-	waitFor(t, 5*time.Second, "the row marked sent", func() bool { return state(t, f.env.DB(t, tn), id).Status == notify.StatusSent })
+	apitest.WaitWithin(t, 10*time.Second, "the mail", func() bool { return len(f.smtp.Mails()) == 1 })
+	apitest.WaitWithin(t, 5*time.Second, "the row marked sent", func() bool { return state(t, f.env.DB(t, tn), id).Status == notify.StatusSent })
 }
 
 func TestATenantWhoseOutboxCannotBeReadDoesNotHoldUpTheOthers(t *testing.T) {
@@ -277,7 +278,7 @@ func TestTemporarySMTPFailuresAreRetriedThenTheMailIsMarkedFailed(t *testing.T) 
 	if _, err := relay.RelayAll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the retried mail", func() bool { return state(t, db, recovers).Status == notify.StatusSent })
+	apitest.WaitWithin(t, 10*time.Second, "the retried mail", func() bool { return state(t, db, recovers).Status == notify.StatusSent })
 	if s := state(t, db, recovers); s.Attempts != 2 {
 		t.Fatalf("attempts = %d, want 2 (one failure, one success)", s.Attempts)
 	}
@@ -288,7 +289,7 @@ func TestTemporarySMTPFailuresAreRetriedThenTheMailIsMarkedFailed(t *testing.T) 
 	if _, err := relay.RelayAll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the mail marked failed", func() bool { return state(t, db, gives).Status == notify.StatusFailed })
+	apitest.WaitWithin(t, 10*time.Second, "the mail marked failed", func() bool { return state(t, db, gives).Status == notify.StatusFailed })
 	s := state(t, db, gives)
 	if s.Attempts != 3 || f.smtp.Attempts()-before != 3 {
 		t.Fatalf("attempts = %d in the row, %d at the server; want 3 (MaxRetry 2)", s.Attempts, f.smtp.Attempts()-before)
@@ -316,7 +317,7 @@ func TestAPermanentSMTPRefusalFailsAtOnce(t *testing.T) {
 	if _, err := f.relay(f.redisClient(t), 5).RelayAll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the mail marked failed", func() bool { return state(t, db, id).Status == notify.StatusFailed })
+	apitest.WaitWithin(t, 10*time.Second, "the mail marked failed", func() bool { return state(t, db, id).Status == notify.StatusFailed })
 	time.Sleep(200 * time.Millisecond) // a retry, if one were made, would reach the server now
 	if s := state(t, db, id); s.Attempts != 1 || f.smtp.Attempts() != 1 || !strings.Contains(s.LastError, "550") {
 		t.Fatalf("row %+v after %d server attempts; want one attempt and the 550", s, f.smtp.Attempts())
@@ -414,7 +415,7 @@ func TestRelayWakesOnCommitThroughListenNotify(t *testing.T) {
 	done := make(chan struct{})
 	go func() { relay.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	waitFor(t, 5*time.Second, "the relay's LISTEN", func() bool {
+	apitest.WaitWithin(t, 5*time.Second, "the relay's LISTEN", func() bool {
 		var n int
 		_ = f.env.Databases.Public().Get(&n, `SELECT count(*) FROM pg_stat_activity
 			WHERE datname = current_database() AND query LIKE 'LISTEN%speks_outbox%'`)
@@ -423,7 +424,7 @@ func TestRelayWakesOnCommitThroughListenNotify(t *testing.T) {
 
 	start := time.Now()
 	f.enqueue(t, tn, codeMail("w@terengganu.gov.my", "Wan", "W4N4-H5J6-K7"))
-	waitFor(t, 3*time.Second, "the mail", func() bool { return len(f.smtp.Mails()) == 1 })
+	apitest.WaitWithin(t, 3*time.Second, "the mail", func() bool { return len(f.smtp.Mails()) == 1 })
 	t.Logf("commit to SMTP in %s", time.Since(start))
 }
 

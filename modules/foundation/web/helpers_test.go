@@ -1,49 +1,26 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/speks-portal/speks/config"
 	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"
 )
-
-// lockedBuffer is a log sink that the server's goroutines and the test can share.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // harness is one app over a fresh database, with its log captured.
 type harness struct {
 	env *tenanttest.Env
 	app *fiber.App
 	cfg *config.Config
-	log *lockedBuffer
+	log *apitest.Buffer
 }
 
 type harnessOption func(*config.Config, *web.Options)
@@ -62,7 +39,7 @@ func newHarness(t *testing.T, options ...harnessOption) *harness {
 	cfg.HTTP.Listen = "127.0.0.1:18080"
 	cfg.HTTP.TrustedProxies = nil
 	cfg.Metrics.Listen = ""
-	logs := &lockedBuffer{}
+	logs := &apitest.Buffer{}
 	opts := web.Options{
 		Config:  cfg,
 		Scoper:  env.Scoper,
@@ -100,58 +77,20 @@ func (h *harness) suspend(t *testing.T, code string) {
 	h.env.Resolver.Invalidate()
 }
 
-// response is what a test reads back.
-type response struct {
-	*http.Response
-	body string
-}
-
-func (r response) json(t *testing.T) map[string]any {
+// get sends a GET to host through app.Test; header is name/value pairs.
+func (h *harness) get(t *testing.T, host, target string, header ...string) apitest.Response {
 	t.Helper()
-	var v map[string]any
-	if err := json.Unmarshal([]byte(r.body), &v); err != nil {
-		t.Fatalf("body is not JSON (%v): %s", err, r.body)
-	}
-	return v
-}
-
-// errorCode is error.code of a JSON error body.
-func (r response) errorCode(t *testing.T) string {
-	t.Helper()
-	e, _ := r.json(t)["error"].(map[string]any)
-	code, _ := e["code"].(string)
-	return code
-}
-
-// do sends one request through app.Test; header is name/value pairs.
-func (h *harness) do(t *testing.T, method, host, target string, header ...string) response {
-	t.Helper()
-	req := httptest.NewRequest(method, target, nil)
-	req.Host = host
+	var opts []apitest.Option
 	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
+		opts = append(opts, apitest.WithHeader(header[i], header[i+1]))
 	}
-	res, err := h.app.Test(req, 10_000)
-	if err != nil {
-		t.Fatalf("%s %s%s: %v", method, host, target, err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatalf("read body: %v", err)
-	}
-	return response{Response: res, body: string(body)}
+	return apitest.New(t, h.app, host).Get(target, opts...)
 }
 
-func (h *harness) get(t *testing.T, host, target string, header ...string) response {
+func wantStatus(t *testing.T, r apitest.Response, want int) {
 	t.Helper()
-	return h.do(t, http.MethodGet, host, target, header...)
-}
-
-func wantStatus(t *testing.T, r response, want int) {
-	t.Helper()
-	if r.StatusCode != want {
-		t.Fatalf("status = %d, want %d; body: %s", r.StatusCode, want, r.body)
+	if r.Status != want {
+		t.Fatalf("status = %d, want %d; body: %s", r.Status, want, r.Raw)
 	}
 }
 

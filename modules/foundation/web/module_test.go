@@ -66,14 +66,14 @@ func TestModulesRenderTheirPagesInTheLayout(t *testing.T) {
 
 	ms := h.get(t, "selangor.example.test", "/sample/page")
 	wantStatus(t, ms, http.StatusOK)
-	wantContains(t, ms.body,
+	wantContains(t, ms.Raw,
 		`<title>Contoh · Portal SPEKS Negeri selangor</title>`,
 		`<h1 id="greeting">Selamat pagi, Siti</h1>`,
 		`<input type="hidden" name="csrf_token" value="tok&lt;en&gt;">`,
 		`class="skip-link"`, `href="/sample/page?lang=en"`)
 
 	en := h.get(t, "selangor.example.test", "/sample/page?lang=en")
-	wantContains(t, en.body, `<html lang="en">`, "Good morning, Siti", `<p id="lang">English</p>`, "<title>Sample ·")
+	wantContains(t, en.Raw, `<html lang="en">`, "Good morning, Siti", `<p id="lang">English</p>`, "<title>Sample ·")
 }
 
 func TestErrorEdge(t *testing.T) {
@@ -85,48 +85,48 @@ func TestErrorEdge(t *testing.T) {
 	t.Run("coded error keeps its status, code and message", func(t *testing.T) {
 		r := h.get(t, host, "/api/v1/sample/coded?lang=en")
 		wantStatus(t, r, http.StatusUnprocessableEntity)
-		if code := r.errorCode(t); code != "weak_password" {
+		if code := r.Code(); code != "weak_password" {
 			t.Errorf("code = %q", code)
 		}
-		wantContains(t, r.body, "The password must have at least 12 characters.", `"reasons":["too_short"]`)
-		wantNotContains(t, r.body, "zxcvbn")
+		wantContains(t, r.Raw, "The password must have at least 12 characters.", `"reasons":["too_short"]`)
+		wantNotContains(t, r.Raw, "zxcvbn")
 	})
 	t.Run("a refusal's report stands beside the error", func(t *testing.T) {
 		r := h.get(t, host, "/api/v1/sample/report")
 		wantStatus(t, r, http.StatusUnprocessableEntity)
-		wantContains(t, r.body, `"rows":3`, `"errors":["line 2"]`, `"code":"invalid_file"`)
+		wantContains(t, r.Raw, `"rows":3`, `"errors":["line 2"]`, `"code":"invalid_file"`)
 	})
 	t.Run("coded error without a message gets a generic one", func(t *testing.T) {
 		r := h.get(t, host, "/sample/uncoded-message")
 		wantStatus(t, r, http.StatusConflict)
-		wantContains(t, r.body, "Permintaan tidak dapat diproses.", `data-code="already_active"`)
+		wantContains(t, r.Raw, "Permintaan tidak dapat diproses.", `data-code="already_active"`)
 	})
 	t.Run("plain error is a 500 with no detail", func(t *testing.T) {
 		r := h.get(t, host, "/api/v1/sample/plain")
 		wantStatus(t, r, http.StatusInternalServerError)
-		if code := r.errorCode(t); code != "internal_error" {
+		if code := r.Code(); code != "internal_error" {
 			t.Errorf("code = %q", code)
 		}
-		wantNotContains(t, r.body, "relation", "payslips", "pq:")
+		wantNotContains(t, r.Raw, "relation", "payslips", "pq:")
 		wantContains(t, h.log.String(), "payslips\\\" does not exist") // detail goes to the log only
 	})
 	t.Run("panic is a 500 page with a reference and no stack", func(t *testing.T) {
 		r := h.get(t, host, "/sample/crash")
 		wantStatus(t, r, http.StatusInternalServerError)
 		id := r.Header.Get("X-Request-Id")
-		wantContains(t, r.body, "Ralat sistem", "Rujukan: "+id)
-		wantNotContains(t, r.body, "goroutine", "nil map", "panic")
+		wantContains(t, r.Raw, "Ralat sistem", "Rujukan: "+id)
+		wantNotContains(t, r.Raw, "goroutine", "nil map", "panic")
 		wantContains(t, h.log.String(), "nil map in payslip totals", `"stack"`)
 	})
 	t.Run("fiber errors get codes", func(t *testing.T) {
 		r := h.get(t, host, "/api/v1/nothing-here")
 		wantStatus(t, r, http.StatusNotFound)
-		if code := r.errorCode(t); code != "not_found" {
+		if code := r.Code(); code != "not_found" {
 			t.Errorf("code = %q", code)
 		}
 		page := h.get(t, host, "/nothing-here", "Accept", "text/html")
 		wantStatus(t, page, http.StatusNotFound)
-		wantContains(t, page.body, "Tidak dijumpai", "Portal SPEKS Negeri selangor", `href="/"`)
+		wantContains(t, page.Raw, "Tidak dijumpai", "Portal SPEKS Negeri selangor", `href="/"`)
 	})
 }
 

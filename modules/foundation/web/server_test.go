@@ -28,10 +28,10 @@ func TestUnknownHostGetsNotFoundWithoutTenantData(t *testing.T) {
 	t.Run("json", func(t *testing.T) {
 		r := h.get(t, "evil.example.org", "/api/v1/tenant")
 		wantStatus(t, r, http.StatusNotFound)
-		if code := r.errorCode(t); code != "unknown_host" {
+		if code := r.Code(); code != "unknown_host" {
 			t.Errorf("code = %q, want unknown_host", code)
 		}
-		wantNotContains(t, r.body, "selangor", "helpdesk")
+		wantNotContains(t, r.Raw, "selangor", "helpdesk")
 	})
 	t.Run("html", func(t *testing.T) {
 		r := h.get(t, "evil.example.org", "/", "Accept", "text/html")
@@ -39,13 +39,13 @@ func TestUnknownHostGetsNotFoundWithoutTenantData(t *testing.T) {
 		if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 			t.Errorf("content type = %q, want text/html", ct)
 		}
-		wantContains(t, r.body, "Tiada portal di alamat ini", `<html lang="ms">`)
-		wantNotContains(t, r.body, "selangor", "helpdesk@", "/login", "theme.css")
+		wantContains(t, r.Raw, "Tiada portal di alamat ini", `<html lang="ms">`)
+		wantNotContains(t, r.Raw, "selangor", "helpdesk@", "/login", "theme.css")
 	})
 	t.Run("json preferred by the client", func(t *testing.T) {
 		r := h.get(t, "evil.example.org", "/anything", "Accept", "application/json")
 		wantStatus(t, r, http.StatusNotFound)
-		if code := r.errorCode(t); code != "unknown_host" {
+		if code := r.Code(); code != "unknown_host" {
 			t.Errorf("code = %q, want unknown_host", code)
 		}
 	})
@@ -61,19 +61,19 @@ func TestSuspendedTenantGets503InItsLanguage(t *testing.T) {
 
 	english := h.get(t, "melaka.example.test", "/")
 	wantStatus(t, english, http.StatusServiceUnavailable)
-	wantContains(t, english.body, `<html lang="en">`, "This portal is temporarily unavailable", "Negeri melaka SPEKS Portal")
-	wantNotContains(t, english.body, `href="/login"`)
+	wantContains(t, english.Raw, `<html lang="en">`, "This portal is temporarily unavailable", "Negeri melaka SPEKS Portal")
+	wantNotContains(t, english.Raw, `href="/login"`)
 
 	malay := h.get(t, "kelantan.example.test", "/")
 	wantStatus(t, malay, http.StatusServiceUnavailable)
-	wantContains(t, malay.body, `<html lang="ms">`, "Portal ini tidak tersedia buat sementara waktu")
+	wantContains(t, malay.Raw, `<html lang="ms">`, "Portal ini tidak tersedia buat sementara waktu")
 
 	api := h.get(t, "melaka.example.test", "/api/v1/tenant")
 	wantStatus(t, api, http.StatusServiceUnavailable)
-	if code := api.errorCode(t); code != "tenant_suspended" {
+	if code := api.Code(); code != "tenant_suspended" {
 		t.Errorf("code = %q, want tenant_suspended", code)
 	}
-	wantContains(t, api.body, "temporarily unavailable")
+	wantContains(t, api.Raw, "temporarily unavailable")
 }
 
 // serveOnLoopback runs the app on a real 127.0.0.1 listener, so the peer address Fiber
@@ -154,15 +154,15 @@ func TestHealthAndReadiness(t *testing.T) {
 	wantStatus(t, r, http.StatusOK)
 	r = healthy.get(t, "no-such-host.example", "/readyz")
 	wantStatus(t, r, http.StatusOK)
-	wantContains(t, r.body, `"postgres":"ok"`, `"redis":"ok"`)
+	wantContains(t, r.Raw, `"postgres":"ok"`, `"redis":"ok"`)
 
 	failing := newHarness(t, func(_ *config.Config, o *web.Options) {
 		o.Checks = []web.Checker{checker{name: "postgres"}, checker{name: "redis", err: errors.New("dial tcp 127.0.0.1:6379: connection refused")}}
 	})
 	r = failing.get(t, "platform.localhost", "/readyz")
 	wantStatus(t, r, http.StatusServiceUnavailable)
-	wantContains(t, r.body, `"redis":"unavailable"`, `"postgres":"ok"`)
-	wantNotContains(t, r.body, "connection refused")
+	wantContains(t, r.Raw, `"redis":"unavailable"`, `"postgres":"ok"`)
+	wantNotContains(t, r.Raw, "connection refused")
 }
 
 func TestMetricsArePerTenant(t *testing.T) {
@@ -178,7 +178,7 @@ func TestMetricsArePerTenant(t *testing.T) {
 
 	r := h.get(t, "anything.example", "/metrics")
 	wantStatus(t, r, http.StatusOK)
-	wantContains(t, r.body,
+	wantContains(t, r.Raw,
 		`speks_http_requests_total{method="GET",route="/api/v1/tenant",status="200",tenant="selangor"} 2`,
 		`speks_http_requests_total{method="GET",route="/",status="200",tenant="pahang"} 1`,
 		`speks_http_requests_total{method="GET",route="_unmatched",status="404",tenant="pahang"} 1`,
@@ -186,7 +186,7 @@ func TestMetricsArePerTenant(t *testing.T) {
 		`speks_http_request_duration_seconds_count{method="GET",route="/api/v1/tenant",status="200",tenant="selangor"} 2`,
 	)
 	// Labels carry patterns and codes only: never a raw path or a Host header.
-	wantNotContains(t, r.body, "random-123", "880101", "/no/such/page")
+	wantNotContains(t, r.Raw, "random-123", "880101", "/no/such/page")
 }
 
 func TestMetricsOnSeparateListenerAreOffThePublicOne(t *testing.T) {
@@ -253,7 +253,7 @@ func TestLanguageSelectionOrder(t *testing.T) {
 				t.Errorf("Content-Language = %q, want %q", got, tc.want)
 			}
 			if !strings.HasPrefix(tc.target, "/api/") {
-				wantContains(t, r.body, fmt.Sprintf(`<html lang="%s">`, tc.want))
+				wantContains(t, r.Raw, fmt.Sprintf(`<html lang="%s">`, tc.want))
 			}
 		})
 	}
@@ -318,9 +318,9 @@ func TestStaticAssetsAreVersionedCachedAndCompressed(t *testing.T) {
 	h := newHarness(t)
 	h.tenant(t, "selangor", tenant.PayrollMatch, nil)
 	page := h.get(t, "selangor.example.test", "/")
-	url := assetURL.FindString(page.body)
+	url := assetURL.FindString(page.Raw)
 	if url == "" {
-		t.Fatalf("no versioned stylesheet link in the page:\n%s", page.body)
+		t.Fatalf("no versioned stylesheet link in the page:\n%s", page.Raw)
 	}
 	// Assets answer on any host: the error page of an unknown host needs them too.
 	css := h.get(t, "unknown.example", url, "Accept-Encoding", "gzip")
@@ -334,7 +334,7 @@ func TestStaticAssetsAreVersionedCachedAndCompressed(t *testing.T) {
 
 	theme := h.get(t, "selangor.example.test", "/theme.css")
 	wantStatus(t, theme, http.StatusOK)
-	wantContains(t, theme.body, "--brand:#0b3b66", "--on-brand:#ffffff")
+	wantContains(t, theme.Raw, "--brand:#0b3b66", "--on-brand:#ffffff")
 }
 
 func TestAccessLogHasNoQueryStringOrICNumber(t *testing.T) {
@@ -381,17 +381,17 @@ func TestLandingPagePerRegistrationMode(t *testing.T) {
 
 	pahang := h.get(t, "pahang.example.test", "/")
 	wantStatus(t, pahang, http.StatusOK)
-	wantContains(t, pahang.body, "Negeri pahang", `href="/register"`, ">Daftar<", `href="/login"`,
+	wantContains(t, pahang.Raw, "Negeri pahang", `href="/register"`, ">Daftar<", `href="/login"`,
 		"ePayslip", "eEC", "eMaklum", `href="mailto:espeks@pahang.gov.my"`, `href="tel:095125000"`)
-	wantNotContains(t, pahang.body, "/first-login")
+	wantNotContains(t, pahang.Raw, "/first-login")
 
 	selangor := h.get(t, "selangor.example.test", "/")
-	wantContains(t, selangor.body, `href="/first-login"`, "Login Kali Pertama", "@selangor.gov.my")
-	wantNotContains(t, selangor.body, `href="/register"`)
+	wantContains(t, selangor.Raw, `href="/first-login"`, "Login Kali Pertama", "@selangor.gov.my")
+	wantNotContains(t, selangor.Raw, `href="/register"`)
 
 	melaka := h.get(t, "melaka.example.test", "/?lang=en")
-	wantContains(t, melaka.body, "User Administration Form", "head of department", "Information Technology Unit")
-	wantNotContains(t, melaka.body, `href="/register"`, `href="/first-login"`)
+	wantContains(t, melaka.Raw, "User Administration Form", "head of department", "Information Technology Unit")
+	wantNotContains(t, melaka.Raw, `href="/register"`, `href="/first-login"`)
 }
 
 func TestTenantDocument(t *testing.T) {
@@ -404,7 +404,7 @@ func TestTenantDocument(t *testing.T) {
 	r := h.get(t, "selangor.example.test", "/api/v1/tenant")
 	wantStatus(t, r, http.StatusOK)
 	var info web.TenantInfo
-	if err := json.Unmarshal([]byte(r.body), &info); err != nil {
+	if err := json.Unmarshal([]byte(r.Raw), &info); err != nil {
 		t.Fatal(err)
 	}
 	if info.Code != "selangor" || info.Name != "Negeri selangor" || info.RegistrationMode != "payroll_match" {
@@ -421,11 +421,11 @@ func TestTenantDocument(t *testing.T) {
 		t.Errorf("branding = %+v", info.Branding)
 	}
 	theme := h.get(t, "selangor.example.test", "/theme.css")
-	wantNotContains(t, theme.body, "display:none")
+	wantNotContains(t, theme.Raw, "display:none")
 
 	platform := h.get(t, "platform.localhost", "/api/v1/tenant")
 	wantStatus(t, platform, http.StatusNotFound)
-	if code := platform.errorCode(t); code != "not_found" {
+	if code := platform.Code(); code != "not_found" {
 		t.Errorf("platform host code = %q, want not_found", code)
 	}
 }
@@ -440,9 +440,9 @@ func TestPlatformLandingListsActiveStates(t *testing.T) {
 
 	r := h.get(t, "platform.localhost:18080", "/")
 	wantStatus(t, r, http.StatusOK)
-	wantContains(t, r.body, "Platform SPEKS Portal", "Jabatan Akauntan Negara Malaysia",
+	wantContains(t, r.Raw, "Platform SPEKS Portal", "Jabatan Akauntan Negara Malaysia",
 		`href="http://selangor.localhost:18080/?lang=ms"`, `href="http://pahang.localhost:18080/?lang=ms"`, "Negeri selangor")
-	wantNotContains(t, r.body, "perlis")
+	wantNotContains(t, r.Raw, "perlis")
 }
 
 // A state's error pages name its helpdesk, so someone stuck (or facing a suspended portal)
@@ -457,13 +457,13 @@ func TestErrorPagesShowTheStatesHelpdesk(t *testing.T) {
 
 	missing := h.get(t, "pahang.example.test", "/no-such-page")
 	wantStatus(t, missing, http.StatusNotFound)
-	wantContains(t, missing.body, "Meja bantuan", "hubungi meja bantuan negeri", `href="mailto:espeks@pahang.gov.my"`,
+	wantContains(t, missing.Raw, "Meja bantuan", "hubungi meja bantuan negeri", `href="mailto:espeks@pahang.gov.my"`,
 		`href="tel:095125000"`, "09-512 5000")
 
 	suspended := h.get(t, "terengganu.example.test", "/")
 	wantStatus(t, suspended, http.StatusServiceUnavailable)
-	wantContains(t, suspended.body, `href="mailto:helpdesk@espeks.terengganu.gov.my"`)
+	wantContains(t, suspended.Raw, `href="mailto:helpdesk@espeks.terengganu.gov.my"`)
 
-	wantNotContains(t, h.get(t, "melaka.example.test", "/no-such-page").body, `id="helpdesk-contact"`)
-	wantNotContains(t, h.get(t, "unknown.example.test", "/").body, `id="helpdesk-contact"`)
+	wantNotContains(t, h.get(t, "melaka.example.test", "/no-such-page").Raw, `id="helpdesk-contact"`)
+	wantNotContains(t, h.get(t, "unknown.example.test", "/").Raw, `id="helpdesk-contact"`)
 }

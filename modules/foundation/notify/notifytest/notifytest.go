@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"io"
 	stdlog "log"
 	"log/slog"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/speks-portal/speks/modules/foundation/jobs"
 	"github.com/speks-portal/speks/modules/foundation/notify"
+	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 	"github.com/speks-portal/speks/tenant/tenanttest"
 )
 
@@ -35,6 +37,18 @@ var (
 	CodePattern = regexp.MustCompile(`[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}`)
 	LinkPattern = regexp.MustCompile(`https?://[^\s"<>]+`)
 )
+
+// Link is the first link in mail that starts with prefix; the test fails when there is none.
+func Link(t testing.TB, mail, prefix string) string {
+	t.Helper()
+	for _, l := range LinkPattern.FindAllString(mail, -1) {
+		if strings.HasPrefix(l, prefix) {
+			return l
+		}
+	}
+	t.Fatalf("no link to %s in the mail:\n%s", prefix, mail)
+	return ""
+}
 
 // SMTPSink is a real SMTP server on loopback that keeps every message it accepts.
 type SMTPSink struct {
@@ -125,13 +139,7 @@ func (p *Pipeline) Next(t testing.TB, n int) string {
 	if _, err := p.Relay.RelayAll(context.Background()); err != nil {
 		t.Fatalf("relay: %v", err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for len(p.Sink.Messages()) < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("mail %d did not arrive over SMTP", n)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	apitest.WaitWithin(t, 10*time.Second, fmt.Sprintf("mail %d over SMTP", n), func() bool { return len(p.Sink.Messages()) >= n })
 	return DecodeQP(p.Sink.Messages()[n-1])
 }
 
@@ -140,21 +148,20 @@ func (p *Pipeline) Next(t testing.TB, n int) string {
 // order, so tests that expect several look each up by recipient and content.
 func (p *Pipeline) WaitFor(t testing.TB, addr, want string) string {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	var found string
+	apitest.WaitWithin(t, 10*time.Second, fmt.Sprintf("a mail to %s containing %q over SMTP", addr, want), func() bool {
 		if _, err := p.Relay.RelayAll(context.Background()); err != nil {
 			t.Fatalf("relay: %v", err)
 		}
 		for _, m := range p.To(addr) {
 			if strings.Contains(m, want) {
-				return m
+				found = m
+				return true
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no mail to %s containing %q arrived over SMTP; %d mails to that address", addr, want, len(p.To(addr)))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return false
+	})
+	return found
 }
 
 // To returns the mails received so far whose To header names addr, decoded, oldest first.

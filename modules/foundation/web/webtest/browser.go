@@ -6,6 +6,7 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -179,6 +180,19 @@ func (tab *Tab) Count(css string) int {
 func (tab *Tab) PressTab() {
 	tab.t.Helper()
 	run(tab, "press Tab", chromedp.KeyEvent(kb.Tab))
+}
+
+// Fill sets the value of each form field (by CSS selector) as a person typing it would
+// leave it, and fails the test when a field is not on the page.
+func (tab *Tab) Fill(fields map[string]string) {
+	tab.t.Helper()
+	for css, value := range fields {
+		js := "(() => { const e = document.querySelector(" + strconv.Quote(css) + "); if (!e) return false; e.value = " +
+			strconv.Quote(value) + "; return true; })()"
+		if !Eval[bool](tab, js) {
+			tab.t.Fatalf("webtest: no field %s on %s", css, Eval[string](tab, "location.href"))
+		}
+	}
 }
 
 // Eval evaluates a JavaScript expression in the page and decodes its JSON value into T.
