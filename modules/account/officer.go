@@ -2,7 +2,6 @@ package account
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
@@ -19,14 +18,7 @@ func (s *Service) Deactivate(ctx context.Context, userID int64, actor string) er
 		return err
 	}
 	return inTx(ctx, sc, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET status = 'deactivated', updated_at = now() WHERE id = $1`, userID)
-		if err != nil {
-			return fmt.Errorf("deactivate account %d: %w", userID, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("deactivate account %d: %w", userID, sql.ErrNoRows)
-		}
-		if err := deleteUserSessions(ctx, tx, userID, nil); err != nil {
+		if _, err := DeactivateIn(ctx, tx, userID); err != nil {
 			return err
 		}
 		return audit(ctx, tx, 0, actor, "account.deactivate", userID, nil)

@@ -233,6 +233,17 @@ func (s *Service) CreateAccount(ctx context.Context, in NewAccount, actor, login
 	if err != nil {
 		return 0, err
 	}
+	var id int64
+	err = inTx(ctx, sc, func(tx *sqlx.Tx) error {
+		id, err = s.CreateAccountIn(ctx, tx, in, actor, loginURL)
+		return err
+	})
+	return id, err
+}
+
+// CreateAccountIn is CreateAccount inside the caller's transaction, for a workflow that
+// creates the account together with its own changes (an approved user-administration request).
+func (s *Service) CreateAccountIn(ctx context.Context, tx *sqlx.Tx, in NewAccount, actor, loginURL string) (int64, error) {
 	key := ParseLoginID(in.ID)
 	if !key.Valid() {
 		return 0, &InvalidInputError{Fields: []string{"id"}}
@@ -241,23 +252,18 @@ func (s *Service) CreateAccount(ctx context.Context, in NewAccount, actor, login
 		return 0, &InvalidInputError{Fields: []string{"email"}}
 	}
 	now := s.now()
-	var id int64
-	err = inTx(ctx, sc, func(tx *sqlx.Tx) error {
-		u, err := createActive(ctx, tx, key, in, now)
-		if err != nil {
-			return err
-		}
-		id = u.ID
-		code, err := s.issueCode(ctx, tx, u.ID, CodeAccountCreated, now)
-		if err != nil {
-			return err
-		}
-		if err := enqueueCode(ctx, tx, u, code, notify.PurposeAccountCreated, "", loginURL); err != nil {
-			return err
-		}
-		return audit(ctx, tx, 0, actor, "account.create", u.ID, map[string]any{"roles": in.Roles})
-	})
-	return id, err
+	u, err := createActive(ctx, tx, key, in, now)
+	if err != nil {
+		return 0, err
+	}
+	code, err := s.issueCode(ctx, tx, u.ID, CodeAccountCreated, now)
+	if err != nil {
+		return 0, err
+	}
+	if err := enqueueCode(ctx, tx, u, code, notify.PurposeAccountCreated, "", loginURL); err != nil {
+		return 0, err
+	}
+	return u.ID, audit(ctx, tx, 0, actor, "account.create", u.ID, map[string]any{"roles": in.Roles})
 }
 
 func createActive(ctx context.Context, tx *sqlx.Tx, key LoginKey, in NewAccount, now time.Time) (*User, error) {

@@ -88,9 +88,8 @@ func (s *Service) CorrectEmail(ctx context.Context, p *account.Principal, userID
 		if err != nil {
 			return fmt.Errorf("read account %d: %w", userID, err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET email = $2, email_verified_at = now(), updated_at = now() WHERE id = $1`,
-			userID, email); err != nil {
-			return fmt.Errorf("correct the e-mail of account %d: %w", userID, err)
+		if err := account.CorrectEmailIn(ctx, tx, userID, email); err != nil {
+			return err
 		}
 		return audit(ctx, tx, a, "account.email_corrected", fmt.Sprintf("user:%d", userID), userID,
 			map[string]any{"before": before, "after": email})
