@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -137,4 +138,31 @@ func ensureDemoUser(ctx context.Context, db *sqlx.DB, argon Argon2Params, catego
 		secret_phrase, activated_at, password_changed_at, `+linkColumns+`)
 		VALUES ($1, $2, NULLIF($3, ''), $4, $5, 'active', $6, $7, now(), now()`+placeholders+`)`, args...)
 	return err
+}
+
+// DemoOfficer is an employee of the demo payroll master made an officer with one role.
+type DemoOfficer struct {
+	IC, Name, Email, Department, PTJ string
+	Role, Password, TOTPSecret       string // TOTPSecret in base32, as an authenticator app takes it
+}
+
+// CreateDemoOfficer inserts an active officer account with its password and TOTP already set
+// (the demo's documented logins), for `speks demo` only.
+func (s *Service) CreateDemoOfficer(ctx context.Context, db sqlx.ExecerContext, argon Argon2Params, o DemoOfficer) error {
+	hash, err := HashPassword(o.Password, argon)
+	if err != nil {
+		return err
+	}
+	sealed, err := s.SealTOTPSecret(strings.ToUpper(o.TOTPSecret))
+	if err != nil {
+		return err
+	}
+	_, err = db.ExecContext(ctx, `INSERT INTO users (category, login_id, name, email, status, password_hash, secret_phrase,
+		roles, totp_secret, totp_enabled, department_code, ptj_code, activated_at, password_changed_at)
+		VALUES ('officer', $1, $2, $3, 'active', $4, $5, $6, $7, true, $8, $9, now(), now())`,
+		o.IC, o.Name, o.Email, hash, DemoSecretPhrase, stringArray([]string{o.Role}), sealed, o.Department, o.PTJ)
+	if err != nil {
+		return fmt.Errorf("insert demo officer: %w", err)
+	}
+	return nil
 }

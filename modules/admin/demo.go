@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -126,20 +125,6 @@ func ensureOfficer(ctx context.Context, db *sqlx.DB, accounts *account.Service, 
 
 func insertOfficer(ctx context.Context, db *sqlx.DB, accounts *account.Service, argon account.Argon2Params,
 	o DemoOfficer, c candidate) error {
-	hash, err := account.HashPassword(o.Password, argon)
-	if err != nil {
-		return err
-	}
-	sealed, err := accounts.SealTOTPSecret(strings.ToUpper(o.TOTPSecret))
-	if err != nil {
-		return err
-	}
-	_, err = db.ExecContext(ctx, `INSERT INTO users (category, login_id, name, email, status, password_hash, secret_phrase,
-		roles, totp_secret, totp_enabled, department_code, ptj_code, activated_at, password_changed_at)
-		VALUES ('officer', $1, $2, $3, 'active', $4, $5, $6, $7, true, $8, $9, now(), now())`,
-		c.IC, c.Name, c.Email, hash, account.DemoSecretPhrase, pq.StringArray{o.Role}, sealed, c.Dept, c.PTJ)
-	if err != nil {
-		return fmt.Errorf("insert demo officer: %w", err)
-	}
-	return nil
+	return accounts.CreateDemoOfficer(ctx, db, argon, account.DemoOfficer{IC: c.IC, Name: c.Name, Email: c.Email,
+		Department: c.Dept, PTJ: c.PTJ, Role: o.Role, Password: o.Password, TOTPSecret: o.TOTPSecret})
 }
