@@ -15,7 +15,6 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/speks-portal/speks/modules/demo"
-	"github.com/speks-portal/speks/modules/platform"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -283,10 +282,10 @@ func TestOnlyAPlatformSessionReachesTheConsole(t *testing.T) {
 func TestDemoPlatformAdmin(t *testing.T) {
 	h := newHarness(t)
 	var first, second demo.Output
-	if err := h.svc.DemoStep()(context.Background(), &first); err != nil {
+	if err := demo.PlatformAdminStep(h.svc)(context.Background(), &first); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.svc.DemoStep()(context.Background(), &second); err != nil {
+	if err := demo.PlatformAdminStep(h.svc)(context.Background(), &second); err != nil {
 		t.Fatal(err)
 	}
 	if first.PlatformAdmin == nil || first.PlatformAdmin.TOTPSecret == "" || *first.PlatformAdmin != *second.PlatformAdmin {
@@ -294,7 +293,7 @@ func TestDemoPlatformAdmin(t *testing.T) {
 	}
 	code, _ := totp.GenerateCode(first.PlatformAdmin.TOTPSecret, time.Now())
 	r := h.client(h.env.PlatformHost).do(t, "POST", "/api/v1/platform/auth/login",
-		map[string]string{"id": platform.DemoAdminEmail, "password": platform.DemoAdminPassword, "totp": code})
+		map[string]string{"id": demo.PlatformAdminEmail, "password": demo.PlatformAdminPassword, "totp": code})
 	if r.Status != http.StatusOK {
 		t.Fatalf("demo admin login: %d %s", r.Status, r.Raw)
 	}

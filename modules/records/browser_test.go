@@ -61,7 +61,7 @@ func startRecordsServer(t *testing.T, more func(ctx context.Context, env *tenant
 			// The demo step of `speks demo`: an active staff account for the first employee
 			// (Aminah) and a supplier account for the first company (Syarikat Contoh).
 			entry := &demo.TenantEntry{}
-			if err := account.DemoStep(browserArgon)(ctx, tn, db, entry); err != nil {
+			if err := demo.StaffStep(browserArgon)(ctx, tn, db, entry); err != nil {
 				return err
 			}
 			if entry.Staff == nil || entry.Supplier == nil {
