@@ -29,6 +29,20 @@ func FromContext(ctx context.Context) (*Scope, bool) {
 	return s, ok
 }
 
+// ErrNoScope is returned by Require outside a tenant's request or job.
+var ErrNoScope = errors.New("no tenant scope")
+
+// Require returns the tenant scope of ctx, or ErrNoScope. It is how every service reaches its
+// tenant's database: the scope comes from the context (set by the request middleware, the job
+// middleware or the CLI), and store functions take the handle or transaction explicitly.
+func Require(ctx context.Context) (*Scope, error) {
+	s, ok := FromContext(ctx)
+	if !ok {
+		return nil, ErrNoScope
+	}
+	return s, nil
+}
+
 // IsPlatform reports whether ctx belongs to a request on the platform host.
 func IsPlatform(ctx context.Context) bool {
 	v, _ := ctx.Value(platformKey{}).(bool)

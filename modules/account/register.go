@@ -29,7 +29,7 @@ type RegisterInput struct {
 // A form with malformed fields is refused (that says nothing about any account); a well-formed
 // one is accepted whatever happens next, and an ID that already has an account gets no mail.
 func (s *Service) Register(ctx context.Context, in RegisterInput) error {
-	sc, err := scope(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return err
 	}
@@ -157,7 +157,7 @@ func takeEmailToken(ctx context.Context, tx *sqlx.Tx, token, purpose string, now
 // VerifyEmail confirms a self-registration's address: the account then waits for an IT
 // officer (or `speks user activate`).
 func (s *Service) VerifyEmail(ctx context.Context, token string) error {
-	sc, err := scope(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return err
 	}
@@ -179,7 +179,7 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) error {
 // account becomes active without a password, and a one-time code is mailed so the first login
 // ends in setting one (PK 0101: first login must change the password).
 func (s *Service) ActivateRegistration(ctx context.Context, rawID, actor, loginURL string) error {
-	sc, err := scope(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return err
 	}
@@ -229,7 +229,7 @@ type NewAccount struct {
 // CreateAccount creates an active account without a password and mails a one-time code, so
 // the person's first login ends in setting their own password. It returns the account ID.
 func (s *Service) CreateAccount(ctx context.Context, in NewAccount, actor, loginURL string) (int64, error) {
-	sc, err := scope(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return 0, err
 	}

@@ -83,7 +83,7 @@ func benchImport(b *testing.B, s *tenant.Scope, kind Kind, path string) {
 		b.Fatal(err)
 	}
 	defer f.Close()
-	res, err := Import(context.Background(), s, kind, f, Options{Actor: "bench", Now: testNow})
+	res, err := Import(tenant.NewContext(context.Background(), s), kind, f, Options{Actor: "bench", Now: testNow})
 	if err != nil {
 		b.Fatalf("import %s: %v (%d errors, first %+v)", kind, err, len(res.Errors), firstError(res))
 	}

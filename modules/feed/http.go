@@ -77,7 +77,7 @@ func (m *Module) handle(c *fiber.Ctx) error {
 	if err := c.Context().Conn().SetReadDeadline(time.Now().Add(bodyReadTimeout)); err != nil {
 		return fmt.Errorf("feed: extend the read deadline: %w", err)
 	}
-	res, err := Import(ctx, scope, kind, requestBody(c), Options{
+	res, err := Import(ctx, kind, requestBody(c), Options{
 		Actor:          "apikey:" + key.Name,
 		APIKeyID:       key.ID,
 		IdempotencyKey: strings.TrimSpace(c.Get("Idempotency-Key")),

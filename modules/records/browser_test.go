@@ -291,7 +291,7 @@ func TestBrowserRecords(t *testing.T) {
 			icAminah+",2026,8,2026-08-25,D,4101,Caruman KWSP,497.34",
 			icAminah+",2026,8,2026-08-25,D,5101,LPPSA Pembiayaan Perumahan,850.00",
 			icAminah+",2026,8,2026-08-25,D,5201,Koperasi Guru Kelantan,120.00")
-		if _, err := feed.Import(context.Background(), scope, feed.Payslips, strings.NewReader(august), feed.Options{Actor: "test", Now: testNow}); err != nil {
+		if _, err := feed.Import(tenant.NewContext(context.Background(), scope), feed.Payslips, strings.NewReader(august), feed.Options{Actor: "test", Now: testNow}); err != nil {
 			t.Fatal(err)
 		}
 		tab := browser.NewTab(t)

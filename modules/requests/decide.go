@@ -12,6 +12,7 @@ import (
 
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/foundation/notify"
+	"github.com/speks-portal/speks/tenant"
 )
 
 // Decision is an approval note or a rejection reason.
@@ -68,7 +69,7 @@ func lockVisible(ctx context.Context, tx *sqlx.Tx, a *actor, id int64) (*Request
 
 // decide runs fn on a locked, visible request the actor may decide at its current step.
 func (s *Service) decide(ctx context.Context, p *account.Principal, id int64, fn func(tx *sqlx.Tx, a *actor, r *Request, step string) error) error {
-	sc, err := scopeOf(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return err
 	}
@@ -125,7 +126,7 @@ func (s *Service) Approve(ctx context.Context, p *account.Principal, id int64, d
 	if err != nil {
 		return nil, err
 	}
-	sc, _ := scopeOf(ctx)
+	sc, _ := tenant.Require(ctx)
 	return s.get(ctx, sc.DB, id)
 }
 
@@ -149,7 +150,7 @@ func (s *Service) Reject(ctx context.Context, p *account.Principal, id int64, d 
 	if err != nil {
 		return nil, err
 	}
-	sc, _ := scopeOf(ctx)
+	sc, _ := tenant.Require(ctx)
 	return s.get(ctx, sc.DB, id)
 }
 
@@ -202,7 +203,7 @@ func (s *Service) apply(ctx context.Context, tx *sqlx.Tx, a *actor, r *Request) 
 // createAccount creates the account from the payroll master; the account module mails the
 // first-login code, so nobody in the workflow ever sees it.
 func (s *Service) createAccount(ctx context.Context, tx *sqlx.Tx, a *actor, r *Request) (int64, error) {
-	sc, err := scopeOf(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return 0, err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/tenant"
 )
 
 // StaffMember is a person of the PTJ admin's PTJ, with their portal account if any.
@@ -28,7 +29,7 @@ type StaffMember struct {
 // Staff lists the payroll master of the caller's PTJ (ptj_admin only), filtered by name or
 // salary number when q is not empty.
 func (s *Service) Staff(ctx context.Context, p *account.Principal, q string) ([]StaffMember, error) {
-	sc, err := scopeOf(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +64,7 @@ func (s *Service) Staff(ctx context.Context, p *account.Principal, q string) ([]
 // answer for staff who lost access to their mailbox. The address is taken as verified, as the
 // PTJ admin confirms it in person; the trail keeps both addresses.
 func (s *Service) CorrectEmail(ctx context.Context, p *account.Principal, userID int64, email string) error {
-	sc, err := scopeOf(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return err
 	}

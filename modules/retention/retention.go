@@ -128,8 +128,12 @@ type cutoffs struct {
 	batchesBefore    time.Time
 }
 
-// Run purges (or counts, dry) the tenant's expired records and records the run.
-func Run(ctx context.Context, scope *tenant.Scope, opts Options) (*Report, error) {
+// Run purges (or counts, dry) the expired records of ctx's tenant and records the run.
+func Run(ctx context.Context, opts Options) (*Report, error) {
+	scope, err := tenant.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
 	started := time.Now()
 	if opts.Now.IsZero() {
 		opts.Now = started
