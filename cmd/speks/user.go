@@ -28,6 +28,7 @@ func (rt *runtime) accountModule() *account.Module {
 func newProvisioner(registry *tenant.Registry, dbs *tenant.Databases, platformHost string) *tenant.Provisioner {
 	p := tenant.NewProvisioner(registry, dbs, platformHost)
 	p.AfterMigrate = append(p.AfterMigrate, account.SeedSecurityQuestions, authz.SeedTenant)
+	p.OnRemove = append(p.OnRemove, authz.DropDomainIn) // a failed provisioning leaves no policies
 	return p
 }
 
