@@ -8,9 +8,9 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// The account module is the one writer of users, sessions and cancellation_requests
-// (docs/ARCHITECTURE.md, "Who writes which table"). The functions below are what other modules'
-// workflows call to change them. Each takes the caller's transaction, so a workflow that also
+// The account module is the one writer of users, sessions, cancellation_requests and
+// account_settings (docs/ARCHITECTURE.md, "Who writes which table"). The functions below are
+// what other modules' workflows call to change them. Each takes the caller's transaction, so a workflow that also
 // writes its own tables (admin closing a cancellation, requests carrying out an approved
 // request) is one unit of work: it opens the transaction with tenant.InTx, passes it to every
 // owner it touches, and either all of it commits or none of it does.
@@ -64,6 +64,16 @@ func CorrectEmailIn(ctx context.Context, tx sqlx.ExecerContext, userID int64, em
 	if _, err := tx.ExecContext(ctx, `UPDATE users SET email = $2, email_verified_at = now(), updated_at = now() WHERE id = $1`,
 		userID, email); err != nil {
 		return fmt.Errorf("correct the e-mail of account %d: %w", userID, err)
+	}
+	return nil
+}
+
+// SetRequireSecurityAnswerIn sets the tenant's rule that recovery asks the security question
+// (the IT officer's settings page).
+func SetRequireSecurityAnswerIn(ctx context.Context, tx sqlx.ExecerContext, required bool) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE account_settings SET require_security_answer = $1, updated_at = now()`,
+		required); err != nil {
+		return fmt.Errorf("save account settings: %w", err)
 	}
 	return nil
 }
