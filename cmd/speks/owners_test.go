@@ -164,3 +164,32 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// demo is a leaf on top of the features: it imports them and calls their functions; no other
+// package under modules/ imports it (only the composition root wires it).
+func TestNoModuleImportsDemo(t *testing.T) {
+	const demoPkg = `"github.com/speks-portal/speks/modules/demo"`
+	files, err := filepath.Glob("../../modules/*/*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	more, _ := filepath.Glob("../../modules/*/*/*.go")
+	checked := 0
+	for _, f := range append(files, more...) {
+		if strings.HasSuffix(f, "_test.go") || strings.Contains(f, "/modules/demo/") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checked++
+		if strings.Contains(string(src), demoPkg) {
+			t.Errorf("%s imports modules/demo: move the demo step into modules/demo and call this module from there",
+				strings.TrimPrefix(f, "../../"))
+		}
+	}
+	if checked < 50 {
+		t.Fatalf("only %d files checked", checked)
+	}
+}
