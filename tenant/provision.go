@@ -21,6 +21,10 @@ type Provisioner struct {
 	// AfterMigrate runs once the schema is current and before the tenant goes active; later
 	// modules seed their defaults here (policies, security questions). An error undoes all.
 	AfterMigrate []func(ctx context.Context, t *Tenant, db *sqlx.DB) error
+	// OnRemove undoes, inside the transaction that removes a failed provisioning, what the
+	// AfterMigrate hooks wrote outside the tenant's schema (the policies in public.casbin_rule):
+	// each module removes its own rows.
+	OnRemove []func(ctx context.Context, tx sqlx.ExecerContext, code string) error
 }
 
 // NewProvisioner works on the given registry and handles.
@@ -120,10 +124,12 @@ func (p *Provisioner) remove(ctx context.Context, code string) error {
 		if _, err := tx.ExecContext(ctx, "DROP SCHEMA IF EXISTS "+pq.QuoteIdentifier(schema)+" CASCADE"); err != nil {
 			return fmt.Errorf("drop schema %s: %w", schema, err)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM tenants WHERE code = $1`, code); err != nil {
-			return fmt.Errorf("delete tenant %s: %w", code, err)
+		for _, undo := range p.OnRemove {
+			if err := undo(ctx, tx, code); err != nil {
+				return fmt.Errorf("undo the seeding of %s: %w", code, err)
+			}
 		}
-		return nil
+		return DeleteIn(ctx, tx, code)
 	})
 }
 

@@ -78,14 +78,48 @@ func (r *Registry) insert(ctx context.Context, tx *sqlx.Tx, s *Spec) error {
 	if err != nil {
 		return fmt.Errorf("insert tenant %q: %w", s.Code, err)
 	}
-	for _, h := range s.Hosts {
-		_, err := tx.ExecContext(ctx, `INSERT INTO tenant_hosts (host, tenant_code) VALUES ($1, $2)`, h, s.Code)
+	return insertHosts(ctx, tx, s.Code, s.Hosts)
+}
+
+func insertHosts(ctx context.Context, tx sqlx.ExecerContext, code string, hosts []string) error {
+	for _, h := range hosts {
+		_, err := tx.ExecContext(ctx, `INSERT INTO tenant_hosts (host, tenant_code) VALUES ($1, $2)`, h, code)
 		if isUniqueViolation(err) {
 			return fmt.Errorf("host %q: %w", h, ErrHostTaken)
 		}
 		if err != nil {
 			return fmt.Errorf("insert host %q: %w", h, err)
 		}
+	}
+	return nil
+}
+
+// The tenant package is the one writer of tenants and tenant_hosts. The functions below take
+// the caller's transaction so the platform console's workflows (hosts, export, offboarding)
+// write the registry together with their own changes and the platform audit, all or nothing.
+
+// ReplaceHostsIn gives a tenant exactly hosts (already validated; ErrHostTaken when another
+// tenant holds one).
+func ReplaceHostsIn(ctx context.Context, tx sqlx.ExecerContext, code string, hosts []string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM tenant_hosts WHERE tenant_code = $1`, code); err != nil {
+		return fmt.Errorf("replace hosts of %s: %w", code, err)
+	}
+	return insertHosts(ctx, tx, code, hosts)
+}
+
+// MarkExportedIn records that a full export of the tenant was just made (offboarding requires
+// one made after the suspension).
+func MarkExportedIn(ctx context.Context, tx sqlx.ExecerContext, code string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE tenants SET exported_at = now() WHERE code = $1`, code); err != nil {
+		return fmt.Errorf("mark %s exported: %w", code, err)
+	}
+	return nil
+}
+
+// DeleteIn removes a tenant's registry row; its hosts go with it (foreign key cascade).
+func DeleteIn(ctx context.Context, tx sqlx.ExecerContext, code string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM tenants WHERE code = $1`, code); err != nil {
+		return fmt.Errorf("delete tenant %s: %w", code, err)
 	}
 	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/speks-portal/speks/modules/foundation/fault"
 )
 
 // Scope is what a request or job knows about its tenant: who it is and the database handle
@@ -27,6 +29,20 @@ func NewContext(ctx context.Context, s *Scope) context.Context {
 func FromContext(ctx context.Context) (*Scope, bool) {
 	s, ok := ctx.Value(scopeKey{}).(*Scope)
 	return s, ok
+}
+
+// ErrNoScope is returned by Require outside a tenant's request or job.
+var ErrNoScope = fault.New(fault.NotFound, "not_found", errors.New("no tenant scope"))
+
+// Require returns the tenant scope of ctx, or ErrNoScope. It is how every service reaches its
+// tenant's database: the scope comes from the context (set by the request middleware, the job
+// middleware or the CLI), and store functions take the handle or transaction explicitly.
+func Require(ctx context.Context) (*Scope, error) {
+	s, ok := FromContext(ctx)
+	if !ok {
+		return nil, ErrNoScope
+	}
+	return s, nil
 }
 
 // IsPlatform reports whether ctx belongs to a request on the platform host.

@@ -10,7 +10,6 @@ import (
 
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/demo"
-	"github.com/speks-portal/speks/modules/requests"
 )
 
 func newDemoCommand() *cobra.Command {
@@ -79,20 +78,22 @@ Idempotent: a second run adds only what is missing and changes no row. Refused i
 	return cmd
 }
 
-// demoTenantSteps lists, by module, what adds demo accounts to each state (and fills their
+// demoTenantSteps lists what adds demo accounts to each state (and fills their
 // keys of the --json document).
 func (rt *runtime) demoTenantSteps() []demo.TenantStep {
 	return []demo.TenantStep{
-		demo.RecordsStep(time.Now()),            // payslips, EC statements and payments of this month, through feed.Import
-		account.DemoStep(account.DefaultArgon2), // staff and supplier with demo passwords
-		rt.adminDemoStep(),                      // IT officer, treasury, head of department, PTJ admin (after staff)
-		requests.DemoStep(),                     // a few pending user-administration requests (after the PTJ admin)
+		demo.RecordsStep(time.Now()),          // payslips, EC statements and payments of this month, through feed.Import
+		demo.StaffStep(account.DefaultArgon2), // staff and supplier with demo passwords
+		// IT officer, treasury, head of department, PTJ admin (after staff); their TOTP secrets are
+		// sealed with secrets.session, so it needs the same account service as `speks serve`.
+		demo.OfficersStep(rt.accountService(), account.DefaultArgon2),
+		demo.RequestsStep(), // a few pending user-administration requests (after the PTJ admin)
 	}
 }
 
-// demoPlatformSteps lists, by module, what adds platform-wide demo data (the platform admin).
+// demoPlatformSteps lists what adds platform-wide demo data (the platform admin).
 func (rt *runtime) demoPlatformSteps() []demo.PlatformStep {
 	return []demo.PlatformStep{
-		rt.platformService().DemoStep(), // the JANM platform admin with its TOTP secret
+		demo.PlatformAdminStep(rt.platformService()), // the JANM platform admin with its TOTP secret
 	}
 }

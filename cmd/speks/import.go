@@ -38,7 +38,7 @@ status is 1. FILE "-" reads standard input. Re-importing the same file changes n
 				return err
 			}
 			defer rt.Close()
-			res, err := feed.Import(ctx, scope, kind, in, feed.Options{Actor: "cli", IdempotencyKey: idempotencyKey,
+			res, err := feed.Import(ctx, kind, in, feed.Options{Actor: "cli", IdempotencyKey: idempotencyKey,
 				Publish: &feed.Publishing{BaseURL: rt.tenantBaseURL(scope.Tenant)}})
 			return printImport(cmd, res, err)
 		},

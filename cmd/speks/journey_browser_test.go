@@ -41,7 +41,7 @@ func journeyServer(t *testing.T) *webtest.Server {
 			sc := &tenant.Scope{Tenant: tn, DB: env.DB(t, tn)}
 			ctx = tenant.NewContext(ctx, sc)
 			for _, feedFile := range payrollFeeds(tn.Code, linkedIC, linkedName) {
-				if _, err := feed.Import(ctx, sc, feedFile.kind, strings.NewReader(feedFile.csv), feed.Options{Actor: "test"}); err != nil {
+				if _, err := feed.Import(tenant.NewContext(ctx, sc), feedFile.kind, strings.NewReader(feedFile.csv), feed.Options{Actor: "test"}); err != nil {
 					return err
 				}
 			}

@@ -69,7 +69,7 @@ func payrollFeeds(code, ic, name string) []feedFile {
 func (f *authzFixture) importFeed(t *testing.T, code string, kind feed.Kind, csv string) {
 	t.Helper()
 	ctx, sc := f.scope(t, code)
-	if _, err := feed.Import(ctx, sc, kind, strings.NewReader(csv), feed.Options{Actor: "test"}); err != nil {
+	if _, err := feed.Import(tenant.NewContext(ctx, sc), kind, strings.NewReader(csv), feed.Options{Actor: "test"}); err != nil {
 		t.Fatalf("import %s into %s: %v", kind, code, err)
 	}
 }

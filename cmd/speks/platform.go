@@ -10,12 +10,15 @@ import (
 	"github.com/speks-portal/speks/modules/platform"
 )
 
-// platformService is JANM's console logic over the runtime's tenant machinery.
+// platformService is JANM's console logic over the runtime's tenant machinery, built once.
 func (rt *runtime) platformService() *platform.Service {
-	return &platform.Service{
-		DBs: rt.dbs, Registry: rt.registry, Resolver: rt.resolver, Provisioner: rt.provisioner,
-		Accounts: rt.accountService(), PlatformHost: rt.cfg.Platform.Host, LoginURL: rt.loginURL, Log: rt.log,
+	if rt.platform == nil {
+		rt.platform = &platform.Service{
+			DBs: rt.dbs, Registry: rt.registry, Resolver: rt.resolver, Provisioner: rt.provisioner,
+			Accounts: rt.accountService(), PlatformHost: rt.cfg.Platform.Host, LoginURL: rt.loginURL, Log: rt.log,
+		}
 	}
+	return rt.platform
 }
 
 // newUserCreatePlatformAdminCommand creates a JANM platform administrator. The password is

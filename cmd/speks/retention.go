@@ -34,12 +34,12 @@ tokens issued before the same cut-off and expired payment unlocks. The run (cut-
 is recorded in retention_runs. --dry-run only counts what would go; it is recorded too.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, rt, scope, err := openTenant(cmd, tenantCode)
+			ctx, rt, _, err := openTenant(cmd, tenantCode)
 			if err != nil {
 				return err
 			}
 			defer rt.Close()
-			rep, err := retention.Run(ctx, scope, retention.Options{DryRun: dryRun, Actor: "cli", Sweeps: retentionSweeps()})
+			rep, err := retention.Run(ctx, retention.Options{DryRun: dryRun, Actor: "cli", Sweeps: retentionSweeps()})
 			if rep != nil {
 				printRetention(cmd, rep, asJSON)
 			}

@@ -16,6 +16,8 @@ import (
 
 	"github.com/speks-portal/speks/config"
 	"github.com/speks-portal/speks/migrations"
+	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/platform"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -29,6 +31,11 @@ type runtime struct {
 	resolver    *tenant.Resolver
 	scoper      *tenant.Scoper
 	provisioner *tenant.Provisioner
+
+	// The services, each built once on first use (accountService, platformService) and shared
+	// by every module, step and command that needs it, so all of them hold the same secrets.
+	accounts *account.Service
+	platform *platform.Service
 }
 
 // loadConfig reads and validates the configuration, printing one line per problem.

@@ -23,7 +23,7 @@ func fixture(t *testing.T, s *tenant.Scope) {
 	ctx := context.Background()
 	imp := func(kind feed.Kind, lines ...string) {
 		t.Helper()
-		if res, err := feed.Import(ctx, s, kind, strings.NewReader(strings.Join(lines, "\n")+"\n"),
+		if res, err := feed.Import(tenant.NewContext(ctx, s), kind, strings.NewReader(strings.Join(lines, "\n")+"\n"),
 			feed.Options{Actor: "test"}); err != nil {
 			t.Fatalf("import %s: %v %+v", kind, err, res)
 		}
@@ -73,14 +73,14 @@ func TestRetentionRunPurgesOutboxAndTokens(t *testing.T) {
 	ctx := context.Background()
 	want := map[string]int64{sweptOutbox: 1, sweptDocumentTokens: 1, sweptPaymentUnlocks: 1}
 
-	dry, err := retention.Run(ctx, s, retention.Options{DryRun: true, Actor: "test", Sweeps: retentionSweeps()})
+	dry, err := retention.Run(tenant.NewContext(ctx, s), retention.Options{DryRun: true, Actor: "test", Sweeps: retentionSweeps()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	assertCounts(t, "dry run", dry.Counts, want)
 	assertCounts(t, "after the dry run", left(t, s), map[string]int64{"outbox": 4, "document_tokens": 2, "payment_unlocks": 2})
 
-	rep, err := retention.Run(ctx, s, retention.Options{Actor: "test", Sweeps: retentionSweeps()})
+	rep, err := retention.Run(tenant.NewContext(ctx, s), retention.Options{Actor: "test", Sweeps: retentionSweeps()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func TestRetentionRunPurgesOutboxAndTokens(t *testing.T) {
 		t.Errorf("the record lost the records' counts: %v", logged)
 	}
 
-	again, err := retention.Run(ctx, s, retention.Options{Actor: "test", Sweeps: retentionSweeps()})
+	again, err := retention.Run(tenant.NewContext(ctx, s), retention.Options{Actor: "test", Sweeps: retentionSweeps()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,9 +10,12 @@ import (
 	"github.com/speks-portal/speks/tenant"
 )
 
-// accountService is the account logic with the configured secrets.
+// accountService is the account logic with the configured secrets, built once.
 func (rt *runtime) accountService() *account.Service {
-	return account.NewService(rt.cfg.Secrets.Session, rt.cfg.Secrets.Decoy, rt.log)
+	if rt.accounts == nil {
+		rt.accounts = account.NewService(rt.cfg.Secrets.Session, rt.cfg.Secrets.Decoy, rt.log)
+	}
+	return rt.accounts
 }
 
 // accountModule is the session middleware, account API and pages; serve.go mounts its
@@ -25,6 +28,7 @@ func (rt *runtime) accountModule() *account.Module {
 func newProvisioner(registry *tenant.Registry, dbs *tenant.Databases, platformHost string) *tenant.Provisioner {
 	p := tenant.NewProvisioner(registry, dbs, platformHost)
 	p.AfterMigrate = append(p.AfterMigrate, account.SeedSecurityQuestions, authz.SeedTenant)
+	p.OnRemove = append(p.OnRemove, authz.DropDomainIn) // a failed provisioning leaves no policies
 	return p
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/speks-portal/speks/modules/foundation/auditlog"
 	"github.com/speks-portal/speks/modules/foundation/ids"
+	"github.com/speks-portal/speks/tenant"
 )
 
 // Audit actions of logging in and out (the admin console's audit trail searches them).
@@ -72,7 +73,7 @@ func loginSubject(key LoginKey) string {
 // two for the failure that starts a lockout), so an existing and an unknown ID cost the same.
 // A failed write is logged, not answered: the login's answer must not depend on it.
 func (s *Service) auditLogin(ctx context.Context, in LoginInput, at *loginAttempt, res *LoginResult, err error) {
-	sc, scopeErr := scope(ctx)
+	sc, scopeErr := tenant.Require(ctx)
 	if scopeErr != nil {
 		return
 	}

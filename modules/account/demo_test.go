@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/demo"
 )
 
@@ -14,7 +13,7 @@ func TestDemoAddsStaffAndSupplierThatCanLogIn(t *testing.T) {
 	run := func() *demo.Output {
 		out, err := demo.Run(context.Background(), demo.Deps{Databases: h.env.Databases, Registry: h.env.Registry, Provisioner: h.env.Provisioner},
 			demo.Options{Port: 8080, DevHostSuffix: ".localhost", PlatformHost: "platform.localhost", Staff: 5, Suppliers: 3,
-				TenantSteps: []demo.TenantStep{account.DemoStep(testArgon)}})
+				TenantSteps: []demo.TenantStep{demo.StaffStep(testArgon)}})
 		if err != nil {
 			t.Fatalf("demo: %v", err)
 		}

@@ -57,7 +57,7 @@ func (s *Service) logLogin(ctx context.Context, res *LoginResult, err error) {
 }
 
 func (s *Service) login(ctx context.Context, in LoginInput, at *loginAttempt) (*LoginResult, error) {
-	sc, err := scope(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +226,7 @@ func (s *Service) open(ctx context.Context, sc *tenant.Scope, u *User, purpose s
 
 // Authenticate loads the session of a cookie value; errNoSession when there is none.
 func (s *Service) Authenticate(ctx context.Context, token string) (*Session, error) {
-	sc, err := scope(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +236,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Session, err
 
 // Logout ends one session, audited with the session's account.
 func (s *Service) Logout(ctx context.Context, sess *Session) error {
-	sc, err := scope(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return err
 	}
@@ -250,7 +250,7 @@ func (s *Service) Logout(ctx context.Context, sess *Session) error {
 
 // LogoutEverywhere ends every session of the user, this one included.
 func (s *Service) LogoutEverywhere(ctx context.Context, sess *Session) error {
-	sc, err := scope(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return err
 	}
@@ -274,7 +274,7 @@ func logoutEntry(sess *Session, everywhere bool) auditEntry {
 // Unlock ends the lockout of an account and, when an officer had locked it, makes it active
 // again: the IT officer's unlock (admin console) calls this.
 func (s *Service) Unlock(ctx context.Context, userID int64, actor string) error {
-	sc, err := scope(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return err
 	}

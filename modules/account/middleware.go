@@ -9,6 +9,7 @@ import (
 	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/sessions"
 	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/tenant"
 )
 
 // sessionCookie carries the tenant session's token (modules/foundation/sessions: __Host- behind TLS).
@@ -29,7 +30,7 @@ func SessionFrom(c *fiber.Ctx) (*Session, bool) {
 // enrolment) to the few routes its purpose allows. Authorisation (Casbin) runs after it and
 // reads the Principal; it never needs the cookie.
 func (m *Module) Middleware(c *fiber.Ctx) error {
-	if _, err := scope(c.UserContext()); err != nil {
+	if _, err := tenant.Require(c.UserContext()); err != nil {
 		return c.Next() // platform host: no tenant accounts here
 	}
 	token := sessionCookie.Token(c)

@@ -2,31 +2,24 @@ package account
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/foundation/notify"
+	"github.com/speks-portal/speks/tenant"
 )
 
 // Officer actions the admin console (modules/admin) calls; each writes the audit trail.
 // Deactivate closes an account (an IT officer's deactivation, or a completed cancellation
 // request) and ends its sessions; the row stays for the audit trail.
 func (s *Service) Deactivate(ctx context.Context, userID int64, actor string) error {
-	sc, err := scope(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return err
 	}
 	return inTx(ctx, sc, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET status = 'deactivated', updated_at = now() WHERE id = $1`, userID)
-		if err != nil {
-			return fmt.Errorf("deactivate account %d: %w", userID, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("deactivate account %d: %w", userID, sql.ErrNoRows)
-		}
-		if err := deleteUserSessions(ctx, tx, userID, nil); err != nil {
+		if _, err := DeactivateIn(ctx, tx, userID); err != nil {
 			return err
 		}
 		return audit(ctx, tx, 0, actor, "account.deactivate", userID, nil)
@@ -37,7 +30,7 @@ func (s *Service) Deactivate(ctx context.Context, userID int64, actor string) er
 // account's registered address a one-time code that ends in the person setting their own
 // password. The officer never sees or chooses a password. Only an active account qualifies.
 func (s *Service) ResetByOfficer(ctx context.Context, userID int64, actor, loginURL string) error {
-	sc, err := scope(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return err
 	}

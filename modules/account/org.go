@@ -3,6 +3,8 @@ package account
 import (
 	"context"
 	"fmt"
+
+	"github.com/speks-portal/speks/tenant"
 )
 
 // Department is a department and its PTJs, for the registration and profile forms.
@@ -21,7 +23,7 @@ type PTJ struct {
 
 // Departments lists the tenant's departments with their PTJs.
 func (s *Service) Departments(ctx context.Context) ([]Department, error) {
-	sc, err := scope(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return nil, err
 	}

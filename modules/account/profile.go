@@ -13,6 +13,7 @@ import (
 	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/modules/foundation/notify"
 	"github.com/speks-portal/speks/modules/foundation/web/myt"
+	"github.com/speks-portal/speks/tenant"
 )
 
 // Profile is what a user sees and may change of their account (PK 0107).
@@ -32,7 +33,7 @@ type Profile struct {
 
 // Profile reads the user's profile.
 func (s *Service) Profile(ctx context.Context, userID int64) (*Profile, error) {
-	sc, err := scope(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +64,7 @@ type ProfileChange struct {
 // UpdateProfile changes phone, department and PTJ at once (audited with before and after) and
 // starts an e-mail change, which only takes effect through the link sent to the new address.
 func (s *Service) UpdateProfile(ctx context.Context, sess *Session, ch ProfileChange, lang, baseURL string) (*Profile, error) {
-	sc, err := scope(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +179,7 @@ func saveProfile(ctx context.Context, tx *sqlx.Tx, sess *Session, before, after 
 
 // ConfirmEmailChange applies an e-mail change whose link was opened from the new mailbox.
 func (s *Service) ConfirmEmailChange(ctx context.Context, token string) error {
-	sc, err := scope(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return err
 	}
@@ -208,7 +209,7 @@ type Cancellation struct {
 
 // RequestCancellation records the request for IT officers, due three working days later.
 func (s *Service) RequestCancellation(ctx context.Context, sess *Session, reason string) (*Cancellation, error) {
-	sc, err := scope(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return nil, err
 	}

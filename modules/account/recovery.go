@@ -32,7 +32,7 @@ func (s *Session) NeedsPhrase() bool { return s.User.SecretPhrase == "" }
 // e-mail and needs none. Either way every other session of the user ends, the session itself
 // becomes a full one, and a notice is mailed.
 func (s *Service) ChangePassword(ctx context.Context, sess *Session, in PasswordChange, lang string) error {
-	sc, err := scope(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return err
 	}
@@ -101,7 +101,7 @@ type ForgotInput struct {
 // account (and, where the account has security questions and an answer is given, the answer
 // too). The caller answers 202 whatever happens: only the mail box owner learns anything.
 func (s *Service) ForgotPassword(ctx context.Context, in ForgotInput) error {
-	sc, err := scope(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func (s *Service) ForgotPassword(ctx context.Context, in ForgotInput) error {
 
 // SecurityAnswerRequired reports the tenant's policy: forgot-password asks for an answer.
 func (s *Service) SecurityAnswerRequired(ctx context.Context) (bool, error) {
-	sc, err := scope(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -210,7 +210,7 @@ type FirstLoginInput struct {
 // e-mail equals the master's and lies in the tenant's e-mail domains. The caller answers 202
 // whatever happens.
 func (s *Service) FirstLogin(ctx context.Context, in FirstLoginInput) error {
-	sc, err := scope(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return err
 	}
@@ -334,7 +334,7 @@ type ActivateInput struct {
 // Activate completes a first login: password, three security answers, secret phrase. The
 // account becomes active and the session ends: the user logs in again with the new password.
 func (s *Service) Activate(ctx context.Context, sess *Session, in ActivateInput) error {
-	sc, err := scope(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return err
 	}
@@ -420,7 +420,7 @@ type Question struct {
 
 // SecurityQuestions lists the tenant's active questions in lang.
 func (s *Service) SecurityQuestions(ctx context.Context, lang string) ([]Question, error) {
-	sc, err := scope(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return nil, err
 	}

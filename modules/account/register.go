@@ -30,7 +30,7 @@ type RegisterInput struct {
 // A form with malformed fields is refused (that says nothing about any account); a well-formed
 // one is accepted whatever happens next, and an ID that already has an account gets no mail.
 func (s *Service) Register(ctx context.Context, in RegisterInput) error {
-	sc, err := scope(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return err
 	}
@@ -158,7 +158,7 @@ func takeEmailToken(ctx context.Context, tx *sqlx.Tx, token, purpose string, now
 // VerifyEmail confirms a self-registration's address: the account then waits for an IT
 // officer (or `speks user activate`).
 func (s *Service) VerifyEmail(ctx context.Context, token string) error {
-	sc, err := scope(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return err
 	}
@@ -180,7 +180,7 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) error {
 // account becomes active without a password, and a one-time code is mailed so the first login
 // ends in setting one (PK 0101: first login must change the password).
 func (s *Service) ActivateRegistration(ctx context.Context, rawID, actor, loginURL string) error {
-	sc, err := scope(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return err
 	}
@@ -221,10 +221,21 @@ type NewAccount struct {
 // CreateAccount creates an active account without a password and mails a one-time code, so
 // the person's first login ends in setting their own password. It returns the account ID.
 func (s *Service) CreateAccount(ctx context.Context, in NewAccount, actor, loginURL string) (int64, error) {
-	sc, err := scope(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return 0, err
 	}
+	var id int64
+	err = inTx(ctx, sc, func(tx *sqlx.Tx) error {
+		id, err = s.CreateAccountIn(ctx, tx, in, actor, loginURL)
+		return err
+	})
+	return id, err
+}
+
+// CreateAccountIn is CreateAccount inside the caller's transaction, for a workflow that
+// creates the account together with its own changes (an approved user-administration request).
+func (s *Service) CreateAccountIn(ctx context.Context, tx *sqlx.Tx, in NewAccount, actor, loginURL string) (int64, error) {
 	key := ParseLoginID(in.ID)
 	if !key.Valid() {
 		return 0, &InvalidInputError{Fields: []string{"id"}}
@@ -233,23 +244,18 @@ func (s *Service) CreateAccount(ctx context.Context, in NewAccount, actor, login
 		return 0, &InvalidInputError{Fields: []string{"email"}}
 	}
 	now := s.now()
-	var id int64
-	err = inTx(ctx, sc, func(tx *sqlx.Tx) error {
-		u, err := createActive(ctx, tx, key, in, now)
-		if err != nil {
-			return err
-		}
-		id = u.ID
-		code, err := s.issueCode(ctx, tx, u.ID, CodeAccountCreated, now)
-		if err != nil {
-			return err
-		}
-		if err := enqueueCode(ctx, tx, u, code, notify.PurposeAccountCreated, "", loginURL); err != nil {
-			return err
-		}
-		return audit(ctx, tx, 0, actor, "account.create", u.ID, map[string]any{"roles": in.Roles})
-	})
-	return id, err
+	u, err := createActive(ctx, tx, key, in, now)
+	if err != nil {
+		return 0, err
+	}
+	code, err := s.issueCode(ctx, tx, u.ID, CodeAccountCreated, now)
+	if err != nil {
+		return 0, err
+	}
+	if err := enqueueCode(ctx, tx, u, code, notify.PurposeAccountCreated, "", loginURL); err != nil {
+		return 0, err
+	}
+	return u.ID, audit(ctx, tx, 0, actor, "account.create", u.ID, map[string]any{"roles": in.Roles})
 }
 
 func createActive(ctx context.Context, tx *sqlx.Tx, key LoginKey, in NewAccount, now time.Time) (*User, error) {

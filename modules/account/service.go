@@ -28,7 +28,7 @@ var (
 	ErrWrongCurrentPassword = fault.New(fault.Invalid, "wrong_current_password", errors.New("wrong current password"))
 	ErrTOTPRequired         = fault.New(fault.Unauthenticated, "totp_required", errors.New("totp required"))
 	ErrNotRestricted        = fault.New(fault.Forbidden, "forbidden", errors.New("operation needs a different session"))
-	ErrNoTenant             = fault.New(fault.NotFound, "not_found", errors.New("no tenant scope"))
+	ErrNoTenant             = tenant.ErrNoScope
 	ErrWrongMode            = fault.New(fault.NotFound, "not_found", errors.New("not available in this tenant's registration mode"))
 )
 
@@ -89,13 +89,6 @@ func (s *Service) now() time.Time {
 func (s *Service) codeKey() []byte { return s.CodeSecret }
 
 // scope is the request's tenant; every account operation happens inside one.
-func scope(ctx context.Context) (*tenant.Scope, error) {
-	sc, ok := tenant.FromContext(ctx)
-	if !ok {
-		return nil, ErrNoTenant
-	}
-	return sc, nil
-}
 
 // dummy is a hash of a random secret, verified for unknown IDs so that a wrong ID costs the
 // same argon2id work as a wrong password.
@@ -154,7 +147,7 @@ func (s *Service) DecoyPhrase(tenantCode, key, lang string) string {
 // the state's language. Both paths read the same row the same way, so the answer takes the
 // same time.
 func (s *Service) Identify(ctx context.Context, rawID, ip string) (string, error) {
-	sc, err := scope(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return "", err
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
+	"github.com/speks-portal/speks/tenant"
 	"golang.org/x/crypto/hkdf"
 )
 
@@ -30,7 +31,7 @@ const totpPeriod = 30
 // EnrolTOTP generates a new secret for an account with an admin role. The secret only takes
 // effect when ConfirmTOTP sees a valid code from it, so a half-done enrolment locks nobody out.
 func (s *Service) EnrolTOTP(ctx context.Context, sess *Session) (*Enrolment, error) {
-	sc, err := scope(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +56,7 @@ func (s *Service) EnrolTOTP(ctx context.Context, sess *Session) (*Enrolment, err
 // ConfirmTOTP turns TOTP on once the user shows a valid code, and lifts the enrolment
 // restriction of the session.
 func (s *Service) ConfirmTOTP(ctx context.Context, sess *Session, code string) error {
-	sc, err := scope(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return err
 	}

@@ -456,3 +456,45 @@ func TestActivationQueueComparesWithThePayroll(t *testing.T) {
 		t.Errorf("a registration with no payroll record: %+v", m)
 	}
 }
+
+// Completing a cancellation is one unit of work: when closing the request fails after the
+// account was deactivated, nothing is kept – the account is still active with its session, the
+// request still open, and no trail entry or mail is left behind.
+func TestCancellationAtomic(t *testing.T) {
+	h := newHarness(t)
+	_, it := h.officer(t, "selangor", "it-1", "it_officer")
+	u := h.user(t, "selangor", account.CategoryStaff, icA, "Aminah binti Yusof", "a@x.test", "active")
+	h.session(t, "selangor", u)
+	db := h.db(t, "selangor")
+	var id int64
+	if err := db.Get(&id, `INSERT INTO cancellation_requests (user_id, reason, requested_at, due_on)
+		VALUES ($1, 'Bersara', now(), current_date + 3) RETURNING id`, u); err != nil {
+		t.Fatal(err)
+	}
+	// The second half – closing the request – fails inside the database.
+	db.MustExec(`CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'closing refused for the test'; END $$`)
+	db.MustExec(`CREATE TRIGGER refuse BEFORE UPDATE ON cancellation_requests FOR EACH ROW EXECUTE FUNCTION refuse()`)
+
+	r := h.do(t, "selangor", "POST", fmt.Sprintf("/api/v1/admin/cancellations/%d/complete", id), it, nil)
+	if r.Status != http.StatusInternalServerError {
+		t.Fatalf("complete with a failing second half: %d %s", r.Status, r.Raw)
+	}
+	if got := status(t, h, "selangor", u); got != "active" {
+		t.Errorf("account is %q after the failed completion, want active", got)
+	}
+	var sessions, trail, mails int
+	var req string
+	if err := db.Get(&sessions, `SELECT count(*) FROM sessions WHERE user_id = $1`, u); err != nil || sessions != 1 {
+		t.Errorf("%d sessions left, want the one the person had (%v)", sessions, err)
+	}
+	if err := db.Get(&req, `SELECT status FROM cancellation_requests WHERE id = $1`, id); err != nil || req != "open" {
+		t.Errorf("request is %q, want open (%v)", req, err)
+	}
+	if err := db.Get(&trail, `SELECT count(*) FROM audit_log WHERE action IN ('account.deactivate', 'cancellation.complete')`); err != nil || trail != 0 {
+		t.Errorf("%d trail entries of a completion that did not happen (%v)", trail, err)
+	}
+	if err := db.Get(&mails, `SELECT count(*) FROM outbox WHERE template = 'account_cancelled'`); err != nil || mails != 0 {
+		t.Errorf("%d cancellation mails for a completion that did not happen (%v)", mails, err)
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/speks-portal/speks/modules/account"
-	"github.com/speks-portal/speks/modules/admin"
 	"github.com/speks-portal/speks/modules/demo"
 	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 )
@@ -32,7 +31,7 @@ func TestDemoOfficersLogIn(t *testing.T) {
 			fmt.Sprintf("p%d@kedah.gov.my", i), dept, ptj)
 	}
 	entry := &demo.TenantEntry{Staff: &demo.Account{ID: "800101100000"}} // in P0101
-	step := admin.DemoStep(h.svc, testArgon)
+	step := demo.OfficersStep(h.svc, testArgon)
 	if err := step(context.Background(), h.tenants["kedah"], db, entry); err != nil {
 		t.Fatal(err)
 	}

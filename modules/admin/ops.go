@@ -11,11 +11,13 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/guard"
 	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/modules/foundation/notify"
 	"github.com/speks-portal/speks/modules/foundation/web/myt"
+	"github.com/speks-portal/speks/tenant"
 )
 
 // Cancellation is an open or closed cancellation request (the states' FAQs: completed within three
@@ -104,28 +106,27 @@ func (m *Module) completeCancellation(c *fiber.Ctx) error {
 	if r.UserID == p.UserID {
 		return fault.New(fault.Forbidden, "self_action", nil)
 	}
-	if err := m.Accounts.Deactivate(ctx, r.UserID, actorLabel(p)); err != nil {
-		return err
-	}
-	tx, err := sc.DB.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("complete cancellation: %w", err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	if _, err := tx.ExecContext(ctx, `UPDATE cancellation_requests SET status = 'completed', completed_at = now()
-		WHERE id = $1 AND status = 'open'`, id); err != nil {
-		return fmt.Errorf("complete cancellation %d: %w", id, err)
-	}
-	if err := Record(ctx, tx, p, "cancellation.complete", "cancellation:"+strconv.FormatInt(id, 10), r.UserID, nil); err != nil {
-		return err
-	}
-	if err := mailCancelled(ctx, tx, r.UserID); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("complete cancellation %d: %w", id, err)
-	}
-	return nil
+	// One unit of work: the account closes, the request closes, the trail and the mail are
+	// written, or none of it happens (an account deactivated under a request left open would
+	// look to the next officer like work still to do).
+	return tenant.InTx(ctx, sc.DB, func(tx *sqlx.Tx) error {
+		if _, err := account.DeactivateIn(ctx, tx, r.UserID); err != nil {
+			return err
+		}
+		if err := Record(ctx, tx, p, "account.deactivate", "cancellation:"+strconv.FormatInt(id, 10), r.UserID, nil); err != nil {
+			return err
+		}
+		if err := account.CompleteCancellationIn(ctx, tx, id); err != nil {
+			if errors.Is(err, account.ErrCancellationNotOpen) {
+				return invalidStatus()
+			}
+			return err
+		}
+		if err := Record(ctx, tx, p, "cancellation.complete", "cancellation:"+strconv.FormatInt(id, 10), r.UserID, nil); err != nil {
+			return err
+		}
+		return mailCancelled(ctx, tx, r.UserID)
+	})
 }
 
 // mailCancelled tells the person that their cancellation is done, in the transaction that

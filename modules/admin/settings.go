@@ -92,9 +92,8 @@ func (m *Module) saveSettings(c *fiber.Ctx, p *account.Principal, sc *tenant.Sco
 		return fmt.Errorf("save settings: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	if _, err := tx.ExecContext(ctx, `UPDATE account_settings SET require_security_answer = $1, updated_at = now()`,
-		after.RequireSecurityAnswer); err != nil {
-		return fmt.Errorf("save account settings: %w", err)
+	if err := account.SetRequireSecurityAnswerIn(ctx, tx, after.RequireSecurityAnswer); err != nil {
+		return err
 	}
 	if err := Record(ctx, tx, p, "settings.update", "tenant:"+sc.Tenant.Code, 0,
 		map[string]any{"before": before, "after": after}); err != nil {

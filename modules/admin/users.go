@@ -220,18 +220,12 @@ func (m *Module) activate(c *fiber.Ctx, p *account.Principal, sc *tenant.Scope, 
 }
 
 func reactivate(ctx context.Context, db *sqlx.DB, p *account.Principal, userID int64) error {
-	tx, err := db.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("reactivate: %w", err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	if _, err := tx.ExecContext(ctx, `UPDATE users SET status = 'active', updated_at = now() WHERE id = $1`, userID); err != nil {
-		return fmt.Errorf("reactivate account %d: %w", userID, err)
-	}
-	if err := Record(ctx, tx, p, "account.reactivate", "user:"+strconv.FormatInt(userID, 10), userID, nil); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return tenant.InTx(ctx, db, func(tx *sqlx.Tx) error {
+		if err := account.ReactivateIn(ctx, tx, userID); err != nil {
+			return err
+		}
+		return Record(ctx, tx, p, "account.reactivate", "user:"+strconv.FormatInt(userID, 10), userID, nil)
+	})
 }
 
 func (m *Module) deactivate(c *fiber.Ctx, p *account.Principal, _ *tenant.Scope, u *UserRow) error {

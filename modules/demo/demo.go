@@ -6,8 +6,10 @@
 // Everything is deterministic (seeded PCG generators, a fixed reference date) and only ever
 // adds what is missing, so running it again changes no row. (A Go release that changed how
 // math/rand/v2 draws numbers would generate other people; a re-run would then add them
-// beside the earlier ones, never alter those.) Later modules add their demo accounts through
-// Options.TenantSteps and fill their keys of TenantEntry.
+// beside the earlier ones, never alter those.) The demo accounts and requests come from the
+// steps in accounts.go, passed as Options.TenantSteps by the composition root: they pick the
+// people and call the owning feature module (account, requests, platform) to write them. This
+// package sits on top: it imports the features, no feature imports it.
 package demo
 
 import (
@@ -58,7 +60,7 @@ type Options struct {
 	// Staff and Suppliers per tenant; 0 means the default.
 	Staff     int
 	Suppliers int
-	// TenantSteps and PlatformSteps let later modules add their demo accounts.
+	// TenantSteps and PlatformSteps add the demo accounts (accounts.go) after the data.
 	TenantSteps   []TenantStep
 	PlatformSteps []PlatformStep
 }

@@ -284,7 +284,7 @@ func (f *recordsFeeder) importCSV(ctx context.Context, name string, kind feed.Ki
 	}()
 	// The feed's clock is the reference too, so its checks (no EC of a year not over) see
 	// the month the records are generated for.
-	res, err := feed.Import(ctx, f.scope, kind, pr, feed.Options{Actor: "demo", IdempotencyKey: key, Now: f.ref})
+	res, err := feed.Import(tenant.NewContext(ctx, f.scope), kind, pr, feed.Options{Actor: "demo", IdempotencyKey: key, Now: f.ref})
 	// An import that stopped reading (a replay, a refusal) must not leave the writer blocked.
 	pr.CloseWithError(errImportDone)
 	genErr := <-done

@@ -10,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/speks-portal/speks/modules/feed"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -25,35 +26,6 @@ type Counts struct {
 	NewSuppliers   int `db:"-"`
 }
 
-var (
-	employeeColumns = []string{"ic_no", "salary_no", "name", "email", "phone", "department_code", "ptj_code",
-		"position", "grade", "bank_name", "bank_account", "kwsp_no", "tax_no", "status"}
-	supplierColumns = []string{"reg_no_new", "reg_no_old", "name", "email", "phone", "bank_name", "bank_account", "status"}
-)
-
-// Staging tables: the rows are streamed into them with COPY, then moved into the real tables
-// with one INSERT … SELECT each that skips what exists. That keeps COPY's speed and still makes
-// a re-run change nothing (COPY itself cannot skip conflicts). They take the real columns'
-// types without their constraints and vanish at commit.
-var stagingDDL = `
-CREATE TEMP TABLE demo_departments ON COMMIT DROP AS SELECT code, name FROM departments WITH NO DATA;
-CREATE TEMP TABLE demo_ptjs ON COMMIT DROP AS SELECT code, department_code, name FROM ptjs WITH NO DATA;
-CREATE TEMP TABLE demo_employees ON COMMIT DROP AS SELECT ` + strings.Join(employeeColumns, ", ") + ` FROM employees WITH NO DATA;
-CREATE TEMP TABLE demo_suppliers ON COMMIT DROP AS SELECT ` + strings.Join(supplierColumns, ", ") + ` FROM suppliers WITH NO DATA;`
-
-// merges move the staged rows; each result is the number of rows added to one table.
-var merges = []string{
-	`INSERT INTO departments (code, name) SELECT code, name FROM demo_departments ON CONFLICT (code) DO NOTHING`,
-	`INSERT INTO ptjs (code, department_code, name) SELECT code, department_code, name FROM demo_ptjs ON CONFLICT (code) DO NOTHING`,
-	`INSERT INTO employees (` + strings.Join(employeeColumns, ", ") + `) SELECT ` + strings.Join(employeeColumns, ", ") +
-		` FROM demo_employees ON CONFLICT (ic_no) DO NOTHING`,
-	// Either registration number identifies a supplier; NOT EXISTS also spares the id sequence.
-	`INSERT INTO suppliers (` + strings.Join(supplierColumns, ", ") + `) SELECT ` + strings.Join(supplierColumns, ", ") +
-		` FROM demo_suppliers d WHERE NOT EXISTS (SELECT 1 FROM suppliers s
-		    WHERE s.reg_no_new = d.reg_no_new OR s.reg_no_old = d.reg_no_old)
-		  ON CONFLICT DO NOTHING`,
-}
-
 // seed writes the state's organisation, staff and suppliers into the tenant schema in one
 // transaction: a failure leaves the tenant as it was.
 func seed(ctx context.Context, db *sqlx.DB, state *State, staff, suppliers int) (Counts, error) {
@@ -62,25 +34,19 @@ func seed(ctx context.Context, db *sqlx.DB, state *State, staff, suppliers int) 
 		return Counts{}, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	if _, err := tx.ExecContext(ctx, stagingDDL); err != nil {
-		return Counts{}, fmt.Errorf("create staging tables: %w", err)
+	// The master belongs to the feed module: the rows are streamed with COPY into its staging
+	// tables, and it moves them, skipping what exists, so a re-run changes nothing.
+	if err := feed.StageMaster(ctx, tx); err != nil {
+		return Counts{}, err
 	}
 	if err := stage(ctx, tx, state, staff, suppliers); err != nil {
 		return Counts{}, err
 	}
-	var counts Counts
-	added := []*int{&counts.NewDepartments, &counts.NewPTJs, &counts.NewStaff, &counts.NewSuppliers}
-	for i, q := range merges {
-		res, err := tx.ExecContext(ctx, q)
-		if err != nil {
-			return Counts{}, fmt.Errorf("merge demo rows: %w", err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return Counts{}, fmt.Errorf("merge demo rows: %w", err)
-		}
-		*added[i] = int(n)
+	added, err := feed.MergeStagedMaster(ctx, tx)
+	if err != nil {
+		return Counts{}, err
 	}
+	counts := Counts{NewDepartments: added.Departments, NewPTJs: added.PTJs, NewStaff: added.Employees, NewSuppliers: added.Suppliers}
 	if err := tx.GetContext(ctx, &counts, `SELECT
 		(SELECT count(*) FROM departments) AS departments, (SELECT count(*) FROM ptjs) AS ptjs,
 		(SELECT count(*) FROM employees) AS staff, (SELECT count(*) FROM suppliers) AS suppliers`); err != nil {
@@ -99,18 +65,18 @@ func stage(ctx context.Context, tx *sqlx.Tx, state *State, staff, suppliers int)
 	for _, d := range depts {
 		ptjs = append(ptjs, d.PTJs...)
 	}
-	if err := copyRows(ctx, tx, "demo_departments", []string{"code", "name"}, len(depts), func(i int) []any {
+	if err := copyRows(ctx, tx, "staged_departments", []string{"code", "name"}, len(depts), func(i int) []any {
 		return []any{depts[i].Code, depts[i].Name}
 	}); err != nil {
 		return err
 	}
-	if err := copyRows(ctx, tx, "demo_ptjs", []string{"code", "department_code", "name"}, len(ptjs), func(i int) []any {
+	if err := copyRows(ctx, tx, "staged_ptjs", []string{"code", "department_code", "name"}, len(ptjs), func(i int) []any {
 		return []any{ptjs[i].Code, ptjs[i].DepartmentCode, ptjs[i].Name}
 	}); err != nil {
 		return err
 	}
 	people := newStaffGenerator(state, depts)
-	if err := copyRows(ctx, tx, "demo_employees", employeeColumns, staff, func(i int) []any {
+	if err := copyRows(ctx, tx, "staged_employees", feed.StagedEmployeeColumns, staff, func(i int) []any {
 		e := people.employee(i)
 		return []any{e.ICNo, e.SalaryNo, e.Name, e.Email, e.Phone, e.DepartmentCode, e.PTJCode,
 			e.Position, e.Grade, e.BankName, e.BankAccount, e.KWSPNo, e.TaxNo, e.Status}
@@ -118,7 +84,7 @@ func stage(ctx context.Context, tx *sqlx.Tx, state *State, staff, suppliers int)
 		return err
 	}
 	companies := newSupplierGenerator(state)
-	return copyRows(ctx, tx, "demo_suppliers", supplierColumns, suppliers, func(i int) []any {
+	return copyRows(ctx, tx, "staged_suppliers", feed.StagedSupplierColumns, suppliers, func(i int) []any {
 		s := companies.supplier(i)
 		return []any{nullable(s.RegNoNew), nullable(s.RegNoOld), s.Name, s.Email, s.Phone, s.BankName, s.BankAccount, s.Status}
 	})

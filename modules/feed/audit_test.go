@@ -39,7 +39,7 @@ func TestImportInAuditTrail(t *testing.T) {
 	s := &tenant.Scope{Tenant: tn, DB: env.DB(t, tn)}
 	ctx := context.Background()
 	imp := func(kind feed.Kind, body string) (*feed.Result, error) {
-		return feed.Import(ctx, s, kind, strings.NewReader(body), feed.Options{Actor: "cli", Now: auditNow})
+		return feed.Import(tenant.NewContext(ctx, s), kind, strings.NewReader(body), feed.Options{Actor: "cli", Now: auditNow})
 	}
 
 	res, err := imp(feed.Employees, auditEmployees)
@@ -113,7 +113,7 @@ func TestHTTPImportInAuditTrail(t *testing.T) {
 	tn := env.Tenant(t, "perlis", tenant.PayrollMatch)
 	s := &tenant.Scope{Tenant: tn, DB: env.DB(t, tn)}
 	ctx := context.Background()
-	if _, err := feed.Import(ctx, s, feed.Employees, strings.NewReader(auditEmployees), feed.Options{Actor: "cli"}); err != nil {
+	if _, err := feed.Import(tenant.NewContext(ctx, s), feed.Employees, strings.NewReader(auditEmployees), feed.Options{Actor: "cli"}); err != nil {
 		t.Fatal(err)
 	}
 	key, _, err := feed.CreateAPIKey(ctx, s.DB, "sistem-gaji", "test")

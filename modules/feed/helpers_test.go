@@ -42,7 +42,7 @@ func importString(t *testing.T, scope *tenant.Scope, kind Kind, body string, opt
 			o.Now = testNow
 		}
 	}
-	return Import(context.Background(), scope, kind, strings.NewReader(body), o)
+	return Import(tenant.NewContext(context.Background(), scope), kind, strings.NewReader(body), o)
 }
 
 func mustImport(t *testing.T, scope *tenant.Scope, kind Kind, body string) *Result {

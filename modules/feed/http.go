@@ -74,7 +74,7 @@ func CheckKey(c *fiber.Ctx) (bool, error) {
 
 func (m *Module) handle(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	scope, ok := tenant.FromContext(ctx)
+	_, ok := tenant.FromContext(ctx)
 	if !ok {
 		return refused(c, fault.New(fault.NotFound, "not_found", nil).Message("feed_error_not_found", nil))
 	}
@@ -97,7 +97,7 @@ func (m *Module) handle(c *fiber.Ctx) error {
 	if err := c.Context().Conn().SetReadDeadline(time.Now().Add(bodyReadTimeout)); err != nil {
 		return fmt.Errorf("feed: extend the read deadline: %w", err)
 	}
-	res, err := Import(ctx, scope, kind, requestBody(c), Options{
+	res, err := Import(ctx, kind, requestBody(c), Options{
 		Actor:          "apikey:" + key.Name,
 		APIKeyID:       key.ID,
 		IdempotencyKey: strings.TrimSpace(c.Get("Idempotency-Key")),

@@ -52,11 +52,15 @@ type Result struct {
 // maxIdempotencyKey bounds the Idempotency-Key header.
 const maxIdempotencyKey = 200
 
-// Import reads a CSV feed of kind from r into the tenant of scope, all or nothing. It
+// Import reads a CSV feed of kind from r into the tenant of ctx's scope, all or nothing. It
 // returns ErrInvalidFile with the Result listing every error, ErrTooLarge past MaxBytes,
 // or another error when the database or the body failed; in all those cases nothing was
 // written. The HTTP handler and `speks import` both call it: there is one code path.
-func Import(ctx context.Context, scope *tenant.Scope, kind Kind, r io.Reader, opts Options) (*Result, error) {
+func Import(ctx context.Context, kind Kind, r io.Reader, opts Options) (*Result, error) {
+	scope, err := tenant.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
 	spec, ok := specs[kind]
 	if !ok {
 		return nil, ErrUnknownKind

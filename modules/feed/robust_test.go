@@ -30,7 +30,7 @@ func TestKilledImportLeavesTenantAsBefore(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		_, err := Import(context.Background(), s, Payslips, pr, Options{Actor: "test", Now: testNow})
+		_, err := Import(tenant.NewContext(context.Background(), s), Payslips, pr, Options{Actor: "test", Now: testNow})
 		done <- err
 	}()
 	if _, err := pw.Write([]byte(body[:half])); err != nil {
@@ -148,7 +148,7 @@ func TestSameTenantFeedsSerialise(t *testing.T) {
 	pr, pw := io.Pipe()
 	first := make(chan error, 1)
 	go func() {
-		_, err := Import(context.Background(), s, Payslips, pr, Options{Actor: "first", Now: testNow})
+		_, err := Import(tenant.NewContext(context.Background(), s), Payslips, pr, Options{Actor: "first", Now: testNow})
 		first <- err
 	}()
 	if _, err := pw.Write([]byte(payslipCSV(manyLines(icAminah, 2026, 10, 50)...))); err != nil {

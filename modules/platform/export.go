@@ -42,8 +42,8 @@ func (s *Service) Export(ctx context.Context, code string, w io.Writer, actor st
 		return err
 	}
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE tenants SET exported_at = now() WHERE code = $1`, code); err != nil {
-			return fmt.Errorf("mark %s exported: %w", code, err)
+		if err := tenant.MarkExportedIn(ctx, tx, code); err != nil {
+			return err
 		}
 		return tenant.Audit(ctx, tx, actor, "tenant.export", code, map[string]any{
 			"rows": counts, "started_at": started.UTC().Format(time.RFC3339),

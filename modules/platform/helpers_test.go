@@ -36,6 +36,7 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	env := tenanttest.New(t, 4)
 	env.Provisioner.AfterMigrate = append(env.Provisioner.AfterMigrate, account.SeedSecurityQuestions, authz.SeedTenant)
+	env.Provisioner.OnRemove = append(env.Provisioner.OnRemove, authz.DropDomainIn)
 	cfg, err := config.Load(nil)
 	if err != nil {
 		t.Fatal(err)

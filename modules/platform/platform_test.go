@@ -5,17 +5,19 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/pquerna/otp/totp"
 
 	"github.com/speks-portal/speks/modules/demo"
-	"github.com/speks-portal/speks/modules/platform"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -283,10 +285,10 @@ func TestOnlyAPlatformSessionReachesTheConsole(t *testing.T) {
 func TestDemoPlatformAdmin(t *testing.T) {
 	h := newHarness(t)
 	var first, second demo.Output
-	if err := h.svc.DemoStep()(context.Background(), &first); err != nil {
+	if err := demo.PlatformAdminStep(h.svc)(context.Background(), &first); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.svc.DemoStep()(context.Background(), &second); err != nil {
+	if err := demo.PlatformAdminStep(h.svc)(context.Background(), &second); err != nil {
 		t.Fatal(err)
 	}
 	if first.PlatformAdmin == nil || first.PlatformAdmin.TOTPSecret == "" || *first.PlatformAdmin != *second.PlatformAdmin {
@@ -294,7 +296,7 @@ func TestDemoPlatformAdmin(t *testing.T) {
 	}
 	code, _ := totp.GenerateCode(first.PlatformAdmin.TOTPSecret, time.Now())
 	r := h.client(t, h.env.PlatformHost).Do("POST", "/api/v1/platform/auth/login",
-		map[string]string{"id": platform.DemoAdminEmail, "password": platform.DemoAdminPassword, "totp": code})
+		map[string]string{"id": demo.PlatformAdminEmail, "password": demo.PlatformAdminPassword, "totp": code})
 	if r.Status != http.StatusOK {
 		t.Fatalf("demo admin login: %d %s", r.Status, r.Raw)
 	}
@@ -370,5 +372,41 @@ func TestOnboardingAppliesTheStatesEmailDomainsAndKeepsTheHelpdesk(t *testing.T)
 	if r := admin.Do("POST", "/api/v1/platform/tenants", open); r.Status != http.StatusUnprocessableEntity ||
 		!strings.Contains(r.Raw, `"field":"helpdesk_phone"`) || strings.Contains(r.Raw, "admin.email") {
 		t.Fatalf("a state without domains and a bad helpdesk phone: %d %s", r.Status, r.Raw)
+	}
+}
+
+// Onboarding is one undoable step: when the first IT officer cannot be created (here the new
+// schema refuses the account), nothing of the tenant is left – no registry row, host, schema,
+// policies or onboarding record – and the same code can be onboarded once the fault is gone.
+func TestOnboardingWhoseOfficerFailsLeavesNothing(t *testing.T) {
+	h := newHarness(t)
+	admin, _ := h.admin(t)
+	hooks := h.env.Provisioner.AfterMigrate
+	h.env.Provisioner.AfterMigrate = append(slices.Clone(hooks), func(ctx context.Context, _ *tenant.Tenant, db *sqlx.DB) error {
+		_, err := db.ExecContext(ctx, `CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN RAISE EXCEPTION 'accounts refused for the test'; END $$;
+			CREATE TRIGGER refuse BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION refuse()`)
+		return err
+	})
+	r := admin.Do("POST", "/api/v1/platform/tenants", onboarding("terengganu"))
+	if r.Status < 500 {
+		t.Fatalf("onboarding with a failing officer: %d %s", r.Status, r.Raw)
+	}
+	if _, err := h.env.Registry.Get(context.Background(), "terengganu"); !errors.Is(err, tenant.ErrNotFound) {
+		t.Errorf("the tenant row is left: %v", err)
+	}
+	pub := h.env.Databases.Public()
+	var hosts, schemas, policies, onboarded int
+	pub.Get(&hosts, `SELECT count(*) FROM tenant_hosts WHERE tenant_code = 'terengganu'`)
+	pub.Get(&schemas, `SELECT count(*) FROM pg_namespace WHERE nspname = 'tenant_terengganu'`)
+	pub.Get(&policies, `SELECT count(*) FROM casbin_rule WHERE v1 = 'terengganu' OR v2 = 'terengganu'`)
+	pub.Get(&onboarded, `SELECT count(*) FROM platform_audit WHERE action = 'tenant.onboard'`)
+	if hosts+schemas+policies+onboarded != 0 {
+		t.Errorf("left behind: %d hosts, %d schemas, %d policies, %d onboarding records", hosts, schemas, policies, onboarded)
+	}
+
+	h.env.Provisioner.AfterMigrate = hooks
+	if r := admin.Do("POST", "/api/v1/platform/tenants", onboarding("terengganu")); r.Status != http.StatusCreated {
+		t.Fatalf("onboarding again once the fault is gone: %d %s", r.Status, r.Raw)
 	}
 }

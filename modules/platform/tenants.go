@@ -240,18 +240,8 @@ func (s *Service) replaceHosts(ctx context.Context, t *tenant.Tenant, hosts []st
 		return err
 	}
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM tenant_hosts WHERE tenant_code = $1`, t.Code); err != nil {
-			return fmt.Errorf("replace hosts of %s: %w", t.Code, err)
-		}
-		for _, h := range spec.Hosts {
-			_, err := tx.ExecContext(ctx, `INSERT INTO tenant_hosts (host, tenant_code) VALUES ($1, $2)`, h, t.Code)
-			var pqErr *pq.Error
-			if errors.As(err, &pqErr) && pqErr.Code == "23505" {
-				return fmt.Errorf("host %q: %w", h, tenant.ErrHostTaken)
-			}
-			if err != nil {
-				return fmt.Errorf("insert host %q: %w", h, err)
-			}
+		if err := tenant.ReplaceHostsIn(ctx, tx, t.Code, spec.Hosts); err != nil {
+			return err
 		}
 		return tenant.Audit(ctx, tx, actor, "tenant.hosts", t.Code, map[string]any{"before": t.Hosts, "after": spec.Hosts})
 	})
@@ -282,13 +272,10 @@ func (s *Service) Offboard(ctx context.Context, code, actor string) error {
 		if _, err := tx.ExecContext(ctx, "DROP SCHEMA "+pq.QuoteIdentifier(t.Schema)+" CASCADE"); err != nil {
 			return fmt.Errorf("drop schema of %s: %w", code, err)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM casbin_rule WHERE (ptype = 'p' AND v1 = $1) OR (ptype = 'g' AND v2 = $1)`, code); err != nil {
-			return fmt.Errorf("drop policies of %s: %w", code, err)
+		if err := authz.DropDomainIn(ctx, tx, code); err != nil {
+			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM tenants WHERE code = $1`, code); err != nil {
-			return fmt.Errorf("delete tenant %s: %w", code, err)
-		}
-		if err := authz.Notify(ctx, tx, ""); err != nil {
+		if err := tenant.DeleteIn(ctx, tx, code); err != nil {
 			return err
 		}
 		return tenant.Audit(ctx, tx, actor, "tenant.offboard", code, map[string]any{

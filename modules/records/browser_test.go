@@ -62,7 +62,7 @@ func startRecordsServer(t *testing.T, more func(ctx context.Context, env *tenant
 			// The demo step of `speks demo`: an active staff account for the first employee
 			// (Aminah) and a supplier account for the first company (Syarikat Contoh).
 			entry := &demo.TenantEntry{}
-			if err := account.DemoStep(browserArgon)(ctx, tn, db, entry); err != nil {
+			if err := demo.StaffStep(browserArgon)(ctx, tn, db, entry); err != nil {
 				return err
 			}
 			if entry.Staff == nil || entry.Supplier == nil {
@@ -298,7 +298,7 @@ func TestBrowserRecords(t *testing.T) {
 			icAminah+",2026,8,2026-08-25,D,4101,Caruman KWSP,497.34",
 			icAminah+",2026,8,2026-08-25,D,5101,LPPSA Pembiayaan Perumahan,850.00",
 			icAminah+",2026,8,2026-08-25,D,5201,Koperasi Guru Kelantan,120.00")
-		if _, err := feed.Import(context.Background(), scope, feed.Payslips, strings.NewReader(august), feed.Options{Actor: "test", Now: testNow}); err != nil {
+		if _, err := feed.Import(tenant.NewContext(context.Background(), scope), feed.Payslips, strings.NewReader(august), feed.Options{Actor: "test", Now: testNow}); err != nil {
 			t.Fatal(err)
 		}
 		tab := browser.NewTab(t)

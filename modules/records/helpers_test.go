@@ -93,7 +93,7 @@ const chequeNo = "204518"
 // seedRecords feeds the test records through feed.Import, the path real data takes.
 func seedRecords(ctx context.Context, scope *tenant.Scope) error {
 	for _, f := range seedFeeds {
-		res, err := feed.Import(ctx, scope, f.kind, strings.NewReader(f.body), feed.Options{Actor: "test", Now: testNow})
+		res, err := feed.Import(tenant.NewContext(ctx, scope), f.kind, strings.NewReader(f.body), feed.Options{Actor: "test", Now: testNow})
 		if err != nil {
 			if res != nil {
 				return &importError{kind: string(f.kind), err: err, rows: res.Errors}

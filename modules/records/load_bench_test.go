@@ -73,7 +73,7 @@ func newLoadFixture(b *testing.B, users int) *loadFixture {
 		kind feed.Kind
 		body string
 	}{{feed.Employees, emp.String()}, {feed.Payslips, pay.String()}} {
-		if _, err := feed.Import(context.Background(), scope, f.kind, strings.NewReader(f.body), feed.Options{Actor: "bench", Now: testNow}); err != nil {
+		if _, err := feed.Import(tenant.NewContext(context.Background(), scope), f.kind, strings.NewReader(f.body), feed.Options{Actor: "bench", Now: testNow}); err != nil {
 			b.Fatalf("import %s: %v", f.kind, err)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/speks-portal/speks/modules/feed"
+	"github.com/speks-portal/speks/tenant"
 )
 
 // verifyPath is the path of a verify_url.
@@ -81,7 +82,7 @@ func TestVerify(t *testing.T) {
 		body := csvOf("ic_no,year,month,pay_date,kind,code,description,amount",
 			icAminah+",2026,9,2026-09-24,E,0001,Gaji Pokok,4621.30",
 			icAminah+",2026,9,2026-09-24,D,4001,Cukai Pendapatan (PCB),210.50")
-		if _, err := feed.Import(context.Background(), f.scopes["kelantan"], feed.Payslips, strings.NewReader(body), feed.Options{Actor: "test", Now: testNow}); err != nil {
+		if _, err := feed.Import(tenant.NewContext(context.Background(), f.scopes["kelantan"]), feed.Payslips, strings.NewReader(body), feed.Options{Actor: "test", Now: testNow}); err != nil {
 			t.Fatal(err)
 		}
 		r := f.do(t, http.MethodGet, "kelantan", "", path+"?lang=en", "")

@@ -13,6 +13,7 @@ import (
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/modules/foundation/notify"
+	"github.com/speks-portal/speks/tenant"
 )
 
 // Decision is an approval note or a rejection reason.
@@ -69,7 +70,7 @@ func lockVisible(ctx context.Context, tx *sqlx.Tx, a *actor, id int64) (*Request
 
 // decide runs fn on a locked, visible request the actor may decide at its current step.
 func (s *Service) decide(ctx context.Context, p *account.Principal, id int64, fn func(tx *sqlx.Tx, a *actor, r *Request, step string) error) error {
-	sc, err := scopeOf(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return err
 	}
@@ -112,7 +113,10 @@ func (s *Service) Approve(ctx context.Context, p *account.Principal, id int64, d
 			return err
 		}
 		if final {
-			return nil // the requester hears once it is carried out
+			// Carried out in the same transaction: the approval, the change and its outcome
+			// commit together or not at all. The requester hears once it is carried out.
+			r.Status = StatusApproved
+			return s.carryOut(ctx, tx, a, r)
 		}
 		r.HeadBy = sql.NullInt64{Int64: a.ID, Valid: true}
 		if err := s.mailDeciders(ctx, tx, r, notify.StepTreasury); err != nil {
@@ -123,10 +127,7 @@ func (s *Service) Approve(ctx context.Context, p *account.Principal, id int64, d
 	if err != nil {
 		return nil, err
 	}
-	if final {
-		return s.carryOut(ctx, p, id)
-	}
-	sc, _ := scopeOf(ctx)
+	sc, _ := tenant.Require(ctx)
 	return s.get(ctx, sc.DB, id)
 }
 
@@ -150,72 +151,60 @@ func (s *Service) Reject(ctx context.Context, p *account.Principal, id int64, d 
 	if err != nil {
 		return nil, err
 	}
-	sc, _ := scopeOf(ctx)
+	sc, _ := tenant.Require(ctx)
 	return s.get(ctx, sc.DB, id)
 }
 
-// carryOut applies an approved request and records the outcome. A failure (e.g. the payroll
-// master's e-mail changed meanwhile) leaves the request "failed" with the reason, for the IT
-// officer; it is never retried silently.
-func (s *Service) carryOut(ctx context.Context, p *account.Principal, id int64) (*Request, error) {
-	sc, err := scopeOf(ctx)
-	if err != nil {
-		return nil, err
+// carryOut applies an approved request and records the outcome, inside the approval's
+// transaction. A failure of the change itself (e.g. the payroll master's e-mail changed
+// meanwhile) is rolled back to a savepoint and leaves the request "failed" with the reason, for
+// the IT officer; it is never retried silently. A failure to record the outcome rolls back
+// everything, the change included.
+func (s *Service) carryOut(ctx context.Context, tx *sqlx.Tx, a *actor, r *Request) error {
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT carry_out`); err != nil {
+		return fmt.Errorf("carry out request %d: %w", r.ID, err)
 	}
-	r, err := s.get(ctx, sc.DB, id)
-	if err != nil {
-		return nil, err
+	userID, applyErr := s.apply(ctx, tx, a, r)
+	status, failure, action, outcome := StatusCompleted, "", "admin_request.complete", notify.OutcomeCompleted
+	undo := `RELEASE SAVEPOINT carry_out`
+	if applyErr != nil {
+		// The failure is technical and stays with the IT officer; the requester's mail says only
+		// that it could not be done.
+		status, failure, action, outcome = StatusFailed, applyErr.Error(), "admin_request.fail", notify.OutcomeFailed
+		undo = `ROLLBACK TO SAVEPOINT carry_out`
 	}
-	a := &actor{ID: p.UserID, Name: p.Name}
-	userID, applyErr := s.apply(ctx, a, r)
-	err = inTx(ctx, sc.DB, func(tx *sqlx.Tx) error {
-		status, failure, action, outcome := StatusCompleted, "", "admin_request.complete", notify.OutcomeCompleted
-		if applyErr != nil {
-			// The failure is technical and stays with the IT officer; the requester's mail says only
-			// that it could not be done.
-			status, failure, action, outcome = StatusFailed, applyErr.Error(), "admin_request.fail", notify.OutcomeFailed
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE admin_requests SET status = $2, failure = $3, completed_at = $4,
-			subject_user_id = COALESCE($5, subject_user_id) WHERE id = $1 AND status = 'approved'`,
-			id, status, failure, s.now(), sql.NullInt64{Int64: userID, Valid: userID != 0}); err != nil {
-			return fmt.Errorf("record the outcome of request %d: %w", id, err)
-		}
-		if err := audit(ctx, tx, a, action, requestSubject(id), userID, map[string]any{"kind": r.Kind, "failure": failure}); err != nil {
-			return err
-		}
-		return s.mailRequester(ctx, tx, r, outcome, "")
-	})
-	if err != nil {
-		return nil, err
+	if _, err := tx.ExecContext(ctx, undo); err != nil {
+		return fmt.Errorf("carry out request %d: %w", r.ID, err)
 	}
-	return s.get(ctx, sc.DB, id)
+	if _, err := tx.ExecContext(ctx, `UPDATE admin_requests SET status = $2, failure = $3, completed_at = $4,
+		subject_user_id = COALESCE($5, subject_user_id) WHERE id = $1 AND status = 'approved'`,
+		r.ID, status, failure, s.now(), sql.NullInt64{Int64: userID, Valid: userID != 0}); err != nil {
+		return fmt.Errorf("record the outcome of request %d: %w", r.ID, err)
+	}
+	if err := audit(ctx, tx, a, action, requestSubject(r.ID), userID, map[string]any{"kind": r.Kind, "failure": failure}); err != nil {
+		return err
+	}
+	return s.mailRequester(ctx, tx, r, outcome, "")
 }
 
-// apply makes the change itself; it returns the account concerned.
-func (s *Service) apply(ctx context.Context, a *actor, r *Request) (int64, error) {
-	sc, err := scopeOf(ctx)
-	if err != nil {
-		return 0, err
-	}
+// apply makes the change itself, through the account module's functions in tx; it returns the
+// account concerned.
+func (s *Service) apply(ctx context.Context, tx *sqlx.Tx, a *actor, r *Request) (int64, error) {
 	switch r.Kind {
 	case KindNewUser:
-		return s.createAccount(ctx, sc.DB, a, r)
+		return s.createAccount(ctx, tx, a, r)
 	case KindChangeAccess:
-		return r.SubjectUserID.Int64, inTx(ctx, sc.DB, func(tx *sqlx.Tx) error {
-			return changeAccess(ctx, tx, a, r)
-		})
+		return r.SubjectUserID.Int64, changeAccess(ctx, tx, a, r)
 	case KindDeactivate:
-		return r.SubjectUserID.Int64, inTx(ctx, sc.DB, func(tx *sqlx.Tx) error {
-			return deactivate(ctx, tx, a, r)
-		})
+		return r.SubjectUserID.Int64, deactivate(ctx, tx, a, r)
 	}
 	return 0, fmt.Errorf("unknown request kind %q", r.Kind)
 }
 
 // createAccount creates the account from the payroll master; the account module mails the
 // first-login code, so nobody in the workflow ever sees it.
-func (s *Service) createAccount(ctx context.Context, db *sqlx.DB, a *actor, r *Request) (int64, error) {
-	sc, err := scopeOf(ctx)
+func (s *Service) createAccount(ctx context.Context, tx *sqlx.Tx, a *actor, r *Request) (int64, error) {
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -224,24 +213,20 @@ func (s *Service) createAccount(ctx context.Context, db *sqlx.DB, a *actor, r *R
 		Email string `db:"email"`
 		Phone string `db:"phone"`
 	}
-	if err := db.GetContext(ctx, &m, `SELECT name, trim(email) AS email, phone FROM employees WHERE ic_no = $1`, r.SubjectIC); err != nil {
+	if err := tx.GetContext(ctx, &m, `SELECT name, trim(email) AS email, phone FROM employees WHERE ic_no = $1`, r.SubjectIC); err != nil {
 		return 0, fmt.Errorf("read the payroll master of %s: %w", ids.Mask(r.SubjectIC), err)
 	}
 	loginURL := ""
 	if s.LoginURL != nil {
 		loginURL = s.LoginURL(sc.Tenant)
 	}
-	id, err := s.Accounts.CreateAccount(ctx, account.NewAccount{Category: "staff", ID: r.SubjectIC, Name: m.Name,
+	id, err := s.Accounts.CreateAccountIn(ctx, tx, account.NewAccount{Category: "staff", ID: r.SubjectIC, Name: m.Name,
 		Email: m.Email, Phone: m.Phone, Roles: r.Roles}, fmt.Sprintf("%s (%s)", a.Name, requestSubject(r.ID)), loginURL)
 	if err != nil {
 		return 0, fmt.Errorf("create the account of %s: %w", ids.Mask(r.SubjectIC), err)
 	}
 	// The account module does not place officer-created accounts; the request's scope does.
-	if _, err := db.ExecContext(ctx, `UPDATE users SET department_code = $2, ptj_code = $3 WHERE id = $1`,
-		id, r.Department, r.PTJ); err != nil {
-		return id, fmt.Errorf("place account %d in its PTJ: %w", id, err)
-	}
-	return id, nil
+	return id, account.PlaceIn(ctx, tx, id, r.Department, r.PTJ)
 }
 
 func changeAccess(ctx context.Context, tx *sqlx.Tx, a *actor, r *Request) error {
@@ -255,16 +240,12 @@ func changeAccess(ctx context.Context, tx *sqlx.Tx, a *actor, r *Request) error 
 
 // deactivate closes the account and ends its sessions, so the change takes effect at once.
 func deactivate(ctx context.Context, tx *sqlx.Tx, a *actor, r *Request) error {
-	res, err := tx.ExecContext(ctx, `UPDATE users SET status = 'deactivated', updated_at = now() WHERE id = $1 AND status <> 'deactivated'`,
-		r.SubjectUserID.Int64)
+	changed, err := account.DeactivateIn(ctx, tx, r.SubjectUserID.Int64)
 	if err != nil {
-		return fmt.Errorf("deactivate account %d: %w", r.SubjectUserID.Int64, err)
+		return err
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
+	if !changed {
 		return fmt.Errorf("account %d is already deactivated", r.SubjectUserID.Int64)
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, r.SubjectUserID.Int64); err != nil {
-		return fmt.Errorf("end the sessions of account %d: %w", r.SubjectUserID.Int64, err)
 	}
 	return audit(ctx, tx, a, "account.deactivate", requestSubject(r.ID), r.SubjectUserID.Int64, map[string]any{"kind": r.Kind})
 }

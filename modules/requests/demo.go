@@ -6,43 +6,35 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
-
-	"github.com/speks-portal/speks/modules/demo"
-	"github.com/speks-portal/speks/tenant"
 )
 
-// DemoStep leaves a few pending requests in each demo state, raised by its demo PTJ admin, so
-// the head of department and the treasury have something to decide: a new user for someone
-// of the PTJ without an account, and a change of access for the demo staff member. Run after
-// the step that creates the PTJ admin; a state that already has requests is left alone.
-func DemoStep() demo.TenantStep {
-	return func(ctx context.Context, t *tenant.Tenant, db *sqlx.DB, entry *demo.TenantEntry) error {
-		if entry.PTJAdmin == nil {
-			return nil // no PTJ admin in this master: nobody to raise requests
-		}
-		var existing int
-		if err := db.GetContext(ctx, &existing, `SELECT count(*) FROM admin_requests`); err != nil {
-			return fmt.Errorf("demo requests of %s: %w", t.Code, err)
-		}
-		if existing > 0 {
-			return nil
-		}
-		var admin struct {
-			ID  int64  `db:"id"`
-			PTJ string `db:"ptj_code"`
-		}
-		if err := db.GetContext(ctx, &admin, `SELECT id, COALESCE(ptj_code, '') AS ptj_code FROM users WHERE login_id = $1`,
-			entry.PTJAdmin.ID); err != nil {
-			return fmt.Errorf("demo PTJ admin of %s: %w", t.Code, err)
-		}
-		if err := demoNewUser(ctx, db, admin.ID, admin.PTJ); err != nil {
-			return fmt.Errorf("demo requests of %s: %w", t.Code, err)
-		}
-		if err := demoChangeAccess(ctx, db, admin.ID, admin.PTJ); err != nil {
-			return fmt.Errorf("demo requests of %s: %w", t.Code, err)
-		}
+// SeedDemo leaves a few pending requests for the demo (modules/demo), raised by the PTJ admin
+// with login ptjAdminLogin, so the head of department and the treasury have something to
+// decide: a new user for someone of the PTJ without an account, and a change of access for a
+// staff member of the PTJ. A state that already has requests is left alone.
+func SeedDemo(ctx context.Context, db *sqlx.DB, ptjAdminLogin string) error {
+	var existing int
+	if err := db.GetContext(ctx, &existing, `SELECT count(*) FROM admin_requests`); err != nil {
+		return fmt.Errorf("demo requests: %w", err)
+	}
+	if existing > 0 {
 		return nil
 	}
+	var admin struct {
+		ID  int64  `db:"id"`
+		PTJ string `db:"ptj_code"`
+	}
+	if err := db.GetContext(ctx, &admin, `SELECT id, COALESCE(ptj_code, '') AS ptj_code FROM users WHERE login_id = $1`,
+		ptjAdminLogin); err != nil {
+		return fmt.Errorf("demo PTJ admin: %w", err)
+	}
+	if err := demoNewUser(ctx, db, admin.ID, admin.PTJ); err != nil {
+		return fmt.Errorf("demo requests: %w", err)
+	}
+	if err := demoChangeAccess(ctx, db, admin.ID, admin.PTJ); err != nil {
+		return fmt.Errorf("demo requests: %w", err)
+	}
+	return nil
 }
 
 // demoNewUser asks for an account for the first person of the PTJ who has none.

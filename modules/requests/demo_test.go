@@ -7,14 +7,13 @@ import (
 
 	"github.com/speks-portal/speks/modules/demo"
 	"github.com/speks-portal/speks/modules/foundation/web/apitest"
-	"github.com/speks-portal/speks/modules/requests"
 )
 
 // The demo leaves pending requests raised by the PTJ admin, once however often it runs, and
 // the head of department can decide them.
 func TestDemoStepLeavesPendingRequests(t *testing.T) {
 	m := newMelaka(t)
-	step := requests.DemoStep()
+	step := demo.RequestsStep()
 	entry := &demo.TenantEntry{PTJAdmin: &demo.Account{ID: rosnah.IC}}
 	for range 2 {
 		if err := step(context.Background(), m.tenants["melaka"], m.db(t, "melaka"), entry); err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/speks-portal/speks/modules/foundation/authz"
 	"github.com/speks-portal/speks/modules/foundation/notify"
+	"github.com/speks-portal/speks/tenant"
 )
 
 // Who is told what, each mail queued in the transaction of the step that causes it:
@@ -80,7 +81,7 @@ func (s *Service) requestData(ctx context.Context, to recipient, r *Request) map
 
 // requestsLink is the tenant's requests page, when the service knows the tenant's address.
 func (s *Service) requestsLink(ctx context.Context) string {
-	sc, err := scopeOf(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil || s.BaseURL == nil {
 		return ""
 	}

@@ -129,14 +129,6 @@ func loadActor(ctx context.Context, db sqlx.QueryerContext, p *account.Principal
 // canRaise: only a scoped PTJ admin or head of department raises requests.
 func (a *actor) canRaise() bool { return a.PTJ != "" || a.Department != "" }
 
-func scopeOf(ctx context.Context) (*tenant.Scope, error) {
-	sc, ok := tenant.FromContext(ctx)
-	if !ok {
-		return nil, errors.New("requests: no tenant scope")
-	}
-	return sc, nil
-}
-
 // inTx is tenant.InTx: all or nothing on the tenant's handle.
 func inTx(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) error {
 	return tenant.InTx(ctx, db, fn)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/foundation/ids"
+	"github.com/speks-portal/speks/tenant"
 )
 
 // StaffMember is a person of the PTJ admin's PTJ, with their portal account if any.
@@ -29,7 +30,7 @@ type StaffMember struct {
 // Staff lists the payroll master of the caller's PTJ (ptj_admin only), filtered by name or
 // salary number when q is not empty.
 func (s *Service) Staff(ctx context.Context, p *account.Principal, q string) ([]StaffMember, error) {
-	sc, err := scopeOf(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +65,7 @@ func (s *Service) Staff(ctx context.Context, p *account.Principal, q string) ([]
 // answer for staff who lost access to their mailbox. The address is taken as verified, as the
 // PTJ admin confirms it in person; the trail keeps both addresses.
 func (s *Service) CorrectEmail(ctx context.Context, p *account.Principal, userID int64, email string) error {
-	sc, err := scopeOf(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return err
 	}
@@ -89,9 +90,8 @@ func (s *Service) CorrectEmail(ctx context.Context, p *account.Principal, userID
 		if err != nil {
 			return fmt.Errorf("read account %d: %w", userID, err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET email = $2, email_verified_at = now(), updated_at = now() WHERE id = $1`,
-			userID, email); err != nil {
-			return fmt.Errorf("correct the e-mail of account %d: %w", userID, err)
+		if err := account.CorrectEmailIn(ctx, tx, userID, email); err != nil {
+			return err
 		}
 		return audit(ctx, tx, a, "account.email_corrected", fmt.Sprintf("user:%d", userID), userID,
 			map[string]any{"before": before, "after": email})

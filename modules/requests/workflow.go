@@ -14,6 +14,7 @@ import (
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/modules/foundation/notify"
+	"github.com/speks-portal/speks/tenant"
 )
 
 // NewRequest is a form raised by a PTJ admin or head of department.
@@ -92,7 +93,7 @@ func findSubject(ctx context.Context, db sqlx.QueryerContext, a *actor, ic strin
 
 // Create raises a request for a person in the caller's scope.
 func (s *Service) Create(ctx context.Context, p *account.Principal, in NewRequest) (*Request, error) {
-	sc, err := scopeOf(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +208,7 @@ func (s *Service) get(ctx context.Context, db sqlx.QueryerContext, id int64) (*R
 // a head of department those of their department, the treasury every one. status filters
 // when not empty.
 func (s *Service) List(ctx context.Context, p *account.Principal, status string) ([]Request, error) {
-	sc, err := scopeOf(ctx)
+	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -246,3 +246,54 @@ func TestPTJAdminCorrectsEmail(t *testing.T) {
 		http.StatusNotFound, "not_found")
 	apitest.Expect(t, m.head.Post(path, map[string]string{"email": "y@melaka.gov.my"}), http.StatusForbidden, "")
 }
+
+// The treasury's approval, the change it carries out and the recorded outcome are one unit of
+// work: when recording the outcome fails after the account was deactivated, nothing is kept –
+// the account is active with its session, the request still waits for the treasury, and the
+// trail has no deactivation.
+func TestCarryingOutIsAtomic(t *testing.T) {
+	m := newMelaka(t)
+	r := m.ptjAdmin.Post("/api/v1/admin/requests", map[string]any{"kind": "deactivate", "ic_no": kamal.IC, "reason": "Bersara"})
+	apitest.Expect(t, r, http.StatusCreated, "")
+	reqID := id(r)
+	apitest.Expect(t, m.head.Post("/api/v1/admin/requests/"+reqID+"/approve", nil), http.StatusOK, "")
+	kamalSession := m.client(t, "melaka")
+	apitest.Expect(t, kamalSession.Post("/api/v1/auth/login", map[string]string{"id": kamal.IC, "password": officerPass}), http.StatusOK, "")
+
+	// The second half – recording the outcome – fails inside the database.
+	db := m.db(t, "melaka")
+	db.MustExec(`CREATE FUNCTION refuse_outcome() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN IF NEW.status IN ('completed', 'failed') THEN RAISE EXCEPTION 'outcome refused for the test'; END IF;
+		RETURN NEW; END $$`)
+	db.MustExec(`CREATE TRIGGER refuse_outcome BEFORE UPDATE ON admin_requests FOR EACH ROW EXECUTE FUNCTION refuse_outcome()`)
+
+	r = m.treas.Post("/api/v1/admin/requests/"+reqID+"/approve", nil)
+	if r.Status != http.StatusInternalServerError {
+		t.Fatalf("approval with a failing outcome: %d %s", r.Status, r.Raw)
+	}
+	var status, reqStatus string
+	var sessions, trail int
+	if err := db.Get(&status, `SELECT status FROM users WHERE id = $1`, m.ids[kamal.IC]); err != nil || status != "active" {
+		t.Errorf("account is %q, want active (%v)", status, err)
+	}
+	if err := db.Get(&sessions, `SELECT count(*) FROM sessions WHERE user_id = $1`, m.ids[kamal.IC]); err != nil || sessions == 0 {
+		t.Errorf("the person's session ended (%v)", err)
+	}
+	if err := db.Get(&reqStatus, `SELECT status FROM admin_requests WHERE id = $1`, reqID); err != nil || reqStatus != "pending_treasury" {
+		t.Errorf("request is %q, want pending_treasury (%v)", reqStatus, err)
+	}
+	if err := db.Get(&trail, `SELECT count(*) FROM audit_log WHERE action IN ('account.deactivate', 'admin_request.complete')`); err != nil || trail != 0 {
+		t.Errorf("%d trail entries of a change that did not happen (%v)", trail, err)
+	}
+	apitest.Expect(t, kamalSession.Get("/api/v1/account/profile"), http.StatusOK, "")
+
+	// Once the database accepts it again, the same approval carries the change out.
+	db.MustExec(`DROP TRIGGER refuse_outcome ON admin_requests`)
+	r = m.treas.Post("/api/v1/admin/requests/"+reqID+"/approve", nil)
+	if r.Status != http.StatusOK || r.Body["status"] != "completed" {
+		t.Fatalf("approval after the fault = %s", r.Raw)
+	}
+	if err := db.Get(&status, `SELECT status FROM users WHERE id = $1`, m.ids[kamal.IC]); err != nil || status != "deactivated" {
+		t.Errorf("account is %q after the approval, want deactivated (%v)", status, err)
+	}
+}

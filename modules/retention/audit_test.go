@@ -20,13 +20,13 @@ func TestPurgeInAuditTrail(t *testing.T) {
 	seed(t, s)
 	ctx := context.Background()
 
-	if _, err := Run(ctx, s, Options{DryRun: true, Actor: "cli", Now: now}); err != nil {
+	if _, err := Run(tenant.NewContext(ctx, s), Options{DryRun: true, Actor: "cli", Now: now}); err != nil {
 		t.Fatal(err)
 	}
 	if got := searchPurges(t, s); len(got) != 0 {
 		t.Fatalf("a dry run is in the trail: %+v", got)
 	}
-	rep, err := Run(ctx, s, Options{Actor: "scheduler", Now: now})
+	rep, err := Run(tenant.NewContext(ctx, s), Options{Actor: "scheduler", Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

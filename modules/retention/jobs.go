@@ -114,7 +114,7 @@ func RunHandler(sweeps ...Sweep) asynq.Handler {
 		if !ok {
 			return fmt.Errorf("%s without a tenant scope: %w", t.Type(), asynq.SkipRetry)
 		}
-		if _, err := Run(ctx, scope, Options{Actor: "scheduler", Sweeps: sweeps}); err != nil {
+		if _, err := Run(ctx, Options{Actor: "scheduler", Sweeps: sweeps}); err != nil {
 			slog.ErrorContext(ctx, "retention run failed", "tenant", scope.Tenant.Code, "err", err)
 			return err
 		}

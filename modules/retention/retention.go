@@ -33,10 +33,12 @@
 //     what confirms them. Expired payment unlocks (30 minutes) go at every run too.
 //   - Retention runs themselves are kept: they are the proof of what was deleted, and tiny.
 //
-// The outbox and the verification tokens belong to other modules: they are Sweeps (package
-// cmd/speks/sweeps.go lists them) that the worker and `speks retention run` hand to Run, so this
-// package does not depend on the modules it purges for; their counts go into the same
-// retention_runs record. Sessions and one-time codes have their own, much shorter periods,
+// This package writes only retention_runs: every record it purges is deleted by the module
+// that owns it. The documents and import batches are the feed module's (feed.Expiries: the
+// count and the batched delete of each kind; this package decides the cut-offs, the batch size
+// and the pauses). The outbox and the verification tokens are Sweeps (package
+// cmd/speks/sweeps.go lists them) that the worker and `speks retention run` hand to Run; their
+// counts go into the same retention_runs record. Sessions and one-time codes have their own, much shorter periods,
 // set by the account module that owns them.
 //
 // # How it deletes
@@ -58,6 +60,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/speks-portal/speks/modules/feed"
 	"github.com/speks-portal/speks/modules/foundation/web/myt"
 	"github.com/speks-portal/speks/tenant"
 )
@@ -118,15 +121,6 @@ func Cutoffs(now time.Time, months int) (cutoff time.Time, statementsBefore int,
 	return cutoff, cutoff.Year(), monthStart.AddDate(0, -BatchRetention, 0)
 }
 
-// purge is one kind of record: how to count it and how to delete one batch of it. The
-// kind's limits come first in the arguments, the batch size last.
-type purge struct {
-	kind   string
-	count  string
-	delete string
-	limits func(c cutoffs) []any
-}
-
 // cutoffs are a run's limits.
 type cutoffs struct {
 	date             time.Time // payslips and payments whose period ended before this day
@@ -134,40 +128,12 @@ type cutoffs struct {
 	batchesBefore    time.Time
 }
 
-var purges = []purge{
-	{
-		kind:  "payslips",
-		count: `SELECT count(*) FROM payslips WHERE (year, month) < ($1::smallint, $2::smallint)`,
-		delete: `DELETE FROM payslips WHERE (ic_no, year, month) IN (
-			SELECT ic_no, year, month FROM payslips WHERE (year, month) < ($1::smallint, $2::smallint)
-			LIMIT $3 FOR UPDATE SKIP LOCKED)`,
-		limits: func(c cutoffs) []any { return []any{c.date.Year(), int(c.date.Month())} },
-	},
-	{
-		kind:  "statements",
-		count: `SELECT count(*) FROM statements WHERE year < $1::smallint`,
-		delete: `DELETE FROM statements WHERE (ic_no, year) IN (
-			SELECT ic_no, year FROM statements WHERE year < $1::smallint LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-		limits: func(c cutoffs) []any { return []any{c.statementsBefore} },
-	},
-	{
-		kind:  "payments",
-		count: `SELECT count(*) FROM payments WHERE payment_date < $1::date`,
-		delete: `DELETE FROM payments WHERE id IN (
-			SELECT id FROM payments WHERE payment_date < $1::date LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-		limits: func(c cutoffs) []any { return []any{c.date.Format(time.DateOnly)} },
-	},
-	{
-		kind:  "import_batches",
-		count: `SELECT count(*) FROM import_batches WHERE received_at < $1`,
-		delete: `DELETE FROM import_batches WHERE id IN (
-			SELECT id FROM import_batches WHERE received_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-		limits: func(c cutoffs) []any { return []any{c.batchesBefore} },
-	},
-}
-
-// Run purges (or counts, dry) the tenant's expired records and records the run.
-func Run(ctx context.Context, scope *tenant.Scope, opts Options) (*Report, error) {
+// Run purges (or counts, dry) the expired records of ctx's tenant and records the run.
+func Run(ctx context.Context, opts Options) (*Report, error) {
+	scope, err := tenant.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
 	started := time.Now()
 	if opts.Now.IsZero() {
 		opts.Now = started
@@ -181,11 +147,11 @@ func Run(ctx context.Context, scope *tenant.Scope, opts Options) (*Report, error
 		Cutoff: c.date.Format(time.DateOnly), StatementsBeforeYear: c.statementsBefore, BatchesBefore: c.batchesBefore,
 		Counts: map[string]int64{}}
 	var runErr error
-	for _, p := range purges {
-		n, err := runPurge(ctx, scope.DB, p, p.limits(c), opts)
-		rep.Counts[p.kind] = n
+	for _, e := range feed.Expiries(c.date, c.statementsBefore, c.batchesBefore) {
+		n, err := runPurge(ctx, scope.DB, e, opts)
+		rep.Counts[e.Kind] = n
 		if err != nil {
-			runErr = fmt.Errorf("retention %s: %s: %w", scope.Tenant.Code, p.kind, err)
+			runErr = fmt.Errorf("retention %s: %s: %w", scope.Tenant.Code, e.Kind, err)
 			break
 		}
 	}
@@ -203,20 +169,13 @@ func Run(ctx context.Context, scope *tenant.Scope, opts Options) (*Report, error
 }
 
 // runPurge deletes one kind in batches until none is left (or counts it, dry).
-func runPurge(ctx context.Context, db *sqlx.DB, p purge, limits []any, opts Options) (int64, error) {
+func runPurge(ctx context.Context, db *sqlx.DB, e feed.Expiry, opts Options) (int64, error) {
 	if opts.DryRun {
-		var n int64
-		err := db.GetContext(ctx, &n, p.count, limits...)
-		return n, err
+		return e.Count(ctx, db)
 	}
-	args := append(limits, opts.BatchSize)
 	var total int64
 	for {
-		res, err := db.ExecContext(ctx, p.delete, args...)
-		if err != nil {
-			return total, err
-		}
-		n, err := res.RowsAffected()
+		n, err := e.DeleteBatch(ctx, db, opts.BatchSize)
 		if err != nil {
 			return total, err
 		}

@@ -57,7 +57,7 @@ func seed(t *testing.T, s *tenant.Scope) {
 	t.Helper()
 	imp := func(kind feed.Kind, lines ...string) {
 		t.Helper()
-		res, err := feed.Import(context.Background(), s, kind, strings.NewReader(strings.Join(lines, "\n")+"\n"),
+		res, err := feed.Import(tenant.NewContext(context.Background(), s), kind, strings.NewReader(strings.Join(lines, "\n")+"\n"),
 			feed.Options{Actor: "test", Now: now})
 		if err != nil {
 			t.Fatalf("seed %s: %v %+v", kind, err, res)
@@ -108,7 +108,7 @@ func TestRunPurgesOlderThanCutoff(t *testing.T) {
 	seed(t, s)
 	before := counts(t, s)
 
-	dry, err := Run(context.Background(), s, Options{DryRun: true, Actor: "test", Now: now})
+	dry, err := Run(tenant.NewContext(context.Background(), s), Options{DryRun: true, Actor: "test", Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestRunPurgesOlderThanCutoff(t *testing.T) {
 		t.Errorf("dry run deleted: before %v, after %v", before, after)
 	}
 
-	rep, err := Run(context.Background(), s, Options{Actor: "test", Now: now, BatchSize: 1})
+	rep, err := Run(tenant.NewContext(context.Background(), s), Options{Actor: "test", Now: now, BatchSize: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func TestRunPurgesOlderThanCutoff(t *testing.T) {
 	assertCounts(t, "logged", logged, want)
 
 	// A second run finds nothing more.
-	again, err := Run(context.Background(), s, Options{Actor: "test", Now: now})
+	again, err := Run(tenant.NewContext(context.Background(), s), Options{Actor: "test", Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func TestRunFollowsTenantPolicy(t *testing.T) {
 	ss := &tenant.Scope{Tenant: short, DB: env.DB(t, short)}
 	seed(t, sl)
 	seed(t, ss)
-	rep, err := Run(context.Background(), ss, Options{Actor: "test", Now: now})
+	rep, err := Run(tenant.NewContext(context.Background(), ss), Options{Actor: "test", Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

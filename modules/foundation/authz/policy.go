@@ -268,3 +268,14 @@ func NewEnforcer(db *sqlx.DB, w *Watcher, log *slog.Logger) (*casbin.SyncedEnfor
 	})
 	return e, nil
 }
+
+// DropDomainIn removes every policy and role assignment of a tenant inside the caller's
+// transaction (offboarding) and tells every replica to reload when it commits. This package is
+// the one writer of public.casbin_rule.
+func DropDomainIn(ctx context.Context, tx sqlx.ExecerContext, domain string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM public.casbin_rule WHERE (ptype = 'p' AND v1 = $1) OR (ptype = 'g' AND v2 = $1)`,
+		domain); err != nil {
+		return fmt.Errorf("authz: drop policies of %s: %w", domain, err)
+	}
+	return Notify(ctx, tx, "")
+}
