@@ -2,10 +2,16 @@ package tenant
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -157,4 +163,35 @@ func EnsureDatabase(ctx context.Context, rawURL string) error {
 		return fmt.Errorf("create database %s: %w", name, err)
 	}
 	return nil
+}
+
+// IsUnavailable reports whether err means PostgreSQL could not be reached or is going away
+// (connection refused or reset, the server shutting down or starting up, too many
+// connections): a passing condition the caller should answer with "try again shortly", not
+// a fault of the request. Pools reconnect by themselves once the server is back.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) {
+		return true
+	}
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		// Class 08: connection exception; 53300 too_many_connections; 57P01–57P03: admin
+		// shutdown, crash shutdown, cannot connect now (starting up or in recovery).
+		switch code := string(pqErr.Code); {
+		case strings.HasPrefix(code, "08"), code == "53300", code == "57P01", code == "57P02", code == "57P03":
+			return true
+		}
+		return false
+	}
+	var netErr *net.OpError
+	if errors.As(err, &netErr) {
+		return true
+	}
+	// lib/pq answers a server that hangs up during the handshake (as one restarting does)
+	// with a bare io.EOF.
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }

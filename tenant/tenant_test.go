@@ -1,8 +1,15 @@
 package tenant_test
 
 import (
+	"database/sql/driver"
 	"errors"
+	"fmt"
+	"io"
+	"net"
+	"syscall"
 	"testing"
+
+	"github.com/lib/pq"
 
 	"github.com/speks-portal/speks/tenant"
 )
@@ -70,5 +77,30 @@ func TestEmailInDomains(t *testing.T) {
 	}
 	if !tenant.EmailInDomains("ahmad@gmail.com", nil) {
 		t.Error("a state without domains must take any address")
+	}
+}
+
+// A PostgreSQL outage (refused, reset, shutting down, starting up, out of connections) is
+// told apart from a fault of the request.
+func TestIsUnavailable(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{nil, false},
+		{errors.New("syntax error"), false},
+		{&pq.Error{Code: "23505"}, false}, // unique_violation
+		{&pq.Error{Code: "42P01"}, false}, // undefined_table
+		{&pq.Error{Code: "08006"}, true},  // connection_failure
+		{&pq.Error{Code: "57P01"}, true},  // admin_shutdown
+		{&pq.Error{Code: "57P03"}, true},  // cannot_connect_now
+		{&pq.Error{Code: "53300"}, true},  // too_many_connections
+		{fmt.Errorf("load session: %w", driver.ErrBadConn), true},
+		{fmt.Errorf("query: %w", &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}), true},
+		{io.EOF, true},
+	} {
+		if got := tenant.IsUnavailable(tc.err); got != tc.want {
+			t.Errorf("IsUnavailable(%v) = %v, want %v", tc.err, got, tc.want)
+		}
 	}
 }

@@ -128,3 +128,6 @@ type redisCheck struct{ rdb redis.UniversalClient }
 
 func (redisCheck) Name() string                      { return "redis" }
 func (c redisCheck) Check(ctx context.Context) error { return c.rdb.Ping(ctx).Err() }
+
+// Optional: serve stays ready without Redis (mail waits in the outbox, nothing else needs it).
+func (redisCheck) Optional() bool { return true }

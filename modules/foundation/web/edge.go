@@ -21,7 +21,13 @@ type failure struct {
 	fields    map[string]any // extra members of the JSON error object
 	body      any            // a JSON object whose members stand beside "error"
 	suspended *tenant.Tenant // set for a suspended tenant, to answer in its language
+	// retryAfter, when set, is sent as Retry-After (seconds): the answer of a passing outage.
+	retryAfter int
 }
+
+// unavailableRetryAfter is how long a client is asked to wait while PostgreSQL is away; a
+// restart takes a few seconds, and pools reconnect by themselves.
+const unavailableRetryAfter = 5
 
 // fiberCodes names the statuses Fiber itself produces (no route, wrong method, body too
 // large, …) with the snake_case codes of docs/API.md "Errors".
@@ -64,8 +70,11 @@ func classify(err error) failure {
 			code = "http_error"
 		}
 		return failure{status: fe.Code, code: code, messageID: "error_" + code}
-	case errors.As(err, &fe) && fe.Code == fiber.StatusServiceUnavailable:
-		return failure{status: fe.Code, code: "service_unavailable", messageID: "error_service_unavailable"}
+	case errors.As(err, &fe) && fe.Code == fiber.StatusServiceUnavailable, tenant.IsUnavailable(err):
+		// PostgreSQL down or restarting: a passing condition, answered "try again shortly"
+		// (with Retry-After) rather than as a fault of the request.
+		return failure{status: fiber.StatusServiceUnavailable, code: "service_unavailable", messageID: "error_service_unavailable",
+			retryAfter: unavailableRetryAfter}
 	default:
 		return failure{status: fiber.StatusInternalServerError, code: "internal_error", messageID: "error_internal_error"}
 	}
@@ -87,6 +96,9 @@ func (s *shell) handleError(c *fiber.Ctx, err error) error {
 	}
 	message := s.failureMessage(lang, f)
 	c.Status(f.status)
+	if f.retryAfter > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(f.retryAfter))
+	}
 	if wantsJSON(c) {
 		return c.JSON(s.errorJSON(c, f, message))
 	}

@@ -46,6 +46,14 @@ type Checker interface {
 	Check(ctx context.Context) error
 }
 
+// Optional is a Checker whose dependency the process can work without for a while: /readyz
+// reports it but stays ready. serve needs PostgreSQL; without Redis, mail waits in the outbox
+// and everything else keeps working, so taking every serve pod out of service on a Redis
+// outage would turn a mail delay into a portal outage.
+type Optional interface {
+	Optional() bool
+}
+
 // Options is what the shell needs.
 type Options struct {
 	Config  *config.Config
@@ -191,7 +199,9 @@ func (s *shell) ready(checks []Checker) fiber.Handler {
 			if err := ch.Check(ctx); err != nil {
 				s.log.WarnContext(ctx, "readiness check failed", "check", ch.Name(), "err", err)
 				result[ch.Name()] = "unavailable"
-				status = fiber.StatusServiceUnavailable
+				if o, ok := ch.(Optional); !ok || !o.Optional() {
+					status = fiber.StatusServiceUnavailable
+				}
 				continue
 			}
 			result[ch.Name()] = "ok"

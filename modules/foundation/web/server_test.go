@@ -145,6 +145,11 @@ type checker struct {
 func (c checker) Name() string                { return c.name }
 func (c checker) Check(context.Context) error { return c.err }
 
+// optionalChecker is a dependency the process works without for a while (serve and Redis).
+type optionalChecker struct{ checker }
+
+func (optionalChecker) Optional() bool { return true }
+
 func TestHealthAndReadiness(t *testing.T) {
 	t.Parallel()
 	healthy := newHarness(t, func(_ *config.Config, o *web.Options) {
@@ -163,6 +168,22 @@ func TestHealthAndReadiness(t *testing.T) {
 	wantStatus(t, r, http.StatusServiceUnavailable)
 	wantContains(t, r.Raw, `"redis":"unavailable"`, `"postgres":"ok"`)
 	wantNotContains(t, r.Raw, "connection refused")
+
+	// serve's own set: PostgreSQL required, Redis only reported. Without Redis it stays ready
+	// (mail waits in the outbox); without PostgreSQL it is not.
+	redisDown := checker{name: "redis", err: errors.New("dial tcp 127.0.0.1:6379: connection refused")}
+	withoutRedis := newHarness(t, func(_ *config.Config, o *web.Options) {
+		o.Checks = []web.Checker{checker{name: "postgres"}, optionalChecker{redisDown}}
+	})
+	r = withoutRedis.get(t, "platform.localhost", "/readyz")
+	wantStatus(t, r, http.StatusOK)
+	wantContains(t, r.Raw, `"redis":"unavailable"`, `"postgres":"ok"`)
+	withoutPostgres := newHarness(t, func(_ *config.Config, o *web.Options) {
+		o.Checks = []web.Checker{checker{name: "postgres", err: errors.New("connection refused")}, optionalChecker{checker{name: "redis"}}}
+	})
+	wantStatus(t, withoutPostgres.get(t, "platform.localhost", "/readyz"), http.StatusServiceUnavailable)
+	// Liveness never depends on a dependency.
+	wantStatus(t, withoutPostgres.get(t, "platform.localhost", "/healthz"), http.StatusOK)
 }
 
 func TestMetricsArePerTenant(t *testing.T) {
