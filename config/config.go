@@ -35,6 +35,7 @@ type Config struct {
 	Secrets  SecretsConfig  `mapstructure:"secrets"`
 	Log      LogConfig      `mapstructure:"log"`
 	Metrics  MetricsConfig  `mapstructure:"metrics"`
+	Health   HealthConfig   `mapstructure:"health"`
 	Feeds    FeedsConfig    `mapstructure:"feeds"`
 }
 
@@ -95,6 +96,13 @@ type MetricsConfig struct {
 	Listen string `mapstructure:"listen"`
 }
 
+// HealthConfig is the probe listener of the processes that serve no web traffic (worker,
+// scheduler): /healthz (the process) and /readyz (its dependencies). serve answers both on
+// its own listener.
+type HealthConfig struct {
+	Listen string `mapstructure:"listen"`
+}
+
 type FeedsConfig struct {
 	MaxBodyBytes int64 `mapstructure:"max_body_bytes"`
 }
@@ -130,6 +138,7 @@ var defaults = map[string]any{
 	"log.level":                   "info",
 	"log.format":                  "",
 	"metrics.listen":              "",
+	"health.listen":               "",
 	"feeds.max_body_bytes":        int64(512 << 20),
 }
 
@@ -244,6 +253,11 @@ func (c *Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 		bad("http.listen: %q is not host:port (e.g. \":8080\")", c.HTTP.Listen)
+	}
+	if c.Health.Listen != "" {
+		if _, _, err := net.SplitHostPort(c.Health.Listen); err != nil {
+			bad("health.listen: %q is not host:port", c.Health.Listen)
+		}
 	}
 	if c.Metrics.Listen != "" {
 		if _, _, err := net.SplitHostPort(c.Metrics.Listen); err != nil {

@@ -31,6 +31,16 @@ func newSchedulerCommand() *cobra.Command {
 					return fmt.Errorf("schedule %s: %w", p.task.Type(), err)
 				}
 			}
+			rdb, err := rt.redisClient()
+			if err != nil {
+				return err
+			}
+			defer rdb.Close()
+			stopHealth, err := serveHealth(rt, redisCheck{rdb: rdb})
+			if err != nil {
+				return err
+			}
+			defer stopHealth()
 			if err := scheduler.Start(); err != nil {
 				return fmt.Errorf("start scheduler (redis.url): %w", err)
 			}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
@@ -40,7 +39,7 @@ func newServeCommand() *cobra.Command {
 				Tenants: rt.registry,
 				Logger:  rt.log,
 				Metrics: metrics,
-				Checks:  []web.Checker{postgresCheck{rt}, redisCheck{rdb}},
+				Checks:  []web.Checker{postgresCheck{rt}, redisCheck{rdb: rdb, optional: true}},
 				Modules: rt.webModules(),
 			})
 			if err != nil {
@@ -97,24 +96,9 @@ func serveMetrics(rt *runtime, metrics *web.Metrics) (func(), error) {
 	if rt.cfg.Metrics.Listen == "" {
 		return func() {}, nil
 	}
-	ln, err := net.Listen("tcp", rt.cfg.Metrics.Listen)
-	if err != nil {
-		return nil, fmt.Errorf("listen on %s (metrics.listen): %w", rt.cfg.Metrics.Listen, err)
-	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", metrics.Handler())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			rt.log.Error("metrics listener stopped", "err", err)
-		}
-	}()
-	rt.log.Info("serving metrics", "listen", rt.cfg.Metrics.Listen)
-	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	}, nil
+	return serveSide(rt, rt.cfg.Metrics.Listen, "metrics.listen", mux)
 }
 
 type postgresCheck struct{ rt *runtime }
@@ -124,10 +108,14 @@ func (c postgresCheck) Check(ctx context.Context) error {
 	return c.rt.dbs.Public().PingContext(ctx)
 }
 
-type redisCheck struct{ rdb redis.UniversalClient }
+// redisCheck pings Redis. optional for serve, which stays ready without it (mail waits in the
+// outbox, nothing else needs it); required for the worker and the scheduler, which are idle
+// without it.
+type redisCheck struct {
+	rdb      redis.UniversalClient
+	optional bool
+}
 
 func (redisCheck) Name() string                      { return "redis" }
 func (c redisCheck) Check(ctx context.Context) error { return c.rdb.Ping(ctx).Err() }
-
-// Optional: serve stays ready without Redis (mail waits in the outbox, nothing else needs it).
-func (redisCheck) Optional() bool { return true }
+func (c redisCheck) Optional() bool                  { return c.optional }

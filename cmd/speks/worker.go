@@ -43,6 +43,16 @@ func newWorkerCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			rdb, err := rt.redisClient()
+			if err != nil {
+				return err
+			}
+			defer rdb.Close()
+			stopHealth, err := serveHealth(rt, postgresCheck{rt}, redisCheck{rdb: rdb})
+			if err != nil {
+				return err
+			}
+			defer stopHealth()
 			relayDone, err := rt.startMailRelay(cmd.Context())
 			if err != nil {
 				return err

@@ -254,3 +254,31 @@ would let the kubelet SIGKILL a pod mid-request, so it is refused.
       port: 53
 {{ toYaml . }}
 {{- end }}
+
+{{/*
+The probes of a process that serves no web traffic (worker, scheduler), on health.listen:
+/healthz never depends on anything (a restart does not bring Redis back), /readyz on what the
+process needs. speks.healthEnv extends speks.podEnv's env list (include it right after, one
+level deeper); speks.healthProbes adds the port and the probes.
+*/}}
+{{- define "speks.healthEnv" -}}
+- name: SPEKS_HEALTH_LISTEN
+  value: ":{{ .Values.health.port }}"
+{{- end }}
+
+{{- define "speks.healthProbes" -}}
+ports:
+  - name: health
+    containerPort: {{ .Values.health.port }}
+    protocol: TCP
+readinessProbe:
+  httpGet:
+    path: /readyz
+    port: health
+  {{- toYaml .Values.health.readinessProbe | nindent 2 }}
+livenessProbe:
+  httpGet:
+    path: /healthz
+    port: health
+  {{- toYaml .Values.health.livenessProbe | nindent 2 }}
+{{- end }}

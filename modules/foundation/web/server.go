@@ -191,23 +191,32 @@ func (s *shell) logPanic(c *fiber.Ctx, e any) {
 // the failing names, never the errors) otherwise.
 func (s *shell) ready(checks []Checker) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
-		defer cancel()
-		result := fiber.Map{}
-		status := fiber.StatusOK
-		for _, ch := range checks {
-			if err := ch.Check(ctx); err != nil {
-				s.log.WarnContext(ctx, "readiness check failed", "check", ch.Name(), "err", err)
-				result[ch.Name()] = "unavailable"
-				if o, ok := ch.(Optional); !ok || !o.Optional() {
-					status = fiber.StatusServiceUnavailable
-				}
-				continue
-			}
-			result[ch.Name()] = "ok"
-		}
+		status, result := Readiness(c.UserContext(), s.log, checks)
 		return c.Status(status).JSON(result)
 	}
+}
+
+// Readiness runs the checks (two seconds at most) and answers the /readyz status and body:
+// 503 when a required dependency does not answer, 200 otherwise; the body names each check
+// "ok" or "unavailable" and never carries the error, which goes to the log. Every process's
+// /readyz answers through it.
+func Readiness(ctx context.Context, log *slog.Logger, checks []Checker) (int, map[string]string) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	result := map[string]string{}
+	status := fiber.StatusOK
+	for _, ch := range checks {
+		if err := ch.Check(ctx); err != nil {
+			log.WarnContext(ctx, "readiness check failed", "check", ch.Name(), "err", err)
+			result[ch.Name()] = "unavailable"
+			if o, ok := ch.(Optional); !ok || !o.Optional() {
+				status = fiber.StatusServiceUnavailable
+			}
+			continue
+		}
+		result[ch.Name()] = "ok"
+	}
+	return status, result
 }
 
 // scopeByHost resolves the request's host (Fiber's Hostname, which honours X-Forwarded-Host
