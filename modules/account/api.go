@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/web"
 )
@@ -25,7 +26,7 @@ type SessionInfo struct {
 	Next      string   `json:"next"`
 }
 
-func userInfo(u *User) UserInfo {
+func userInfo(u *identity.User) UserInfo {
 	roles := append([]string{}, u.Roles...)
 	return UserInfo{ID: u.LoginID, Name: u.Name, Category: u.Category, Roles: roles}
 }
@@ -202,7 +203,7 @@ func (m *Module) apiVerifyEmail(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	return c.JSON(fiber.Map{"status": StatusPendingActivation})
+	return c.JSON(fiber.Map{"status": identity.StatusPendingActivation})
 }
 
 func (m *Module) apiFirstLogin(c *fiber.Ctx) error {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/tenant"
 )
@@ -28,7 +29,7 @@ type LoginResult struct {
 	Token     string // the cookie value
 	CSRFToken string
 	Next      string
-	User      *User
+	User      *identity.User
 }
 
 // Login checks an ID and password (or one-time code) and opens a session. Every wrong case
@@ -62,12 +63,12 @@ func (s *Service) login(ctx context.Context, in LoginInput, at *loginAttempt) (*
 		return nil, err
 	}
 	now := s.now()
-	key := ParseLoginID(in.ID)
+	key := identity.ParseLoginID(in.ID)
 	at.subject = loginSubject(key)
 	if err := s.throttleLogin(ctx, sc, key, in.IP, now); err != nil {
 		return nil, err
 	}
-	u, err := findUser(ctx, sc.DB, key)
+	u, err := identity.Find(ctx, sc.DB, key)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +85,7 @@ func (s *Service) login(ctx context.Context, in LoginInput, at *loginAttempt) (*
 	if err != nil {
 		return nil, err
 	}
-	if lock.locked(now) || (u != nil && u.Status == StatusLocked) {
+	if lock.locked(now) || (u != nil && u.Status == identity.StatusLocked) {
 		return nil, ErrLocked
 	}
 	if !ok {
@@ -105,7 +106,7 @@ func (s *Service) login(ctx context.Context, in LoginInput, at *loginAttempt) (*
 	return s.open(ctx, sc, u, purpose, codeID, lockKey, in, now)
 }
 
-func (s *Service) throttleLogin(ctx context.Context, sc *tenant.Scope, key LoginKey, ip string, now time.Time) error {
+func (s *Service) throttleLogin(ctx context.Context, sc *tenant.Scope, key identity.LoginKey, ip string, now time.Time) error {
 	if err := hit(ctx, sc.DB, "login:ip:"+ip, s.Limits.LoginPerIP, now); err != nil {
 		return err
 	}
@@ -115,7 +116,7 @@ func (s *Service) throttleLogin(ctx context.Context, sc *tenant.Scope, key Login
 // checkSecret verifies the password, or else the user's open one-time code. It always runs
 // exactly one argon2id verification (against a dummy hash when there is no account or no
 // password), so timing does not tell the cases apart. It returns the session purpose.
-func (s *Service) checkSecret(ctx context.Context, sc *tenant.Scope, u *User, secret string, now time.Time) (string, int64, bool, error) {
+func (s *Service) checkSecret(ctx context.Context, sc *tenant.Scope, u *identity.User, secret string, now time.Time) (string, int64, bool, error) {
 	hash := s.dummy()
 	if u != nil && u.PasswordHash != "" {
 		hash = u.PasswordHash
@@ -127,7 +128,7 @@ func (s *Service) checkSecret(ctx context.Context, sc *tenant.Scope, u *User, se
 	if u == nil {
 		return "", 0, false, nil
 	}
-	if passwordOK && u.PasswordHash != "" && u.Status == StatusActive {
+	if passwordOK && u.PasswordHash != "" && u.Status == identity.StatusActive {
 		if u.MustChangePassword {
 			return PurposeChangePassword, 0, true, nil
 		}
@@ -148,15 +149,15 @@ func (s *Service) checkSecret(ctx context.Context, sc *tenant.Scope, u *User, se
 	}
 	purpose := codeSessionPurpose(code.Purpose)
 	switch {
-	case purpose == PurposeCompleteActivation && u.Status == StatusPendingActivation:
-	case purpose == PurposeChangePassword && u.Status == StatusActive:
+	case purpose == PurposeCompleteActivation && u.Status == identity.StatusPendingActivation:
+	case purpose == PurposeChangePassword && u.Status == identity.StatusActive:
 	default:
 		return "", 0, false, nil
 	}
 	return purpose, code.ID, true, nil
 }
 
-func idOf(u *User) int64 {
+func idOf(u *identity.User) int64 {
 	if u == nil {
 		return 0
 	}
@@ -189,7 +190,7 @@ func (s *Service) fail(ctx context.Context, db sqlx.ExtContext, t *tenant.Tenant
 }
 
 // open uses the code (if any), clears the failures and creates the session in one transaction.
-func (s *Service) open(ctx context.Context, sc *tenant.Scope, u *User, purpose string, codeID int64, lockKey string, in LoginInput, now time.Time) (*LoginResult, error) {
+func (s *Service) open(ctx context.Context, sc *tenant.Scope, u *identity.User, purpose string, codeID int64, lockKey string, in LoginInput, now time.Time) (*LoginResult, error) {
 	tx, err := sc.DB.BeginTxx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("login: begin: %w", err)

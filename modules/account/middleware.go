@@ -56,7 +56,7 @@ func (m *Module) Middleware(c *fiber.Ctx) error {
 	}
 	c.Locals(sessionLocal{}, sess)
 	c.Locals(web.CSRFTokenLocal, sess.CSRFToken)
-	p := sess.User.principal(sess.Purpose != PurposeFull)
+	p := principalOf(sess.User, sess.Purpose != PurposeFull)
 	c.SetUserContext(WithPrincipal(c.UserContext(), p))
 	web.SetViewer(c, &web.Viewer{Name: p.Name, Roles: p.ActsAs(), LogoutURL: "/logout", Restricted: p.Restricted})
 	return c.Next()

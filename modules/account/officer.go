@@ -6,6 +6,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/foundation/notify"
 	"github.com/speks-portal/speks/tenant"
 )
@@ -34,11 +35,11 @@ func (s *Service) ResetByOfficer(ctx context.Context, userID int64, actor, login
 	if err != nil {
 		return err
 	}
-	u, err := userByID(ctx, sc.DB, userID)
+	u, err := identity.ByID(ctx, sc.DB, userID)
 	if err != nil {
 		return err
 	}
-	if u.Status != StatusActive || u.Email == "" {
+	if u.Status != identity.StatusActive || u.Email == "" {
 		return fmt.Errorf("reset account %d: status %s or no e-mail: %w", userID, u.Status, ErrWrongMode)
 	}
 	now := s.now()

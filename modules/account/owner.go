@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/speks-portal/speks/modules/account/identity"
 )
 
 // The account module is the one writer of users, sessions, cancellation_requests and
@@ -28,7 +29,7 @@ func DeactivateIn(ctx context.Context, tx sqlx.ExtContext, userID int64) (bool, 
 	if err != nil {
 		return false, fmt.Errorf("deactivate account %d: %w", userID, err)
 	}
-	if status == StatusDeactivated {
+	if status == identity.StatusDeactivated {
 		return false, nil
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE users SET status = 'deactivated', updated_at = now() WHERE id = $1`, userID); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/modules/foundation/notify"
 	"github.com/speks-portal/speks/modules/foundation/web/myt"
@@ -106,15 +107,15 @@ func (s *Service) ForgotPassword(ctx context.Context, in ForgotInput) error {
 		return err
 	}
 	now := s.now()
-	key := ParseLoginID(in.ID)
+	key := identity.ParseLoginID(in.ID)
 	if err := s.throttleRecovery(ctx, sc, "forgot", key, in.IP, now); err != nil {
 		return err
 	}
-	u, err := findUser(ctx, sc.DB, key)
+	u, err := identity.Find(ctx, sc.DB, key)
 	if err != nil {
 		return err
 	}
-	match := u != nil && u.Status == StatusActive && sameEmail(u.Email, in.Email)
+	match := u != nil && u.Status == identity.StatusActive && sameEmail(u.Email, in.Email)
 	required, err := s.answerRequired(ctx, sc, u)
 	if err != nil {
 		return err
@@ -146,7 +147,7 @@ func (s *Service) SecurityAnswerRequired(ctx context.Context) (bool, error) {
 }
 
 // answerRequired: the policy applies to users who have security answers (docs/API.md "Getting an account").
-func (s *Service) answerRequired(ctx context.Context, sc *tenant.Scope, u *User) (bool, error) {
+func (s *Service) answerRequired(ctx context.Context, sc *tenant.Scope, u *identity.User) (bool, error) {
 	required, err := s.SecurityAnswerRequired(ctx)
 	if err != nil || !required || u == nil {
 		return false, err
@@ -160,7 +161,7 @@ func (s *Service) answerRequired(ctx context.Context, sc *tenant.Scope, u *User)
 
 // checkAnswer verifies a security answer when one is given; always one argon2id run, so a
 // request with an answer takes as long whether the ID exists or not.
-func (s *Service) checkAnswer(ctx context.Context, sc *tenant.Scope, u *User, questionID int, answer string) (bool, error) {
+func (s *Service) checkAnswer(ctx context.Context, sc *tenant.Scope, u *identity.User, questionID int, answer string) (bool, error) {
 	if answer == "" {
 		return true, nil
 	}
@@ -179,7 +180,7 @@ func (s *Service) checkAnswer(ctx context.Context, sc *tenant.Scope, u *User, qu
 	return ok && hash != s.dummy(), nil
 }
 
-func (s *Service) throttleRecovery(ctx context.Context, sc *tenant.Scope, flow string, key LoginKey, ip string, now time.Time) error {
+func (s *Service) throttleRecovery(ctx context.Context, sc *tenant.Scope, flow string, key identity.LoginKey, ip string, now time.Time) error {
 	if err := hit(ctx, sc.DB, flow+":ip:"+ip, s.Limits.RecoveryPerIP, now); err != nil {
 		return err
 	}
@@ -191,7 +192,7 @@ func sameEmail(a, b string) bool {
 	return a != "" && strings.EqualFold(a, b)
 }
 
-func enqueueCode(ctx context.Context, tx *sqlx.Tx, u *User, code, purpose, lang, link string) error {
+func enqueueCode(ctx context.Context, tx *sqlx.Tx, u *identity.User, code, purpose, lang, link string) error {
 	data := map[string]any{"name": u.Name, "code": code, "purpose": purpose, "expires_minutes": int(CodeLifetime / time.Minute)}
 	if link != "" {
 		data["link"] = link
@@ -218,7 +219,7 @@ func (s *Service) FirstLogin(ctx context.Context, in FirstLoginInput) error {
 		return ErrWrongMode
 	}
 	now := s.now()
-	key := ParseLoginID(in.ID)
+	key := identity.ParseLoginID(in.ID)
 	if err := s.throttleRecovery(ctx, sc, "first-login", key, in.IP, now); err != nil {
 		return err
 	}
@@ -238,7 +239,7 @@ func (s *Service) FirstLogin(ctx context.Context, in FirstLoginInput) error {
 		if err != nil {
 			return err
 		}
-		u := &User{ID: userID, Name: rec.Name, Email: strings.TrimSpace(rec.Email)}
+		u := &identity.User{ID: userID, Name: rec.Name, Email: strings.TrimSpace(rec.Email)}
 		return enqueueCode(ctx, tx, u, code, notify.PurposeFirstLogin, in.Lang, in.LoginURL)
 	})
 	if errors.Is(err, errAlreadyRegistered) {
@@ -259,21 +260,21 @@ type master struct {
 	PTJCode        string
 }
 
-func masterRecord(ctx context.Context, db sqlx.QueryerContext, key LoginKey) (*master, error) {
+func masterRecord(ctx context.Context, db sqlx.QueryerContext, key identity.LoginKey) (*master, error) {
 	switch key.Category {
-	case CategoryStaff:
-		m := master{Category: CategoryStaff}
+	case identity.CategoryStaff:
+		m := master{Category: identity.CategoryStaff}
 		err := db.QueryRowxContext(ctx, `SELECT ic_no, name, email, phone, department_code, ptj_code
 			FROM employees WHERE ic_no = $1 AND status = 'active'`, key.Primary).
 			Scan(&m.LoginID, &m.Name, &m.Email, &m.Phone, &m.DepartmentCode, &m.PTJCode)
 		return nilIfNoRows(&m, err)
-	case CategorySupplier:
+	case identity.CategorySupplier:
 		var m master
 		var newNo, oldNo *string
 		err := db.QueryRowxContext(ctx, `SELECT reg_no_new, reg_no_old, name, email, phone FROM suppliers
 			WHERE (reg_no_new = ANY($1) OR reg_no_old = ANY($1)) AND status = 'active' LIMIT 1`, stringArray(key.Keys)).
 			Scan(&newNo, &oldNo, &m.Name, &m.Email, &m.Phone)
-		m.Category = CategorySupplier
+		m.Category = identity.CategorySupplier
 		if newNo != nil {
 			m.LoginID = *newNo
 			if oldNo != nil {
@@ -297,7 +298,7 @@ func pendingAccount(ctx context.Context, tx *sqlx.Tx, m *master, now time.Time) 
 	}
 	err := tx.GetContext(ctx, &existing, `SELECT id, status FROM users WHERE login_id = $1 OR alt_login_id = $1`, m.LoginID)
 	if err == nil {
-		return existing.ID, existing.Status == StatusPendingActivation, nil
+		return existing.ID, existing.Status == identity.StatusPendingActivation, nil
 	}
 	if !isNoRows(err) {
 		return 0, false, fmt.Errorf("find account: %w", err)

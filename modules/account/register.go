@@ -11,6 +11,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/modules/foundation/notify"
 	"github.com/speks-portal/speks/modules/foundation/sessions"
@@ -46,7 +47,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) error {
 		return err
 	}
 	err = inTx(ctx, sc, func(tx *sqlx.Tx) error {
-		u, err := findUser(ctx, tx, key)
+		u, err := identity.Find(ctx, tx, key)
 		if err != nil || u != nil {
 			return err
 		}
@@ -79,13 +80,13 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) error {
 
 var errAlreadyRegistered = errors.New("already registered")
 
-func (s *Service) validateRegistration(ctx context.Context, sc *tenant.Scope, in *RegisterInput) (LoginKey, error) {
+func (s *Service) validateRegistration(ctx context.Context, sc *tenant.Scope, in *RegisterInput) (identity.LoginKey, error) {
 	in.Name = strings.Join(strings.Fields(in.Name), " ")
 	in.Email = strings.TrimSpace(in.Email)
 	in.Phone = strings.TrimSpace(in.Phone)
 	var bad []string
-	key := ParseLoginID(in.ID)
-	if in.Category != CategoryStaff && in.Category != CategorySupplier {
+	key := identity.ParseLoginID(in.ID)
+	if in.Category != identity.CategoryStaff && in.Category != identity.CategorySupplier {
 		bad = append(bad, "category")
 	} else if key.Category != in.Category {
 		bad = append(bad, "id")
@@ -99,7 +100,7 @@ func (s *Service) validateRegistration(ctx context.Context, sc *tenant.Scope, in
 	if len(in.Phone) > 30 {
 		bad = append(bad, "phone")
 	}
-	if in.Category == CategoryStaff {
+	if in.Category == identity.CategoryStaff {
 		var ok bool
 		err := sc.DB.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM ptjs WHERE code = $1 AND department_code = $2)`, in.PTJCode, in.DepartmentCode)
 		if err != nil {
@@ -185,14 +186,14 @@ func (s *Service) ActivateRegistration(ctx context.Context, rawID, actor, loginU
 		return err
 	}
 	now := s.now()
-	u, err := findUser(ctx, sc.DB, ParseLoginID(rawID))
+	u, err := identity.Find(ctx, sc.DB, identity.ParseLoginID(rawID))
 	if err != nil {
 		return err
 	}
 	if u == nil {
 		return fmt.Errorf("no account with ID %s in %s", ids.Mask(rawID), sc.Tenant.Code)
 	}
-	if u.Status != StatusPendingActivation {
+	if u.Status != identity.StatusPendingActivation {
 		return fmt.Errorf("account %d is %s, not pending_activation", u.ID, u.Status)
 	}
 	return inTx(ctx, sc, func(tx *sqlx.Tx) error {
@@ -236,7 +237,7 @@ func (s *Service) CreateAccount(ctx context.Context, in NewAccount, actor, login
 // CreateAccountIn is CreateAccount inside the caller's transaction, for a workflow that
 // creates the account together with its own changes (an approved user-administration request).
 func (s *Service) CreateAccountIn(ctx context.Context, tx *sqlx.Tx, in NewAccount, actor, loginURL string) (int64, error) {
-	key := ParseLoginID(in.ID)
+	key := identity.ParseLoginID(in.ID)
 	if !key.Valid() {
 		return 0, &InvalidInputError{Fields: []string{"id"}}
 	}
@@ -258,7 +259,7 @@ func (s *Service) CreateAccountIn(ctx context.Context, tx *sqlx.Tx, in NewAccoun
 	return u.ID, audit(ctx, tx, 0, actor, "account.create", u.ID, map[string]any{"roles": in.Roles})
 }
 
-func createActive(ctx context.Context, tx *sqlx.Tx, key LoginKey, in NewAccount, now time.Time) (*User, error) {
+func createActive(ctx context.Context, tx *sqlx.Tx, key identity.LoginKey, in NewAccount, now time.Time) (*identity.User, error) {
 	alt := ""
 	if len(key.Keys) > 1 {
 		alt = key.Keys[1]
@@ -267,7 +268,7 @@ func createActive(ctx context.Context, tx *sqlx.Tx, key LoginKey, in NewAccount,
 	if roles == nil {
 		roles = []string{}
 	}
-	u := &User{Name: in.Name, Email: in.Email, LoginID: key.Primary}
+	u := &identity.User{Name: in.Name, Email: in.Email, LoginID: key.Primary}
 	// The link to the person's payroll or supplier record is set by the database (migration
 	// 00046_account_links.sql), as for every other way an account is created.
 	err := tx.GetContext(ctx, &u.ID, `INSERT INTO users (category, login_id, alt_login_id, name, email, phone, status, roles,

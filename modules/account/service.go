@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/sessions"
 	"github.com/speks-portal/speks/modules/foundation/web"
@@ -156,13 +157,13 @@ func (s *Service) Identify(ctx context.Context, rawID, ip string) (string, error
 	if err := hit(ctx, sc.DB, "identify:ip:"+ip, s.Limits.LoginPerIP, now); err != nil {
 		return "", err
 	}
-	key := ParseLoginID(rawID)
-	u, err := findUser(ctx, sc.DB, key)
+	key := identity.ParseLoginID(rawID)
+	u, err := identity.Find(ctx, sc.DB, key)
 	if err != nil {
 		return "", err
 	}
 	decoy := s.DecoyPhrase(sc.Tenant.Code, key.Primary, sc.Tenant.DefaultLanguage)
-	if u == nil || u.SecretPhrase == "" || u.Status != StatusActive {
+	if u == nil || u.SecretPhrase == "" || u.Status != identity.StatusActive {
 		return decoy, nil
 	}
 	return u.SecretPhrase, nil

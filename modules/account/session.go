@@ -9,6 +9,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/foundation/sessions"
 )
 
@@ -29,7 +30,7 @@ type Session struct {
 	Purpose    string
 	CreatedAt  time.Time
 	LastSeenAt time.Time
-	User       *User
+	User       *identity.User
 }
 
 // Next is what the client should do with this session (docs/API.md "Login and session").
@@ -91,11 +92,11 @@ func loadSession(ctx context.Context, db *sqlx.DB, token string, idle time.Durat
 		}
 		return nil, errNoSession
 	}
-	u, err := userByID(ctx, db, row.UserID)
+	u, err := identity.ByID(ctx, db, row.UserID)
 	if err != nil {
 		return nil, err
 	}
-	if u.Status != StatusActive && !(u.Status == StatusPendingActivation && row.Purpose == PurposeCompleteActivation) {
+	if u.Status != identity.StatusActive && !(u.Status == identity.StatusPendingActivation && row.Purpose == PurposeCompleteActivation) {
 		return nil, errNoSession // deactivated or locked by an officer since login
 	}
 	if now.Sub(row.LastSeenAt) > 30*time.Second {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/speks-portal/speks/config"
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/admin"
 	"github.com/speks-portal/speks/modules/foundation/authz"
 	"github.com/speks-portal/speks/modules/foundation/web"
@@ -96,7 +97,7 @@ func (h *harness) session(t *testing.T, code string, userID int64) string {
 // officer makes an account with roles and a session; it returns the ID and cookie.
 func (h *harness) officer(t *testing.T, code, loginID string, roles ...string) (int64, string) {
 	t.Helper()
-	id := h.user(t, code, account.CategoryOfficer, loginID, "Pegawai Ujian "+loginID, loginID+"@example.test", "active", roles...)
+	id := h.user(t, code, identity.CategoryOfficer, loginID, "Pegawai Ujian "+loginID, loginID+"@example.test", "active", roles...)
 	return id, h.session(t, code, id)
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/requests"
 	"github.com/speks-portal/speks/tenant"
@@ -49,7 +50,7 @@ func normaliseRoles(roles []string) (out []string, ok bool) {
 // setRoles returns the action that replaces an account's roles with roles.
 func (m *Module) setRoles(roles []string) actionFunc {
 	return func(c *fiber.Ctx, p *account.Principal, sc *tenant.Scope, u *UserRow) error {
-		if u.Status == account.StatusDeactivated {
+		if u.Status == identity.StatusDeactivated {
 			return invalidStatus()
 		}
 		return replaceRoles(c.UserContext(), sc, p, u.ID, roles)

@@ -11,6 +11,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/platform"
 	"github.com/speks-portal/speks/modules/requests"
 	"github.com/speks-portal/speks/tenant"
@@ -92,7 +93,7 @@ func demoStaff(ctx context.Context, db *sqlx.DB, argon account.Argon2Params) (*A
 		return nil, nil
 	}
 	e := candidates[i]
-	if err := account.EnsureDemoUser(ctx, db, argon, account.DemoUser{Category: account.CategoryStaff, LoginID: e.IC,
+	if err := account.EnsureDemoUser(ctx, db, argon, account.DemoUser{Category: identity.CategoryStaff, LoginID: e.IC,
 		Name: e.Name, Email: e.Email, Password: StaffPassword,
 		Links: map[string]any{"employee_ic": e.IC, "department_code": e.Dept, "ptj_code": e.PTJ}}); err != nil {
 		return nil, err
@@ -127,7 +128,7 @@ func demoSupplier(ctx context.Context, db *sqlx.DB, argon account.Argon2Params) 
 	}
 	s := candidates[i]
 	login, alt := s.loginIDs()
-	if err := account.EnsureDemoUser(ctx, db, argon, account.DemoUser{Category: account.CategorySupplier, LoginID: login,
+	if err := account.EnsureDemoUser(ctx, db, argon, account.DemoUser{Category: identity.CategorySupplier, LoginID: login,
 		AltLoginID: alt, Name: s.Name, Email: s.Email, Password: SupplierPassword,
 		Links: map[string]any{"supplier_id": s.ID}}); err != nil {
 		return nil, err
