@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/account/identity"
+	"github.com/speks-portal/speks/modules/account/session"
 	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/tenant"
 )
@@ -211,7 +212,7 @@ func (s *Service) open(ctx context.Context, sc *tenant.Scope, u *identity.User, 
 	if _, err := tx.ExecContext(ctx, `UPDATE users SET last_login_at = $2 WHERE id = $1`, u.ID, now); err != nil {
 		return nil, fmt.Errorf("login: record time: %w", err)
 	}
-	token, csrf, err := createSession(ctx, tx, u.ID, purpose, in.IP, in.UserAgent, now)
+	token, csrf, err := session.Create(ctx, tx, u.ID, purpose, in.IP, in.UserAgent, now)
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +226,7 @@ func (s *Service) open(ctx context.Context, sc *tenant.Scope, u *identity.User, 
 	return &LoginResult{Token: token, CSRFToken: csrf, Next: next, User: u}, nil
 }
 
-// Authenticate loads the session of a cookie value; errNoSession when there is none.
+// Authenticate loads the session of a cookie value; session.ErrNone when there is none.
 func (s *Service) Authenticate(ctx context.Context, token string) (*Session, error) {
 	sc, err := tenant.Require(ctx)
 	if err != nil {
@@ -242,7 +243,7 @@ func (s *Service) Logout(ctx context.Context, sess *Session) error {
 		return err
 	}
 	return inTx(ctx, sc, func(tx *sqlx.Tx) error {
-		if err := deleteSession(ctx, tx, sess.IDHash); err != nil {
+		if err := session.End(ctx, tx, sess.IDHash); err != nil {
 			return err
 		}
 		return writeAudit(ctx, tx, logoutEntry(sess, false))
@@ -256,7 +257,7 @@ func (s *Service) LogoutEverywhere(ctx context.Context, sess *Session) error {
 		return err
 	}
 	return inTx(ctx, sc, func(tx *sqlx.Tx) error {
-		if err := deleteUserSessions(ctx, tx, sess.UserID, nil); err != nil {
+		if err := session.EndAllOf(ctx, tx, sess.UserID, nil); err != nil {
 			return err
 		}
 		return writeAudit(ctx, tx, logoutEntry(sess, true))

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/speks-portal/speks/modules/account/identity"
+	"github.com/speks-portal/speks/modules/account/session"
 )
 
 // The account module is the one writer of users, sessions, cancellation_requests and
@@ -35,7 +36,7 @@ func DeactivateIn(ctx context.Context, tx sqlx.ExtContext, userID int64) (bool, 
 	if _, err := tx.ExecContext(ctx, `UPDATE users SET status = 'deactivated', updated_at = now() WHERE id = $1`, userID); err != nil {
 		return false, fmt.Errorf("deactivate account %d: %w", userID, err)
 	}
-	if err := deleteUserSessions(ctx, tx, userID, nil); err != nil {
+	if err := session.EndAllOf(ctx, tx, userID, nil); err != nil {
 		return false, err
 	}
 	return true, nil

@@ -12,6 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/account/identity"
+	"github.com/speks-portal/speks/modules/account/session"
 	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/modules/foundation/notify"
 	"github.com/speks-portal/speks/modules/foundation/web/myt"
@@ -74,11 +75,11 @@ func (s *Service) ChangePassword(ctx context.Context, sess *Session, in Password
 			password_changed_at = $3, updated_at = $3 WHERE id = $1`, u.ID, hash, now, phrase); err != nil {
 			return fmt.Errorf("store password: %w", err)
 		}
-		if err := deleteUserSessions(ctx, tx, u.ID, sess.IDHash); err != nil {
+		if err := session.EndAllOf(ctx, tx, u.ID, sess.IDHash); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET purpose = '' WHERE id_hash = $1`, sess.IDHash); err != nil {
-			return fmt.Errorf("lift session restriction: %w", err)
+		if err := session.Lift(ctx, tx, sess.IDHash, sess.Purpose); err != nil {
+			return err
 		}
 		if err := audit(ctx, tx, u.ID, ids.Mask(u.LoginID), "password.change", u.ID, nil); err != nil {
 			return err
@@ -375,7 +376,7 @@ func (s *Service) Activate(ctx context.Context, sess *Session, in ActivateInput)
 				return fmt.Errorf("store security answer: %w", err)
 			}
 		}
-		if err := deleteUserSessions(ctx, tx, u.ID, nil); err != nil {
+		if err := session.EndAllOf(ctx, tx, u.ID, nil); err != nil {
 			return err
 		}
 		return audit(ctx, tx, u.ID, ids.Mask(u.LoginID), "account.activate", u.ID, nil)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+	"github.com/speks-portal/speks/modules/account/session"
 )
 
 // ReplaceRoles gives an account exactly roles, inside the caller's transaction, and ends its
@@ -21,8 +22,8 @@ func ReplaceRoles(ctx context.Context, tx *sqlx.Tx, userID int64, roles []string
 		userID, pq.StringArray(append([]string{}, roles...))); err != nil {
 		return nil, fmt.Errorf("change the roles of account %d: %w", userID, err)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
-		return nil, fmt.Errorf("end the sessions of account %d: %w", userID, err)
+	if err := session.EndAllOf(ctx, tx, userID, nil); err != nil {
+		return nil, err
 	}
 	return append([]string{}, held...), nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
+	"github.com/speks-portal/speks/modules/account/session"
 	"github.com/speks-portal/speks/tenant"
 	"golang.org/x/crypto/hkdf"
 )
@@ -70,11 +71,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, sess *Session, code string) e
 	if _, err := sc.DB.ExecContext(ctx, `UPDATE users SET totp_enabled = true WHERE id = $1`, sess.UserID); err != nil {
 		return fmt.Errorf("enable totp: %w", err)
 	}
-	if _, err := sc.DB.ExecContext(ctx, `UPDATE sessions SET purpose = '' WHERE id_hash = $1 AND purpose = $2`,
-		sess.IDHash, PurposeEnrolTOTP); err != nil {
-		return fmt.Errorf("lift enrolment restriction: %w", err)
-	}
-	return nil
+	return session.Lift(ctx, sc.DB, sess.IDHash, PurposeEnrolTOTP)
 }
 
 // checkTOTP accepts a code of the previous, current or next 30-second step (clock drift), once:
