@@ -10,6 +10,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/speks-portal/speks/modules/account/credentials"
 	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/account/session"
 	"github.com/speks-portal/speks/modules/foundation/ids"
@@ -122,7 +123,7 @@ func (s *Service) checkSecret(ctx context.Context, sc *tenant.Scope, u *identity
 	if u != nil && u.PasswordHash != "" {
 		hash = u.PasswordHash
 	}
-	passwordOK, err := VerifyPassword(secret, hash)
+	passwordOK, err := credentials.VerifyPassword(secret, hash)
 	if err != nil {
 		return "", 0, false, fmt.Errorf("verify password of account %d: %w", idOf(u), err)
 	}
@@ -136,7 +137,7 @@ func (s *Service) checkSecret(ctx context.Context, sc *tenant.Scope, u *identity
 		if u.HasAdminRole() && !u.TOTPEnabled {
 			return PurposeEnrolTOTP, 0, true, nil
 		}
-		if NeedsRehash(u.PasswordHash, s.Argon) {
+		if credentials.NeedsRehash(u.PasswordHash, s.Argon) {
 			s.rehash(ctx, sc, u.ID, secret)
 		}
 		return PurposeFull, 0, true, nil
@@ -167,7 +168,7 @@ func idOf(u *identity.User) int64 {
 
 // rehash upgrades a hash made with weaker parameters; a failure only leaves the old hash.
 func (s *Service) rehash(ctx context.Context, sc *tenant.Scope, userID int64, secret string) {
-	hash, err := HashPassword(secret, s.Argon)
+	hash, err := credentials.HashPassword(secret, s.Argon)
 	if err == nil {
 		_, err = sc.DB.ExecContext(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, hash)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/speks-portal/speks/modules/account/credentials"
 	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/account/session"
 	"github.com/speks-portal/speks/modules/foundation/ids"
@@ -45,7 +46,7 @@ func (s *Service) ChangePassword(ctx context.Context, sess *Session, in Password
 		if err := hit(ctx, sc.DB, "change-password:"+u.LoginID, s.Limits.RecoveryPerAccount, now); err != nil {
 			return err
 		}
-		ok, err := VerifyPassword(in.Current, u.PasswordHash)
+		ok, err := credentials.VerifyPassword(in.Current, u.PasswordHash)
 		if err != nil || !ok {
 			return ErrWrongCurrentPassword
 		}
@@ -57,13 +58,13 @@ func (s *Service) ChangePassword(ctx context.Context, sess *Session, in Password
 	if sess.NeedsPhrase() && !validPhrase(phrase) {
 		return &InvalidInputError{Fields: []string{"secret_phrase"}}
 	}
-	if reasons := CheckPassword(in.New, u.LoginID, u.Name); reasons != nil {
+	if reasons := credentials.CheckPassword(in.New, u.LoginID, u.Name); reasons != nil {
 		return &WeakPasswordError{Reasons: reasons}
 	}
 	if in.Current != "" && in.Current == in.New {
 		return &WeakPasswordError{Reasons: []string{"same_as_current"}}
 	}
-	hash, err := HashPassword(in.New, s.Argon)
+	hash, err := credentials.HashPassword(in.New, s.Argon)
 	if err != nil {
 		return err
 	}
@@ -174,7 +175,7 @@ func (s *Service) checkAnswer(ctx context.Context, sc *tenant.Scope, u *identity
 			hash = stored
 		}
 	}
-	ok, err := VerifyPassword(foldAnswer(answer), hash)
+	ok, err := credentials.VerifyPassword(foldAnswer(answer), hash)
 	if err != nil {
 		return false, fmt.Errorf("verify security answer: %w", err)
 	}
@@ -347,10 +348,10 @@ func (s *Service) Activate(ctx context.Context, sess *Session, in ActivateInput)
 	if err := s.validateActivation(ctx, sc, in); err != nil {
 		return err
 	}
-	if reasons := CheckPassword(in.NewPassword, u.LoginID, u.Name); reasons != nil {
+	if reasons := credentials.CheckPassword(in.NewPassword, u.LoginID, u.Name); reasons != nil {
 		return &WeakPasswordError{Reasons: reasons}
 	}
-	hash, err := HashPassword(in.NewPassword, s.Argon)
+	hash, err := credentials.HashPassword(in.NewPassword, s.Argon)
 	if err != nil {
 		return err
 	}

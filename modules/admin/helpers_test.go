@@ -14,6 +14,7 @@ import (
 
 	"github.com/speks-portal/speks/config"
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/account/credentials"
 	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/admin"
 	"github.com/speks-portal/speks/modules/foundation/authz"
@@ -23,7 +24,7 @@ import (
 	"github.com/speks-portal/speks/tenant/tenanttest"
 )
 
-var testArgon = account.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+var testArgon = credentials.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
 // harness is the app as `speks serve` orders it (account, authz, admin) over a fresh
 // database with two tenants whose default policies are seeded as in production.
