@@ -20,7 +20,7 @@ func (s *Service) Deactivate(ctx context.Context, userID int64, actor string) er
 		return err
 	}
 	return inTx(ctx, sc, func(tx *sqlx.Tx) error {
-		if _, err := DeactivateIn(ctx, tx, userID); err != nil {
+		if _, err := identity.DeactivateIn(ctx, tx, userID); err != nil {
 			return err
 		}
 		return audit(ctx, tx, 0, actor, "account.deactivate", userID, nil)

@@ -61,7 +61,7 @@ func (m *Module) setRoles(roles []string) actionFunc {
 // was opened with) and audits the before and after, in one transaction.
 func replaceRoles(ctx context.Context, sc *tenant.Scope, p *account.Principal, userID int64, roles []string) error {
 	return tenant.InTx(ctx, sc.DB, func(tx *sqlx.Tx) error {
-		before, err := account.ReplaceRoles(ctx, tx, userID, roles)
+		before, err := identity.ReplaceRoles(ctx, tx, userID, roles)
 		if err != nil {
 			return err
 		}

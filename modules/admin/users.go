@@ -222,7 +222,7 @@ func (m *Module) activate(c *fiber.Ctx, p *account.Principal, sc *tenant.Scope, 
 
 func reactivate(ctx context.Context, db *sqlx.DB, p *account.Principal, userID int64) error {
 	return tenant.InTx(ctx, db, func(tx *sqlx.Tx) error {
-		if err := account.ReactivateIn(ctx, tx, userID); err != nil {
+		if err := identity.ReactivateIn(ctx, tx, userID); err != nil {
 			return err
 		}
 		return Record(ctx, tx, p, "account.reactivate", "user:"+strconv.FormatInt(userID, 10), userID, nil)

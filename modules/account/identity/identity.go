@@ -1,7 +1,8 @@
 // Package identity is who an account is: the users row as the account module reads it, its
 // statuses and categories, and the login ID a person types, normalised to the keys an
-// account is stored under. It is the bottom of the account module: the other account
-// packages build on it, and it imports none of them.
+// account is stored under, and the writers of users other modules' workflows call. The other
+// account packages build on it; of them it imports only the session rows, which a change of
+// who may use an account ends.
 package identity
 
 import (
