@@ -8,6 +8,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/account/identity"
+	"github.com/speks-portal/speks/modules/account/lockout"
 	"github.com/speks-portal/speks/modules/foundation/auditlog"
 	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/tenant"
@@ -98,7 +99,7 @@ func loginEntries(in LoginInput, at *loginAttempt, res *LoginResult, err error) 
 		e.Action = ActionLogin
 		e.Detail["next"] = res.Next
 		return []auditEntry{e}
-	case errors.Is(err, ErrInvalidCredentials), errors.Is(err, ErrLocked), errors.Is(err, ErrThrottled):
+	case errors.Is(err, ErrInvalidCredentials), errors.Is(err, ErrLocked), errors.Is(err, lockout.ErrThrottled):
 		e.Action = ActionLoginFailed
 		e.Detail["reason"] = failureReason(err)
 	default:
@@ -116,7 +117,7 @@ func failureReason(err error) string {
 	switch {
 	case errors.Is(err, ErrLocked):
 		return "locked"
-	case errors.Is(err, ErrThrottled):
+	case errors.Is(err, lockout.ErrThrottled):
 		return "throttled"
 	}
 	return "invalid_credentials"

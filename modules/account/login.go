@@ -12,6 +12,7 @@ import (
 
 	"github.com/speks-portal/speks/modules/account/credentials"
 	"github.com/speks-portal/speks/modules/account/identity"
+	"github.com/speks-portal/speks/modules/account/lockout"
 	"github.com/speks-portal/speks/modules/account/session"
 	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/tenant"
@@ -52,7 +53,7 @@ func (s *Service) logLogin(ctx context.Context, res *LoginResult, err error) {
 	switch {
 	case err == nil:
 		s.Log.InfoContext(ctx, "login", "outcome", "ok", "user_id", res.User.ID, "next", res.Next)
-	case errors.Is(err, ErrInvalidCredentials), errors.Is(err, ErrLocked), errors.Is(err, ErrThrottled), errors.Is(err, ErrTOTPRequired):
+	case errors.Is(err, ErrInvalidCredentials), errors.Is(err, ErrLocked), errors.Is(err, lockout.ErrThrottled), errors.Is(err, ErrTOTPRequired):
 		s.Log.InfoContext(ctx, "login", "outcome", err.Error())
 	default:
 		s.Log.ErrorContext(ctx, "login failed", "err", err)
@@ -83,11 +84,11 @@ func (s *Service) login(ctx context.Context, in LoginInput, at *loginAttempt) (*
 	if err != nil {
 		return nil, err
 	}
-	lock, err := readLock(ctx, sc.DB, lockKey)
+	lock, err := lockout.Read(ctx, sc.DB, lockKey)
 	if err != nil {
 		return nil, err
 	}
-	if lock.locked(now) || (u != nil && u.Status == identity.StatusLocked) {
+	if lock.Locked(now) || (u != nil && u.Status == identity.StatusLocked) {
 		return nil, ErrLocked
 	}
 	if !ok {
@@ -109,10 +110,10 @@ func (s *Service) login(ctx context.Context, in LoginInput, at *loginAttempt) (*
 }
 
 func (s *Service) throttleLogin(ctx context.Context, sc *tenant.Scope, key identity.LoginKey, ip string, now time.Time) error {
-	if err := hit(ctx, sc.DB, "login:ip:"+ip, s.Limits.LoginPerIP, now); err != nil {
+	if err := lockout.Hit(ctx, sc.DB, "login:ip:"+ip, s.Limits.LoginPerIP, now); err != nil {
 		return err
 	}
-	return hit(ctx, sc.DB, "login:id:"+key.Primary, s.Limits.LoginPerAccount, now)
+	return lockout.Hit(ctx, sc.DB, "login:id:"+key.Primary, s.Limits.LoginPerAccount, now)
 }
 
 // checkSecret verifies the password, or else the user's open one-time code. It always runs
@@ -180,7 +181,7 @@ func (s *Service) rehash(ctx context.Context, sc *tenant.Scope, userID int64, se
 // fail records a failure and answers ErrLocked when it locked the ID (noted on at for the
 // audit trail).
 func (s *Service) fail(ctx context.Context, db sqlx.ExtContext, t *tenant.Tenant, lockKey string, now time.Time, at *loginAttempt) error {
-	locked, err := recordFailure(ctx, db, t, lockKey, now)
+	locked, err := lockout.RecordFailure(ctx, db, t, lockKey, now)
 	if err != nil {
 		return err
 	}
@@ -207,7 +208,7 @@ func (s *Service) open(ctx context.Context, sc *tenant.Scope, u *identity.User, 
 			return nil, ErrInvalidCredentials // a concurrent login took the code
 		}
 	}
-	if err := clearFailures(ctx, tx, lockKey); err != nil {
+	if err := lockout.Clear(ctx, tx, lockKey); err != nil {
 		return nil, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE users SET last_login_at = $2 WHERE id = $1`, u.ID, now); err != nil {
@@ -287,7 +288,7 @@ func (s *Service) Unlock(ctx context.Context, userID int64, actor string) error 
 			updated_at = now() WHERE id = $1 RETURNING login_id`, userID); err != nil {
 			return fmt.Errorf("unlock account %d: %w", userID, err)
 		}
-		if err := clearFailures(ctx, tx, login); err != nil {
+		if err := lockout.Clear(ctx, tx, login); err != nil {
 			return err
 		}
 		return audit(ctx, tx, 0, actor, "account.unlock", userID, nil)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/speks-portal/speks/modules/account/credentials"
 	"github.com/speks-portal/speks/modules/account/identity"
+	"github.com/speks-portal/speks/modules/account/lockout"
 	"github.com/speks-portal/speks/modules/account/session"
 	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/modules/foundation/notify"
@@ -43,7 +44,7 @@ func (s *Service) ChangePassword(ctx context.Context, sess *Session, in Password
 	now := s.now()
 	switch sess.Purpose {
 	case PurposeFull:
-		if err := hit(ctx, sc.DB, "change-password:"+u.LoginID, s.Limits.RecoveryPerAccount, now); err != nil {
+		if err := lockout.Hit(ctx, sc.DB, "change-password:"+u.LoginID, s.Limits.RecoveryPerAccount, now); err != nil {
 			return err
 		}
 		ok, err := credentials.VerifyPassword(in.Current, u.PasswordHash)
@@ -183,10 +184,10 @@ func (s *Service) checkAnswer(ctx context.Context, sc *tenant.Scope, u *identity
 }
 
 func (s *Service) throttleRecovery(ctx context.Context, sc *tenant.Scope, flow string, key identity.LoginKey, ip string, now time.Time) error {
-	if err := hit(ctx, sc.DB, flow+":ip:"+ip, s.Limits.RecoveryPerIP, now); err != nil {
+	if err := lockout.Hit(ctx, sc.DB, flow+":ip:"+ip, s.Limits.RecoveryPerIP, now); err != nil {
 		return err
 	}
-	return hit(ctx, sc.DB, flow+":id:"+key.Primary, s.Limits.RecoveryPerAccount, now)
+	return lockout.Hit(ctx, sc.DB, flow+":id:"+key.Primary, s.Limits.RecoveryPerAccount, now)
 }
 
 func sameEmail(a, b string) bool {

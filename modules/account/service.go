@@ -11,6 +11,7 @@ import (
 
 	"github.com/speks-portal/speks/modules/account/credentials"
 	"github.com/speks-portal/speks/modules/account/identity"
+	"github.com/speks-portal/speks/modules/account/lockout"
 	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/sessions"
 	"github.com/speks-portal/speks/tenant"
@@ -57,7 +58,7 @@ type Service struct {
 	// CodeSecret keys the HMAC of one-time codes (secrets.session).
 	CodeSecret []byte
 	Argon      credentials.Argon2Params
-	Limits     Limits
+	Limits     lockout.Limits
 	// Now is the clock; tests move it to expire codes, sessions and locks.
 	Now func() time.Time
 	Log *slog.Logger
@@ -73,7 +74,7 @@ func NewService(sessionSecret, decoySecret string, log *slog.Logger) *Service {
 	}
 	return &Service{
 		DecoySecret: []byte(decoySecret), CodeSecret: []byte(sessionSecret),
-		Argon: credentials.DefaultArgon2, Limits: DefaultLimits, Now: time.Now, Log: log,
+		Argon: credentials.DefaultArgon2, Limits: lockout.DefaultLimits, Now: time.Now, Log: log,
 	}
 }
 
@@ -114,7 +115,7 @@ func (s *Service) Identify(ctx context.Context, rawID, ip string) (string, error
 	}
 	now := s.now()
 	// Every login starts with an identify, so it gets the login budget per IP.
-	if err := hit(ctx, sc.DB, "identify:ip:"+ip, s.Limits.LoginPerIP, now); err != nil {
+	if err := lockout.Hit(ctx, sc.DB, "identify:ip:"+ip, s.Limits.LoginPerIP, now); err != nil {
 		return "", err
 	}
 	key := identity.ParseLoginID(rawID)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/account/credentials"
+	"github.com/speks-portal/speks/modules/account/lockout"
 	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 )
 
@@ -59,9 +60,9 @@ func TestExistingAndUnknownIDsTakeTheSameTime(t *testing.T) {
 	}
 	h := newHarness(t)
 	h.svc.Argon = credentials.DefaultArgon2 // the real cost is what must hide the difference
-	h.svc.Limits = account.Limits{
-		LoginPerIP: account.Limit{Max: 1 << 20, Window: time.Hour}, LoginPerAccount: account.Limit{Max: 1 << 20, Window: time.Hour},
-		RecoveryPerIP: account.Limit{Max: 1 << 20, Window: time.Hour}, RecoveryPerAccount: account.Limit{Max: 1 << 20, Window: time.Hour},
+	h.svc.Limits = lockout.Limits{
+		LoginPerIP: lockout.Limit{Max: 1 << 20, Window: time.Hour}, LoginPerAccount: lockout.Limit{Max: 1 << 20, Window: time.Hour},
+		RecoveryPerIP: lockout.Limit{Max: 1 << 20, Window: time.Hour}, RecoveryPerAccount: lockout.Limit{Max: 1 << 20, Window: time.Hour},
 	}
 	h.module.AnswerFloor = account.DefaultAnswerFloor
 	if _, err := h.env.Databases.Public().Exec(`UPDATE tenants SET lockout_max_failures = 100`); err != nil {
