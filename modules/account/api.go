@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/speks-portal/speks/modules/account/identity"
+	"github.com/speks-portal/speks/modules/account/onetime"
 	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/web"
 )
@@ -198,7 +199,7 @@ func (m *Module) apiRegister(c *fiber.Ctx) error {
 
 func (m *Module) apiVerifyEmail(c *fiber.Ctx) error {
 	if err := m.Service.VerifyEmail(c.UserContext(), c.Query("token")); err != nil {
-		if errors.Is(err, ErrInvalidLink) {
+		if errors.Is(err, onetime.ErrInvalidLink) {
 			return fault.New(fault.NotFound, "invalid_link", err)
 		}
 		return err
@@ -281,7 +282,7 @@ func (m *Module) apiUpdateProfile(c *fiber.Ctx, sess *Session) error {
 
 func (m *Module) apiConfirmEmail(c *fiber.Ctx) error {
 	if err := m.Service.ConfirmEmailChange(c.UserContext(), c.Query("token")); err != nil {
-		if errors.Is(err, ErrInvalidLink) {
+		if errors.Is(err, onetime.ErrInvalidLink) {
 			return fault.New(fault.NotFound, "invalid_link", err)
 		}
 		return err

@@ -13,6 +13,7 @@ import (
 	"github.com/speks-portal/speks/modules/account/credentials"
 	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/account/lockout"
+	"github.com/speks-portal/speks/modules/account/onetime"
 	"github.com/speks-portal/speks/modules/account/session"
 	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/tenant"
@@ -143,11 +144,11 @@ func (s *Service) checkSecret(ctx context.Context, sc *tenant.Scope, u *identity
 		}
 		return PurposeFull, 0, true, nil
 	}
-	code, err := currentCode(ctx, sc.DB, u.ID, now)
+	code, err := onetime.CurrentCode(ctx, sc.DB, u.ID, now)
 	if err != nil || code == nil {
 		return "", 0, false, err
 	}
-	if subtle.ConstantTimeCompare(code.CodeHash, s.codeHash(secret)) != 1 {
+	if subtle.ConstantTimeCompare(code.CodeHash, onetime.CodeHash(s.CodeSecret, secret)) != 1 {
 		return "", 0, false, nil
 	}
 	purpose := codeSessionPurpose(code.Purpose)
@@ -200,7 +201,7 @@ func (s *Service) open(ctx context.Context, sc *tenant.Scope, u *identity.User, 
 	}
 	defer tx.Rollback() //nolint:errcheck
 	if codeID != 0 {
-		used, err := useCode(ctx, tx, codeID, now)
+		used, err := onetime.UseCode(ctx, tx, codeID, now)
 		if err != nil {
 			return nil, err
 		}
@@ -293,4 +294,12 @@ func (s *Service) Unlock(ctx context.Context, userID int64, actor string) error 
 		}
 		return audit(ctx, tx, 0, actor, "account.unlock", userID, nil)
 	})
+}
+
+// codeSessionPurpose is what a session opened with a code of this purpose may do.
+func codeSessionPurpose(codePurpose string) string {
+	if codePurpose == onetime.CodeFirstLogin {
+		return PurposeCompleteActivation
+	}
+	return PurposeChangePassword
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/account/identity"
+	"github.com/speks-portal/speks/modules/account/onetime"
 	"github.com/speks-portal/speks/modules/foundation/notify"
 	"github.com/speks-portal/speks/tenant"
 )
@@ -44,7 +45,7 @@ func (s *Service) ResetByOfficer(ctx context.Context, userID int64, actor, login
 	}
 	now := s.now()
 	return inTx(ctx, sc, func(tx *sqlx.Tx) error {
-		code, err := s.issueCode(ctx, tx, u.ID, CodePasswordReset, now)
+		code, err := onetime.IssueCode(ctx, tx, s.CodeSecret, u.ID, onetime.CodePasswordReset, now)
 		if err != nil {
 			return err
 		}

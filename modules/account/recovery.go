@@ -14,6 +14,7 @@ import (
 	"github.com/speks-portal/speks/modules/account/credentials"
 	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/account/lockout"
+	"github.com/speks-portal/speks/modules/account/onetime"
 	"github.com/speks-portal/speks/modules/account/session"
 	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/modules/foundation/notify"
@@ -128,7 +129,7 @@ func (s *Service) ForgotPassword(ctx context.Context, in ForgotInput) error {
 		return err
 	}
 	return inTx(ctx, sc, func(tx *sqlx.Tx) error {
-		code, err := s.issueCode(ctx, tx, u.ID, CodePasswordReset, now)
+		code, err := onetime.IssueCode(ctx, tx, s.CodeSecret, u.ID, onetime.CodePasswordReset, now)
 		if err != nil {
 			return err
 		}
@@ -196,7 +197,7 @@ func sameEmail(a, b string) bool {
 }
 
 func enqueueCode(ctx context.Context, tx *sqlx.Tx, u *identity.User, code, purpose, lang, link string) error {
-	data := map[string]any{"name": u.Name, "code": code, "purpose": purpose, "expires_minutes": int(CodeLifetime / time.Minute)}
+	data := map[string]any{"name": u.Name, "code": code, "purpose": purpose, "expires_minutes": int(onetime.CodeLifetime / time.Minute)}
 	if link != "" {
 		data["link"] = link
 	}
@@ -238,7 +239,7 @@ func (s *Service) FirstLogin(ctx context.Context, in FirstLoginInput) error {
 		if err != nil || !ok {
 			return err
 		}
-		code, err := s.issueCode(ctx, tx, userID, CodeFirstLogin, now)
+		code, err := onetime.IssueCode(ctx, tx, s.CodeSecret, userID, onetime.CodeFirstLogin, now)
 		if err != nil {
 			return err
 		}

@@ -12,14 +12,11 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/account/identity"
+	"github.com/speks-portal/speks/modules/account/onetime"
 	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/modules/foundation/notify"
-	"github.com/speks-portal/speks/modules/foundation/sessions"
 	"github.com/speks-portal/speks/tenant"
 )
-
-// VerificationLifetime is how long an e-mail verification or e-mail change link works.
-const VerificationLifetime = 24 * time.Hour
 
 // RegisterInput is the self-registration form (PK 0101).
 type RegisterInput struct {
@@ -65,12 +62,12 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) error {
 			}
 			return fmt.Errorf("create registration: %w", err)
 		}
-		link, err := issueEmailToken(ctx, tx, id, "verify_email", "", in.BaseURL+"/verify-email", now)
+		link, err := onetime.IssueLink(ctx, tx, id, "verify_email", "", in.BaseURL+"/verify-email", now)
 		if err != nil {
 			return err
 		}
 		return notify.Enqueue(ctx, tx, notify.Message{To: in.Email, Template: notify.TemplateVerifyEmail, Lang: in.Lang,
-			Data: map[string]any{"name": in.Name, "link": link, "expires_hours": int(VerificationLifetime / time.Hour)}})
+			Data: map[string]any{"name": in.Name, "link": link, "expires_hours": int(onetime.LinkLifetime / time.Hour)}})
 	})
 	if errors.Is(err, errAlreadyRegistered) {
 		return nil // answered like any other registration
@@ -118,44 +115,6 @@ func (s *Service) validateRegistration(ctx context.Context, sc *tenant.Scope, in
 	return key, nil
 }
 
-// issueEmailToken stores a single-use link token (SHA-256 only) and returns the link.
-func issueEmailToken(ctx context.Context, tx *sqlx.Tx, userID int64, purpose, newEmail, base string, now time.Time) (string, error) {
-	token, err := sessions.NewToken(32)
-	if err != nil {
-		return "", err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE email_tokens SET used_at = $3 WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`,
-		userID, purpose, now); err != nil {
-		return "", fmt.Errorf("close earlier links: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO email_tokens (token_hash, user_id, purpose, new_email, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`, sessions.Hash(token), userID, purpose, newEmail, now, now.Add(VerificationLifetime)); err != nil {
-		return "", fmt.Errorf("store link token: %w", err)
-	}
-	return base + "?token=" + token, nil
-}
-
-// ErrInvalidLink is a verification link that is unknown, used or expired.
-var ErrInvalidLink = errors.New("invalid or expired link")
-
-// takeEmailToken spends a link token of purpose and returns its user and new e-mail.
-func takeEmailToken(ctx context.Context, tx *sqlx.Tx, token, purpose string, now time.Time) (int64, string, error) {
-	var row struct {
-		UserID   int64  `db:"user_id"`
-		NewEmail string `db:"new_email"`
-	}
-	err := tx.GetContext(ctx, &row, `UPDATE email_tokens SET used_at = $3
-		WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3
-		RETURNING user_id, new_email`, sessions.Hash(token), purpose, now)
-	if isNoRows(err) {
-		return 0, "", ErrInvalidLink
-	}
-	if err != nil {
-		return 0, "", fmt.Errorf("use link token: %w", err)
-	}
-	return row.UserID, row.NewEmail, nil
-}
-
 // VerifyEmail confirms a self-registration's address: the account then waits for an IT
 // officer (or `speks user activate`).
 func (s *Service) VerifyEmail(ctx context.Context, token string) error {
@@ -165,7 +124,7 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) error {
 	}
 	now := s.now()
 	return inTx(ctx, sc, func(tx *sqlx.Tx) error {
-		userID, _, err := takeEmailToken(ctx, tx, token, "verify_email", now)
+		userID, _, err := onetime.TakeLink(ctx, tx, token, "verify_email", now)
 		if err != nil {
 			return err
 		}
@@ -201,7 +160,7 @@ func (s *Service) ActivateRegistration(ctx context.Context, rawID, actor, loginU
 			updated_at = $2 WHERE id = $1`, u.ID, now); err != nil {
 			return fmt.Errorf("activate account: %w", err)
 		}
-		code, err := s.issueCode(ctx, tx, u.ID, CodeAccountCreated, now)
+		code, err := onetime.IssueCode(ctx, tx, s.CodeSecret, u.ID, onetime.CodeAccountCreated, now)
 		if err != nil {
 			return err
 		}
@@ -249,7 +208,7 @@ func (s *Service) CreateAccountIn(ctx context.Context, tx *sqlx.Tx, in NewAccoun
 	if err != nil {
 		return 0, err
 	}
-	code, err := s.issueCode(ctx, tx, u.ID, CodeAccountCreated, now)
+	code, err := onetime.IssueCode(ctx, tx, s.CodeSecret, u.ID, onetime.CodeAccountCreated, now)
 	if err != nil {
 		return 0, err
 	}

@@ -85,10 +85,6 @@ func (s *Service) now() time.Time {
 	return s.Now()
 }
 
-func (s *Service) codeKey() []byte { return s.CodeSecret }
-
-// scope is the request's tenant; every account operation happens inside one.
-
 // dummy is a hash of a random secret, verified for unknown IDs so that a wrong ID costs the
 // same argon2id work as a wrong password.
 func (s *Service) dummy() string {
