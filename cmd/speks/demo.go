@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/account/credentials"
 	"github.com/speks-portal/speks/modules/demo"
 )
 
@@ -82,11 +82,11 @@ Idempotent: a second run adds only what is missing and changes no row. Refused i
 // keys of the --json document).
 func (rt *runtime) demoTenantSteps() []demo.TenantStep {
 	return []demo.TenantStep{
-		demo.RecordsStep(time.Now()),          // payslips, EC statements and payments of this month, through feed.Import
-		demo.StaffStep(account.DefaultArgon2), // staff and supplier with demo passwords
+		demo.RecordsStep(time.Now()),              // payslips, EC statements and payments of this month, through feed.Import
+		demo.StaffStep(credentials.DefaultArgon2), // staff and supplier with demo passwords
 		// IT officer, treasury, head of department, PTJ admin (after staff); their TOTP secrets are
 		// sealed with secrets.session, so it needs the same account service as `speks serve`.
-		demo.OfficersStep(rt.accountService(), account.DefaultArgon2),
+		demo.OfficersStep(rt.accountService(), credentials.DefaultArgon2),
 		demo.RequestsStep(), // a few pending user-administration requests (after the PTJ admin)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/foundation/authz"
 	"github.com/speks-portal/speks/tenant"
 )
@@ -67,7 +68,7 @@ func newUserCreateCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&tenantCode, "tenant", "", "tenant code (required)")
-	cmd.Flags().StringVar(&category, "category", account.CategoryStaff, "staff, supplier or officer")
+	cmd.Flags().StringVar(&category, "category", identity.CategoryStaff, "staff, supplier or officer")
 	cmd.Flags().StringVar(&name, "name", "", "full name (required)")
 	cmd.Flags().StringVar(&email, "email", "", "e-mail address the one-time code goes to (required)")
 	cmd.Flags().StringVar(&phone, "phone", "", "phone number")

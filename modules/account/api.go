@@ -6,6 +6,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/speks-portal/speks/modules/account/identity"
+	"github.com/speks-portal/speks/modules/account/onetime"
 	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/web"
 )
@@ -25,7 +27,7 @@ type SessionInfo struct {
 	Next      string   `json:"next"`
 }
 
-func userInfo(u *User) UserInfo {
+func userInfo(u *identity.User) UserInfo {
 	roles := append([]string{}, u.Roles...)
 	return UserInfo{ID: u.LoginID, Name: u.Name, Category: u.Category, Roles: roles}
 }
@@ -197,12 +199,12 @@ func (m *Module) apiRegister(c *fiber.Ctx) error {
 
 func (m *Module) apiVerifyEmail(c *fiber.Ctx) error {
 	if err := m.Service.VerifyEmail(c.UserContext(), c.Query("token")); err != nil {
-		if errors.Is(err, ErrInvalidLink) {
+		if errors.Is(err, onetime.ErrInvalidLink) {
 			return fault.New(fault.NotFound, "invalid_link", err)
 		}
 		return err
 	}
-	return c.JSON(fiber.Map{"status": StatusPendingActivation})
+	return c.JSON(fiber.Map{"status": identity.StatusPendingActivation})
 }
 
 func (m *Module) apiFirstLogin(c *fiber.Ctx) error {
@@ -280,7 +282,7 @@ func (m *Module) apiUpdateProfile(c *fiber.Ctx, sess *Session) error {
 
 func (m *Module) apiConfirmEmail(c *fiber.Ctx) error {
 	if err := m.Service.ConfirmEmailChange(c.UserContext(), c.Query("token")); err != nil {
-		if errors.Is(err, ErrInvalidLink) {
+		if errors.Is(err, onetime.ErrInvalidLink) {
 			return fault.New(fault.NotFound, "invalid_link", err)
 		}
 		return err

@@ -7,6 +7,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/speks-portal/speks/modules/account/identity"
+	"github.com/speks-portal/speks/modules/account/lockout"
 	"github.com/speks-portal/speks/modules/foundation/auditlog"
 	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/tenant"
@@ -49,20 +51,20 @@ func nullID(id int64) any {
 
 // actorLabel is how the trail names an account: its name and number, the same form the
 // admin console writes, never the login ID (an IC number).
-func actorLabel(u *User) string {
+func actorLabel(u *identity.User) string {
 	return u.Name + " #" + strconv.FormatInt(u.ID, 10)
 }
 
 // loginAttempt is what one login attempt found, for its audit entry.
 type loginAttempt struct {
-	user        *User  // nil when the ID matches no account
-	subject     string // the masked login ID; "" when it was not an ID at all
-	lockStarted bool   // this failure started a lockout
+	user        *identity.User // nil when the ID matches no account
+	subject     string         // the masked login ID; "" when it was not an ID at all
+	lockStarted bool           // this failure started a lockout
 }
 
 // loginSubject masks an attempted ID to its last four characters. An input that is not an
 // IC or company number is not kept at all: it may be a password typed in the wrong field.
-func loginSubject(key LoginKey) string {
+func loginSubject(key identity.LoginKey) string {
 	if !key.Valid() {
 		return ""
 	}
@@ -97,7 +99,7 @@ func loginEntries(in LoginInput, at *loginAttempt, res *LoginResult, err error) 
 		e.Action = ActionLogin
 		e.Detail["next"] = res.Next
 		return []auditEntry{e}
-	case errors.Is(err, ErrInvalidCredentials), errors.Is(err, ErrLocked), errors.Is(err, ErrThrottled):
+	case errors.Is(err, ErrInvalidCredentials), errors.Is(err, ErrLocked), errors.Is(err, lockout.ErrThrottled):
 		e.Action = ActionLoginFailed
 		e.Detail["reason"] = failureReason(err)
 	default:
@@ -115,7 +117,7 @@ func failureReason(err error) string {
 	switch {
 	case errors.Is(err, ErrLocked):
 		return "locked"
-	case errors.Is(err, ErrThrottled):
+	case errors.Is(err, lockout.ErrThrottled):
 		return "throttled"
 	}
 	return "invalid_credentials"

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/speks-portal/speks/modules/account/credentials"
 )
 
 // Demo accounts: `speks demo` (modules/demo, which refuses to run in production mode) picks
@@ -27,7 +28,7 @@ var demoLinkColumns = map[string]bool{"employee_ic": true, "department_code": tr
 
 // EnsureDemoUser inserts the account unless one exists under the login ID; the password must
 // pass the policy.
-func EnsureDemoUser(ctx context.Context, db sqlx.ExtContext, argon Argon2Params, u DemoUser) error {
+func EnsureDemoUser(ctx context.Context, db sqlx.ExtContext, argon credentials.Argon2Params, u DemoUser) error {
 	var exists bool
 	if err := sqlx.GetContext(ctx, db, &exists, `SELECT EXISTS (SELECT 1 FROM users WHERE login_id = $1)`, u.LoginID); err != nil {
 		return err
@@ -35,10 +36,10 @@ func EnsureDemoUser(ctx context.Context, db sqlx.ExtContext, argon Argon2Params,
 	if exists {
 		return nil
 	}
-	if reasons := CheckPassword(u.Password, u.LoginID, u.Name); reasons != nil {
+	if reasons := credentials.CheckPassword(u.Password, u.LoginID, u.Name); reasons != nil {
 		return fmt.Errorf("demo password refused by the policy: %v", reasons)
 	}
-	hash, err := HashPassword(u.Password, argon)
+	hash, err := credentials.HashPassword(u.Password, argon)
 	if err != nil {
 		return err
 	}
@@ -66,8 +67,8 @@ type DemoOfficer struct {
 
 // CreateDemoOfficer inserts an active officer account with its password and TOTP already set
 // (the demo's documented logins).
-func (s *Service) CreateDemoOfficer(ctx context.Context, db sqlx.ExecerContext, argon Argon2Params, o DemoOfficer) error {
-	hash, err := HashPassword(o.Password, argon)
+func (s *Service) CreateDemoOfficer(ctx context.Context, db sqlx.ExecerContext, argon credentials.Argon2Params, o DemoOfficer) error {
+	hash, err := credentials.HashPassword(o.Password, argon)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/speks-portal/speks/config"
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/account/credentials"
 	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 	"github.com/speks-portal/speks/tenant"
@@ -22,7 +23,7 @@ import (
 )
 
 // testArgon keeps tests fast; the timing test uses the production parameters.
-var testArgon = account.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+var testArgon = credentials.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
 // clock is the injectable time of the service.
 type clock struct {
@@ -99,7 +100,7 @@ func (h *harness) db(t *testing.T, code string) *sqlx.DB {
 // addUser creates an active account with password and phrase; it returns the user's ID.
 func (h *harness) addUser(t *testing.T, code, category, loginID, name, email, password, phrase string, roles ...string) int64 {
 	t.Helper()
-	hash, err := account.HashPassword(password, testArgon)
+	hash, err := credentials.HashPassword(password, testArgon)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,11 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/speks-portal/speks/modules/account/credentials"
+	"github.com/speks-portal/speks/modules/account/identity"
+	"github.com/speks-portal/speks/modules/account/lockout"
+	"github.com/speks-portal/speks/modules/account/onetime"
+	"github.com/speks-portal/speks/modules/account/session"
 	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/tenant"
 )
@@ -28,7 +33,7 @@ type LoginResult struct {
 	Token     string // the cookie value
 	CSRFToken string
 	Next      string
-	User      *User
+	User      *identity.User
 }
 
 // Login checks an ID and password (or one-time code) and opens a session. Every wrong case
@@ -49,7 +54,7 @@ func (s *Service) logLogin(ctx context.Context, res *LoginResult, err error) {
 	switch {
 	case err == nil:
 		s.Log.InfoContext(ctx, "login", "outcome", "ok", "user_id", res.User.ID, "next", res.Next)
-	case errors.Is(err, ErrInvalidCredentials), errors.Is(err, ErrLocked), errors.Is(err, ErrThrottled), errors.Is(err, ErrTOTPRequired):
+	case errors.Is(err, ErrInvalidCredentials), errors.Is(err, ErrLocked), errors.Is(err, lockout.ErrThrottled), errors.Is(err, ErrTOTPRequired):
 		s.Log.InfoContext(ctx, "login", "outcome", err.Error())
 	default:
 		s.Log.ErrorContext(ctx, "login failed", "err", err)
@@ -62,12 +67,12 @@ func (s *Service) login(ctx context.Context, in LoginInput, at *loginAttempt) (*
 		return nil, err
 	}
 	now := s.now()
-	key := ParseLoginID(in.ID)
+	key := identity.ParseLoginID(in.ID)
 	at.subject = loginSubject(key)
 	if err := s.throttleLogin(ctx, sc, key, in.IP, now); err != nil {
 		return nil, err
 	}
-	u, err := findUser(ctx, sc.DB, key)
+	u, err := identity.Find(ctx, sc.DB, key)
 	if err != nil {
 		return nil, err
 	}
@@ -80,11 +85,11 @@ func (s *Service) login(ctx context.Context, in LoginInput, at *loginAttempt) (*
 	if err != nil {
 		return nil, err
 	}
-	lock, err := readLock(ctx, sc.DB, lockKey)
+	lock, err := lockout.Read(ctx, sc.DB, lockKey)
 	if err != nil {
 		return nil, err
 	}
-	if lock.locked(now) || (u != nil && u.Status == StatusLocked) {
+	if lock.Locked(now) || (u != nil && u.Status == identity.StatusLocked) {
 		return nil, ErrLocked
 	}
 	if !ok {
@@ -105,58 +110,58 @@ func (s *Service) login(ctx context.Context, in LoginInput, at *loginAttempt) (*
 	return s.open(ctx, sc, u, purpose, codeID, lockKey, in, now)
 }
 
-func (s *Service) throttleLogin(ctx context.Context, sc *tenant.Scope, key LoginKey, ip string, now time.Time) error {
-	if err := hit(ctx, sc.DB, "login:ip:"+ip, s.Limits.LoginPerIP, now); err != nil {
+func (s *Service) throttleLogin(ctx context.Context, sc *tenant.Scope, key identity.LoginKey, ip string, now time.Time) error {
+	if err := lockout.Hit(ctx, sc.DB, "login:ip:"+ip, s.Limits.LoginPerIP, now); err != nil {
 		return err
 	}
-	return hit(ctx, sc.DB, "login:id:"+key.Primary, s.Limits.LoginPerAccount, now)
+	return lockout.Hit(ctx, sc.DB, "login:id:"+key.Primary, s.Limits.LoginPerAccount, now)
 }
 
 // checkSecret verifies the password, or else the user's open one-time code. It always runs
 // exactly one argon2id verification (against a dummy hash when there is no account or no
 // password), so timing does not tell the cases apart. It returns the session purpose.
-func (s *Service) checkSecret(ctx context.Context, sc *tenant.Scope, u *User, secret string, now time.Time) (string, int64, bool, error) {
+func (s *Service) checkSecret(ctx context.Context, sc *tenant.Scope, u *identity.User, secret string, now time.Time) (string, int64, bool, error) {
 	hash := s.dummy()
 	if u != nil && u.PasswordHash != "" {
 		hash = u.PasswordHash
 	}
-	passwordOK, err := VerifyPassword(secret, hash)
+	passwordOK, err := credentials.VerifyPassword(secret, hash)
 	if err != nil {
 		return "", 0, false, fmt.Errorf("verify password of account %d: %w", idOf(u), err)
 	}
 	if u == nil {
 		return "", 0, false, nil
 	}
-	if passwordOK && u.PasswordHash != "" && u.Status == StatusActive {
+	if passwordOK && u.PasswordHash != "" && u.Status == identity.StatusActive {
 		if u.MustChangePassword {
 			return PurposeChangePassword, 0, true, nil
 		}
 		if u.HasAdminRole() && !u.TOTPEnabled {
 			return PurposeEnrolTOTP, 0, true, nil
 		}
-		if NeedsRehash(u.PasswordHash, s.Argon) {
+		if credentials.NeedsRehash(u.PasswordHash, s.Argon) {
 			s.rehash(ctx, sc, u.ID, secret)
 		}
 		return PurposeFull, 0, true, nil
 	}
-	code, err := currentCode(ctx, sc.DB, u.ID, now)
+	code, err := onetime.CurrentCode(ctx, sc.DB, u.ID, now)
 	if err != nil || code == nil {
 		return "", 0, false, err
 	}
-	if subtle.ConstantTimeCompare(code.CodeHash, s.codeHash(secret)) != 1 {
+	if subtle.ConstantTimeCompare(code.CodeHash, onetime.CodeHash(s.CodeSecret, secret)) != 1 {
 		return "", 0, false, nil
 	}
 	purpose := codeSessionPurpose(code.Purpose)
 	switch {
-	case purpose == PurposeCompleteActivation && u.Status == StatusPendingActivation:
-	case purpose == PurposeChangePassword && u.Status == StatusActive:
+	case purpose == PurposeCompleteActivation && u.Status == identity.StatusPendingActivation:
+	case purpose == PurposeChangePassword && u.Status == identity.StatusActive:
 	default:
 		return "", 0, false, nil
 	}
 	return purpose, code.ID, true, nil
 }
 
-func idOf(u *User) int64 {
+func idOf(u *identity.User) int64 {
 	if u == nil {
 		return 0
 	}
@@ -165,7 +170,7 @@ func idOf(u *User) int64 {
 
 // rehash upgrades a hash made with weaker parameters; a failure only leaves the old hash.
 func (s *Service) rehash(ctx context.Context, sc *tenant.Scope, userID int64, secret string) {
-	hash, err := HashPassword(secret, s.Argon)
+	hash, err := credentials.HashPassword(secret, s.Argon)
 	if err == nil {
 		_, err = sc.DB.ExecContext(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, hash)
 	}
@@ -177,7 +182,7 @@ func (s *Service) rehash(ctx context.Context, sc *tenant.Scope, userID int64, se
 // fail records a failure and answers ErrLocked when it locked the ID (noted on at for the
 // audit trail).
 func (s *Service) fail(ctx context.Context, db sqlx.ExtContext, t *tenant.Tenant, lockKey string, now time.Time, at *loginAttempt) error {
-	locked, err := recordFailure(ctx, db, t, lockKey, now)
+	locked, err := lockout.RecordFailure(ctx, db, t, lockKey, now)
 	if err != nil {
 		return err
 	}
@@ -189,14 +194,14 @@ func (s *Service) fail(ctx context.Context, db sqlx.ExtContext, t *tenant.Tenant
 }
 
 // open uses the code (if any), clears the failures and creates the session in one transaction.
-func (s *Service) open(ctx context.Context, sc *tenant.Scope, u *User, purpose string, codeID int64, lockKey string, in LoginInput, now time.Time) (*LoginResult, error) {
+func (s *Service) open(ctx context.Context, sc *tenant.Scope, u *identity.User, purpose string, codeID int64, lockKey string, in LoginInput, now time.Time) (*LoginResult, error) {
 	tx, err := sc.DB.BeginTxx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("login: begin: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck
 	if codeID != 0 {
-		used, err := useCode(ctx, tx, codeID, now)
+		used, err := onetime.UseCode(ctx, tx, codeID, now)
 		if err != nil {
 			return nil, err
 		}
@@ -204,13 +209,13 @@ func (s *Service) open(ctx context.Context, sc *tenant.Scope, u *User, purpose s
 			return nil, ErrInvalidCredentials // a concurrent login took the code
 		}
 	}
-	if err := clearFailures(ctx, tx, lockKey); err != nil {
+	if err := lockout.Clear(ctx, tx, lockKey); err != nil {
 		return nil, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE users SET last_login_at = $2 WHERE id = $1`, u.ID, now); err != nil {
 		return nil, fmt.Errorf("login: record time: %w", err)
 	}
-	token, csrf, err := createSession(ctx, tx, u.ID, purpose, in.IP, in.UserAgent, now)
+	token, csrf, err := session.Create(ctx, tx, u.ID, purpose, in.IP, in.UserAgent, now)
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +229,7 @@ func (s *Service) open(ctx context.Context, sc *tenant.Scope, u *User, purpose s
 	return &LoginResult{Token: token, CSRFToken: csrf, Next: next, User: u}, nil
 }
 
-// Authenticate loads the session of a cookie value; errNoSession when there is none.
+// Authenticate loads the session of a cookie value; session.ErrNone when there is none.
 func (s *Service) Authenticate(ctx context.Context, token string) (*Session, error) {
 	sc, err := tenant.Require(ctx)
 	if err != nil {
@@ -241,7 +246,7 @@ func (s *Service) Logout(ctx context.Context, sess *Session) error {
 		return err
 	}
 	return inTx(ctx, sc, func(tx *sqlx.Tx) error {
-		if err := deleteSession(ctx, tx, sess.IDHash); err != nil {
+		if err := session.End(ctx, tx, sess.IDHash); err != nil {
 			return err
 		}
 		return writeAudit(ctx, tx, logoutEntry(sess, false))
@@ -255,7 +260,7 @@ func (s *Service) LogoutEverywhere(ctx context.Context, sess *Session) error {
 		return err
 	}
 	return inTx(ctx, sc, func(tx *sqlx.Tx) error {
-		if err := deleteUserSessions(ctx, tx, sess.UserID, nil); err != nil {
+		if err := session.EndAllOf(ctx, tx, sess.UserID, nil); err != nil {
 			return err
 		}
 		return writeAudit(ctx, tx, logoutEntry(sess, true))
@@ -284,9 +289,17 @@ func (s *Service) Unlock(ctx context.Context, userID int64, actor string) error 
 			updated_at = now() WHERE id = $1 RETURNING login_id`, userID); err != nil {
 			return fmt.Errorf("unlock account %d: %w", userID, err)
 		}
-		if err := clearFailures(ctx, tx, login); err != nil {
+		if err := lockout.Clear(ctx, tx, login); err != nil {
 			return err
 		}
 		return audit(ctx, tx, 0, actor, "account.unlock", userID, nil)
 	})
+}
+
+// codeSessionPurpose is what a session opened with a code of this purpose may do.
+func codeSessionPurpose(codePurpose string) string {
+	if codePurpose == onetime.CodeFirstLogin {
+		return PurposeCompleteActivation
+	}
+	return PurposeChangePassword
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/speks-portal/speks/modules/account/session"
 	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/sessions"
 	"github.com/speks-portal/speks/modules/foundation/web"
@@ -38,7 +39,7 @@ func (m *Module) Middleware(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	sess, err := m.Service.Authenticate(c.UserContext(), token)
-	if errors.Is(err, errNoSession) {
+	if errors.Is(err, session.ErrNone) {
 		sessionCookie.Clear(c) // expired or ended: the browser may as well forget it
 		return c.Next()
 	}
@@ -56,7 +57,7 @@ func (m *Module) Middleware(c *fiber.Ctx) error {
 	}
 	c.Locals(sessionLocal{}, sess)
 	c.Locals(web.CSRFTokenLocal, sess.CSRFToken)
-	p := sess.User.principal(sess.Purpose != PurposeFull)
+	p := principalOf(sess.User, sess.Purpose != PurposeFull)
 	c.SetUserContext(WithPrincipal(c.UserContext(), p))
 	web.SetViewer(c, &web.Viewer{Name: p.Name, Roles: p.ActsAs(), LogoutURL: "/logout", Restricted: p.Restricted})
 	return c.Next()

@@ -6,6 +6,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/speks-portal/speks/modules/account/identity"
+	"github.com/speks-portal/speks/modules/account/onetime"
 	"github.com/speks-portal/speks/modules/foundation/notify"
 	"github.com/speks-portal/speks/tenant"
 )
@@ -19,7 +21,7 @@ func (s *Service) Deactivate(ctx context.Context, userID int64, actor string) er
 		return err
 	}
 	return inTx(ctx, sc, func(tx *sqlx.Tx) error {
-		if _, err := DeactivateIn(ctx, tx, userID); err != nil {
+		if _, err := identity.DeactivateIn(ctx, tx, userID); err != nil {
 			return err
 		}
 		return audit(ctx, tx, 0, actor, "account.deactivate", userID, nil)
@@ -34,16 +36,16 @@ func (s *Service) ResetByOfficer(ctx context.Context, userID int64, actor, login
 	if err != nil {
 		return err
 	}
-	u, err := userByID(ctx, sc.DB, userID)
+	u, err := identity.ByID(ctx, sc.DB, userID)
 	if err != nil {
 		return err
 	}
-	if u.Status != StatusActive || u.Email == "" {
+	if u.Status != identity.StatusActive || u.Email == "" {
 		return fmt.Errorf("reset account %d: status %s or no e-mail: %w", userID, u.Status, ErrWrongMode)
 	}
 	now := s.now()
 	return inTx(ctx, sc, func(tx *sqlx.Tx) error {
-		code, err := s.issueCode(ctx, tx, u.ID, CodePasswordReset, now)
+		code, err := onetime.IssueCode(ctx, tx, s.CodeSecret, u.ID, onetime.CodePasswordReset, now)
 		if err != nil {
 			return err
 		}

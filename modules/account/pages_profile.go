@@ -5,6 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/speks-portal/speks/modules/account/onetime"
 	"github.com/speks-portal/speks/modules/foundation/web"
 )
 
@@ -113,7 +114,7 @@ func (m *Module) pageConfirmEmail(c *fiber.Ctx) error {
 		return err
 	}
 	err := m.Service.ConfirmEmailChange(c.UserContext(), c.Query("token"))
-	if err != nil && !errors.Is(err, ErrInvalidLink) {
+	if err != nil && !errors.Is(err, onetime.ErrInvalidLink) {
 		return err
 	}
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/speks-portal/speks/modules/account/onetime"
 	"github.com/speks-portal/speks/modules/foundation/web"
 )
 
@@ -57,7 +58,7 @@ func (m *Module) pageVerifyEmail(c *fiber.Ctx) error {
 		return err
 	}
 	err := m.Service.VerifyEmail(c.UserContext(), c.Query("token"))
-	if err != nil && !errors.Is(err, ErrInvalidLink) {
+	if err != nil && !errors.Is(err, onetime.ErrInvalidLink) {
 		return err
 	}
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/speks-portal/speks/modules/account/onetime"
 	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/modules/foundation/notify"
 	"github.com/speks-portal/speks/modules/foundation/web/myt"
@@ -87,7 +88,7 @@ func (s *Service) UpdateProfile(ctx context.Context, sess *Session, ch ProfileCh
 		if ch.Email == nil || strings.EqualFold(strings.TrimSpace(*ch.Email), before.Email) {
 			return nil
 		}
-		link, err := issueEmailToken(ctx, tx, sess.UserID, "email_change", after.Email, baseURL+"/account/email/confirm", now)
+		link, err := onetime.IssueLink(ctx, tx, sess.UserID, "email_change", after.Email, baseURL+"/account/email/confirm", now)
 		if err != nil {
 			return err
 		}
@@ -96,7 +97,7 @@ func (s *Service) UpdateProfile(ctx context.Context, sess *Session, ch ProfileCh
 			return err
 		}
 		return notify.Enqueue(ctx, tx, notify.Message{To: after.Email, Template: notify.TemplateEmailChange, Lang: lang,
-			Data: map[string]any{"name": sess.User.Name, "link": link, "expires_hours": int(VerificationLifetime / time.Hour)}})
+			Data: map[string]any{"name": sess.User.Name, "link": link, "expires_hours": int(onetime.LinkLifetime / time.Hour)}})
 	})
 	if err != nil {
 		return nil, err
@@ -185,7 +186,7 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token string) error {
 	}
 	now := s.now()
 	return inTx(ctx, sc, func(tx *sqlx.Tx) error {
-		userID, newEmail, err := takeEmailToken(ctx, tx, token, "email_change", now)
+		userID, newEmail, err := onetime.TakeLink(ctx, tx, token, "email_change", now)
 		if err != nil {
 			return err
 		}

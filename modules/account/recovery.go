@@ -11,6 +11,11 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/speks-portal/speks/modules/account/credentials"
+	"github.com/speks-portal/speks/modules/account/identity"
+	"github.com/speks-portal/speks/modules/account/lockout"
+	"github.com/speks-portal/speks/modules/account/onetime"
+	"github.com/speks-portal/speks/modules/account/session"
 	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/modules/foundation/notify"
 	"github.com/speks-portal/speks/modules/foundation/web/myt"
@@ -40,10 +45,10 @@ func (s *Service) ChangePassword(ctx context.Context, sess *Session, in Password
 	now := s.now()
 	switch sess.Purpose {
 	case PurposeFull:
-		if err := hit(ctx, sc.DB, "change-password:"+u.LoginID, s.Limits.RecoveryPerAccount, now); err != nil {
+		if err := lockout.Hit(ctx, sc.DB, "change-password:"+u.LoginID, s.Limits.RecoveryPerAccount, now); err != nil {
 			return err
 		}
-		ok, err := VerifyPassword(in.Current, u.PasswordHash)
+		ok, err := credentials.VerifyPassword(in.Current, u.PasswordHash)
 		if err != nil || !ok {
 			return ErrWrongCurrentPassword
 		}
@@ -55,13 +60,13 @@ func (s *Service) ChangePassword(ctx context.Context, sess *Session, in Password
 	if sess.NeedsPhrase() && !validPhrase(phrase) {
 		return &InvalidInputError{Fields: []string{"secret_phrase"}}
 	}
-	if reasons := CheckPassword(in.New, u.LoginID, u.Name); reasons != nil {
+	if reasons := credentials.CheckPassword(in.New, u.LoginID, u.Name); reasons != nil {
 		return &WeakPasswordError{Reasons: reasons}
 	}
 	if in.Current != "" && in.Current == in.New {
 		return &WeakPasswordError{Reasons: []string{"same_as_current"}}
 	}
-	hash, err := HashPassword(in.New, s.Argon)
+	hash, err := credentials.HashPassword(in.New, s.Argon)
 	if err != nil {
 		return err
 	}
@@ -73,11 +78,11 @@ func (s *Service) ChangePassword(ctx context.Context, sess *Session, in Password
 			password_changed_at = $3, updated_at = $3 WHERE id = $1`, u.ID, hash, now, phrase); err != nil {
 			return fmt.Errorf("store password: %w", err)
 		}
-		if err := deleteUserSessions(ctx, tx, u.ID, sess.IDHash); err != nil {
+		if err := session.EndAllOf(ctx, tx, u.ID, sess.IDHash); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET purpose = '' WHERE id_hash = $1`, sess.IDHash); err != nil {
-			return fmt.Errorf("lift session restriction: %w", err)
+		if err := session.Lift(ctx, tx, sess.IDHash, sess.Purpose); err != nil {
+			return err
 		}
 		if err := audit(ctx, tx, u.ID, ids.Mask(u.LoginID), "password.change", u.ID, nil); err != nil {
 			return err
@@ -106,15 +111,15 @@ func (s *Service) ForgotPassword(ctx context.Context, in ForgotInput) error {
 		return err
 	}
 	now := s.now()
-	key := ParseLoginID(in.ID)
+	key := identity.ParseLoginID(in.ID)
 	if err := s.throttleRecovery(ctx, sc, "forgot", key, in.IP, now); err != nil {
 		return err
 	}
-	u, err := findUser(ctx, sc.DB, key)
+	u, err := identity.Find(ctx, sc.DB, key)
 	if err != nil {
 		return err
 	}
-	match := u != nil && u.Status == StatusActive && sameEmail(u.Email, in.Email)
+	match := u != nil && u.Status == identity.StatusActive && sameEmail(u.Email, in.Email)
 	required, err := s.answerRequired(ctx, sc, u)
 	if err != nil {
 		return err
@@ -124,7 +129,7 @@ func (s *Service) ForgotPassword(ctx context.Context, in ForgotInput) error {
 		return err
 	}
 	return inTx(ctx, sc, func(tx *sqlx.Tx) error {
-		code, err := s.issueCode(ctx, tx, u.ID, CodePasswordReset, now)
+		code, err := onetime.IssueCode(ctx, tx, s.CodeSecret, u.ID, onetime.CodePasswordReset, now)
 		if err != nil {
 			return err
 		}
@@ -146,7 +151,7 @@ func (s *Service) SecurityAnswerRequired(ctx context.Context) (bool, error) {
 }
 
 // answerRequired: the policy applies to users who have security answers (docs/API.md "Getting an account").
-func (s *Service) answerRequired(ctx context.Context, sc *tenant.Scope, u *User) (bool, error) {
+func (s *Service) answerRequired(ctx context.Context, sc *tenant.Scope, u *identity.User) (bool, error) {
 	required, err := s.SecurityAnswerRequired(ctx)
 	if err != nil || !required || u == nil {
 		return false, err
@@ -160,7 +165,7 @@ func (s *Service) answerRequired(ctx context.Context, sc *tenant.Scope, u *User)
 
 // checkAnswer verifies a security answer when one is given; always one argon2id run, so a
 // request with an answer takes as long whether the ID exists or not.
-func (s *Service) checkAnswer(ctx context.Context, sc *tenant.Scope, u *User, questionID int, answer string) (bool, error) {
+func (s *Service) checkAnswer(ctx context.Context, sc *tenant.Scope, u *identity.User, questionID int, answer string) (bool, error) {
 	if answer == "" {
 		return true, nil
 	}
@@ -172,18 +177,18 @@ func (s *Service) checkAnswer(ctx context.Context, sc *tenant.Scope, u *User, qu
 			hash = stored
 		}
 	}
-	ok, err := VerifyPassword(foldAnswer(answer), hash)
+	ok, err := credentials.VerifyPassword(foldAnswer(answer), hash)
 	if err != nil {
 		return false, fmt.Errorf("verify security answer: %w", err)
 	}
 	return ok && hash != s.dummy(), nil
 }
 
-func (s *Service) throttleRecovery(ctx context.Context, sc *tenant.Scope, flow string, key LoginKey, ip string, now time.Time) error {
-	if err := hit(ctx, sc.DB, flow+":ip:"+ip, s.Limits.RecoveryPerIP, now); err != nil {
+func (s *Service) throttleRecovery(ctx context.Context, sc *tenant.Scope, flow string, key identity.LoginKey, ip string, now time.Time) error {
+	if err := lockout.Hit(ctx, sc.DB, flow+":ip:"+ip, s.Limits.RecoveryPerIP, now); err != nil {
 		return err
 	}
-	return hit(ctx, sc.DB, flow+":id:"+key.Primary, s.Limits.RecoveryPerAccount, now)
+	return lockout.Hit(ctx, sc.DB, flow+":id:"+key.Primary, s.Limits.RecoveryPerAccount, now)
 }
 
 func sameEmail(a, b string) bool {
@@ -191,8 +196,8 @@ func sameEmail(a, b string) bool {
 	return a != "" && strings.EqualFold(a, b)
 }
 
-func enqueueCode(ctx context.Context, tx *sqlx.Tx, u *User, code, purpose, lang, link string) error {
-	data := map[string]any{"name": u.Name, "code": code, "purpose": purpose, "expires_minutes": int(CodeLifetime / time.Minute)}
+func enqueueCode(ctx context.Context, tx *sqlx.Tx, u *identity.User, code, purpose, lang, link string) error {
+	data := map[string]any{"name": u.Name, "code": code, "purpose": purpose, "expires_minutes": int(onetime.CodeLifetime / time.Minute)}
 	if link != "" {
 		data["link"] = link
 	}
@@ -218,7 +223,7 @@ func (s *Service) FirstLogin(ctx context.Context, in FirstLoginInput) error {
 		return ErrWrongMode
 	}
 	now := s.now()
-	key := ParseLoginID(in.ID)
+	key := identity.ParseLoginID(in.ID)
 	if err := s.throttleRecovery(ctx, sc, "first-login", key, in.IP, now); err != nil {
 		return err
 	}
@@ -234,11 +239,11 @@ func (s *Service) FirstLogin(ctx context.Context, in FirstLoginInput) error {
 		if err != nil || !ok {
 			return err
 		}
-		code, err := s.issueCode(ctx, tx, userID, CodeFirstLogin, now)
+		code, err := onetime.IssueCode(ctx, tx, s.CodeSecret, userID, onetime.CodeFirstLogin, now)
 		if err != nil {
 			return err
 		}
-		u := &User{ID: userID, Name: rec.Name, Email: strings.TrimSpace(rec.Email)}
+		u := &identity.User{ID: userID, Name: rec.Name, Email: strings.TrimSpace(rec.Email)}
 		return enqueueCode(ctx, tx, u, code, notify.PurposeFirstLogin, in.Lang, in.LoginURL)
 	})
 	if errors.Is(err, errAlreadyRegistered) {
@@ -259,21 +264,21 @@ type master struct {
 	PTJCode        string
 }
 
-func masterRecord(ctx context.Context, db sqlx.QueryerContext, key LoginKey) (*master, error) {
+func masterRecord(ctx context.Context, db sqlx.QueryerContext, key identity.LoginKey) (*master, error) {
 	switch key.Category {
-	case CategoryStaff:
-		m := master{Category: CategoryStaff}
+	case identity.CategoryStaff:
+		m := master{Category: identity.CategoryStaff}
 		err := db.QueryRowxContext(ctx, `SELECT ic_no, name, email, phone, department_code, ptj_code
 			FROM employees WHERE ic_no = $1 AND status = 'active'`, key.Primary).
 			Scan(&m.LoginID, &m.Name, &m.Email, &m.Phone, &m.DepartmentCode, &m.PTJCode)
 		return nilIfNoRows(&m, err)
-	case CategorySupplier:
+	case identity.CategorySupplier:
 		var m master
 		var newNo, oldNo *string
 		err := db.QueryRowxContext(ctx, `SELECT reg_no_new, reg_no_old, name, email, phone FROM suppliers
 			WHERE (reg_no_new = ANY($1) OR reg_no_old = ANY($1)) AND status = 'active' LIMIT 1`, stringArray(key.Keys)).
 			Scan(&newNo, &oldNo, &m.Name, &m.Email, &m.Phone)
-		m.Category = CategorySupplier
+		m.Category = identity.CategorySupplier
 		if newNo != nil {
 			m.LoginID = *newNo
 			if oldNo != nil {
@@ -297,7 +302,7 @@ func pendingAccount(ctx context.Context, tx *sqlx.Tx, m *master, now time.Time) 
 	}
 	err := tx.GetContext(ctx, &existing, `SELECT id, status FROM users WHERE login_id = $1 OR alt_login_id = $1`, m.LoginID)
 	if err == nil {
-		return existing.ID, existing.Status == StatusPendingActivation, nil
+		return existing.ID, existing.Status == identity.StatusPendingActivation, nil
 	}
 	if !isNoRows(err) {
 		return 0, false, fmt.Errorf("find account: %w", err)
@@ -345,10 +350,10 @@ func (s *Service) Activate(ctx context.Context, sess *Session, in ActivateInput)
 	if err := s.validateActivation(ctx, sc, in); err != nil {
 		return err
 	}
-	if reasons := CheckPassword(in.NewPassword, u.LoginID, u.Name); reasons != nil {
+	if reasons := credentials.CheckPassword(in.NewPassword, u.LoginID, u.Name); reasons != nil {
 		return &WeakPasswordError{Reasons: reasons}
 	}
-	hash, err := HashPassword(in.NewPassword, s.Argon)
+	hash, err := credentials.HashPassword(in.NewPassword, s.Argon)
 	if err != nil {
 		return err
 	}
@@ -374,7 +379,7 @@ func (s *Service) Activate(ctx context.Context, sess *Session, in ActivateInput)
 				return fmt.Errorf("store security answer: %w", err)
 			}
 		}
-		if err := deleteUserSessions(ctx, tx, u.ID, nil); err != nil {
+		if err := session.EndAllOf(ctx, tx, u.ID, nil); err != nil {
 			return err
 		}
 		return audit(ctx, tx, u.ID, ids.Mask(u.LoginID), "account.activate", u.ID, nil)

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/account/credentials"
 	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 )
 
@@ -202,7 +202,7 @@ func TestForgotPasswordAsksForASecurityAnswerWhereTheTenantRequiresIt(t *testing
 	h := newHarness(t)
 	id := h.addUser(t, "selangor", "staff", aminahIC, "Aminah binti Yusof", "aminah@selangor.gov.my", aminahPass, "bunga raya merah")
 	db := h.db(t, "selangor")
-	hash, _ := account.HashPassword("comel", testArgon) // answers are stored folded to lower case
+	hash, _ := credentials.HashPassword("comel", testArgon) // answers are stored folded to lower case
 	db.MustExec(`INSERT INTO user_security_answers (user_id, question_id, answer_hash) VALUES ($1, 3, $2)`, id, hash)
 	db.MustExec(`UPDATE account_settings SET require_security_answer = true`)
 	c := h.client(t, "selangor")

@@ -11,14 +11,12 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/speks-portal/speks/modules/account/identity"
+	"github.com/speks-portal/speks/modules/account/onetime"
 	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/modules/foundation/notify"
-	"github.com/speks-portal/speks/modules/foundation/sessions"
 	"github.com/speks-portal/speks/tenant"
 )
-
-// VerificationLifetime is how long an e-mail verification or e-mail change link works.
-const VerificationLifetime = 24 * time.Hour
 
 // RegisterInput is the self-registration form (PK 0101).
 type RegisterInput struct {
@@ -46,7 +44,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) error {
 		return err
 	}
 	err = inTx(ctx, sc, func(tx *sqlx.Tx) error {
-		u, err := findUser(ctx, tx, key)
+		u, err := identity.Find(ctx, tx, key)
 		if err != nil || u != nil {
 			return err
 		}
@@ -64,12 +62,12 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) error {
 			}
 			return fmt.Errorf("create registration: %w", err)
 		}
-		link, err := issueEmailToken(ctx, tx, id, "verify_email", "", in.BaseURL+"/verify-email", now)
+		link, err := onetime.IssueLink(ctx, tx, id, "verify_email", "", in.BaseURL+"/verify-email", now)
 		if err != nil {
 			return err
 		}
 		return notify.Enqueue(ctx, tx, notify.Message{To: in.Email, Template: notify.TemplateVerifyEmail, Lang: in.Lang,
-			Data: map[string]any{"name": in.Name, "link": link, "expires_hours": int(VerificationLifetime / time.Hour)}})
+			Data: map[string]any{"name": in.Name, "link": link, "expires_hours": int(onetime.LinkLifetime / time.Hour)}})
 	})
 	if errors.Is(err, errAlreadyRegistered) {
 		return nil // answered like any other registration
@@ -79,13 +77,13 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) error {
 
 var errAlreadyRegistered = errors.New("already registered")
 
-func (s *Service) validateRegistration(ctx context.Context, sc *tenant.Scope, in *RegisterInput) (LoginKey, error) {
+func (s *Service) validateRegistration(ctx context.Context, sc *tenant.Scope, in *RegisterInput) (identity.LoginKey, error) {
 	in.Name = strings.Join(strings.Fields(in.Name), " ")
 	in.Email = strings.TrimSpace(in.Email)
 	in.Phone = strings.TrimSpace(in.Phone)
 	var bad []string
-	key := ParseLoginID(in.ID)
-	if in.Category != CategoryStaff && in.Category != CategorySupplier {
+	key := identity.ParseLoginID(in.ID)
+	if in.Category != identity.CategoryStaff && in.Category != identity.CategorySupplier {
 		bad = append(bad, "category")
 	} else if key.Category != in.Category {
 		bad = append(bad, "id")
@@ -99,7 +97,7 @@ func (s *Service) validateRegistration(ctx context.Context, sc *tenant.Scope, in
 	if len(in.Phone) > 30 {
 		bad = append(bad, "phone")
 	}
-	if in.Category == CategoryStaff {
+	if in.Category == identity.CategoryStaff {
 		var ok bool
 		err := sc.DB.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM ptjs WHERE code = $1 AND department_code = $2)`, in.PTJCode, in.DepartmentCode)
 		if err != nil {
@@ -117,44 +115,6 @@ func (s *Service) validateRegistration(ctx context.Context, sc *tenant.Scope, in
 	return key, nil
 }
 
-// issueEmailToken stores a single-use link token (SHA-256 only) and returns the link.
-func issueEmailToken(ctx context.Context, tx *sqlx.Tx, userID int64, purpose, newEmail, base string, now time.Time) (string, error) {
-	token, err := sessions.NewToken(32)
-	if err != nil {
-		return "", err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE email_tokens SET used_at = $3 WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`,
-		userID, purpose, now); err != nil {
-		return "", fmt.Errorf("close earlier links: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO email_tokens (token_hash, user_id, purpose, new_email, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`, sessions.Hash(token), userID, purpose, newEmail, now, now.Add(VerificationLifetime)); err != nil {
-		return "", fmt.Errorf("store link token: %w", err)
-	}
-	return base + "?token=" + token, nil
-}
-
-// ErrInvalidLink is a verification link that is unknown, used or expired.
-var ErrInvalidLink = errors.New("invalid or expired link")
-
-// takeEmailToken spends a link token of purpose and returns its user and new e-mail.
-func takeEmailToken(ctx context.Context, tx *sqlx.Tx, token, purpose string, now time.Time) (int64, string, error) {
-	var row struct {
-		UserID   int64  `db:"user_id"`
-		NewEmail string `db:"new_email"`
-	}
-	err := tx.GetContext(ctx, &row, `UPDATE email_tokens SET used_at = $3
-		WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3
-		RETURNING user_id, new_email`, sessions.Hash(token), purpose, now)
-	if isNoRows(err) {
-		return 0, "", ErrInvalidLink
-	}
-	if err != nil {
-		return 0, "", fmt.Errorf("use link token: %w", err)
-	}
-	return row.UserID, row.NewEmail, nil
-}
-
 // VerifyEmail confirms a self-registration's address: the account then waits for an IT
 // officer (or `speks user activate`).
 func (s *Service) VerifyEmail(ctx context.Context, token string) error {
@@ -164,7 +124,7 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) error {
 	}
 	now := s.now()
 	return inTx(ctx, sc, func(tx *sqlx.Tx) error {
-		userID, _, err := takeEmailToken(ctx, tx, token, "verify_email", now)
+		userID, _, err := onetime.TakeLink(ctx, tx, token, "verify_email", now)
 		if err != nil {
 			return err
 		}
@@ -185,14 +145,14 @@ func (s *Service) ActivateRegistration(ctx context.Context, rawID, actor, loginU
 		return err
 	}
 	now := s.now()
-	u, err := findUser(ctx, sc.DB, ParseLoginID(rawID))
+	u, err := identity.Find(ctx, sc.DB, identity.ParseLoginID(rawID))
 	if err != nil {
 		return err
 	}
 	if u == nil {
 		return fmt.Errorf("no account with ID %s in %s", ids.Mask(rawID), sc.Tenant.Code)
 	}
-	if u.Status != StatusPendingActivation {
+	if u.Status != identity.StatusPendingActivation {
 		return fmt.Errorf("account %d is %s, not pending_activation", u.ID, u.Status)
 	}
 	return inTx(ctx, sc, func(tx *sqlx.Tx) error {
@@ -200,7 +160,7 @@ func (s *Service) ActivateRegistration(ctx context.Context, rawID, actor, loginU
 			updated_at = $2 WHERE id = $1`, u.ID, now); err != nil {
 			return fmt.Errorf("activate account: %w", err)
 		}
-		code, err := s.issueCode(ctx, tx, u.ID, CodeAccountCreated, now)
+		code, err := onetime.IssueCode(ctx, tx, s.CodeSecret, u.ID, onetime.CodeAccountCreated, now)
 		if err != nil {
 			return err
 		}
@@ -236,7 +196,7 @@ func (s *Service) CreateAccount(ctx context.Context, in NewAccount, actor, login
 // CreateAccountIn is CreateAccount inside the caller's transaction, for a workflow that
 // creates the account together with its own changes (an approved user-administration request).
 func (s *Service) CreateAccountIn(ctx context.Context, tx *sqlx.Tx, in NewAccount, actor, loginURL string) (int64, error) {
-	key := ParseLoginID(in.ID)
+	key := identity.ParseLoginID(in.ID)
 	if !key.Valid() {
 		return 0, &InvalidInputError{Fields: []string{"id"}}
 	}
@@ -248,7 +208,7 @@ func (s *Service) CreateAccountIn(ctx context.Context, tx *sqlx.Tx, in NewAccoun
 	if err != nil {
 		return 0, err
 	}
-	code, err := s.issueCode(ctx, tx, u.ID, CodeAccountCreated, now)
+	code, err := onetime.IssueCode(ctx, tx, s.CodeSecret, u.ID, onetime.CodeAccountCreated, now)
 	if err != nil {
 		return 0, err
 	}
@@ -258,7 +218,7 @@ func (s *Service) CreateAccountIn(ctx context.Context, tx *sqlx.Tx, in NewAccoun
 	return u.ID, audit(ctx, tx, 0, actor, "account.create", u.ID, map[string]any{"roles": in.Roles})
 }
 
-func createActive(ctx context.Context, tx *sqlx.Tx, key LoginKey, in NewAccount, now time.Time) (*User, error) {
+func createActive(ctx context.Context, tx *sqlx.Tx, key identity.LoginKey, in NewAccount, now time.Time) (*identity.User, error) {
 	alt := ""
 	if len(key.Keys) > 1 {
 		alt = key.Keys[1]
@@ -267,7 +227,7 @@ func createActive(ctx context.Context, tx *sqlx.Tx, key LoginKey, in NewAccount,
 	if roles == nil {
 		roles = []string{}
 	}
-	u := &User{Name: in.Name, Email: in.Email, LoginID: key.Primary}
+	u := &identity.User{Name: in.Name, Email: in.Email, LoginID: key.Primary}
 	// The link to the person's payroll or supplier record is set by the database (migration
 	// 00046_account_links.sql), as for every other way an account is created.
 	err := tx.GetContext(ctx, &u.ID, `INSERT INTO users (category, login_id, alt_login_id, name, email, phone, status, roles,

@@ -2,19 +2,18 @@ package account
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	_ "embed"
-	"encoding/binary"
 	"errors"
 	"log/slog"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/speks-portal/speks/modules/account/credentials"
+	"github.com/speks-portal/speks/modules/account/identity"
+	"github.com/speks-portal/speks/modules/account/lockout"
 	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/sessions"
-	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -58,8 +57,8 @@ type Service struct {
 	DecoySecret []byte
 	// CodeSecret keys the HMAC of one-time codes (secrets.session).
 	CodeSecret []byte
-	Argon      Argon2Params
-	Limits     Limits
+	Argon      credentials.Argon2Params
+	Limits     lockout.Limits
 	// Now is the clock; tests move it to expire codes, sessions and locks.
 	Now func() time.Time
 	Log *slog.Logger
@@ -75,7 +74,7 @@ func NewService(sessionSecret, decoySecret string, log *slog.Logger) *Service {
 	}
 	return &Service{
 		DecoySecret: []byte(decoySecret), CodeSecret: []byte(sessionSecret),
-		Argon: DefaultArgon2, Limits: DefaultLimits, Now: time.Now, Log: log,
+		Argon: credentials.DefaultArgon2, Limits: lockout.DefaultLimits, Now: time.Now, Log: log,
 	}
 }
 
@@ -86,10 +85,6 @@ func (s *Service) now() time.Time {
 	return s.Now()
 }
 
-func (s *Service) codeKey() []byte { return s.CodeSecret }
-
-// scope is the request's tenant; every account operation happens inside one.
-
 // dummy is a hash of a random secret, verified for unknown IDs so that a wrong ID costs the
 // same argon2id work as a wrong password.
 func (s *Service) dummy() string {
@@ -98,49 +93,12 @@ func (s *Service) dummy() string {
 		if err != nil {
 			panic(err) // crypto/rand does not fail on supported platforms
 		}
-		s.dummyHash, err = HashPassword(token, s.Argon)
+		s.dummyHash, err = credentials.HashPassword(token, s.Argon)
 		if err != nil {
 			panic(err)
 		}
 	})
 	return s.dummyHash
-}
-
-// decoyWordsEnglish is the EFF long word list as shipped by @zxcvbn-ts/language-common
-// (7,776 words); decoyWordsMalay is a list of everyday Malay words made for this portal.
-// A decoy phrase is three words of the page's language: a Malay reader shown three English
-// words would take them for someone else's phrase.
-var (
-	//go:embed decoy_words.txt
-	decoyWordsEnglish string
-	//go:embed decoy_words_ms.txt
-	decoyWordsMalay string
-
-	decoyWords = map[string][]string{
-		web.LangEnglish: strings.Fields(decoyWordsEnglish),
-		web.LangMalay:   strings.Fields(decoyWordsMalay),
-	}
-)
-
-// DecoyPhrase is the stable phrase shown for an ID without an account (or without a phrase),
-// in lang (Malay for any other value): derived with HMAC(secrets.decoy, tenant + ID), so it
-// is the same on every try and from every address, and nobody without the secret can tell it
-// from a real one. Identify asks for it in the state's default language, never the page's:
-// a decoy that changed with the page language while a person's own phrase does not would let
-// anyone asking twice tell an ID with a phrase from one without (docs/SECURITY.md).
-func (s *Service) DecoyPhrase(tenantCode, key, lang string) string {
-	list, ok := decoyWords[lang]
-	if !ok {
-		list = decoyWords[web.LangMalay]
-	}
-	m := hmac.New(sha256.New, s.DecoySecret)
-	m.Write([]byte(tenantCode + "\x00" + key))
-	sum := m.Sum(nil)
-	words := make([]string, 3)
-	for i := range words {
-		words[i] = list[binary.BigEndian.Uint32(sum[i*4:])%uint32(len(list))]
-	}
-	return strings.Join(words, " ")
 }
 
 // Identify returns the phrase shown before the password: the account's own, or a decoy in
@@ -153,16 +111,16 @@ func (s *Service) Identify(ctx context.Context, rawID, ip string) (string, error
 	}
 	now := s.now()
 	// Every login starts with an identify, so it gets the login budget per IP.
-	if err := hit(ctx, sc.DB, "identify:ip:"+ip, s.Limits.LoginPerIP, now); err != nil {
+	if err := lockout.Hit(ctx, sc.DB, "identify:ip:"+ip, s.Limits.LoginPerIP, now); err != nil {
 		return "", err
 	}
-	key := ParseLoginID(rawID)
-	u, err := findUser(ctx, sc.DB, key)
+	key := identity.ParseLoginID(rawID)
+	u, err := identity.Find(ctx, sc.DB, key)
 	if err != nil {
 		return "", err
 	}
 	decoy := s.DecoyPhrase(sc.Tenant.Code, key.Primary, sc.Tenant.DefaultLanguage)
-	if u == nil || u.SecretPhrase == "" || u.Status != StatusActive {
+	if u == nil || u.SecretPhrase == "" || u.Status != identity.StatusActive {
 		return decoy, nil
 	}
 	return u.SecretPhrase, nil
@@ -170,7 +128,7 @@ func (s *Service) Identify(ctx context.Context, rawID, ip string) (string, error
 
 // hashAnswer hashes a security answer like a password, after folding case and spaces.
 func (s *Service) hashAnswer(answer string) (string, error) {
-	return HashPassword(foldAnswer(answer), s.Argon)
+	return credentials.HashPassword(foldAnswer(answer), s.Argon)
 }
 
 func foldAnswer(a string) string { return strings.ToLower(strings.Join(strings.Fields(a), " ")) }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/account/credentials"
+	"github.com/speks-portal/speks/modules/account/lockout"
 	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 )
 
@@ -57,17 +59,17 @@ func TestExistingAndUnknownIDsTakeTheSameTime(t *testing.T) {
 		t.Skip("timing comparison")
 	}
 	h := newHarness(t)
-	h.svc.Argon = account.DefaultArgon2 // the real cost is what must hide the difference
-	h.svc.Limits = account.Limits{
-		LoginPerIP: account.Limit{Max: 1 << 20, Window: time.Hour}, LoginPerAccount: account.Limit{Max: 1 << 20, Window: time.Hour},
-		RecoveryPerIP: account.Limit{Max: 1 << 20, Window: time.Hour}, RecoveryPerAccount: account.Limit{Max: 1 << 20, Window: time.Hour},
+	h.svc.Argon = credentials.DefaultArgon2 // the real cost is what must hide the difference
+	h.svc.Limits = lockout.Limits{
+		LoginPerIP: lockout.Limit{Max: 1 << 20, Window: time.Hour}, LoginPerAccount: lockout.Limit{Max: 1 << 20, Window: time.Hour},
+		RecoveryPerIP: lockout.Limit{Max: 1 << 20, Window: time.Hour}, RecoveryPerAccount: lockout.Limit{Max: 1 << 20, Window: time.Hour},
 	}
 	h.module.AnswerFloor = account.DefaultAnswerFloor
 	if _, err := h.env.Databases.Public().Exec(`UPDATE tenants SET lockout_max_failures = 100`); err != nil {
 		t.Fatal(err)
 	}
 	h.env.Resolver.Invalidate()
-	hash, _ := account.HashPassword(aminahPass, account.DefaultArgon2)
+	hash, _ := credentials.HashPassword(aminahPass, credentials.DefaultArgon2)
 	h.addUser(t, "selangor", "staff", aminahIC, "Aminah binti Yusof", "aminah@selangor.gov.my", aminahPass, "bunga raya merah")
 	h.db(t, "selangor").MustExec(`UPDATE users SET password_hash = $1`, hash)
 	h.addEmployee(t, "selangor", "900202105555", "Bala a/l Muthu", "bala@selangor.gov.my")

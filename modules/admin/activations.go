@@ -8,7 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jmoiron/sqlx"
 
-	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/foundation/guard"
 )
 
@@ -59,7 +59,7 @@ func (a *Activation) compare() {
 		}
 	}
 	differs("name", a.Name, a.Master.Name)
-	if a.Category == account.CategoryStaff {
+	if a.Category == identity.CategoryStaff {
 		differs("department", a.DepartmentCode, a.Master.DepartmentCode)
 		differs("ptj", a.PTJCode, a.Master.PTJCode)
 	}

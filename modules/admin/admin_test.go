@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/admin"
 	"github.com/speks-portal/speks/modules/feed"
 	"github.com/speks-portal/speks/modules/foundation/web/apitest"
@@ -51,7 +51,7 @@ func outboxCount(t *testing.T, h *harness, code, addr string) int {
 func TestOfficerActions(t *testing.T) {
 	h := newHarness(t)
 	officerID, it := h.officer(t, "selangor", "it-1", "it_officer")
-	pending := h.user(t, "selangor", account.CategoryStaff, icA, "Aminah binti Yusof", "aminah@selangor.gov.my", account.StatusPendingActivation)
+	pending := h.user(t, "selangor", identity.CategoryStaff, icA, "Aminah binti Yusof", "aminah@selangor.gov.my", identity.StatusPendingActivation)
 
 	q := h.do(t, "selangor", "GET", "/api/v1/admin/activations", it, nil)
 	apitest.Expect(t, q, http.StatusOK, "")
@@ -133,8 +133,8 @@ func TestOfficerActions(t *testing.T) {
 func TestUserSearch(t *testing.T) {
 	h := newHarness(t)
 	_, it := h.officer(t, "selangor", "it-1", "it_officer")
-	a := h.user(t, "selangor", account.CategoryStaff, icA, "Aminah binti Yusof", "a@x.test", "active")
-	h.user(t, "selangor", account.CategoryStaff, icB, "Rosli bin Ahmad", "b@x.test", "locked")
+	a := h.user(t, "selangor", identity.CategoryStaff, icA, "Aminah binti Yusof", "a@x.test", "active")
+	h.user(t, "selangor", identity.CategoryStaff, icB, "Rosli bin Ahmad", "b@x.test", "locked")
 	h.db(t, "selangor").MustExec(`INSERT INTO departments (code, name) VALUES ('D01', 'Jabatan Kewangan')`)
 	h.db(t, "selangor").MustExec(`INSERT INTO ptjs (code, department_code, name) VALUES ('P0101', 'D01', 'Bahagian Gaji')`)
 	h.db(t, "selangor").MustExec(`UPDATE users SET department_code = 'D01', ptj_code = 'P0101' WHERE id = $1`, a)
@@ -159,9 +159,9 @@ func TestUserSearch(t *testing.T) {
 // settings only; a session of one state means nothing on another.
 func TestRefusals(t *testing.T) {
 	h := newHarness(t)
-	target := h.user(t, "selangor", account.CategoryStaff, icA, "Aminah binti Yusof", "a@x.test", "active")
-	staff := h.session(t, "selangor", h.user(t, "selangor", account.CategoryStaff, icB, "Rosli bin Ahmad", "b@x.test", "active"))
-	supplier := h.session(t, "selangor", h.user(t, "selangor", account.CategorySupplier, "201901012345", "Syarikat Maju", "s@x.test", "active"))
+	target := h.user(t, "selangor", identity.CategoryStaff, icA, "Aminah binti Yusof", "a@x.test", "active")
+	staff := h.session(t, "selangor", h.user(t, "selangor", identity.CategoryStaff, icB, "Rosli bin Ahmad", "b@x.test", "active"))
+	supplier := h.session(t, "selangor", h.user(t, "selangor", identity.CategorySupplier, "201901012345", "Syarikat Maju", "s@x.test", "active"))
 	_, treasury := h.officer(t, "selangor", "tr-1", "treasury")
 	_, head := h.officer(t, "selangor", "hd-1", "head_of_department")
 	_, itA := h.officer(t, "selangor", "it-1", "it_officer")
@@ -199,7 +199,7 @@ func TestRefusals(t *testing.T) {
 // The trail is searchable by action, actor, subject and date; its CSV defuses formulas.
 func TestAuditTrailAndCSV(t *testing.T) {
 	h := newHarness(t)
-	target := h.user(t, "selangor", account.CategoryStaff, icA, "=HYPERLINK(\"http://x\")", "a@x.test", "active")
+	target := h.user(t, "selangor", identity.CategoryStaff, icA, "=HYPERLINK(\"http://x\")", "a@x.test", "active")
 	itID, it := h.officer(t, "selangor", "it-1", "it_officer")
 	h.db(t, "selangor").MustExec(`UPDATE users SET name = '@SUM(1+1)' WHERE id = $1`, itID)
 	apitest.Expect(t, h.do(t, "selangor", "POST", userPath(target, "deactivate"), it, nil), http.StatusOK, "")
@@ -295,7 +295,7 @@ func TestSettings(t *testing.T) {
 func TestCancellations(t *testing.T) {
 	h := newHarness(t)
 	_, it := h.officer(t, "selangor", "it-1", "it_officer")
-	u := h.user(t, "selangor", account.CategoryStaff, icA, "Aminah binti Yusof", "a@x.test", "active")
+	u := h.user(t, "selangor", identity.CategoryStaff, icA, "Aminah binti Yusof", "a@x.test", "active")
 	var late, onTime int64
 	db := h.db(t, "selangor")
 	if err := db.Get(&late, `INSERT INTO cancellation_requests (user_id, reason, requested_at, due_on)
@@ -463,7 +463,7 @@ func TestActivationQueueComparesWithThePayroll(t *testing.T) {
 func TestCancellationAtomic(t *testing.T) {
 	h := newHarness(t)
 	_, it := h.officer(t, "selangor", "it-1", "it_officer")
-	u := h.user(t, "selangor", account.CategoryStaff, icA, "Aminah binti Yusof", "a@x.test", "active")
+	u := h.user(t, "selangor", identity.CategoryStaff, icA, "Aminah binti Yusof", "a@x.test", "active")
 	h.session(t, "selangor", u)
 	db := h.db(t, "selangor")
 	var id int64

@@ -9,7 +9,7 @@ import (
 
 	"github.com/pquerna/otp/totp"
 
-	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/demo"
 	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 )
@@ -60,7 +60,7 @@ func TestDemoOfficersLogIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	var n int
-	if err := db.Get(&n, `SELECT count(*) FROM users WHERE category = $1`, account.CategoryOfficer); err != nil || n != 4 {
+	if err := db.Get(&n, `SELECT count(*) FROM users WHERE category = $1`, identity.CategoryOfficer); err != nil || n != 4 {
 		t.Errorf("%d officers after a second run, want 4 (%v)", n, err)
 	}
 	if again.ITOfficer == nil || again.ITOfficer.ID != entry.ITOfficer.ID {

@@ -14,6 +14,8 @@ import (
 
 	"github.com/speks-portal/speks/config"
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/account/credentials"
+	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/admin"
 	"github.com/speks-portal/speks/modules/foundation/authz"
 	"github.com/speks-portal/speks/modules/foundation/web"
@@ -22,7 +24,7 @@ import (
 	"github.com/speks-portal/speks/tenant/tenanttest"
 )
 
-var testArgon = account.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+var testArgon = credentials.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
 // harness is the app as `speks serve` orders it (account, authz, admin) over a fresh
 // database with two tenants whose default policies are seeded as in production.
@@ -96,7 +98,7 @@ func (h *harness) session(t *testing.T, code string, userID int64) string {
 // officer makes an account with roles and a session; it returns the ID and cookie.
 func (h *harness) officer(t *testing.T, code, loginID string, roles ...string) (int64, string) {
 	t.Helper()
-	id := h.user(t, code, account.CategoryOfficer, loginID, "Pegawai Ujian "+loginID, loginID+"@example.test", "active", roles...)
+	id := h.user(t, code, identity.CategoryOfficer, loginID, "Pegawai Ujian "+loginID, loginID+"@example.test", "active", roles...)
 	return id, h.session(t, code, id)
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/guard"
 	"github.com/speks-portal/speks/modules/foundation/ids"
@@ -110,7 +111,7 @@ func (m *Module) completeCancellation(c *fiber.Ctx) error {
 	// written, or none of it happens (an account deactivated under a request left open would
 	// look to the next officer like work still to do).
 	return tenant.InTx(ctx, sc.DB, func(tx *sqlx.Tx) error {
-		if _, err := account.DeactivateIn(ctx, tx, r.UserID); err != nil {
+		if _, err := identity.DeactivateIn(ctx, tx, r.UserID); err != nil {
 			return err
 		}
 		if err := Record(ctx, tx, p, "account.deactivate", "cancellation:"+strconv.FormatInt(id, 10), r.UserID, nil); err != nil {

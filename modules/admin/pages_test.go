@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 )
 
@@ -28,7 +28,7 @@ func (h *harness) page(t *testing.T, method, path, cookie string, form url.Value
 func TestUsersPage(t *testing.T) {
 	h := newHarness(t)
 	_, it := h.officer(t, "selangor", "it-1", "it_officer")
-	u := h.user(t, "selangor", account.CategoryStaff, icA, "Aminah binti Yusof", "aminah@selangor.gov.my", "locked")
+	u := h.user(t, "selangor", identity.CategoryStaff, icA, "Aminah binti Yusof", "aminah@selangor.gov.my", "locked")
 
 	code, html, _ := h.page(t, "GET", "/admin/users?q=aminah", it, nil)
 	if code != http.StatusOK || !strings.Contains(html, "Pengguna") || !strings.Contains(html, "********5523") ||
@@ -62,7 +62,7 @@ func TestAuditPage(t *testing.T) {
 	h := newHarness(t)
 	_, it := h.officer(t, "selangor", "it-1", "it_officer")
 	_, treasury := h.officer(t, "selangor", "tr-1", "treasury")
-	u := h.user(t, "selangor", account.CategoryStaff, icA, "Aminah binti Yusof", "a@x.test", "active")
+	u := h.user(t, "selangor", identity.CategoryStaff, icA, "Aminah binti Yusof", "a@x.test", "active")
 	apitest.Expect(t, h.do(t, "selangor", "POST", userPath(u, "deactivate"), it, nil), http.StatusOK, "")
 	code, html, _ := h.page(t, "GET", "/admin/audit?action=account.deactivate", treasury, nil)
 	if code != http.StatusOK || !strings.Contains(html, "account.deactivate") || !strings.Contains(html, "format=csv") ||
@@ -79,8 +79,8 @@ func TestAuditPage(t *testing.T) {
 func TestConsolePage(t *testing.T) {
 	h := newHarness(t)
 	_, it := h.officer(t, "selangor", "it-1", "it_officer")
-	h.user(t, "selangor", account.CategoryStaff, icB, "Rosli bin Ahmad", "r@x.test", account.StatusPendingActivation)
-	u := h.user(t, "selangor", account.CategoryStaff, icA, "Aminah binti Yusof", "a@x.test", "active")
+	h.user(t, "selangor", identity.CategoryStaff, icB, "Rosli bin Ahmad", "r@x.test", identity.StatusPendingActivation)
+	u := h.user(t, "selangor", identity.CategoryStaff, icA, "Aminah binti Yusof", "a@x.test", "active")
 	var id int64
 	if err := h.db(t, "selangor").Get(&id, `INSERT INTO cancellation_requests (user_id, reason, requested_at, due_on)
 		VALUES ($1, 'Bersara', now() - interval '9 days', current_date - 4) RETURNING id`, u); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/requests"
 	"github.com/speks-portal/speks/tenant"
@@ -49,7 +50,7 @@ func normaliseRoles(roles []string) (out []string, ok bool) {
 // setRoles returns the action that replaces an account's roles with roles.
 func (m *Module) setRoles(roles []string) actionFunc {
 	return func(c *fiber.Ctx, p *account.Principal, sc *tenant.Scope, u *UserRow) error {
-		if u.Status == account.StatusDeactivated {
+		if u.Status == identity.StatusDeactivated {
 			return invalidStatus()
 		}
 		return replaceRoles(c.UserContext(), sc, p, u.ID, roles)
@@ -60,7 +61,7 @@ func (m *Module) setRoles(roles []string) actionFunc {
 // was opened with) and audits the before and after, in one transaction.
 func replaceRoles(ctx context.Context, sc *tenant.Scope, p *account.Principal, userID int64, roles []string) error {
 	return tenant.InTx(ctx, sc.DB, func(tx *sqlx.Tx) error {
-		before, err := account.ReplaceRoles(ctx, tx, userID, roles)
+		before, err := identity.ReplaceRoles(ctx, tx, userID, roles)
 		if err != nil {
 			return err
 		}

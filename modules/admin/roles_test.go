@@ -10,7 +10,7 @@ import (
 
 	"github.com/lib/pq"
 
-	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 )
 
@@ -37,7 +37,7 @@ func sessionCount(t *testing.T, h *harness, code string, id int64) int {
 func TestRolesChangedByITOfficer(t *testing.T) {
 	h := newHarness(t)
 	_, it := h.officer(t, "selangor", "it-1", "it_officer")
-	target := h.user(t, "selangor", account.CategoryStaff, icA, "Aminah binti Yusof", "a@x.test", "active")
+	target := h.user(t, "selangor", identity.CategoryStaff, icA, "Aminah binti Yusof", "a@x.test", "active")
 	h.session(t, "selangor", target)
 
 	r := h.do(t, "selangor", "POST", userPath(target, "roles"), it, map[string]any{"roles": []string{"treasury", "ptj_admin", "treasury"}})
@@ -71,8 +71,8 @@ func TestRolesRefusals(t *testing.T) {
 	h := newHarness(t)
 	itID, it := h.officer(t, "selangor", "it-1", "it_officer")
 	_, itKedah := h.officer(t, "kedah", "it-2", "it_officer")
-	target := h.user(t, "selangor", account.CategoryStaff, icA, "Aminah binti Yusof", "a@x.test", "active")
-	staff := h.session(t, "selangor", h.user(t, "selangor", account.CategoryStaff, icB, "Rosli bin Ahmad", "b@x.test", "active"))
+	target := h.user(t, "selangor", identity.CategoryStaff, icA, "Aminah binti Yusof", "a@x.test", "active")
+	staff := h.session(t, "selangor", h.user(t, "selangor", identity.CategoryStaff, icB, "Rosli bin Ahmad", "b@x.test", "active"))
 	body := map[string]any{"roles": []string{"treasury"}}
 
 	apitest.Expect(t, h.do(t, "selangor", "POST", userPath(itID, "roles"), it, body), http.StatusForbidden, "self_action")
@@ -100,7 +100,7 @@ func TestRolesRefusals(t *testing.T) {
 func TestRolesForm(t *testing.T) {
 	h := newHarness(t)
 	itID, it := h.officer(t, "selangor", "it-1", "it_officer")
-	target := h.user(t, "selangor", account.CategoryStaff, icA, "Aminah binti Yusof", "a@x.test", "active", "ptj_admin")
+	target := h.user(t, "selangor", identity.CategoryStaff, icA, "Aminah binti Yusof", "a@x.test", "active", "ptj_admin")
 
 	code, html, _ := h.page(t, "GET", "/admin/users?q=aminah", it, nil)
 	if code != http.StatusOK || !strings.Contains(html, fmt.Sprintf(`action="/admin/users/%d/roles"`, target)) ||

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 )
 
@@ -163,7 +163,7 @@ func TestLogoUploadRefusals(t *testing.T) {
 func TestLogoUploadIsTheITOfficersAndStaysInItsTenant(t *testing.T) {
 	h := newHarness(t)
 	_, it := h.officer(t, "selangor", "it-selangor", "it_officer")
-	staffID := h.user(t, "selangor", account.CategoryStaff, "850101-10-5123", "Aminah binti Yusof", "aminah@selangor.gov.my", "active")
+	staffID := h.user(t, "selangor", identity.CategoryStaff, "850101-10-5123", "Aminah binti Yusof", "aminah@selangor.gov.my", "active")
 	staff := h.session(t, "selangor", staffID)
 	data := encode(t, "png", testImage(32, 32))
 

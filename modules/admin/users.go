@@ -14,6 +14,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/guard"
 	"github.com/speks-portal/speks/modules/foundation/ids"
@@ -60,8 +61,8 @@ type UserQuery struct {
 }
 
 var statuses = map[string]bool{
-	account.StatusPendingVerification: true, account.StatusPendingActivation: true, account.StatusActive: true,
-	account.StatusLocked: true, account.StatusDeactivated: true,
+	identity.StatusPendingVerification: true, identity.StatusPendingActivation: true, identity.StatusActive: true,
+	identity.StatusLocked: true, identity.StatusDeactivated: true,
 }
 
 // shownStatus is the status the console shows and filters on: an active account inside a
@@ -79,16 +80,16 @@ const userSelect = `SELECT u.id, u.category, u.login_id, u.name, u.email, ` + sh
 func (u UserRow) Actions() []string {
 	var acts []string
 	switch u.Status {
-	case account.StatusPendingActivation, account.StatusDeactivated:
+	case identity.StatusPendingActivation, identity.StatusDeactivated:
 		acts = append(acts, "activate")
-	case account.StatusLocked:
+	case identity.StatusLocked:
 		acts = append(acts, "unlock")
-	case account.StatusActive:
+	case identity.StatusActive:
 		if u.Email != "" {
 			acts = append(acts, "reset")
 		}
 	}
-	if u.Status != account.StatusDeactivated {
+	if u.Status != identity.StatusDeactivated {
 		acts = append(acts, "deactivate")
 	}
 	return acts
@@ -211,9 +212,9 @@ func invalidStatus() error { return fault.New(fault.Conflict, "invalid_status", 
 func (m *Module) activate(c *fiber.Ctx, p *account.Principal, sc *tenant.Scope, u *UserRow) error {
 	ctx := c.UserContext()
 	switch u.Status {
-	case account.StatusPendingActivation:
+	case identity.StatusPendingActivation:
 		return m.Accounts.ActivateRegistration(ctx, u.LoginID, actorLabel(p), c.BaseURL()+"/login")
-	case account.StatusDeactivated:
+	case identity.StatusDeactivated:
 		return reactivate(ctx, sc.DB, p, u.ID)
 	}
 	return invalidStatus()
@@ -221,7 +222,7 @@ func (m *Module) activate(c *fiber.Ctx, p *account.Principal, sc *tenant.Scope, 
 
 func reactivate(ctx context.Context, db *sqlx.DB, p *account.Principal, userID int64) error {
 	return tenant.InTx(ctx, db, func(tx *sqlx.Tx) error {
-		if err := account.ReactivateIn(ctx, tx, userID); err != nil {
+		if err := identity.ReactivateIn(ctx, tx, userID); err != nil {
 			return err
 		}
 		return Record(ctx, tx, p, "account.reactivate", "user:"+strconv.FormatInt(userID, 10), userID, nil)
@@ -229,14 +230,14 @@ func reactivate(ctx context.Context, db *sqlx.DB, p *account.Principal, userID i
 }
 
 func (m *Module) deactivate(c *fiber.Ctx, p *account.Principal, _ *tenant.Scope, u *UserRow) error {
-	if u.Status == account.StatusDeactivated {
+	if u.Status == identity.StatusDeactivated {
 		return invalidStatus()
 	}
 	return m.Accounts.Deactivate(c.UserContext(), u.ID, actorLabel(p))
 }
 
 func (m *Module) unlock(c *fiber.Ctx, p *account.Principal, _ *tenant.Scope, u *UserRow) error {
-	if u.Status != account.StatusActive && u.Status != account.StatusLocked {
+	if u.Status != identity.StatusActive && u.Status != identity.StatusLocked {
 		return invalidStatus()
 	}
 	return m.Accounts.Unlock(c.UserContext(), u.ID, actorLabel(p))
@@ -245,7 +246,7 @@ func (m *Module) unlock(c *fiber.Ctx, p *account.Principal, _ *tenant.Scope, u *
 // reset mails the account's registered address a one-time code; the answer says only that
 // it was sent, never the code.
 func (m *Module) reset(c *fiber.Ctx, p *account.Principal, _ *tenant.Scope, u *UserRow) error {
-	if u.Status != account.StatusActive || u.Email == "" {
+	if u.Status != identity.StatusActive || u.Email == "" {
 		return invalidStatus()
 	}
 	return m.Accounts.ResetByOfficer(c.UserContext(), u.ID, actorLabel(p), c.BaseURL()+"/login")

@@ -11,6 +11,8 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/account/credentials"
+	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/platform"
 	"github.com/speks-portal/speks/modules/requests"
 	"github.com/speks-portal/speks/tenant"
@@ -45,7 +47,7 @@ var Officers = []Officer{
 // (the first of each master by salary number / id), with the demo passwords, and fills the
 // staff and supplier keys of `speks demo --json`. It adds what is missing and changes no row
 // that exists, so running the demo again is harmless.
-func StaffStep(argon account.Argon2Params) TenantStep {
+func StaffStep(argon credentials.Argon2Params) TenantStep {
 	return func(ctx context.Context, t *tenant.Tenant, db *sqlx.DB, entry *TenantEntry) error {
 		staff, err := demoStaff(ctx, db, argon)
 		if err != nil {
@@ -81,18 +83,18 @@ type demoCompany struct {
 // Both pick among the first few of their master, in a fixed order, the first whose name the
 // demo password does not contain (the policy would refuse it): stable from run to run.
 
-func demoStaff(ctx context.Context, db *sqlx.DB, argon account.Argon2Params) (*Account, error) {
+func demoStaff(ctx context.Context, db *sqlx.DB, argon credentials.Argon2Params) (*Account, error) {
 	var candidates []demoEmployee
 	if err := db.SelectContext(ctx, &candidates, `SELECT ic_no, name, email, department_code, ptj_code FROM employees
 		WHERE status = 'active' AND email <> '' ORDER BY salary_no LIMIT 20`); err != nil {
 		return nil, err
 	}
-	i := slices.IndexFunc(candidates, func(c demoEmployee) bool { return account.CheckPassword(StaffPassword, c.IC, c.Name) == nil })
+	i := slices.IndexFunc(candidates, func(c demoEmployee) bool { return credentials.CheckPassword(StaffPassword, c.IC, c.Name) == nil })
 	if i < 0 {
 		return nil, nil
 	}
 	e := candidates[i]
-	if err := account.EnsureDemoUser(ctx, db, argon, account.DemoUser{Category: account.CategoryStaff, LoginID: e.IC,
+	if err := account.EnsureDemoUser(ctx, db, argon, account.DemoUser{Category: identity.CategoryStaff, LoginID: e.IC,
 		Name: e.Name, Email: e.Email, Password: StaffPassword,
 		Links: map[string]any{"employee_ic": e.IC, "department_code": e.Dept, "ptj_code": e.PTJ}}); err != nil {
 		return nil, err
@@ -112,7 +114,7 @@ func (c demoCompany) loginIDs() (string, string) {
 	return "", ""
 }
 
-func demoSupplier(ctx context.Context, db *sqlx.DB, argon account.Argon2Params) (*Account, error) {
+func demoSupplier(ctx context.Context, db *sqlx.DB, argon credentials.Argon2Params) (*Account, error) {
 	var candidates []demoCompany
 	if err := db.SelectContext(ctx, &candidates, `SELECT id, reg_no_new, reg_no_old, name, email, bank_account FROM suppliers
 		WHERE status = 'active' AND email <> '' AND bank_account <> '' ORDER BY id LIMIT 20`); err != nil {
@@ -120,14 +122,14 @@ func demoSupplier(ctx context.Context, db *sqlx.DB, argon account.Argon2Params) 
 	}
 	i := slices.IndexFunc(candidates, func(c demoCompany) bool {
 		login, _ := c.loginIDs()
-		return account.CheckPassword(SupplierPassword, login, c.Name) == nil
+		return credentials.CheckPassword(SupplierPassword, login, c.Name) == nil
 	})
 	if i < 0 {
 		return nil, nil
 	}
 	s := candidates[i]
 	login, alt := s.loginIDs()
-	if err := account.EnsureDemoUser(ctx, db, argon, account.DemoUser{Category: account.CategorySupplier, LoginID: login,
+	if err := account.EnsureDemoUser(ctx, db, argon, account.DemoUser{Category: identity.CategorySupplier, LoginID: login,
 		AltLoginID: alt, Name: s.Name, Email: s.Email, Password: SupplierPassword,
 		Links: map[string]any{"supplier_id": s.ID}}); err != nil {
 		return nil, err
@@ -139,7 +141,7 @@ func demoSupplier(ctx context.Context, db *sqlx.DB, argon account.Argon2Params) 
 // (officers are state employees and log in with their IC number), and fills the it_officer,
 // treasury, head_of_department and ptj_admin keys of `speks demo --json`. Run after
 // StaffStep. An officer that exists is kept as it is, so running the demo again is harmless.
-func OfficersStep(accounts *account.Service, argon account.Argon2Params) TenantStep {
+func OfficersStep(accounts *account.Service, argon credentials.Argon2Params) TenantStep {
 	return func(ctx context.Context, t *tenant.Tenant, db *sqlx.DB, entry *TenantEntry) error {
 		ptj, err := demoPTJ(ctx, db, entry)
 		if err != nil {
@@ -184,7 +186,7 @@ func demoPTJ(ctx context.Context, db *sqlx.DB, entry *TenantEntry) (string, erro
 // ensureOfficer returns the officer holding the role (a demo officer created earlier), or
 // makes one from the first employee without an account (in the demo PTJ when scoped) whose
 // name and IC the demo password does not contain.
-func ensureOfficer(ctx context.Context, db *sqlx.DB, accounts *account.Service, argon account.Argon2Params,
+func ensureOfficer(ctx context.Context, db *sqlx.DB, accounts *account.Service, argon credentials.Argon2Params,
 	o Officer, scoped bool, ptj string) (*Account, error) {
 	var login string
 	err := db.GetContext(ctx, &login, `SELECT login_id FROM users WHERE category = 'officer' AND roles = $1
@@ -207,7 +209,7 @@ func ensureOfficer(ctx context.Context, db *sqlx.DB, accounts *account.Service, 
 		return nil, err
 	}
 	for _, c := range cands {
-		if account.CheckPassword(o.Password, c.IC, c.Name) != nil {
+		if credentials.CheckPassword(o.Password, c.IC, c.Name) != nil {
 			continue
 		}
 		if err := accounts.CreateDemoOfficer(ctx, db, argon, account.DemoOfficer{IC: c.IC, Name: c.Name, Email: c.Email,

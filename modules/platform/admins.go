@@ -13,7 +13,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/pquerna/otp/totp"
 
-	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/account/credentials"
 	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/tenant"
 )
@@ -61,10 +61,10 @@ func (s *Service) CreateAdmin(ctx context.Context, in NewAdmin, actor string) (*
 	if name == "" {
 		return nil, errors.New("platform admin name is required")
 	}
-	if reasons := account.CheckPassword(in.Password, email, name); len(reasons) > 0 {
+	if reasons := credentials.CheckPassword(in.Password, email, name); len(reasons) > 0 {
 		return nil, fmt.Errorf("weak password: %s", strings.Join(reasons, ", "))
 	}
-	hash, err := account.HashPassword(in.Password, account.DefaultArgon2)
+	hash, err := credentials.HashPassword(in.Password, credentials.DefaultArgon2)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +124,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, string, e
 	err := s.public().GetContext(ctx, &row, `SELECT id, email, name, last_login_at, password_hash, totp_secret,
 		totp_last_step, failed_logins, locked_until, disabled FROM platform_users WHERE email = $1`, email)
 	if errors.Is(err, sql.ErrNoRows) {
-		_, _ = account.VerifyPassword(in.Password, decoyHash())
+		_, _ = credentials.VerifyPassword(in.Password, decoyHash())
 		s.auditQuiet(ctx, "anonymous", "platform.login_failed", map[string]any{"reason": "unknown"})
 		return nil, "", ErrInvalidCredentials
 	}
@@ -148,7 +148,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, string, e
 // checkSecrets verifies the password, then the TOTP code once (its step is recorded, so a
 // code cannot be replayed, even by two concurrent logins).
 func (s *Service) checkSecrets(ctx context.Context, row *adminRow, in LoginInput, now time.Time) (bool, error) {
-	ok, err := account.VerifyPassword(in.Password, row.PasswordHash)
+	ok, err := credentials.VerifyPassword(in.Password, row.PasswordHash)
 	if err != nil || !ok || row.Disabled {
 		return false, err
 	}
@@ -156,7 +156,7 @@ func (s *Service) checkSecrets(ctx context.Context, row *adminRow, in LoginInput
 	if err != nil {
 		return false, err
 	}
-	step, ok := account.MatchTOTPStep(in.TOTP, secret, now)
+	step, ok := credentials.MatchTOTPStep(in.TOTP, secret, now)
 	if !ok || step <= row.LastStep {
 		return false, nil
 	}
@@ -189,7 +189,7 @@ var (
 // decoyHash is a hash of a random-looking secret nobody knows, verified for unknown e-mails.
 func decoyHash() string {
 	decoyOnce.Do(func() {
-		decoy, _ = account.HashPassword("speks-platform-decoy-"+time.Now().String(), account.DefaultArgon2)
+		decoy, _ = credentials.HashPassword("speks-platform-decoy-"+time.Now().String(), credentials.DefaultArgon2)
 	})
 	return decoy
 }

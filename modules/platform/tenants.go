@@ -13,6 +13,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/foundation/authz"
 	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/web"
@@ -134,7 +135,7 @@ func (o Onboarding) spec() tenant.Spec {
 // address receives every one-time code of the state's administration.
 func (o Onboarding) officerProblems(domains []string) []tenant.FieldError {
 	var problems []tenant.FieldError
-	if key := account.ParseLoginID(o.Admin.ICNo); key.Category != account.CategoryStaff {
+	if key := identity.ParseLoginID(o.Admin.ICNo); key.Category != identity.CategoryStaff {
 		problems = append(problems, tenant.FieldError{Field: "admin.ic_no", Message: "must be a 12-digit IC number"})
 	}
 	if strings.TrimSpace(o.Admin.Name) == "" {
@@ -192,7 +193,7 @@ func (s *Service) createOfficer(o FirstOfficer, actor string) func(ctx context.C
 			loginURL = s.LoginURL(t)
 		}
 		_, err := s.Accounts.CreateAccount(ctx, account.NewAccount{
-			Category: account.CategoryOfficer, ID: o.ICNo, Name: strings.TrimSpace(o.Name),
+			Category: identity.CategoryOfficer, ID: o.ICNo, Name: strings.TrimSpace(o.Name),
 			Email: strings.TrimSpace(o.Email), Roles: []string{authz.ITOfficer},
 		}, "platform:"+actor, loginURL)
 		if err != nil {

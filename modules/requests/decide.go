@@ -11,6 +11,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/modules/foundation/notify"
 	"github.com/speks-portal/speks/tenant"
@@ -226,11 +227,11 @@ func (s *Service) createAccount(ctx context.Context, tx *sqlx.Tx, a *actor, r *R
 		return 0, fmt.Errorf("create the account of %s: %w", ids.Mask(r.SubjectIC), err)
 	}
 	// The account module does not place officer-created accounts; the request's scope does.
-	return id, account.PlaceIn(ctx, tx, id, r.Department, r.PTJ)
+	return id, identity.PlaceIn(ctx, tx, id, r.Department, r.PTJ)
 }
 
 func changeAccess(ctx context.Context, tx *sqlx.Tx, a *actor, r *Request) error {
-	before, err := account.ReplaceRoles(ctx, tx, r.SubjectUserID.Int64, r.Roles)
+	before, err := identity.ReplaceRoles(ctx, tx, r.SubjectUserID.Int64, r.Roles)
 	if err != nil {
 		return err
 	}
@@ -240,7 +241,7 @@ func changeAccess(ctx context.Context, tx *sqlx.Tx, a *actor, r *Request) error 
 
 // deactivate closes the account and ends its sessions, so the change takes effect at once.
 func deactivate(ctx context.Context, tx *sqlx.Tx, a *actor, r *Request) error {
-	changed, err := account.DeactivateIn(ctx, tx, r.SubjectUserID.Int64)
+	changed, err := identity.DeactivateIn(ctx, tx, r.SubjectUserID.Int64)
 	if err != nil {
 		return err
 	}

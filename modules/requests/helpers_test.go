@@ -14,6 +14,7 @@ import (
 
 	"github.com/speks-portal/speks/config"
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/account/credentials"
 	"github.com/speks-portal/speks/modules/foundation/authz"
 	"github.com/speks-portal/speks/modules/foundation/notify/notifytest"
 	"github.com/speks-portal/speks/modules/foundation/web"
@@ -42,7 +43,7 @@ func newHarness(t *testing.T) *harness {
 	h.tenants["melaka"] = env.Tenant(t, "melaka", tenant.AdminOnly)
 	h.tenants["selangor"] = env.Tenant(t, "selangor", tenant.PayrollMatch)
 	svc := account.NewService("test-session-secret-0123456789abcdef", "test-decoy-secret-0123456789abcdef", quiet)
-	svc.Argon = account.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+	svc.Argon = credentials.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 	cfg, err := config.Load(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +95,7 @@ func (h *harness) addPerson(t *testing.T, code string, p person) int64 {
 	if p.Password == "" {
 		return 0
 	}
-	hash, err := account.HashPassword(p.Password, account.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
+	hash, err := credentials.HashPassword(p.Password, credentials.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/tenant"
 )
@@ -90,7 +91,7 @@ func (s *Service) CorrectEmail(ctx context.Context, p *account.Principal, userID
 		if err != nil {
 			return fmt.Errorf("read account %d: %w", userID, err)
 		}
-		if err := account.CorrectEmailIn(ctx, tx, userID, email); err != nil {
+		if err := identity.CorrectEmailIn(ctx, tx, userID, email); err != nil {
 			return err
 		}
 		return audit(ctx, tx, a, "account.email_corrected", fmt.Sprintf("user:%d", userID), userID,

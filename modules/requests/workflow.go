@@ -12,6 +12,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/modules/foundation/notify"
 	"github.com/speks-portal/speks/tenant"
@@ -180,7 +181,7 @@ func checkSubject(kind string, subj *subject) error {
 			return ErrNoEmail
 		}
 	case KindChangeAccess, KindDeactivate:
-		if !hasAccount || subj.Status.String == account.StatusDeactivated {
+		if !hasAccount || subj.Status.String == identity.StatusDeactivated {
 			return ErrNoAccount
 		}
 	}

@@ -1,4 +1,9 @@
-package account
+// Package identity is who an account is: the users row as the account module reads it, its
+// statuses and categories, and the login ID a person types, normalised to the keys an
+// account is stored under, and the writers of users other modules' workflows call. The other
+// account packages build on it; of them it imports only the session rows, which a change of
+// who may use an account ends.
+package identity
 
 import (
 	"context"
@@ -51,7 +56,8 @@ type User struct {
 	PTJCode            sql.NullString `db:"ptj_code"`
 }
 
-const userColumns = `id, category, login_id, alt_login_id, name, email, phone, status, employee_ic,
+// Columns lists the users columns a User is read from, for a query that selects whole accounts.
+const Columns = `id, category, login_id, alt_login_id, name, email, phone, status, employee_ic,
 	supplier_id, password_hash, must_change_password, secret_phrase, roles, totp_secret, totp_enabled,
 	department_code, ptj_code`
 
@@ -59,15 +65,6 @@ const userColumns = `id, category, login_id, alt_login_id, name, email, phone, s
 // (IT officer, treasury, head of department, PTJ admin) administers something, so every one
 // of them needs a second factor.
 func (u *User) HasAdminRole() bool { return len(u.Roles) > 0 }
-
-func (u *User) principal(restricted bool) *Principal {
-	p := &Principal{
-		UserID: u.ID, Category: u.Category, LoginID: u.LoginID, Name: u.Name,
-		EmployeeIC: u.EmployeeIC.String, SupplierID: u.SupplierID.Int64,
-		Roles: append([]string{}, u.Roles...), Restricted: restricted,
-	}
-	return p
-}
 
 // LoginKey is a login ID as typed, normalised: the IC number of staff, or the forms of a
 // company number. Keys lists every form an account may be stored under; Primary names the
@@ -79,7 +76,7 @@ type LoginKey struct {
 }
 
 // ParseLoginID normalises what a person typed as their ID. An IC number loses dashes and
-// spaces; a company number is accepted new-style, old-style or both (modules/feed/ids). An ID
+// spaces; a company number is accepted new-style, old-style or both (modules/foundation/ids). An ID
 // that is neither still gets a key (upper-cased, trimmed), so that it is answered, throttled
 // and locked exactly like a real one.
 func ParseLoginID(raw string) LoginKey {
@@ -106,13 +103,13 @@ func ParseLoginID(raw string) LoginKey {
 // Valid reports whether the ID had the form of an IC or company number.
 func (k LoginKey) Valid() bool { return k.Category != "" }
 
-// findUser returns the account stored under any form of key, or nil.
-func findUser(ctx context.Context, db sqlx.QueryerContext, key LoginKey) (*User, error) {
+// Find returns the account stored under any form of key, or nil.
+func Find(ctx context.Context, db sqlx.QueryerContext, key LoginKey) (*User, error) {
 	if !key.Valid() {
 		return nil, nil
 	}
 	var u User
-	err := sqlx.GetContext(ctx, db, &u, `SELECT `+userColumns+` FROM users
+	err := sqlx.GetContext(ctx, db, &u, `SELECT `+Columns+` FROM users
 		WHERE login_id = ANY($1) OR alt_login_id = ANY($1) LIMIT 1`, pq.StringArray(key.Keys))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -123,9 +120,10 @@ func findUser(ctx context.Context, db sqlx.QueryerContext, key LoginKey) (*User,
 	return &u, nil
 }
 
-func userByID(ctx context.Context, db sqlx.QueryerContext, id int64) (*User, error) {
+// ByID reads one account by its id; sql.ErrNoRows (wrapped) when there is none.
+func ByID(ctx context.Context, db sqlx.QueryerContext, id int64) (*User, error) {
 	var u User
-	if err := sqlx.GetContext(ctx, db, &u, `SELECT `+userColumns+` FROM users WHERE id = $1`, id); err != nil {
+	if err := sqlx.GetContext(ctx, db, &u, `SELECT `+Columns+` FROM users WHERE id = $1`, id); err != nil {
 		return nil, fmt.Errorf("read account %d: %w", id, err)
 	}
 	return &u, nil

@@ -1,4 +1,9 @@
-package account
+// Package onetime keeps the single-use secrets the account module sends a person: the
+// one-time codes mailed for a first login, a password reset or a new account (table
+// one_time_codes, stored as an HMAC keyed with secrets.session), and the links mailed to
+// verify a registration's or a changed e-mail address (table email_tokens, stored as SHA-256).
+// It imports no other account package; which session a code opens is the login's to say.
+package onetime
 
 import (
 	"context"
@@ -62,17 +67,17 @@ func normaliseCode(s string) string {
 	}, s)
 }
 
-// codeHash is an HMAC keyed with a server secret: a code has enough entropy that a fast hash
+// CodeHash is an HMAC keyed with secrets.session: a code has enough entropy that a fast hash
 // is safe, and the key means a copied table alone cannot even check guesses.
-func (s *Service) codeHash(code string) []byte {
-	m := hmac.New(sha256.New, s.codeKey())
+func CodeHash(key []byte, code string) []byte {
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte(normaliseCode(code)))
 	return m.Sum(nil)
 }
 
-// issueCode closes the user's open codes and stores a new one; it returns the code in clear
-// for the mail, which is written in the same transaction.
-func (s *Service) issueCode(ctx context.Context, tx *sqlx.Tx, userID int64, purpose string, now time.Time) (string, error) {
+// IssueCode closes the user's open codes and stores a new one, hashed with key; it returns the
+// code in clear for the mail, which the caller writes in the same transaction.
+func IssueCode(ctx context.Context, tx sqlx.ExecerContext, key []byte, userID int64, purpose string, now time.Time) (string, error) {
 	code, err := newCode()
 	if err != nil {
 		return "", err
@@ -82,21 +87,22 @@ func (s *Service) issueCode(ctx context.Context, tx *sqlx.Tx, userID int64, purp
 		return "", fmt.Errorf("close earlier codes: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO one_time_codes (user_id, purpose, code_hash, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5)`, userID, purpose, s.codeHash(code), now, now.Add(CodeLifetime)); err != nil {
+		VALUES ($1, $2, $3, $4, $5)`, userID, purpose, CodeHash(key, code), now, now.Add(CodeLifetime)); err != nil {
 		return "", fmt.Errorf("store one-time code: %w", err)
 	}
 	return code, nil
 }
 
-// openCode is the user's one working code, if any.
-type openCode struct {
+// OpenCode is the user's one working code, if any.
+type OpenCode struct {
 	ID       int64  `db:"id"`
 	Purpose  string `db:"purpose"`
 	CodeHash []byte `db:"code_hash"`
 }
 
-func currentCode(ctx context.Context, db sqlx.QueryerContext, userID int64, now time.Time) (*openCode, error) {
-	var c openCode
+// CurrentCode returns the user's working code (not used, not closed, not expired), or nil.
+func CurrentCode(ctx context.Context, db sqlx.QueryerContext, userID int64, now time.Time) (*OpenCode, error) {
+	var c OpenCode
 	err := sqlx.GetContext(ctx, db, &c, `SELECT id, purpose, code_hash FROM one_time_codes
 		WHERE user_id = $1 AND used_at IS NULL AND closed_at IS NULL AND expires_at > $2
 		ORDER BY id DESC LIMIT 1`, userID, now)
@@ -109,20 +115,12 @@ func currentCode(ctx context.Context, db sqlx.QueryerContext, userID int64, now 
 	return &c, nil
 }
 
-// useCode marks a code used; false when another request used it first.
-func useCode(ctx context.Context, db sqlx.ExecerContext, id int64, now time.Time) (bool, error) {
+// UseCode marks a code used; false when another request used it first.
+func UseCode(ctx context.Context, db sqlx.ExecerContext, id int64, now time.Time) (bool, error) {
 	res, err := db.ExecContext(ctx, `UPDATE one_time_codes SET used_at = $2 WHERE id = $1 AND used_at IS NULL`, id, now)
 	if err != nil {
 		return false, fmt.Errorf("use one-time code: %w", err)
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
-}
-
-// codeSessionPurpose is what a session opened with a code of this purpose may do.
-func codeSessionPurpose(codePurpose string) string {
-	if codePurpose == CodeFirstLogin {
-		return PurposeCompleteActivation
-	}
-	return PurposeChangePassword
 }

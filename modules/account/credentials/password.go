@@ -1,4 +1,8 @@
-package account
+// Package credentials is what a person proves who they are with, and nothing else of the
+// account module: argon2id password hashes and the rules a new password must meet (the
+// common-password list), and the sealing and checking of TOTP secrets. It holds no state and
+// reads no table; the login, recovery and enrolment flows that use it live in modules/account.
+package credentials
 
 import (
 	"bufio"
@@ -107,7 +111,7 @@ const (
 )
 
 // commonPasswordList is the password list of @zxcvbn-ts/language-common 4.1.3 (npm, MIT,
-// see THIRD_PARTY_LICENSE_zxcvbn.txt): 49,233 passwords most frequent in public breach
+// see modules/account/THIRD_PARTY_LICENSE_zxcvbn.txt): 49,233 passwords most frequent in public breach
 // corpora, lower-cased, one per line.
 //
 //go:embed common_passwords.txt

@@ -1,4 +1,8 @@
-package account
+// Package lockout is how the account module slows and stops guessing: fixed-window request
+// budgets per IP and per ID (table auth_throttle) and the lockout of a login ID after failed
+// logins (table login_failures). Both live in PostgreSQL, not Redis, so logins keep working,
+// and stay throttled, while Redis is down. It imports no other account package.
+package lockout
 
 import (
 	"context"
@@ -40,10 +44,10 @@ var DefaultLimits = Limits{
 // ErrThrottled is returned when a budget is spent.
 var ErrThrottled = fault.New(fault.Throttled, "too_many_requests", errors.New("too many requests"))
 
-// hit counts one request against key in its current window and refuses it over the limit.
+// Hit counts one request against key in its current window and refuses it over the limit.
 // The counter lives in PostgreSQL (tenant schema), not Redis: logins must keep working, and
 // stay throttled, while Redis is down. Old windows are deleted now and then by the same call.
-func hit(ctx context.Context, db sqlx.ExtContext, key string, l Limit, now time.Time) error {
+func Hit(ctx context.Context, db sqlx.ExtContext, key string, l Limit, now time.Time) error {
 	window := now.Truncate(l.Window)
 	var hits int
 	if err := sqlx.GetContext(ctx, db, &hits, `INSERT INTO auth_throttle (key, window_start, hits) VALUES ($1, $2, 1)
@@ -61,34 +65,36 @@ func hit(ctx context.Context, db sqlx.ExtContext, key string, l Limit, now time.
 	return nil
 }
 
-// lockState is the lockout row of a login ID.
-type lockState struct {
+// State is the lockout row of a login ID.
+type State struct {
 	Failures    int          `db:"failures"`
 	Lockouts    int          `db:"lockouts"`
 	LockedUntil sql.NullTime `db:"locked_until"`
 }
 
-func readLock(ctx context.Context, db sqlx.QueryerContext, key string) (lockState, error) {
-	var s lockState
+// Read returns the lockout row of key; the zero State when it has none.
+func Read(ctx context.Context, db sqlx.QueryerContext, key string) (State, error) {
+	var s State
 	err := sqlx.GetContext(ctx, db, &s, `SELECT failures, lockouts, locked_until FROM login_failures WHERE login_id = $1`, key)
 	if errors.Is(err, sql.ErrNoRows) {
-		return lockState{}, nil
+		return State{}, nil
 	}
 	if err != nil {
-		return lockState{}, fmt.Errorf("read lockout: %w", err)
+		return State{}, fmt.Errorf("read lockout: %w", err)
 	}
 	return s, nil
 }
 
-func (s lockState) locked(now time.Time) bool {
+// Locked reports whether the ID is locked at now.
+func (s State) Locked(now time.Time) bool {
 	return s.LockedUntil.Valid && s.LockedUntil.Time.After(now)
 }
 
-// recordFailure counts a failed login for key and locks it when the tenant's limit is reached:
+// RecordFailure counts a failed login for key and locks it when the tenant's limit is reached:
 // lockout_minutes the first time, doubling with each further lock (capped at a day). It
 // reports whether this failure locked the ID.
-func recordFailure(ctx context.Context, db sqlx.ExtContext, t *tenant.Tenant, key string, now time.Time) (bool, error) {
-	var s lockState
+func RecordFailure(ctx context.Context, db sqlx.ExtContext, t *tenant.Tenant, key string, now time.Time) (bool, error) {
+	var s State
 	if err := sqlx.GetContext(ctx, db, &s, `INSERT INTO login_failures (login_id, failures, updated_at) VALUES ($1, 1, $2)
 		ON CONFLICT (login_id) DO UPDATE SET failures = login_failures.failures + 1, updated_at = $2
 		RETURNING failures, lockouts, locked_until`, key, now); err != nil {
@@ -106,7 +112,8 @@ func recordFailure(ctx context.Context, db sqlx.ExtContext, t *tenant.Tenant, ke
 	return true, nil
 }
 
-func clearFailures(ctx context.Context, db sqlx.ExecerContext, key string) error {
+// Clear forgets the failures and lockout of key (a successful login, an officer's unlock).
+func Clear(ctx context.Context, db sqlx.ExecerContext, key string) error {
 	if _, err := db.ExecContext(ctx, `DELETE FROM login_failures WHERE login_id = $1`, key); err != nil {
 		return fmt.Errorf("clear login failures: %w", err)
 	}

@@ -1,0 +1,134 @@
+// Package session keeps the rows of the tenant's staff sessions (table sessions): opening one
+// at login, finding the one of a cookie value within its limits, lifting a restriction, ending
+// one or all of an account's. What a cookie looks like, the idle and absolute limits and the
+// CSRF check are shared with the platform's sessions in modules/foundation/sessions; whose
+// account a session belongs to is the caller's to read (modules/account/identity).
+package session
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/speks-portal/speks/modules/foundation/sessions"
+)
+
+// Session purposes: empty for a full session, otherwise the one thing a restricted session
+// may do. They are also the `next` of the login answer.
+const (
+	PurposeFull               = ""
+	PurposeChangePassword     = "change_password"
+	PurposeCompleteActivation = "complete_activation"
+	PurposeEnrolTOTP          = "enrol_totp"
+)
+
+// ErrNone is the answer for a cookie value with no live session behind it.
+var ErrNone = errors.New("no valid session")
+
+// Row is a live session as stored.
+type Row struct {
+	IDHash     []byte    `db:"id_hash"`
+	UserID     int64     `db:"user_id"`
+	CSRFToken  string    `db:"csrf_token"`
+	Purpose    string    `db:"purpose"`
+	CreatedAt  time.Time `db:"created_at"`
+	LastSeenAt time.Time `db:"last_seen_at"`
+}
+
+// Next is what the client should do with this session (docs/API.md "Login and session").
+func (r *Row) Next() string {
+	if r.Purpose == PurposeFull {
+		return "home"
+	}
+	return r.Purpose
+}
+
+// Create stores a new session and returns the cookie value (256 random bits; only its
+// SHA-256 is stored) and the CSRF token. A new ID at every login is what defeats fixation.
+func Create(ctx context.Context, db sqlx.ExecerContext, userID int64, purpose, ip, userAgent string, now time.Time) (string, string, error) {
+	token, err := sessions.NewToken(32)
+	if err != nil {
+		return "", "", err
+	}
+	csrf, err := sessions.NewToken(32)
+	if err != nil {
+		return "", "", err
+	}
+	if len(userAgent) > 300 {
+		userAgent = userAgent[:300]
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, csrf_token, purpose, created_at, last_seen_at, ip, user_agent)
+		VALUES ($1, $2, $3, $4, $5, $5, $6, $7)`, sessions.Hash(token), userID, csrf, purpose, now, ip, userAgent); err != nil {
+		return "", "", fmt.Errorf("create session: %w", err)
+	}
+	return token, csrf, nil
+}
+
+// Load finds the session of a cookie value and checks both timeouts; an expired one is
+// deleted and answers ErrNone. It does not record the activity: the caller first checks the
+// account may still use the session, then calls Touch.
+func Load(ctx context.Context, db sqlx.ExtContext, token string, idle time.Duration, now time.Time) (*Row, error) {
+	if token == "" || len(token) > 100 {
+		return nil, ErrNone
+	}
+	row := Row{IDHash: sessions.Hash(token)}
+	err := sqlx.GetContext(ctx, db, &row, `SELECT user_id, csrf_token, purpose, created_at, last_seen_at FROM sessions WHERE id_hash = $1`, row.IDHash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNone
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load session: %w", err)
+	}
+	if sessions.Expired(row.CreatedAt, row.LastSeenAt, now, idle) {
+		if err := End(ctx, db, row.IDHash); err != nil {
+			return nil, fmt.Errorf("end expired session: %w", err)
+		}
+		return nil, ErrNone
+	}
+	return &row, nil
+}
+
+// Touch records activity at most every 30 seconds, so a page with many requests does not
+// write the row each time, at the cost of the idle timeout being 30 seconds generous.
+func Touch(ctx context.Context, db sqlx.ExecerContext, r *Row, now time.Time) error {
+	if now.Sub(r.LastSeenAt) <= 30*time.Second {
+		return nil
+	}
+	if _, err := db.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1`, r.IDHash, now); err != nil {
+		return fmt.Errorf("touch session: %w", err)
+	}
+	return nil
+}
+
+// Lift makes a session restricted to purpose a full one, once that step is done; a session
+// with another purpose is left as it is.
+func Lift(ctx context.Context, db sqlx.ExecerContext, idHash []byte, purpose string) error {
+	if _, err := db.ExecContext(ctx, `UPDATE sessions SET purpose = '' WHERE id_hash = $1 AND purpose = $2`,
+		idHash, purpose); err != nil {
+		return fmt.Errorf("lift the %s restriction of a session: %w", purpose, err)
+	}
+	return nil
+}
+
+// End ends one session.
+func End(ctx context.Context, db sqlx.ExecerContext, idHash []byte) error {
+	if _, err := db.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = $1`, idHash); err != nil {
+		return fmt.Errorf("end session: %w", err)
+	}
+	return nil
+}
+
+// EndAllOf ends every session of an account except keep (nil ends them all).
+func EndAllOf(ctx context.Context, db sqlx.ExecerContext, userID int64, keep []byte) error {
+	if keep == nil {
+		keep = []byte{}
+	}
+	if _, err := db.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2`, userID, keep); err != nil {
+		return fmt.Errorf("end sessions of account %d: %w", userID, err)
+	}
+	return nil
+}
