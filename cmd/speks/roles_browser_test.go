@@ -58,6 +58,9 @@ type roleTour struct {
 	// back to its list.
 	details []string
 	extra   []string // pages reached from the content rather than the navigation
+	// shots names the role's main pages for `make screenshots` (docs/screenshots/<role>-<name>-<lang>.png);
+	// a detail page is keyed by its list followed by "/*".
+	shots map[string]string
 }
 
 // demoState is the state the role tours run in: payroll-match registration, as most states.
@@ -68,31 +71,37 @@ var staffNav = []string{"/home", "/payslips", "/statements", "/payments"}
 var roleTours = []roleTour{
 	{role: "staff", account: func(o *demo.Output) *demo.Account { return o.Tenants[demoState].Staff },
 		home: "/home", nav: append(slices.Clone(staffNav), "/account"),
-		details: []string{"/payslips", "/statements"}, extra: []string{"/account/profile", "/account/password"}},
+		details: []string{"/payslips", "/statements"}, extra: []string{"/account/profile", "/account/password"},
+		shots: map[string]string{"/home": "home", "/payslips/*": "payslip", "/statements/*": "ec", "/account": "account"}},
 	{role: "supplier", account: func(o *demo.Output) *demo.Account { return o.Tenants[demoState].Supplier },
-		home: "/home", nav: []string{"/home", "/payments", "/account"}, extra: []string{"/account/profile", "/account/password"}},
+		home: "/home", nav: []string{"/home", "/payments", "/account"}, extra: []string{"/account/profile", "/account/password"},
+		shots: map[string]string{"/home": "home", "/payments": "payments"}},
 	// The demo officers are state employees on the payroll: their own records come first.
 	{role: "it-officer", account: func(o *demo.Output) *demo.Account { return o.Tenants[demoState].ITOfficer },
 		home: "/home", nav: append(slices.Clone(staffNav), "/admin", "/admin/users", "/admin/audit", "/account"),
-		extra: []string{"/admin/settings", "/admin/apikeys"}},
+		extra: []string{"/admin/settings", "/admin/apikeys"},
+		shots: map[string]string{"/admin": "console", "/admin/users": "users"}},
 	{role: "treasury", account: func(o *demo.Output) *demo.Account { return o.Tenants[demoState].Treasury },
-		home: "/home", nav: append(slices.Clone(staffNav), "/admin/requests", "/admin/audit", "/account")},
+		home: "/home", nav: append(slices.Clone(staffNav), "/admin/requests", "/admin/audit", "/account"),
+		shots: map[string]string{"/admin/requests": "requests"}},
 	{role: "head-of-department", account: func(o *demo.Output) *demo.Account { return o.Tenants[demoState].HeadOfDepartment },
-		home: "/home", nav: append(slices.Clone(staffNav), "/admin/requests", "/account")},
+		home: "/home", nav: append(slices.Clone(staffNav), "/admin/requests", "/account"),
+		shots: map[string]string{"/admin/requests": "requests"}},
 	{role: "ptj-admin", account: func(o *demo.Output) *demo.Account { return o.Tenants[demoState].PTJAdmin },
-		home: "/home", nav: append(slices.Clone(staffNav), "/admin/requests", "/admin/ptj/staff", "/account")},
+		home: "/home", nav: append(slices.Clone(staffNav), "/admin/requests", "/admin/ptj/staff", "/account"),
+		shots: map[string]string{"/admin/requests": "requests", "/admin/ptj/staff": "ptj-staff"}},
 	{role: "platform-admin", account: func(o *demo.Output) *demo.Account { return o.PlatformAdmin },
-		platform: true, home: "/platform", nav: []string{"/platform"}},
+		platform: true, home: "/platform", nav: []string{"/platform"}, shots: map[string]string{"/platform": "console"}},
 }
 
 // Every role, in Chromium, logs in through the real login page of the demo and walks every
 // page its navigation opens (and the detail pages behind the lists), in Bahasa Melayu and
 // English, at desktop width and on a 390×844 phone: each page names the person in the header,
 // offers exactly that role's navigation with the current page marked, Log Keluar and the
-// idle-timeout warning, links back from a detail page to its list, and has no serious or
-// critical axe-core violation. Log Keluar at the end leaves a signed-out header.
-// With SPEKS_SCREENSHOTS set (make screenshots), each role's home is photographed in both
-// languages and on the phone.
+// idle-timeout warning, fits the window's width, links back from a detail page to its list,
+// and has no serious or critical axe-core violation. Log Keluar at the end leaves a signed-out header.
+// With SPEKS_SCREENSHOTS set (make screenshots), each role's main pages are photographed in
+// both languages at desktop width and in Bahasa Melayu on the phone.
 func TestEveryRoleWalksItsPortal(t *testing.T) {
 	srv, out := demoServer(t)
 	for _, tour := range roleTours {
@@ -121,12 +130,8 @@ func TestEveryRoleWalksItsPortal(t *testing.T) {
 					tab.Open(url(tour.home + "?lang=" + lang)) // the switch's choice is remembered
 					for _, p := range pages {
 						tab.Open(url(p.path))
-						checkShell(t, tab, tour, name, lang, p)
-						if p.path == tour.home && (width == "desktop" || lang == "ms") {
-							shot := tour.role + "-home-" + lang
-							if width == "phone" {
-								shot += "-phone"
-							}
+						checkShell(t, tab, tour, name, lang, width == "phone", p)
+						if shot := tour.shotName(p, lang, width); shot != "" {
 							tab.ScreenshotIfAsked(shot)
 						}
 					}
@@ -182,6 +187,23 @@ func logInAs(t *testing.T, srv *webtest.Server, tab *webtest.Tab, tour roleTour,
 	return name
 }
 
+// shotName is the screenshot of page p in lang at width for README's tour ("" for none):
+// both languages at desktop width, Bahasa Melayu on the phone.
+func (tour roleTour) shotName(p tourPage, lang, width string) string {
+	key := p.path
+	if p.back != "" {
+		key = p.back + "/*"
+	}
+	name, ok := tour.shots[key]
+	if !ok || (width == "phone" && lang != "ms") {
+		return ""
+	}
+	if width == "phone" {
+		return tour.role + "-" + name + "-phone"
+	}
+	return tour.role + "-" + name + "-" + lang
+}
+
 // tourPage is one page of a tour; back is the list a detail page must link back to.
 type tourPage struct{ path, back string }
 
@@ -208,7 +230,7 @@ func tourPages(t *testing.T, tab *webtest.Tab, tour roleTour, url func(string) s
 }
 
 // checkShell checks the shell of the page the tab shows.
-func checkShell(t *testing.T, tab *webtest.Tab, tour roleTour, name, lang string, p tourPage) {
+func checkShell(t *testing.T, tab *webtest.Tab, tour roleTour, name, lang string, phone bool, p tourPage) {
 	t.Helper()
 	at := fmt.Sprintf("%s (%s, %d px)", p.path, lang, webtest.Eval[int](tab, "window.innerWidth"))
 	if got := webtest.Eval[string](tab, "document.documentElement.lang"); got != lang {
@@ -230,6 +252,15 @@ func checkShell(t *testing.T, tab *webtest.Tab, tour roleTour, name, lang string
 	}
 	if !tour.platform && tab.Count("#idle-warning") != 1 {
 		t.Errorf("%s: no idle-timeout warning", at)
+	}
+	// A phone widens its layout viewport to fit content that overflows, so there the window
+	// is the narrower of the viewport and the screen.
+	window := "window.innerWidth"
+	if phone {
+		window = "Math.min(window.innerWidth, screen.width)"
+	}
+	if page := webtest.Eval[[]int](tab, "[document.documentElement.scrollWidth, "+window+"]"); page[0] > page[1] {
+		t.Errorf("%s: the page scrolls sideways: %d px wide in a %d px window", at, page[0], page[1])
 	}
 	if p.back != "" && tab.Count(fmt.Sprintf(`main a[href^=%q]`, p.back)) == 0 {
 		t.Errorf("%s: no way back to %s", at, p.back)
