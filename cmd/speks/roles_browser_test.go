@@ -98,8 +98,9 @@ var roleTours = []roleTour{
 // page its navigation opens (and the detail pages behind the lists), in Bahasa Melayu and
 // English, at desktop width and on a 390×844 phone: each page names the person in the header,
 // offers exactly that role's navigation with the current page marked, Log Keluar and the
-// idle-timeout warning, fits the window's width, links back from a detail page to its list,
-// and has no serious or critical axe-core violation. Log Keluar at the end leaves a signed-out header.
+// idle-timeout warning, fits the window's width, names its tables and gives them header
+// cells, links back from a detail page to its list, and has no serious or critical axe-core
+// violation. Log Keluar at the end leaves a signed-out header.
 // With SPEKS_SCREENSHOTS set (make screenshots), each role's main pages are photographed in
 // both languages at desktop width and in Bahasa Melayu on the phone.
 func TestEveryRoleWalksItsPortal(t *testing.T) {
@@ -261,6 +262,10 @@ func checkShell(t *testing.T, tab *webtest.Tab, tour roleTour, name, lang string
 	}
 	if page := webtest.Eval[[]int](tab, "[document.documentElement.scrollWidth, "+window+"]"); page[0] > page[1] {
 		t.Errorf("%s: the page scrolls sideways: %d px wide in a %d px window", at, page[0], page[1])
+	}
+	// Every table is named (a caption or a heading it points to) and has header cells.
+	if n := tab.Count(`main table:not(:has(> caption)):not([aria-label]):not([aria-labelledby]), main table:not(:has(th))`); n > 0 {
+		t.Errorf("%s: %d tables without a name or header cells", at, n)
 	}
 	if p.back != "" && tab.Count(fmt.Sprintf(`main a[href^=%q]`, p.back)) == 0 {
 		t.Errorf("%s: no way back to %s", at, p.back)
