@@ -19,7 +19,7 @@ TEST_TIMEOUT ?= 20m
 TEST_FLAGS ?=
 BENCH ?= .
 
-.PHONY: help run test test-go test-charts bench bench-feeds bench-records build vet fmt-check clean services chromium
+.PHONY: help run test test-go test-charts bench bench-feeds bench-records build vet fmt-check clean services chromium screenshots
 
 help: ## list the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z-]+:.*## / { printf "  make %-12s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -40,6 +40,11 @@ test-charts: ## the Helm chart: strict render + invariants (charts/chartest), he
 	cd charts/chartest && $(GO) vet ./... && $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
 	.ci/helm-lint.sh
 # ---- end of the chart tests
+
+# Every role's main pages, in both languages and on a 390 px phone, as README's tour shows
+# them: the per-role browser tests over the demo data, photographing as they walk.
+screenshots: services chromium ## refresh docs/screenshots (every role's main pages, BM/EN, phone)
+	SPEKS_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -timeout $(TEST_TIMEOUT) -run '^TestEveryRoleWalksItsPortal$$' ./cmd/speks/
 
 bench-feeds: services ## feed import + retention benchmark (docs/BENCHMARKS.md); SPEKS_BENCH_STAFF=2000 for a quick run
 	$(GO) test ./modules/feed -run '^$$' -bench '^BenchmarkFeeds$$' -benchtime 1x -timeout 60m

@@ -14,10 +14,12 @@ import (
 
 // NavItem is one entry of the main navigation.
 type NavItem struct {
-	Label string   // message ID of the link text, in the module's locale files
-	Path  string   // where it leads; also what marks it current
-	Roles []string // the roles that see it; empty means every signed-in person
-	Order int      // place in the bar, lowest first
+	Label string // message ID of the link text, in the module's locale files
+	Path  string // where it leads; also what marks it current
+	// Roles that see it; empty means every signed-in person of a state. The platform host's
+	// administrators are no state's users: only entries naming their role reach them.
+	Roles []string
+	Order int // place in the bar, lowest first
 }
 
 // Navigator is a Module that adds entries to the main navigation.
@@ -72,6 +74,9 @@ func (p *Page) navFor(items []NavItem, v *Viewer, path string) []NavLink {
 	}
 	var links []NavLink
 	for _, it := range items {
+		if len(it.Roles) == 0 && p.Tenant == nil {
+			continue
+		}
 		if len(it.Roles) > 0 && !slices.ContainsFunc(it.Roles, func(r string) bool { return slices.Contains(v.Roles, r) }) {
 			continue
 		}

@@ -172,7 +172,7 @@ func (s *shell) newPage(c *fiber.Ctx, t *tenant.Tenant, lang string, data any) *
 		p.SiteName = p.T("site_name_platform")
 		p.Tagline = p.T("site_tagline_platform")
 		p.Footer = p.T("footer_platform", "Year", year)
-		p.HomeURL = "/"
+		p.HomeURL, p.LoginURL = "/", "/platform/login"
 	default: // unknown host: nothing that names a tenant
 		p.SiteName = p.T("site_name_generic")
 		p.Tagline = p.T("site_tagline_platform")

@@ -133,3 +133,41 @@ func TestKindStatusCoversEveryKind(t *testing.T) {
 		}
 	}
 }
+
+// The navigation shows each person the entries their roles open; an entry for every signed-in
+// person (the account pages) belongs to a state's portal and is not offered on the platform
+// host, whose administrators are no state's users.
+func TestNavForRolesAndHosts(t *testing.T) {
+	tr, err := NewTranslator(localeFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := []NavItem{
+		{Label: "nav_home", Path: "/home", Roles: []string{"staff"}},
+		{Label: "nav_home", Path: "/admin", Roles: []string{"it_officer"}},
+		{Label: "nav_home", Path: "/account"},
+		{Label: "nav_home", Path: "/platform", Roles: []string{"platform_admin"}},
+	}
+	paths := func(links []NavLink) (out []string) {
+		for _, l := range links {
+			out = append(out, l.URL)
+		}
+		return out
+	}
+	state := &Page{Lang: "ms", tr: tr, Tenant: &tenant.Tenant{Code: "kelantan"}}
+	staff := state.navFor(items, &Viewer{Roles: []string{"staff"}}, "/payslips")
+	if got := fmt.Sprint(paths(staff)); got != "[/home /account]" {
+		t.Errorf("staff in a state see %s", got)
+	}
+	officer := state.navFor(items, &Viewer{Roles: []string{"staff", "it_officer"}}, "/admin/users")
+	if got := fmt.Sprint(paths(officer)); got != "[/home /admin /account]" || !officer[1].Current {
+		t.Errorf("an IT officer on /admin/users sees %s (current %+v)", got, officer)
+	}
+	platform := &Page{Lang: "ms", tr: tr, Platform: true}
+	if got := fmt.Sprint(paths(platform.navFor(items, &Viewer{Roles: []string{"platform_admin"}}, "/platform"))); got != "[/platform]" {
+		t.Errorf("the platform admin sees %s", got)
+	}
+	if links := state.navFor(items, &Viewer{Roles: []string{"staff"}, Restricted: true}, "/account/password"); links != nil {
+		t.Errorf("a restricted session sees %v", links)
+	}
+}

@@ -182,6 +182,33 @@ func (tab *Tab) PressTab() {
 	run(tab, "press Tab", chromedp.KeyEvent(kb.Tab))
 }
 
+// PressEnter presses Enter on the focused control, as a keyboard user following a link or
+// sending a form, waits for the page it leads to and returns that page's HTTP status.
+func (tab *Tab) PressEnter() int {
+	tab.t.Helper()
+	ctx, cancel := context.WithTimeout(tab.ctx, ActionTimeout)
+	defer cancel()
+	res, err := chromedp.RunResponse(ctx, chromedp.KeyEvent(kb.Enter))
+	if err != nil {
+		tab.t.Fatalf("webtest: press Enter on %s: %v", Eval[string](tab, "document.activeElement.outerHTML.slice(0, 80)"), err)
+	}
+	return int(res.Status)
+}
+
+// Type types text into the focused control key by key, as a person at a keyboard.
+func (tab *Tab) Type(text string) {
+	tab.t.Helper()
+	run(tab, "type", chromedp.KeyEvent(text))
+}
+
+// FocusVisible reports whether the focused element shows a focus indicator (an outline or
+// a box shadow), as a keyboard user needs to see where they are.
+func (tab *Tab) FocusVisible() bool {
+	tab.t.Helper()
+	return Eval[bool](tab, `(() => { const s = getComputedStyle(document.activeElement);
+		return (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== "none"; })()`)
+}
+
 // Fill sets the value of each form field (by CSS selector) as a person typing it would
 // leave it, and fails the test when a field is not on the page.
 func (tab *Tab) Fill(fields map[string]string) {
