@@ -84,7 +84,11 @@ func TestNewcomerRegistersAndSeesHerPayslips(t *testing.T) {
 	// The IT officer's console: the registration beside the payroll record.
 	desk.Open(srv.TenantURL("pahang", "/?lang=ms"))
 	webtest.Eval[string](desk, `document.cookie = "speks_session=`+officerSession(t, db)+`; path=/"`)
-	desk.Open(srv.TenantURL("pahang", "/admin"))
+	// An IT officer with no records of their own starts at the console: /home leads there.
+	desk.Open(srv.TenantURL("pahang", "/home"))
+	if path := webtest.Eval[string](desk, "location.pathname"); path != "/admin" {
+		t.Fatalf("the IT officer's home is %s, want /admin", path)
+	}
 	row := `#activation-list tr[data-user]`
 	if got := desk.Text(row + " td.master"); !strings.Contains(got, linkedName) || !strings.Contains(got, "JKR Ibu Pejabat") {
 		t.Fatalf("the payroll record is not shown beside the registration: %q", got)

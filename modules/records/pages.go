@@ -4,6 +4,7 @@ import (
 	"embed"
 	"errors"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -77,6 +78,10 @@ type homeData struct {
 // loans and deductions of the latest payslip. Suppliers see their payments only.
 func (m *Module) homePage(c *fiber.Ctx) error {
 	w := whoOf(c)
+	if roles := w.p.ActsAs(); !slices.Contains(roles, "staff") && !slices.Contains(roles, "supplier") {
+		// An officer with no records of their own starts where their roles lead (their console).
+		return c.Redirect(web.HomeURL(c), fiber.StatusSeeOther)
+	}
 	ctx, db := c.UserContext(), w.scope.DB
 	d := homeData{Supplier: w.p.Category == "supplier"}
 	today := m.today()

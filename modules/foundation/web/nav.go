@@ -96,3 +96,20 @@ func (p *Page) navFor(items []NavItem, v *Viewer, path string) []NavLink {
 	}
 	return links
 }
+
+// HomeURL is where the signed-in person of c starts: the first entry of the navigation their
+// roles open (records for staff and suppliers, the console for an officer with no records of
+// their own), or their own account when no role opens anything. One home per role, derived
+// from what the modules declare rather than listed again.
+func HomeURL(c *fiber.Ctx) string {
+	v := viewerOf(c)
+	if v == nil {
+		return "/login"
+	}
+	for _, it := range shellOf(c).nav {
+		if len(it.Roles) > 0 && slices.ContainsFunc(it.Roles, func(r string) bool { return slices.Contains(v.Roles, r) }) {
+			return it.Path
+		}
+	}
+	return "/account"
+}
