@@ -251,8 +251,16 @@ func checkShell(t *testing.T, tab *webtest.Tab, tour roleTour, name, lang string
 	if got := tab.Text("#logout-header"); got != logout || tab.Count("#login-link") != 0 {
 		t.Errorf("%s: the header offers %q (login link %d), want %q", at, got, tab.Count("#login-link"), logout)
 	}
-	if !tour.platform && tab.Count("#idle-warning") != 1 {
-		t.Errorf("%s: no idle-timeout warning", at)
+	// Every signed-in page warns before the session's idle limit: the state's own, or the
+	// platform's 15 minutes, and then goes to the right login page.
+	wantIdle, wantLogin := "", "/login"
+	if tour.platform {
+		wantIdle, wantLogin = "15", "/platform/login"
+	}
+	if tab.Count("#idle-warning") != 1 || (wantIdle != "" && tab.Attr("#idle-warning", "data-idle-minutes") != wantIdle) ||
+		tab.Attr("#idle-warning", "data-login-url") != wantLogin {
+		t.Errorf("%s: idle-timeout warning %d, minutes %q, login %q", at, tab.Count("#idle-warning"),
+			tab.Attr("#idle-warning", "data-idle-minutes"), tab.Attr("#idle-warning", "data-login-url"))
 	}
 	// A phone widens its layout viewport to fit content that overflows, so there the window
 	// is the narrower of the viewport and the screen.

@@ -31,7 +31,8 @@ func SessionFrom(c *fiber.Ctx) (*Session, bool) {
 // enrolment) to the few routes its purpose allows. Authorisation (Casbin) runs after it and
 // reads the Principal; it never needs the cookie.
 func (m *Module) Middleware(c *fiber.Ctx) error {
-	if _, err := tenant.Require(c.UserContext()); err != nil {
+	sc, err := tenant.Require(c.UserContext())
+	if err != nil {
 		return c.Next() // platform host: no tenant accounts here
 	}
 	token := sessionCookie.Token(c)
@@ -59,7 +60,8 @@ func (m *Module) Middleware(c *fiber.Ctx) error {
 	c.Locals(web.CSRFTokenLocal, sess.CSRFToken)
 	p := principalOf(sess.User, sess.Purpose != PurposeFull)
 	c.SetUserContext(WithPrincipal(c.UserContext(), p))
-	web.SetViewer(c, &web.Viewer{Name: p.Name, Roles: p.ActsAs(), LogoutURL: "/logout", Restricted: p.Restricted})
+	web.SetViewer(c, &web.Viewer{Name: p.Name, Roles: p.ActsAs(), LogoutURL: "/logout", Restricted: p.Restricted,
+		IdleMinutes: sc.Tenant.SessionIdleMinutes, LoginURL: "/login"})
 	return c.Next()
 }
 

@@ -160,6 +160,7 @@ func (m *Sessions) Middleware(c *fiber.Ctx) error {
 		Roles: []string{authz.PlatformAdmin},
 	}
 	c.SetUserContext(account.WithPrincipal(c.UserContext(), p))
-	web.SetViewer(c, &web.Viewer{Name: p.Name, Roles: p.ActsAs(), LogoutURL: "/platform/logout"})
+	web.SetViewer(c, &web.Viewer{Name: p.Name, Roles: p.ActsAs(), LogoutURL: "/platform/logout",
+		IdleMinutes: int(sessionIdle / time.Minute), LoginURL: "/platform/login"})
 	return c.Next()
 }

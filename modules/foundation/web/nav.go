@@ -35,6 +35,10 @@ type Viewer struct {
 	// Restricted sessions (a one-time code's, TOTP enrolment) may do one thing only: the
 	// header names the person and offers Log Keluar, but no navigation.
 	Restricted bool
+	// IdleMinutes is the session's idle limit: every page warns shortly before it, then goes
+	// to LoginURL. 0 shows no warning.
+	IdleMinutes int
+	LoginURL    string
 }
 
 type viewerLocal struct{}

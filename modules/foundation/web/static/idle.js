@@ -8,5 +8,6 @@
   if (!(idle > 0)) { return; }
   var lead = Math.min(120000, idle / 2);
   setTimeout(function () { box.hidden = false; }, idle - lead);
-  setTimeout(function () { window.location.assign('/login?expired=1'); }, idle);
+  var login = box.getAttribute('data-login-url') || '/login';
+  setTimeout(function () { window.location.assign(login + '?expired=1'); }, idle);
 })();
