@@ -26,37 +26,14 @@ import (
 // searches a locked account, unlocks it with the form's button and reads the confirmation;
 // the console and the audit trail pages show the action.
 func TestConsoleInBrowser(t *testing.T) {
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := account.NewService("browser-session-secret-0123456789", "browser-decoy-secret-0123456789", log)
-	svc.Argon = testArgon
-	// The database exists only once webtest.Start has made it: the modules get their handles
-	// in Provision, before the first request.
-	mod := admin.NewModule(svc, nil)
-	late := &lateAuthz{}
-	srv := webtest.Start(t, webtest.Options{
-		Tenants: []tenant.Spec{{Code: "selangor", Name: "Selangor", Hosts: []string{"p.ispeks.selangor.gov.my"},
-			RegistrationMode: tenant.PayrollMatch}},
-		Modules: []web.Module{account.NewModule(svc), late, mod},
-		Provision: func(ctx context.Context, env *tenanttest.Env, tn *tenant.Tenant) error {
-			mod.Registry = env.Registry
-			late.m = authz.NewModule(authz.Options{DB: env.Databases.Public(), Logger: log})
-			return authz.SeedTenant(ctx, tn, env.Databases.Public())
-		},
-	})
+	srv := consoleServer(t)
 	db := srv.Env.DB(t, srv.Tenants["selangor"])
-	var officerID, victim int64
-	if err := db.Get(&officerID, `INSERT INTO users (category, login_id, name, email, status, roles)
-		VALUES ('officer', 'it-1', 'Rohani binti Sulaiman', 'it@selangor.gov.my', 'active', '{it_officer}') RETURNING id`); err != nil {
-		t.Fatal(err)
-	}
+	token := signedInOfficer(t, db, "browser-session-admin")
+	var victim int64
 	if err := db.Get(&victim, `INSERT INTO users (category, login_id, name, email, status)
 		VALUES ('staff', $1, 'Aminah binti Yusof', 'aminah@selangor.gov.my', 'locked') RETURNING id`, icA); err != nil {
 		t.Fatal(err)
 	}
-	token := "browser-session-admin"
-	sum := sha256.Sum256([]byte(token))
-	db.MustExec(`INSERT INTO sessions (id_hash, user_id, csrf_token, purpose, created_at, last_seen_at)
-		VALUES ($1, $2, 'csrf-browser', '', now(), now())`, sum[:], officerID)
 
 	base := "http://selangor.localhost:" + strconv.Itoa(srv.Port)
 	tab := webtest.NewBrowser(t).NewTab(t)
@@ -111,36 +88,14 @@ func expectMalaysianTimes(t *testing.T, tab *webtest.Tab, db *sqlx.DB, base stri
 // the state's Malay until the officer picks English, and roles, audit actions and feed kinds
 // are named in words in both languages, never as codes.
 func TestConsoleNamesCodesInTheStateLanguage(t *testing.T) {
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := account.NewService("browser-session-secret-0123456789", "browser-decoy-secret-0123456789", log)
-	svc.Argon = testArgon
-	mod := admin.NewModule(svc, nil)
-	late := &lateAuthz{}
-	srv := webtest.Start(t, webtest.Options{
-		Tenants: []tenant.Spec{{Code: "selangor", Name: "Selangor", Hosts: []string{"p.ispeks.selangor.gov.my"},
-			RegistrationMode: tenant.PayrollMatch}},
-		Modules: []web.Module{account.NewModule(svc), late, mod},
-		Provision: func(ctx context.Context, env *tenanttest.Env, tn *tenant.Tenant) error {
-			mod.Registry = env.Registry
-			late.m = authz.NewModule(authz.Options{DB: env.Databases.Public(), Logger: log})
-			return authz.SeedTenant(ctx, tn, env.Databases.Public())
-		},
-	})
+	srv := consoleServer(t)
 	db := srv.Env.DB(t, srv.Tenants["selangor"])
-	var officerID int64
-	if err := db.Get(&officerID, `INSERT INTO users (category, login_id, name, email, status, roles)
-		VALUES ('officer', 'it-1', 'Rohani binti Sulaiman', 'it@selangor.gov.my', 'active', '{it_officer}') RETURNING id`); err != nil {
-		t.Fatal(err)
-	}
+	token := signedInOfficer(t, db, "browser-session-labels")
 	db.MustExec(`INSERT INTO users (category, login_id, name, email, status, roles)
 		VALUES ('staff', $1, 'Aminah binti Yusof', 'aminah@selangor.gov.my', 'active', '{treasury,head_of_department}')`, icA)
 	db.MustExec(`INSERT INTO audit_log (actor, action, subject) VALUES ('anonymous', 'account.login_failed', '********5523')`)
 	db.MustExec(`INSERT INTO import_batches (kind, actor, content_hash, bytes, rows, inserted, updated, unchanged, received_at, duration_ms)
 		VALUES ('payslips', 'apikey:modulpy', repeat('a', 64), 100, 3, 3, 0, 0, now(), 5)`)
-	token := "browser-session-labels"
-	sum := sha256.Sum256([]byte(token))
-	db.MustExec(`INSERT INTO sessions (id_hash, user_id, csrf_token, purpose, created_at, last_seen_at)
-		VALUES ($1, $2, 'csrf-browser', '', now(), now())`, sum[:], officerID)
 
 	base := "http://selangor.localhost:" + strconv.Itoa(srv.Port)
 	tab := webtest.NewBrowser(t).NewTab(t)
@@ -208,4 +163,41 @@ type lateAuthz struct{ m *authz.Module }
 
 func (l *lateAuthz) Mount(app *fiber.App) {
 	app.Use(func(c *fiber.Ctx) error { return l.m.Middleware(c) })
+}
+
+// consoleServer serves Selangor with the account module, Casbin and the IT officer's console.
+// The database exists only once webtest.Start has made it: the modules get their handles in
+// Provision, before the first request.
+func consoleServer(t *testing.T) *webtest.Server {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := account.NewService("browser-session-secret-0123456789", "browser-decoy-secret-0123456789", log)
+	svc.Argon = testArgon
+	mod := admin.NewModule(svc, nil)
+	late := &lateAuthz{}
+	return webtest.Start(t, webtest.Options{
+		Tenants: []tenant.Spec{{Code: "selangor", Name: "Selangor", Hosts: []string{"p.ispeks.selangor.gov.my"},
+			RegistrationMode: tenant.PayrollMatch}},
+		Modules: []web.Module{account.NewModule(svc), late, mod},
+		Provision: func(ctx context.Context, env *tenanttest.Env, tn *tenant.Tenant) error {
+			mod.Registry = env.Registry
+			late.m = authz.NewModule(authz.Options{DB: env.Databases.Public(), Logger: log})
+			return authz.SeedTenant(ctx, tn, env.Databases.Public())
+		},
+	})
+}
+
+// signedInOfficer adds Selangor's IT officer with a full session under token (logging in with
+// TOTP is the account module's test) and returns the token for the browser's cookie.
+func signedInOfficer(t *testing.T, db *sqlx.DB, token string) string {
+	t.Helper()
+	var officerID int64
+	if err := db.Get(&officerID, `INSERT INTO users (category, login_id, name, email, status, roles)
+		VALUES ('officer', 'it-1', 'Rohani binti Sulaiman', 'it@selangor.gov.my', 'active', '{it_officer}') RETURNING id`); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(token))
+	db.MustExec(`INSERT INTO sessions (id_hash, user_id, csrf_token, purpose, created_at, last_seen_at)
+		VALUES ($1, $2, 'csrf-browser', '', now(), now())`, sum[:], officerID)
+	return token
 }
