@@ -290,7 +290,7 @@ func (s *server) try(t *testing.T, method, host, path string, body any, cookies 
 	return c.Try(method, path, body, opts...)
 }
 
-// worker starts a `speks worker` whose mail goes to smtpURL from no-apitest.Response+<tag>@…, so the
+// worker starts a `speks worker` whose mail goes to smtpURL from no-reply+<tag>@…, so the
 // test SMTP server knows which worker sent each mail, and waits until Asynq lists it.
 func (p *platform) worker(t *testing.T, tag, smtpURL string) *proc {
 	t.Helper()
@@ -316,4 +316,4 @@ func (p *platform) worker(t *testing.T, tag, smtpURL string) *proc {
 	return pr
 }
 
-func fromAddress(tag string) string { return "no-apitest.Response+" + tag + "@speks.example.test" }
+func fromAddress(tag string) string { return "no-reply+" + tag + "@speks.example.test" }

@@ -20,7 +20,7 @@ import (
 // hold DATA phases until released, to kill a worker in the middle of a send.
 //
 // Like a real MTA, it takes responsibility for a message only when it can tell the client so:
-// a DATA phase whose client vanished before the 250 apitest.Response is discarded, not delivered.
+// a DATA phase whose client vanished before the 250 reply is discarded, not delivered.
 type mailServer struct {
 	addr string
 
@@ -63,14 +63,14 @@ func newMailServer(t *testing.T) *mailServer {
 // URL is the smtp.url the workers get.
 func (m *mailServer) URL() string { return "smtp://" + m.addr }
 
-// SlowDown makes every DATA phase take d before its apitest.Response.
+// SlowDown makes every DATA phase take d before its reply.
 func (m *mailServer) SlowDown(d time.Duration) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.delay = d
 }
 
-// Hold makes every DATA phase wait for Release before its apitest.Response.
+// Hold makes every DATA phase wait for Release before its reply.
 func (m *mailServer) Hold() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -141,7 +141,7 @@ func (s *mailSession) Data(r io.Reader) error {
 	s.wait(d)
 	if !clientAlive(s.conn) {
 		s.server.record(&s.server.discarded, d)
-		return errors.New("client gone before the apitest.Response")
+		return errors.New("client gone before the reply")
 	}
 	s.server.record(&s.server.delivered, d)
 	return nil
@@ -168,8 +168,8 @@ func (m *mailServer) record(list *[]delivery, d delivery) {
 	*list = append(*list, d)
 }
 
-// clientAlive tells whether the client still waits for the DATA apitest.Response. A client waiting for
-// the apitest.Response sends nothing, so a short read either times out (alive) or sees EOF or a reset
+// clientAlive tells whether the client still waits for the DATA reply. A client waiting for
+// the reply sends nothing, so a short read either times out (alive) or sees EOF or a reset
 // (the process died and the kernel closed its socket).
 func clientAlive(conn net.Conn) bool {
 	_ = conn.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
@@ -178,7 +178,7 @@ func clientAlive(conn net.Conn) bool {
 	return errors.Is(err, os.ErrDeadlineExceeded)
 }
 
-// workerTag is the +tag of no-apitest.Response+tag@…, the worker that sent the mail.
+// workerTag is the +tag of no-reply+tag@…, the worker that sent the mail.
 func workerTag(from string) string {
 	local, _, _ := strings.Cut(from, "@")
 	_, tag, _ := strings.Cut(local, "+")
