@@ -115,8 +115,17 @@ func (imp *importer) run(ctx context.Context) (*Result, error) {
 			return prev, err
 		}
 	}
-	errs := &errorList{}
 	mark := time.Now()
+	if imp.src, err = hashFirst(imp.body, imp.opts.MaxBytes); err != nil {
+		return nil, imp.bodyError(err)
+	}
+	if imp.src != nil {
+		imp.phase("hash", &mark)
+		if prev, err := findBatch(ctx, tx, "kind = $1 AND content_hash = $2", imp.spec.kind, imp.src.sum()); prev != nil || err != nil {
+			return prev, err
+		}
+	}
+	errs := &errorList{}
 	rows, err := imp.stage(ctx, tx, errs)
 	if err != nil {
 		return nil, err
@@ -174,7 +183,9 @@ func lockKey(schema string) int64 {
 // with COPY. Invalid rows are reported and left out; valid ones are copied even after an
 // error, so the set-based checks can still list every problem of the file.
 func (imp *importer) stage(ctx context.Context, tx *sqlx.Tx, errs *errorList) (int64, error) {
-	imp.src = newSource(imp.body, imp.opts.MaxBytes)
+	if imp.src == nil {
+		imp.src = newSource(imp.body, imp.opts.MaxBytes)
+	}
 	stream, err := newCSVStream(imp.src, imp.spec)
 	if err != nil {
 		return 0, imp.bodyError(err)
@@ -294,7 +305,7 @@ func (imp *importer) log(ctx context.Context, res *Result, err error) {
 	attrs := []any{"tenant", imp.scope.Tenant.Code, "kind", imp.spec.kind, "actor", imp.opts.Actor,
 		"duration", time.Since(imp.started).Round(time.Millisecond)}
 	if imp.src != nil {
-		attrs = append(attrs, "bytes", imp.src.n)
+		attrs = append(attrs, "bytes", max(imp.src.n, imp.src.size))
 	}
 	attrs = append(attrs, imp.phases...)
 	if res != nil {

@@ -1,8 +1,13 @@
 package feed
 
 import (
+	"context"
 	"errors"
+	"io"
+	"strings"
 	"testing"
+
+	"github.com/speks-portal/speks/tenant"
 )
 
 func TestImportEmployeesAndPayslips(t *testing.T) {
@@ -104,4 +109,56 @@ func TestHeaderOnlyFile(t *testing.T) {
 			t.Errorf("%s: %+v, %v", kind, res, err)
 		}
 	}
+}
+
+// countingReader counts the bytes read through it; Seek passes to the file underneath.
+type countingReader struct {
+	*strings.Reader
+	read int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.Reader.Read(p)
+	c.read += n
+	return n, err
+}
+
+// A file sent again is recognised by its hash before anything is parsed or staged: a
+// seekable body (a file, `speks import`) is read exactly once. A stream that cannot seek
+// back (an HTTP body) is hashed on its way through the parser and still answered as a
+// replay, with nothing written.
+func TestResentFileIsRecognisedBeforeParsing(t *testing.T) {
+	f := newFixture(t)
+	s := f.scope(t, "selangor")
+	mustImport(t, s, Employees, employeesCSV)
+	body := payslipCSV(
+		icAminah+",2026,10,2026-10-23,E,0001,Gaji Pokok,5120.00",
+		icBadrul+",2026,10,2026-10-23,E,0001,Gaji Pokok,2890.50",
+	)
+	ctx := tenant.NewContext(context.Background(), s)
+	first := &countingReader{Reader: strings.NewReader(body)}
+	res, err := Import(ctx, Payslips, first, Options{Actor: "test", Now: testNow})
+	if err != nil || res.Replayed || res.Inserted != 2 {
+		t.Fatalf("first import: %+v, %v", res, err)
+	}
+	if first.read != 2*len(body) {
+		t.Errorf("first import read %d bytes, want the hash pass and the parse pass, %d", first.read, 2*len(body))
+	}
+
+	before := snapshot(t, s)
+	again := &countingReader{Reader: strings.NewReader(body)}
+	res2, err := Import(ctx, Payslips, again, Options{Actor: "test", Now: testNow})
+	if err != nil || !res2.Replayed || res2.BatchID != res.BatchID {
+		t.Fatalf("re-send: %+v, %v", res2, err)
+	}
+	if again.read != len(body) {
+		t.Errorf("re-send read %d bytes, want one pass of %d", again.read, len(body))
+	}
+
+	stream := io.MultiReader(strings.NewReader(body)) // no Seek, as an HTTP body
+	res3, err := Import(ctx, Payslips, stream, Options{Actor: "test", Now: testNow})
+	if err != nil || !res3.Replayed || res3.BatchID != res.BatchID {
+		t.Fatalf("re-send as a stream: %+v, %v", res3, err)
+	}
+	assertUnchanged(t, before, snapshot(t, s))
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"hash"
 	"io"
 	"strings"
@@ -29,7 +30,9 @@ type source struct {
 	r     io.Reader
 	max   int64 // 0 = no limit
 	n     int64
-	hash  hash.Hash
+	hash  hash.Hash // nil when the sum is known beforehand (known)
+	known string
+	size  int64 // the body's length as hashFirst read it
 	tripd bool
 }
 
@@ -53,12 +56,46 @@ func (s *source) Read(p []byte) (int, error) {
 	}
 	k, err := s.r.Read(p)
 	s.n += int64(k)
-	s.hash.Write(p[:k])
+	if s.hash != nil {
+		s.hash.Write(p[:k])
+	}
 	return k, err
 }
 
-// sum is the hex SHA-256 of every byte read so far.
-func (s *source) sum() string { return hex.EncodeToString(s.hash.Sum(nil)) }
+// sum is the hex SHA-256 of every byte read so far, or the sum hashFirst found.
+func (s *source) sum() string {
+	if s.hash == nil {
+		return s.known
+	}
+	return hex.EncodeToString(s.hash.Sum(nil))
+}
+
+// hashFirst reads a seekable body to its end through the size limit and hashes it, then
+// rewinds it: the content hash is known before anything is parsed or staged, so a file
+// sent again costs one read and hash. It returns the source to stage from (counting, not
+// hashing again), or nil when body cannot seek back (an HTTP stream), which is then hashed
+// on its one way through the parser.
+func hashFirst(body io.Reader, max int64) (*source, error) {
+	rs, ok := body.(io.ReadSeeker)
+	if !ok {
+		return nil, nil
+	}
+	start, err := rs.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return nil, nil //nolint:nilerr // not seekable after all: hash on the way through
+	}
+	pre := newSource(rs, max)
+	if _, err := io.CopyBuffer(onlyWriter{io.Discard}, pre, make([]byte, 256<<10)); err != nil {
+		return nil, err
+	}
+	if _, err := rs.Seek(start, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("rewind: %w", err)
+	}
+	return &source{r: rs, max: max, known: pre.sum(), size: pre.n}, nil
+}
+
+// onlyWriter hides io.Discard's ReadFrom so that io.CopyBuffer uses the large buffer.
+type onlyWriter struct{ io.Writer }
 
 // recordLimiter refuses to hand the parser more than maxRecordBytes past the start of the
 // current record; the stream loop moves the window forward after every record.

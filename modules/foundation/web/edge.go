@@ -168,7 +168,7 @@ func (s *shell) renderErrorPage(c *fiber.Ctx, f failure, t *tenant.Tenant, lang,
 	if f.suspended != nil {
 		p.HomeURL, p.LoginURL = "", "" // nothing of the tenant works while it is suspended
 	}
-	if err := c.Render("web/error", p); err != nil {
+	if err := s.views.send(c, "web/error", p); err != nil {
 		s.log.ErrorContext(c.UserContext(), "render error page", "err", err)
 		c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
 		return c.Status(f.status).SendString(message)

@@ -3,9 +3,13 @@ package web_test
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 
@@ -39,6 +43,9 @@ func (sampleModule) Mount(app *fiber.App) {
 		e.Body = map[string]any{"rows": 3, "errors": []string{"line 2"}}
 		return e
 	})
+	app.Get("/sample/echo", func(c *fiber.Ctx) error {
+		return web.Render(c, "sample/echo", map[string]string{"Name": c.Query("name")})
+	})
 	app.Get("/sample/crash", func(*fiber.Ctx) error { panic("nil map in payslip totals") })
 	app.Get("/sample/uncoded-message", func(*fiber.Ctx) error {
 		return fault.New(fault.Conflict, "already_active", nil)
@@ -46,8 +53,11 @@ func (sampleModule) Mount(app *fiber.App) {
 }
 
 func (sampleModule) Templates() fs.FS {
-	return fstest.MapFS{"sample/page.html": {Data: []byte(
-		`<h1 id="greeting">{{.Data.Greeting}}</h1><form method="post">{{.CSRFField}}</form><p id="lang">{{.T "sample_lang"}}</p>`)}}
+	return fstest.MapFS{
+		"sample/page.html": {Data: []byte(
+			`<h1 id="greeting">{{.Data.Greeting}}</h1><form method="post">{{.CSRFField}}</form><p id="lang">{{.T "sample_lang"}}</p>`)},
+		"sample/echo.html": {Data: []byte(`<p id="echo">{{.Data.Name}}</p>`)},
+	}
 }
 
 func (sampleModule) Locales() fs.FS {
@@ -74,6 +84,57 @@ func TestModulesRenderTheirPagesInTheLayout(t *testing.T) {
 
 	en := h.get(t, "selangor.example.test", "/sample/page?lang=en")
 	wantContains(t, en.Raw, `<html lang="en">`, "Good morning, Siti", `<p id="lang">English</p>`, "<title>Sample ·")
+}
+
+// Pages render in parallel (no process-wide lock), so each response must hold its own
+// request's page, escaped, inside the layout, and nothing of another's. Run under -race.
+func TestPagesRenderConcurrentlyIntoTheirOwnLayout(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withSample)
+	h.tenant(t, "selangor", tenant.PayrollMatch, nil)
+
+	const workers, each = 8, 25
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*each)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				name := fmt.Sprintf("<b>w%d-%d</b>", w, i)
+				req := httptest.NewRequest(http.MethodGet, "/sample/echo?name="+url.QueryEscape(name), nil)
+				req.Host = "selangor.example.test"
+				resp, err := h.app.Test(req, -1)
+				if err != nil {
+					errs <- err
+					continue
+				}
+				body, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if err != nil {
+					errs <- err
+					continue
+				}
+				page := string(body)
+				want := fmt.Sprintf(`<p id="echo">&lt;b&gt;w%d-%d&lt;/b&gt;</p>`, w, i)
+				main := strings.Index(page, `<main id="main"`)
+				at := strings.Index(page, want)
+				switch {
+				case resp.StatusCode != http.StatusOK:
+					errs <- fmt.Errorf("%s: status %d", name, resp.StatusCode)
+				case at < 0 || main < 0 || at < main || strings.Count(page, `<p id="echo">`) != 1:
+					errs <- fmt.Errorf("%s: page not once inside the layout's main:\n%s", name, page)
+				case !strings.HasSuffix(strings.TrimSpace(page), "</html>"):
+					errs <- fmt.Errorf("%s: layout cut short", name)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
 }
 
 func TestErrorEdge(t *testing.T) {

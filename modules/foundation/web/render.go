@@ -1,54 +1,100 @@
 package web
 
 import (
+	"bytes"
 	"fmt"
 	"html/template"
 	"io/fs"
-	"net/http"
 	"net/url"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
-	"github.com/gofiber/template/html/v2"
 
 	"github.com/speks-portal/speks/modules/foundation/web/myt"
 	"github.com/speks-portal/speks/tenant"
 )
 
-// layoutName is the base layout every page is rendered in; its {{embed}} is the page.
+// layoutName is the base layout every page is rendered in; its {{.Body}} is the page.
 const layoutName = "layouts/base"
 
-// newViews builds Fiber's html engine over the shell's templates plus the modules' own.
-// The engine holds a lock while it renders a page into its layout, so page renders run one
-// at a time per process; at a few hundred microseconds a page that is far above the load a
-// state's payday brings, and replicas scale it out.
+// views renders pages: the page template into a pooled buffer, then the layout around it
+// with the page's HTML as Page.Body, into a second pooled buffer that becomes the response
+// body. The template set is parsed once and only executed afterwards, so renders run in
+// parallel with no lock (html/template's execution is safe for concurrent use); both steps
+// are escaped by html/template as usual, and the page's output is trusted in the layout
+// because html/template produced it. Fiber's own c.Render is not used: its first call
+// initialises app state without a lock.
+type views struct {
+	set *template.Template
+}
+
+// newViews parses the shell's templates plus the modules' own into one set.
 // A template is named by its path without ".html" ("web/landing"); modules keep theirs
 // in a folder named after the module ("account/login") and a name used twice is refused.
 // Every template can call {{date .X}} and {{datetime .X}} (Malaysia time, dd/mm/yyyy): the
 // functions are registered here once, and the modules' templates join the same set.
-func newViews(extra []fs.FS) (*html.Engine, error) {
+func newViews(extra []fs.FS) (*views, error) {
 	own, err := fs.Sub(templateFiles, "templates")
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
-	engine := html.NewFileSystem(http.FS(own), ".html")
-	engine.AddFuncMap(myt.Funcs())
-	if err := engine.Load(); err != nil {
-		return nil, fmt.Errorf("load templates: %w", err)
-	}
-	for _, src := range extra {
-		if err := addTemplates(engine.Templates, src); err != nil {
+	set := template.New("").Funcs(myt.Funcs())
+	for _, src := range append([]fs.FS{own}, extra...) {
+		if err := addTemplates(set, src); err != nil {
 			return nil, err
 		}
 	}
-	return engine, nil
+	if set.Lookup(layoutName) == nil {
+		return nil, fmt.Errorf("templates: layout %s is missing", layoutName)
+	}
+	return &views{set: set}, nil
 }
 
-// addTemplates parses a module's *.html files into the engine's set. The engine reads only
-// one file system, so the other modules' files join its set here, after it has loaded.
+// renderBuffers holds the buffers pages and layouts are rendered into.
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer keeps an unusually large page's buffer out of the pool.
+const maxPooledBuffer = 1 << 20
+
+func getBuffer() *bytes.Buffer {
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	return buf
+}
+
+func putBuffer(buf *bytes.Buffer) {
+	if buf.Cap() <= maxPooledBuffer {
+		renderBuffers.Put(buf)
+	}
+}
+
+// send renders template name inside the layout as c's HTML body; on an error nothing of
+// the page is sent.
+func (v *views) send(c *fiber.Ctx, name string, p *Page) error {
+	tmpl := v.set.Lookup(name)
+	if tmpl == nil {
+		return fmt.Errorf("render: template %s does not exist", name)
+	}
+	page, out := getBuffer(), getBuffer()
+	defer putBuffer(page)
+	defer putBuffer(out)
+	if err := tmpl.Execute(page, p); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	p.body = template.HTML(page.String()) //nolint:gosec // html/template's own output
+	if err := v.set.Lookup(layoutName).Execute(out, p); err != nil {
+		return fmt.Errorf("render %s in its layout: %w", name, err)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Response().SetBody(out.Bytes()) // a copy: the buffer goes back to the pool
+	return nil
+}
+
+// addTemplates parses a file system's *.html files into the set.
 func addTemplates(set *template.Template, src fs.FS) error {
 	return fs.WalkDir(src, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || path.Ext(name) != ".html" {
@@ -96,7 +142,11 @@ type Page struct {
 
 	tr     *Translator
 	assets *assets
+	body   template.HTML // the rendered page, for the layout
 }
+
+// Body is the page's own HTML, rendered before the layout that shows it.
+func (p *Page) Body() template.HTML { return p.body }
 
 // LangLink is one entry of the language switch.
 type LangLink struct {
@@ -142,7 +192,7 @@ func Render(c *fiber.Ctx, name string, data any) error {
 	if t != nil {
 		p.ThemeURL = s.themeURL(t)
 	}
-	return c.Render(name, p)
+	return s.views.send(c, name, p)
 }
 
 // newPage fills the layout data for tenant t (nil on the platform or an unknown host).

@@ -78,6 +78,7 @@ type shell struct {
 	metrics *Metrics
 	tenants TenantLister
 	nav     []NavItem // the main navigation the modules declare
+	views   *views    // the pages' templates (render.go)
 }
 
 type shellKey struct{}
@@ -103,8 +104,7 @@ func New(opts Options) (*fiber.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	views, err := newViews(opts.Templates)
-	if err != nil {
+	if s.views, err = newViews(opts.Templates); err != nil {
 		return nil, err
 	}
 	app := fiber.New(fiber.Config{
@@ -118,8 +118,6 @@ func New(opts Options) (*fiber.App, error) {
 		IdleTimeout:             120 * time.Second,
 		BodyLimit:               4 << 20,
 		StreamRequestBody:       true,
-		Views:                   views,
-		ViewsLayout:             layoutName,
 		ErrorHandler:            s.handleError,
 	})
 	app.Use(requestID(), s.observe, recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
