@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/account/onetime"
+	"github.com/speks-portal/speks/modules/calendar"
 	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/modules/foundation/notify"
 	"github.com/speks-portal/speks/modules/foundation/web/myt"
@@ -208,7 +209,8 @@ type Cancellation struct {
 	DueOn string `json:"due_on"`
 }
 
-// RequestCancellation records the request for IT officers, due three working days later.
+// RequestCancellation records the request for IT officers, due three of the state's working
+// days later.
 func (s *Service) RequestCancellation(ctx context.Context, sess *Session, reason string) (*Cancellation, error) {
 	sc, err := tenant.Require(ctx)
 	if err != nil {
@@ -219,7 +221,12 @@ func (s *Service) RequestCancellation(ctx context.Context, sess *Session, reason
 		return nil, &InvalidInputError{Fields: []string{"reason"}}
 	}
 	now := s.now()
-	due := AddWorkingDays(now.In(myt.Zone), 3)
+	cal, err := calendar.Load(ctx, sc.DB)
+	if err != nil {
+		return nil, err
+	}
+	// Counted on the state's own calendar: its weekend and its public holidays.
+	due := cal.AddWorkingDays(now.In(myt.Zone), 3)
 	c := &Cancellation{DueOn: due.Format(time.DateOnly)}
 	err = inTx(ctx, sc, func(tx *sqlx.Tx) error {
 		if err := tx.GetContext(ctx, &c.ID, `INSERT INTO cancellation_requests (user_id, reason, requested_at, due_on)
@@ -232,17 +239,4 @@ func (s *Service) RequestCancellation(ctx context.Context, sess *Session, reason
 		return nil, err
 	}
 	return c, nil
-}
-
-// AddWorkingDays moves n working days (Monday to Friday) forward from t. Public holidays
-// differ by state and are not known to the platform yet; the due date is a service-level
-// target, so an officer sees a holiday-shortened one rather than none.
-func AddWorkingDays(t time.Time, n int) time.Time {
-	for n > 0 {
-		t = t.AddDate(0, 0, 1)
-		if wd := t.Weekday(); wd != time.Saturday && wd != time.Sunday {
-			n--
-		}
-	}
-	return t
 }

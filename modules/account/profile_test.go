@@ -1,14 +1,16 @@
 package account_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/foundation/web/apitest"
+	"github.com/speks-portal/speks/modules/foundation/web/myt"
+	"github.com/speks-portal/speks/tenant"
 )
 
 func TestProfileChangesAreAuditedAndEmailNeedsTheNewAddress(t *testing.T) {
@@ -65,22 +67,54 @@ func TestProfileChangesAreAuditedAndEmailNeedsTheNewAddress(t *testing.T) {
 
 func TestCancellationIsDueInThreeWorkingDays(t *testing.T) {
 	h := newHarness(t)
+	// Kelantan rests on Friday and Saturday (its working calendar's default weekend).
+	kelantan, err := h.env.Provisioner.Create(context.Background(), tenant.Spec{Code: "kelantan", Name: "Kelantan",
+		Hosts: []string{"kelantan.example.test"}, RegistrationMode: tenant.PayrollMatch}, "test")
+	if err != nil {
+		t.Fatalf("provision kelantan: %v", err)
+	}
+	h.tenants["kelantan"] = kelantan
+	h.env.Resolver.Invalidate()
+	// Friday 13 November 2026, mid-morning in Malaysia; no public holiday until Christmas.
+	h.clock.mu.Lock()
+	h.clock.now = time.Date(2026, 11, 13, 10, 0, 0, 0, myt.Zone)
+	h.clock.mu.Unlock()
+	raise := func(code, reason string) string {
+		t.Helper()
+		c := h.client(t, code)
+		apitest.Expect(t, c.login(aminahIC, aminahPass), http.StatusOK, "")
+		r := c.Post("/api/v1/account/cancellation", map[string]string{"reason": reason})
+		if r.Status != http.StatusAccepted {
+			t.Fatalf("%s cancellation = %s", code, r.Raw)
+		}
+		var stored time.Time
+		h.db(t, code).Get(&stored, `SELECT due_on FROM cancellation_requests WHERE id = $1`, int64(r.Body["id"].(float64)))
+		if got := stored.Format(time.DateOnly); got != r.Body["due_on"] {
+			t.Errorf("%s: stored due date %s, answered %v", code, got, r.Body["due_on"])
+		}
+		return r.Body["due_on"].(string)
+	}
 	h.addUser(t, "selangor", "staff", aminahIC, "Aminah binti Yusof", "aminah@selangor.gov.my", aminahPass, "bunga raya merah")
+	h.addUser(t, "kelantan", "staff", aminahIC, "Aminah binti Yusof", "aminah@kelantan.gov.my", aminahPass, "bunga raya merah")
 	c := h.client(t, "selangor")
 	apitest.Expect(t, c.Post("/api/v1/account/cancellation", map[string]string{"reason": "Bersara"}), http.StatusUnauthorized, "unauthenticated")
 	apitest.Expect(t, c.login(aminahIC, aminahPass), http.StatusOK, "")
 	apitest.Expect(t, c.Post("/api/v1/account/cancellation", map[string]string{"reason": " "}), http.StatusUnprocessableEntity, "invalid_input")
-	r := c.Post("/api/v1/account/cancellation", map[string]string{"reason": "Bersara pada bulan ini"})
-	if r.Status != http.StatusAccepted || r.Body["due_on"] == "" {
-		t.Fatalf("cancellation = %s", r.Raw)
+
+	if got := raise("selangor", "Bersara pada bulan ini"); got != "2026-11-18" {
+		t.Errorf("Selangor, Friday + 3 working days = %s, want Wednesday 2026-11-18 (Mon, Tue, Wed)", got)
+	}
+	if got := raise("kelantan", "Bersara pada bulan ini"); got != "2026-11-17" {
+		t.Errorf("Kelantan, Friday + 3 working days = %s, want Tuesday 2026-11-17 (Sun, Mon, Tue)", got)
+	}
+	// A state holiday in the window moves the due date one working day on.
+	h.db(t, "kelantan").MustExec(`INSERT INTO public_holidays (day, name_ms, name_en, scope) VALUES ('2026-11-16', 'Cuti Peristiwa', 'Special holiday', 'state')`)
+	if got := raise("kelantan", "Bertukar ke luar negeri"); got != "2026-11-18" {
+		t.Errorf("Kelantan with Monday a holiday = %s, want Wednesday 2026-11-18", got)
 	}
 	var open int
 	h.db(t, "selangor").Get(&open, `SELECT count(*) FROM cancellation_requests WHERE status = 'open'`)
 	if open != 1 {
 		t.Fatalf("%d open requests", open)
-	}
-	friday := time.Date(2026, 11, 20, 16, 0, 0, 0, time.UTC)
-	if got := account.AddWorkingDays(friday, 3).Format(time.DateOnly); got != "2026-11-25" {
-		t.Fatalf("Friday + 3 working days = %s, want Wednesday 2026-11-25", got)
 	}
 }

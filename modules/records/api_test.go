@@ -31,6 +31,32 @@ func TestRecordsAPI(t *testing.T) {
 	t.Run("payments", func(t *testing.T) { testPayments(t, f) })
 	t.Run("payment account check", func(t *testing.T) { testPaymentAccount(t, f) })
 	t.Run("cheque payment, status dates and the actor in the trail", func(t *testing.T) { testChequePayment(t, f) })
+	t.Run("older than the retention period says so", func(t *testing.T) { testOutOfRetention(t, f) })
+}
+
+// testOutOfRetention: on 21 November 2026 with 24 months kept, payslips before November 2024
+// and EC statements before 2024 are gone; asking for one says how long the state keeps them,
+// while a missing record inside the window still sends the person to their payroll unit.
+func testOutOfRetention(t *testing.T, f *fixture) {
+	for path, want := range map[string]string{
+		"/api/v1/payslips/2024/10":         "Penyata gaji bagi Oktober 2024 tidak lagi disimpan: penyata gaji disimpan selama 24 bulan sahaja.",
+		"/api/v1/payslips/2024/10?lang=en": "The payslip for October 2024 is no longer kept: payslips are kept for 24 months only.",
+		"/api/v1/statements/2023":          "Penyata Pendapatan Tahunan (EC) bagi tahun 2023 tidak lagi disimpan: penyata disimpan selama 24 bulan selepas tahunnya berakhir.",
+		"/api/v1/statements/2023?lang=en":  "The annual income statement (EC) for 2023 is no longer kept: statements are kept for 24 months after their year ends.",
+	} {
+		r := f.do(t, http.MethodGet, "kelantan", "aminah", path, "")
+		if r.Status != http.StatusNotFound || r.Code() != "out_of_retention" || !strings.Contains(r.Raw, want) {
+			t.Errorf("%s: %d %s", path, r.Status, r.Raw)
+		}
+		if strings.Contains(r.Raw, "Unit Gaji") || strings.Contains(r.Raw, "payroll unit") {
+			t.Errorf("%s still sends the person to the payroll unit: %s", path, r.Raw)
+		}
+	}
+	for _, path := range []string{"/api/v1/payslips/2024/11", "/api/v1/statements/2024"} {
+		if r := f.do(t, http.MethodGet, "kelantan", "aminah", path, ""); r.Status != http.StatusNotFound || r.Code() != "not_found" || !strings.Contains(r.Raw, "Unit Gaji") {
+			t.Errorf("%s inside the window: %d %s", path, r.Status, r.Raw)
+		}
+	}
 }
 
 func testPayslipList(t *testing.T, f *fixture) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/jmoiron/sqlx"
+	"github.com/speks-portal/speks/modules/retention"
 )
 
 // exportTimeout bounds the whole streamed export (a person has at most a few dozen records
@@ -62,11 +63,22 @@ func (m *Module) export(c *fiber.Ctx) error {
 }
 
 func (m *Module) retentionStart(w who) time.Time {
-	months := w.scope.Tenant.RetentionMonths
-	if months <= 0 {
-		months = 24
+	return m.today().AddDate(0, -m.retentionMonths(w), 0)
+}
+
+// retentionMonths is the state's retention period (24 months unless it set another).
+func (m *Module) retentionMonths(w who) int {
+	if months := w.scope.Tenant.RetentionMonths; months > 0 {
+		return months
 	}
-	return m.today().AddDate(0, -months, 0)
+	return 24
+}
+
+// retentionCutoffs are the retention job's limits today: payslips of a month before cutoff
+// and EC statements of a year before statementsBefore are no longer kept.
+func (m *Module) retentionCutoffs(w who) (cutoff time.Time, statementsBefore int) {
+	cutoff, statementsBefore, _ = retention.Cutoffs(m.today(), m.retentionMonths(w))
+	return cutoff, statementsBefore
 }
 
 type exporter struct {

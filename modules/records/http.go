@@ -132,8 +132,13 @@ func (m *Module) listPayslips(c *fiber.Ctx) error {
 	return c.JSON(list)
 }
 
-// payslipNotFound tells the person whom to contact: the payroll unit of their department.
-func payslipNotFound(c *fiber.Ctx, w who, year, month int) error {
+// payslipNotFound tells the person whom to contact: the payroll unit of their department;
+// or, for a month older than the state's retention period, that it is no longer kept.
+func (m *Module) payslipNotFound(c *fiber.Ctx, w who, year, month int) error {
+	if cutoff, _ := m.retentionCutoffs(w); time.Date(year, time.Month(month), 1, 0, 0, 0, 0, myt.Zone).Before(cutoff) {
+		return coded(fault.NotFound, "out_of_retention", "records_payslip_out_of_retention",
+			map[string]any{"Period": period(labeller(c), year, month), "Months": m.retentionMonths(w)}, ErrNotFound)
+	}
 	dept := departmentOf(c.UserContext(), w.scope.DB, w.p.EmployeeIC)
 	params := map[string]any{"Period": period(labeller(c), year, month), "Department": dept}
 	key := "records_payslip_not_found"
@@ -151,7 +156,7 @@ func (m *Module) loadPayslip(c *fiber.Ctx) (*Payslip, who, error) {
 	}
 	ps, err := PayslipWithToken(c.UserContext(), w.scope.DB, w.p.EmployeeIC, year, month, baseURL(c))
 	if errors.Is(err, ErrNotFound) {
-		return nil, w, payslipNotFound(c, w, year, month)
+		return nil, w, m.payslipNotFound(c, w, year, month)
 	}
 	return ps, w, err
 }
@@ -213,6 +218,10 @@ func (m *Module) loadStatement(c *fiber.Ctx) (*Statement, who, error) {
 	var st *Statement
 	if err == nil {
 		st, err = StatementWithToken(c.UserContext(), w.scope.DB, w.p.EmployeeIC, year, issuer(c, w.scope.Tenant), baseURL(c))
+	}
+	if _, before := m.retentionCutoffs(w); errors.Is(err, ErrNotFound) && year >= 1990 && year < before {
+		return nil, w, coded(fault.NotFound, "out_of_retention", "records_statement_out_of_retention",
+			map[string]any{"Year": year, "Months": m.retentionMonths(w)}, err)
 	}
 	if err != nil && !isInternal(err) {
 		dept := departmentOf(c.UserContext(), w.scope.DB, w.p.EmployeeIC)

@@ -129,6 +129,7 @@ type payslipsData struct {
 	Year   int
 	Years  []int
 	Months []monthRow
+	Kept   int // the state's retention period in months
 }
 
 type monthRow struct {
@@ -145,7 +146,7 @@ func (m *Module) payslipsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := payslipsData{Year: m.today().Year(), Years: years}
+	d := payslipsData{Year: m.today().Year(), Years: years, Kept: m.retentionMonths(w)}
 	if len(years) > 0 {
 		d.Year = years[0]
 	}

@@ -39,7 +39,14 @@ func TestPages(t *testing.T) {
 		r := f.do(t, http.MethodGet, "kelantan", "aminah", "/payslips", "")
 		contains(t, "list", r, "/payslips/2026/10", "/payslips/2026/9", "5,071.30")
 		r = f.do(t, http.MethodGet, "kelantan", "aminah", "/payslips?year=2024&lang=en", "")
-		contains(t, "empty year", r, "There are no payslips for 2024", "payroll unit of your department")
+		contains(t, "empty year", r, "There are no payslips for 2024", "Data is kept for 24 months only", "payroll unit of your department")
+		r = f.do(t, http.MethodGet, "kelantan", "aminah", "/payslips/2023/5", "")
+		if r.Status != http.StatusNotFound {
+			t.Errorf("a payslip past retention: %d", r.Status)
+		}
+		contains(t, "payslip past retention", r, "Penyata gaji bagi Mei 2023 tidak lagi disimpan", "24 bulan")
+		r = f.do(t, http.MethodGet, "kelantan", "aminah", "/statements/2022?lang=en", "")
+		contains(t, "EC past retention", r, "The annual income statement (EC) for 2022 is no longer kept", "24 months")
 	})
 	t.Run("payslip with the changes from last month", func(t *testing.T) {
 		r := f.do(t, http.MethodGet, "kelantan", "aminah", "/payslips/2026/10", "")

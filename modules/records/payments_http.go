@@ -39,10 +39,7 @@ func (m *Module) dateRange(c *fiber.Ctx, w who) (time.Time, time.Time, error) {
 	if from.After(to) {
 		return from, to, coded(fault.Invalid, "invalid_range", "records_error_invalid_range", nil, nil)
 	}
-	months := w.scope.Tenant.RetentionMonths
-	if months <= 0 {
-		months = 24
-	}
+	months := m.retentionMonths(w)
 	if earliest := today.AddDate(0, -months, 0); from.Before(earliest) {
 		return from, to, coded(fault.Invalid, "out_of_retention", "records_error_out_of_retention",
 			map[string]any{"Months": months, "Earliest": myt.Date(earliest)}, nil)
