@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/mail"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -81,9 +82,12 @@ type MailConfig struct {
 	From string `mapstructure:"from"`
 }
 
+// SecretsConfig holds each server secret as a key ring, newest key first: one string, a
+// comma-separated list (the environment's form) or a YAML list. The newest key signs and
+// seals; the others still verify and open until they are removed (docs/OPERATIONS.md).
 type SecretsConfig struct {
-	Session string `mapstructure:"session"`
-	Decoy   string `mapstructure:"decoy"`
+	Session []string `mapstructure:"session"`
+	Decoy   []string `mapstructure:"decoy"`
 }
 
 type LogConfig struct {
@@ -206,13 +210,15 @@ func Load(fs *pflag.FlagSet) (*Config, error) {
 	// A list from the environment arrives as one string; accept commas or spaces.
 	cfg.HTTP.TrustedProxies = splitList(cfg.HTTP.TrustedProxies)
 	cfg.Redis.Sentinel.Addrs = splitList(cfg.Redis.Sentinel.Addrs)
+	cfg.Secrets.Session = splitKeys(cfg.Secrets.Session)
+	cfg.Secrets.Decoy = splitKeys(cfg.Secrets.Decoy)
 	cfg.Platform.Host = strings.ToLower(strings.TrimSpace(cfg.Platform.Host))
 	if cfg.Mode == ModeDev {
-		if cfg.Secrets.Session == "" {
-			cfg.Secrets.Session = devSessionSecret
+		if len(cfg.Secrets.Session) == 0 {
+			cfg.Secrets.Session = []string{devSessionSecret}
 		}
-		if cfg.Secrets.Decoy == "" {
-			cfg.Secrets.Decoy = devDecoySecret
+		if len(cfg.Secrets.Decoy) == 0 {
+			cfg.Secrets.Decoy = []string{devDecoySecret}
 		}
 	}
 	return &cfg, nil
@@ -223,6 +229,20 @@ func splitList(in []string) []string {
 	for _, item := range in {
 		for _, part := range strings.FieldsFunc(item, func(r rune) bool { return r == ',' || r == ' ' }) {
 			out = append(out, part)
+		}
+	}
+	return out
+}
+
+// splitKeys splits a key ring given as comma-separated strings; a key is trimmed and may hold
+// anything but a comma (base64 or hex secrets never do).
+func splitKeys(in []string) []string {
+	var out []string
+	for _, item := range in {
+		for _, part := range strings.Split(item, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				out = append(out, part)
+			}
 		}
 	}
 	return out
@@ -316,15 +336,27 @@ func (c *Config) Validate() error {
 		if c.SMTP.URL == "" {
 			bad("smtp.url: required in production (the built-in mail sink is for dev only)")
 		}
-		for _, secret := range []struct{ key, val string }{{"secrets.session", c.Secrets.Session}, {"secrets.decoy", c.Secrets.Decoy}} {
-			key, val := secret.key, secret.val
-			switch {
-			case val == "":
-				bad("%s: required in production", key)
+	}
+	for _, ring := range []struct {
+		key  string
+		keys []string
+	}{{"secrets.session", c.Secrets.Session}, {"secrets.decoy", c.Secrets.Decoy}} {
+		if len(ring.keys) == 0 && c.Mode == ModeProduction {
+			bad("%s: required in production", ring.key)
+		}
+		for i, val := range ring.keys {
+			which := ring.key
+			if len(ring.keys) > 1 {
+				which = fmt.Sprintf("%s key %d of %d", ring.key, i+1, len(ring.keys))
+			}
+			switch j := slices.Index(ring.keys, val); {
+			case j < i:
+				bad("%s: repeats key %d", which, j+1)
+			case c.Mode != ModeProduction:
 			case len(val) < 32:
-				bad("%s: must be at least 32 characters", key)
+				bad("%s: must be at least 32 characters", which)
 			case val == devSessionSecret || val == devDecoySecret:
-				bad("%s: the dev secret must not be used in production", key)
+				bad("%s: the dev secret must not be used in production", which)
 			}
 		}
 	}

@@ -91,6 +91,46 @@ func TestProductionNeedsRealSecretsAndSMTP(t *testing.T) {
 	}
 }
 
+// A secret is a key ring, newest first: one string, a comma list (the environment's form) or
+// a YAML list; every key is checked, and a key given twice is refused.
+func TestSecretsAreKeyRings(t *testing.T) {
+	newKey, oldKey := strings.Repeat("n", 40), strings.Repeat("o", 40)
+	t.Setenv("SPEKS_MODE", "production")
+	t.Setenv("SPEKS_SMTP_URL", "smtp://mailer:pw@smtp.example.my:587")
+	t.Setenv("SPEKS_SECRETS_SESSION", newKey+" , "+oldKey)
+	t.Setenv("SPEKS_SECRETS_DECOY", oldKey)
+	cfg, err := Load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("a ring from the environment failed: %v", err)
+	}
+	if strings.Join(cfg.Secrets.Session, "|") != newKey+"|"+oldKey || strings.Join(cfg.Secrets.Decoy, "|") != oldKey {
+		t.Fatalf("rings from the environment: %q, %q", cfg.Secrets.Session, cfg.Secrets.Decoy)
+	}
+
+	t.Setenv("SPEKS_SECRETS_SESSION", "")
+	t.Setenv("SPEKS_SECRETS_DECOY", "")
+	file := filepath.Join(t.TempDir(), "speks.yaml")
+	if err := os.WriteFile(file, []byte("secrets:\n  session: [\""+newKey+"\", \"short\"]\n  decoy: \""+newKey+","+newKey+"\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SPEKS_CONFIG", file)
+	cfg, err = Load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Secrets.Session) != 2 || cfg.Secrets.Session[1] != "short" {
+		t.Fatalf("ring from a YAML list: %q", cfg.Secrets.Session)
+	}
+	err = cfg.Validate()
+	want := "secrets.session key 2 of 2: must be at least 32 characters\nsecrets.decoy key 2 of 2: repeats key 1"
+	if err == nil || err.Error() != want {
+		t.Fatalf("Validate = %v, want\n%s", err, want)
+	}
+}
+
 func TestEveryKeyIsDocumented(t *testing.T) {
 	doc, err := os.ReadFile("../docs/CONFIGURATION.md")
 	if err != nil {

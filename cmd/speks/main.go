@@ -49,7 +49,7 @@ func newRootCommand() *cobra.Command {
 		newTenantCommand(),
 		newDemoCommand(),
 		newImportCommand(), newAPIKeyCommand(), newRetentionCommand(),
-		newUserCommand(),
+		newUserCommand(), newSecretsCommand(),
 	)
 	return root
 }

@@ -53,8 +53,8 @@ func TestCreatePlatformAdminCommand(t *testing.T) {
 	if err := dbs.Public().Get(&row, `SELECT password_hash, totp_secret FROM platform_users WHERE email = 'pentadbir@anm.gov.my'`); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(row.Hash, "$argon2id$") || !strings.HasPrefix(row.Sealed, "v1:") || strings.Contains(row.Sealed, secret[1]) {
-		t.Errorf("stored admin: hash %.12s…, secret sealed: %v", row.Hash, strings.HasPrefix(row.Sealed, "v1:"))
+	if !strings.HasPrefix(row.Hash, "$argon2id$") || !strings.HasPrefix(row.Sealed, "v2:") || strings.Contains(row.Sealed, secret[1]) {
+		t.Errorf("stored admin: hash %.12s…, secret sealed: %v", row.Hash, strings.HasPrefix(row.Sealed, "v2:"))
 	}
 	if _, err := run("Teratai-Biru-Rahsia-2026"); err == nil || !strings.Contains(err.Error(), "already exists") {
 		t.Errorf("a second admin with the same e-mail: %v", err)

@@ -8,13 +8,15 @@ import (
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/foundation/authz"
+	"github.com/speks-portal/speks/modules/foundation/keyring"
 	"github.com/speks-portal/speks/tenant"
 )
 
-// accountService is the account logic with the configured secrets, built once.
+// accountService is the account logic with the configured secrets' key rings, built once.
 func (rt *runtime) accountService() *account.Service {
 	if rt.accounts == nil {
-		rt.accounts = account.NewService(rt.cfg.Secrets.Session, rt.cfg.Secrets.Decoy, rt.log)
+		rt.accounts = account.NewServiceWithKeys(keyring.New(rt.cfg.Secrets.Session...),
+			keyring.New(rt.cfg.Secrets.Decoy...), rt.log)
 	}
 	return rt.accounts
 }

@@ -29,7 +29,9 @@ var (
 // DecoyPhrase is the stable phrase shown for an ID without an account (or without a phrase),
 // in lang (Malay for any other value): derived with HMAC(secrets.decoy, tenant + ID), so it
 // is the same on every try and from every address, and nobody without the secret can tell it
-// from a real one. Identify asks for it in the state's default language, never the page's:
+// from a real one. The key is the OLDEST of the secrets.decoy ring: adding a new key changes
+// no phrase, so during a rotation every replica, old or new, shows an unknown ID the phrase it
+// always saw; the new key takes over only when the old one is removed (docs/OPERATIONS.md). Identify asks for it in the state's default language, never the page's:
 // a decoy that changed with the page language while a person's own phrase does not would let
 // anyone asking twice tell an ID with a phrase from one without (docs/SECURITY.md).
 func (s *Service) DecoyPhrase(tenantCode, key, lang string) string {
@@ -37,7 +39,7 @@ func (s *Service) DecoyPhrase(tenantCode, key, lang string) string {
 	if !ok {
 		list = decoyWords[web.LangMalay]
 	}
-	m := hmac.New(sha256.New, s.DecoySecret)
+	m := hmac.New(sha256.New, s.Decoy.Oldest())
 	m.Write([]byte(tenantCode + "\x00" + key))
 	sum := m.Sum(nil)
 	words := make([]string, 3)

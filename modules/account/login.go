@@ -2,7 +2,6 @@ package account
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"strconv"
@@ -148,7 +147,7 @@ func (s *Service) checkSecret(ctx context.Context, sc *tenant.Scope, u *identity
 	if err != nil || code == nil {
 		return "", 0, false, err
 	}
-	if subtle.ConstantTimeCompare(code.CodeHash, onetime.CodeHash(s.CodeSecret, secret)) != 1 {
+	if !onetime.MatchCode(s.Keys, code.CodeHash, secret) {
 		return "", 0, false, nil
 	}
 	purpose := codeSessionPurpose(code.Purpose)

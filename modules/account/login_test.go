@@ -239,7 +239,7 @@ func TestAdminRolesNeedTOTPWithEnrolment(t *testing.T) {
 		http.StatusUnauthorized, "invalid_credentials")
 	var sealed string
 	h.db(t, "selangor").Get(&sealed, `SELECT totp_secret FROM users WHERE login_id = '800303105050'`)
-	if !strings.HasPrefix(sealed, "v1:") || strings.Contains(sealed, secret) {
+	if !strings.HasPrefix(sealed, "v2:") || strings.Contains(sealed, secret) {
 		t.Fatalf("TOTP secret stored as %q, want it sealed", sealed)
 	}
 }

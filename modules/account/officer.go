@@ -45,7 +45,7 @@ func (s *Service) ResetByOfficer(ctx context.Context, userID int64, actor, login
 	}
 	now := s.now()
 	return inTx(ctx, sc, func(tx *sqlx.Tx) error {
-		code, err := onetime.IssueCode(ctx, tx, s.CodeSecret, u.ID, onetime.CodePasswordReset, now)
+		code, err := onetime.IssueCode(ctx, tx, s.Keys.Newest(), u.ID, onetime.CodePasswordReset, now)
 		if err != nil {
 			return err
 		}

@@ -129,7 +129,7 @@ func (s *Service) ForgotPassword(ctx context.Context, in ForgotInput) error {
 		return err
 	}
 	return inTx(ctx, sc, func(tx *sqlx.Tx) error {
-		code, err := onetime.IssueCode(ctx, tx, s.CodeSecret, u.ID, onetime.CodePasswordReset, now)
+		code, err := onetime.IssueCode(ctx, tx, s.Keys.Newest(), u.ID, onetime.CodePasswordReset, now)
 		if err != nil {
 			return err
 		}
@@ -239,7 +239,7 @@ func (s *Service) FirstLogin(ctx context.Context, in FirstLoginInput) error {
 		if err != nil || !ok {
 			return err
 		}
-		code, err := onetime.IssueCode(ctx, tx, s.CodeSecret, userID, onetime.CodeFirstLogin, now)
+		code, err := onetime.IssueCode(ctx, tx, s.Keys.Newest(), userID, onetime.CodeFirstLogin, now)
 		if err != nil {
 			return err
 		}

@@ -160,7 +160,7 @@ func (s *Service) ActivateRegistration(ctx context.Context, rawID, actor, loginU
 			updated_at = $2 WHERE id = $1`, u.ID, now); err != nil {
 			return fmt.Errorf("activate account: %w", err)
 		}
-		code, err := onetime.IssueCode(ctx, tx, s.CodeSecret, u.ID, onetime.CodeAccountCreated, now)
+		code, err := onetime.IssueCode(ctx, tx, s.Keys.Newest(), u.ID, onetime.CodeAccountCreated, now)
 		if err != nil {
 			return err
 		}
@@ -208,7 +208,7 @@ func (s *Service) CreateAccountIn(ctx context.Context, tx *sqlx.Tx, in NewAccoun
 	if err != nil {
 		return 0, err
 	}
-	code, err := onetime.IssueCode(ctx, tx, s.CodeSecret, u.ID, onetime.CodeAccountCreated, now)
+	code, err := onetime.IssueCode(ctx, tx, s.Keys.Newest(), u.ID, onetime.CodeAccountCreated, now)
 	if err != nil {
 		return 0, err
 	}

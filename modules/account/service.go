@@ -13,6 +13,7 @@ import (
 	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/account/lockout"
 	"github.com/speks-portal/speks/modules/foundation/fault"
+	"github.com/speks-portal/speks/modules/foundation/keyring"
 	"github.com/speks-portal/speks/modules/foundation/sessions"
 	"github.com/speks-portal/speks/tenant"
 )
@@ -53,12 +54,13 @@ func (e *InvalidInputError) Fault() *fault.Error {
 
 // Service is the account logic shared by the JSON API and the pages.
 type Service struct {
-	// DecoySecret keys the stable decoy phrases of unknown IDs (secrets.decoy).
-	DecoySecret []byte
-	// CodeSecret keys the HMAC of one-time codes (secrets.session).
-	CodeSecret []byte
-	Argon      credentials.Argon2Params
-	Limits     lockout.Limits
+	// Decoy is the secrets.decoy ring; its oldest key keys the stable decoy phrases of unknown IDs.
+	Decoy keyring.Ring
+	// Keys is the secrets.session ring: its newest key keys the HMAC of new one-time codes and
+	// seals TOTP secrets; every key of it still verifies and opens.
+	Keys   keyring.Ring
+	Argon  credentials.Argon2Params
+	Limits lockout.Limits
 	// Now is the clock; tests move it to expire codes, sessions and locks.
 	Now func() time.Time
 	Log *slog.Logger
@@ -67,13 +69,19 @@ type Service struct {
 	dummyHash string
 }
 
-// NewService returns a service with production parameters.
+// NewService returns a service with production parameters and one key of each secret.
 func NewService(sessionSecret, decoySecret string, log *slog.Logger) *Service {
+	return NewServiceWithKeys(keyring.New(sessionSecret), keyring.New(decoySecret), log)
+}
+
+// NewServiceWithKeys returns a service with production parameters and the secrets' key rings
+// (secrets.session and secrets.decoy, newest first).
+func NewServiceWithKeys(session, decoy keyring.Ring, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
 	return &Service{
-		DecoySecret: []byte(decoySecret), CodeSecret: []byte(sessionSecret),
+		Decoy: decoy, Keys: session,
 		Argon: credentials.DefaultArgon2, Limits: lockout.DefaultLimits, Now: time.Now, Log: log,
 	}
 }

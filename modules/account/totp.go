@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/pquerna/otp/totp"
+
 	"github.com/speks-portal/speks/modules/account/credentials"
 	"github.com/speks-portal/speks/modules/account/session"
+	"github.com/speks-portal/speks/modules/foundation/auditlog"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -98,10 +101,40 @@ func (s *Service) checkTOTP(ctx context.Context, db interface {
 // sealing key, same drift window. Replay protection (the last step) is the caller's, on its
 // own table.
 func (s *Service) SealTOTPSecret(secret string) (string, error) {
-	return credentials.SealTOTP(s.CodeSecret, secret)
+	return credentials.SealTOTP(s.Keys, secret)
 }
 
 // OpenTOTPSecret decrypts what SealTOTPSecret sealed.
 func (s *Service) OpenTOTPSecret(sealed string) (string, error) {
-	return credentials.OpenTOTP(s.CodeSecret, sealed)
+	return credentials.OpenTOTP(s.Keys, sealed)
+}
+
+// ResealTOTP seals every stored TOTP secret of the tenant again with the newest key of the
+// secrets.session ring (`speks secrets reseal`), in one transaction with an audit entry, so
+// the older keys can then be removed. Secrets already under the newest key are left alone, so
+// running it twice changes nothing the second time.
+func (s *Service) ResealTOTP(ctx context.Context, actor string) (credentials.ResealCount, error) {
+	var count credentials.ResealCount
+	sc, err := tenant.Require(ctx)
+	if err != nil {
+		return count, err
+	}
+	err = tenant.InTx(ctx, sc.DB, func(tx *sqlx.Tx) error {
+		var rows []credentials.StoredTOTP
+		if err := tx.SelectContext(ctx, &rows, `SELECT id, totp_secret FROM users WHERE totp_secret <> '' ORDER BY id FOR UPDATE`); err != nil {
+			return fmt.Errorf("read totp secrets: %w", err)
+		}
+		count, err = credentials.Reseal(s.Keys, rows, func(id int64, sealed string) error {
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_secret = $2 WHERE id = $1`, id, sealed); err != nil {
+				return fmt.Errorf("store the resealed totp secret of account %d: %w", id, err)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return auditlog.Write(ctx, tx, auditlog.Entry{Actor: actor, Action: "secrets.reseal", Detail: map[string]any{
+			"key_id": s.Keys.NewestID(), "resealed": count.Resealed, "current": count.Current, "unreadable": count.Unreadable}})
+	})
+	return count, err
 }

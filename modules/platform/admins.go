@@ -193,3 +193,29 @@ func decoyHash() string {
 	})
 	return decoy
 }
+
+// ResealTOTP seals every platform administrator's TOTP secret again with the newest key of
+// the secrets.session ring (`speks secrets reseal`), as account.Service.ResealTOTP does for a
+// tenant's accounts: one transaction, an audit entry, idempotent.
+func (s *Service) ResealTOTP(ctx context.Context, actor string) (credentials.ResealCount, error) {
+	var count credentials.ResealCount
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var rows []credentials.StoredTOTP
+		if err := tx.SelectContext(ctx, &rows, `SELECT id, totp_secret FROM platform_users ORDER BY id FOR UPDATE`); err != nil {
+			return fmt.Errorf("read platform totp secrets: %w", err)
+		}
+		var err error
+		count, err = credentials.Reseal(s.Accounts.Keys, rows, func(id int64, sealed string) error {
+			if _, err := tx.ExecContext(ctx, `UPDATE platform_users SET totp_secret = $2 WHERE id = $1`, id, sealed); err != nil {
+				return fmt.Errorf("store the resealed totp secret of platform admin %d: %w", id, err)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return tenant.Audit(ctx, tx, actor, "secrets.reseal", "", map[string]any{
+			"key_id": s.Accounts.Keys.NewestID(), "resealed": count.Resealed, "current": count.Current, "unreadable": count.Unreadable})
+	})
+	return count, err
+}

@@ -10,6 +10,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -18,6 +19,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/speks-portal/speks/modules/foundation/keyring"
 )
 
 // One-time code purposes (one_time_codes.purpose, and the mail's purpose).
@@ -75,7 +78,19 @@ func CodeHash(key []byte, code string) []byte {
 	return m.Sum(nil)
 }
 
-// IssueCode closes the user's open codes and stores a new one, hashed with key; it returns the
+// MatchCode reports whether code is the one stored as storedHash under any key of the
+// secrets.session ring, so a code mailed before a rotation still works while its key is in
+// the ring. Every key is tried, matched or not, so the answer takes the same time either way.
+func MatchCode(ring keyring.Ring, storedHash []byte, code string) bool {
+	match := 0
+	for _, key := range ring.Keys() {
+		match |= subtle.ConstantTimeCompare(storedHash, CodeHash(key, code))
+	}
+	return match == 1
+}
+
+// IssueCode closes the user's open codes and stores a new one, hashed with key (the newest of
+// the secrets.session ring); it returns the
 // code in clear for the mail, which the caller writes in the same transaction.
 func IssueCode(ctx context.Context, tx sqlx.ExecerContext, key []byte, userID int64, purpose string, now time.Time) (string, error) {
 	code, err := newCode()
