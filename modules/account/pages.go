@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/speks-portal/speks/modules/account/credentials"
 	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/tenant"
@@ -78,6 +79,16 @@ func render(c *fiber.Ctx, name string, d formPage) error {
 	return web.Render(c, "account/"+name, d)
 }
 
+// contextWords names, for the contains_context reason, the words a password may not contain
+// here: the platform's and portals' names and the state's (credentials.CheckPassword).
+func contextWords(c *fiber.Ctx) string {
+	words := append([]string{}, credentials.ServiceNames...)
+	if sc, ok := tenant.FromContext(c.UserContext()); ok {
+		words = append(words, sc.Tenant.Name)
+	}
+	return strings.Join(words, ", ")
+}
+
 // fail re-renders a form with the translated message of err (and 4xx status).
 func fail(c *fiber.Ctx, name string, d formPage, err error) error {
 	var weak *WeakPasswordError
@@ -86,7 +97,7 @@ func fail(c *fiber.Ctx, name string, d formPage, err error) error {
 	switch {
 	case errors.As(err, &weak):
 		for _, r := range weak.Reasons {
-			d.Reasons = append(d.Reasons, web.T(c, "account_reason_"+r, nil))
+			d.Reasons = append(d.Reasons, web.T(c, "account_reason_"+r, map[string]any{"Words": contextWords(c)}))
 		}
 		d.Error = web.T(c, "error_weak_password", nil)
 		d.ErrorField = "new_password"

@@ -60,7 +60,7 @@ func (s *Service) ChangePassword(ctx context.Context, sess *Session, in Password
 	if sess.NeedsPhrase() && !validPhrase(phrase) {
 		return &InvalidInputError{Fields: []string{"secret_phrase"}}
 	}
-	if reasons := credentials.CheckPassword(in.New, u.LoginID, u.Name); reasons != nil {
+	if reasons := credentials.CheckPassword(in.New, u.LoginID, u.Name, sc.Tenant.Code, sc.Tenant.Name); reasons != nil {
 		return &WeakPasswordError{Reasons: reasons}
 	}
 	if in.Current != "" && in.Current == in.New {
@@ -350,7 +350,7 @@ func (s *Service) Activate(ctx context.Context, sess *Session, in ActivateInput)
 	if err := s.validateActivation(ctx, sc, in); err != nil {
 		return err
 	}
-	if reasons := credentials.CheckPassword(in.NewPassword, u.LoginID, u.Name); reasons != nil {
+	if reasons := credentials.CheckPassword(in.NewPassword, u.LoginID, u.Name, sc.Tenant.Code, sc.Tenant.Name); reasons != nil {
 		return &WeakPasswordError{Reasons: reasons}
 	}
 	hash, err := credentials.HashPassword(in.NewPassword, s.Argon)

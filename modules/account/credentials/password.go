@@ -108,7 +108,20 @@ const (
 	ReasonCommon       = "common"
 	ReasonContainsID   = "contains_id"
 	ReasonContainsName = "contains_name"
+	// ReasonContainsContext: the password contains the name of the service it protects (the
+	// platform's and portals' names, the state's code or name).
+	ReasonContainsContext = "contains_context"
 )
+
+// ServiceNames are the names of the platform and its portals that no password may contain,
+// whoever chooses it and in any case: the first words a guesser tries against a SPEKS portal
+// (NIST SP 800-63B 5.1.1.2, context-specific words). Written as people know them, for the
+// pages that say so; "eSPEKS" and "iSPEKS" contain "SPEKS" and are listed for that reason.
+var ServiceNames = []string{"SPEKS", "eSPEKS", "iSPEKS", "portal"}
+
+// minContextWord is the shortest context word checked: a state's three-letter code ("mlk")
+// counts, two letters would refuse too much by chance.
+const minContextWord = 3
 
 // commonPasswordList is the password list of @zxcvbn-ts/language-common 4.1.3 (npm, MIT,
 // see modules/account/THIRD_PARTY_LICENSE_zxcvbn.txt): 49,233 passwords most frequent in public breach
@@ -132,9 +145,13 @@ func loadWordSet(list string) map[string]struct{} {
 
 // CheckPassword returns the reasons secret is refused for the account with the given login ID
 // and name, or nil. No composition rules (ASVS 2.1.9); a common-list check (2.1.7), which also
-// catches a common password padded with digits or symbols ("password123456!"); and no
-// password that contains the login ID or a part of the name (3+ letters).
-func CheckPassword(secret, loginID, name string) []string {
+// catches a common password padded with digits or symbols ("password123456!"); no password
+// that contains the login ID or a part of the name (3+ letters); and none that contains a
+// context word (NIST SP 800-63B 5.1.1.2): ServiceNames always, and each word (3+ letters or
+// digits) of context, which callers fill with where the password is used: a state's code and
+// registered name (tenant.Tenant's Code and Name). Letters are compared case-insensitively
+// and across separators ("Speks-Melaka" contains "speks" and "melaka").
+func CheckPassword(secret, loginID, name string, context ...string) []string {
 	var reasons []string
 	switch n := utf8.RuneCountInString(secret); {
 	case n < MinPasswordLen:
@@ -155,7 +172,27 @@ func CheckPassword(secret, loginID, name string) []string {
 			break
 		}
 	}
+	if containsContextWord(stripNonAlnum(folded), context) {
+		reasons = append(reasons, ReasonContainsContext)
+	}
 	return reasons
+}
+
+// containsContextWord reports whether stripped (lower case, letters and digits only) holds a
+// service name or a word of context.
+func containsContextWord(stripped string, context []string) bool {
+	var words []string
+	for _, c := range append(append([]string{}, ServiceNames...), context...) {
+		words = append(words, strings.FieldsFunc(strings.ToLower(c), func(r rune) bool {
+			return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+		})...)
+	}
+	for _, w := range words {
+		if utf8.RuneCountInString(w) >= minContextWord && strings.Contains(stripped, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // nameParticles are the connecting words of Malaysian names, too common to forbid.

@@ -66,3 +66,34 @@ func TestPasswordPolicy(t *testing.T) {
 		t.Errorf("name particle refused: %v", got)
 	}
 }
+
+// Context-specific words (NIST SP 800-63B 5.1.1.2): the portal's names always, and the
+// state's code and name where the caller passes them; in any case and across separators.
+func TestContextSpecificWordsAreRefused(t *testing.T) {
+	const id, name = "870505045050", "Siti Nurhaliza binti Osman"
+	context := []string{"melaka", "Melaka"} // tenant.Tenant's Code and Name
+	for _, weak := range []string{
+		"melakamelaka12", "SpeksMelaka2026", "MELAKA di hatiku", "m-e-l-a-k-a-2026-oke",
+		"iSPEKS kegemaran saya", "eSpeks-untuk-semua", "portal gaji saya 2026",
+	} {
+		got := credentials.CheckPassword(weak, id, name, context...)
+		if !slices.Contains(got, credentials.ReasonContainsContext) {
+			t.Errorf("CheckPassword(%q) = %v, want %s", weak, got, credentials.ReasonContainsContext)
+		}
+	}
+	// A state's three-letter code counts; the state's words bind only where it is passed.
+	if got := credentials.CheckPassword("kuih-koci-mlk-sedap", id, name, "mlk", "Melaka"); !slices.Equal(got, []string{credentials.ReasonContainsContext}) {
+		t.Errorf("three-letter code: %v", got)
+	}
+	if got := credentials.CheckPassword("melakamelaka12", id, name); got != nil {
+		t.Errorf("without the tenant's words: %v, want nil", got)
+	}
+	// The portal's names bind everywhere, the platform's administrators included.
+	if got := credentials.CheckPassword("SpeksMelaka2026", "admin@anm.gov.my", "Pentadbir Platform"); !slices.Equal(got, []string{credentials.ReasonContainsContext}) {
+		t.Errorf("no context: %v, want %s", got, credentials.ReasonContainsContext)
+	}
+	// A strong password unrelated to the person, the state and the portal passes.
+	if got := credentials.CheckPassword("nasi lemak sambal sotong pedas", id, name, context...); got != nil {
+		t.Errorf("strong unrelated password refused: %v", got)
+	}
+}

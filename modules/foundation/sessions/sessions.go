@@ -42,20 +42,42 @@ func Expired(created, lastSeen, now time.Time, idle time.Duration) bool {
 	return now.Sub(lastSeen) > idle || now.Sub(created) > AbsoluteLifetime
 }
 
-// Cookie is a session cookie. Behind TLS the __Host- prefix makes the browser refuse a
-// cookie that is not Secure, has a Domain or a Path other than "/", so a sibling subdomain
-// cannot plant one (session fixation across subdomains of a state's domain).
+// secureKey marks a request whose cookies are Secure whatever scheme it appears to have.
+type secureKey struct{}
+
+// SecureOnly marks the request so that every cookie it sets is Secure and, where the cookie
+// allows it, __Host- prefixed. The web shell marks every request in production: TLS ends at
+// the ingress there, so the scheme the server sees (c.Protocol(), which trusts
+// X-Forwarded-Proto only from http.trusted_proxies) says nothing about what the browser used,
+// and a misconfigured proxy list must not downgrade the cookies.
+func SecureOnly(c *fiber.Ctx) { c.Locals(secureKey{}, true) }
+
+// Secure reports whether the request's cookies are Secure: always when SecureOnly marked it
+// (production), otherwise only over TLS. Dev over plain http on *.localhost therefore keeps
+// cookies without Secure, which every browser accepts there.
+func Secure(c *fiber.Ctx) bool {
+	marked, _ := c.Locals(secureKey{}).(bool)
+	return marked || c.Protocol() == "https"
+}
+
+// CookieName is the name a cookie with Path "/" and no Domain is set and read under on this
+// request: "__Host-" + name when Secure, so the browser refuses one that is not Secure, has
+// a Domain or another Path, and a sibling subdomain cannot plant or overwrite it.
+func CookieName(c *fiber.Ctx, name string) string {
+	if Secure(c) {
+		return "__Host-" + name
+	}
+	return name
+}
+
+// Cookie is a session cookie, named by CookieName (session fixation across subdomains of a
+// state's domain is what the __Host- prefix prevents).
 type Cookie struct {
-	Name string // e.g. "speks_session"; "__Host-" + Name behind TLS
+	Name string // e.g. "speks_session"; "__Host-" + Name when Secure
 }
 
 // name is the cookie's name for this request.
-func (k Cookie) name(c *fiber.Ctx) string {
-	if c.Protocol() == "https" {
-		return "__Host-" + k.Name
-	}
-	return k.Name
-}
+func (k Cookie) name(c *fiber.Ctx) string { return CookieName(c, k.Name) }
 
 // Token is the session token the request carries, "" when none.
 func (k Cookie) Token(c *fiber.Ctx) string { return c.Cookies(k.name(c)) }
@@ -66,7 +88,7 @@ func (k Cookie) Token(c *fiber.Ctx) string { return c.Cookies(k.name(c)) }
 func (k Cookie) Set(c *fiber.Ctx, token string) {
 	c.Cookie(&fiber.Cookie{
 		Name: k.name(c), Value: token, Path: "/", HTTPOnly: true,
-		Secure: c.Protocol() == "https", SameSite: fiber.CookieSameSiteLaxMode, SessionOnly: true,
+		Secure: Secure(c), SameSite: fiber.CookieSameSiteLaxMode, SessionOnly: true,
 	})
 }
 
@@ -74,7 +96,7 @@ func (k Cookie) Set(c *fiber.Ctx, token string) {
 func (k Cookie) Clear(c *fiber.Ctx) {
 	c.Cookie(&fiber.Cookie{
 		Name: k.name(c), Value: "", Path: "/", HTTPOnly: true, MaxAge: -1,
-		Secure: c.Protocol() == "https", SameSite: fiber.CookieSameSiteLaxMode,
+		Secure: Secure(c), SameSite: fiber.CookieSameSiteLaxMode,
 	})
 }
 

@@ -96,6 +96,7 @@ func (s *shell) handleError(c *fiber.Ctx, err error) error {
 	}
 	message := s.failureMessage(lang, f)
 	c.Status(f.status)
+	s.secureTransport(c) // also when Fiber answers a request no middleware saw (malformed, too large)
 	if f.retryAfter > 0 {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(f.retryAfter))
 	}

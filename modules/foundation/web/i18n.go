@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/text/language"
 
+	"github.com/speks-portal/speks/modules/foundation/sessions"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -25,7 +26,8 @@ const (
 	DefaultLang = LangMalay
 )
 
-// langCookie remembers a choice made with ?lang= (SameSite=Lax, see rememberLanguage).
+// langCookie remembers a choice made with ?lang= (SameSite=Lax, see rememberLanguage);
+// "__Host-lang" wherever cookies are Secure (sessions.CookieName).
 const langCookie = "lang"
 
 var (
@@ -69,7 +71,7 @@ func chooseLang(c *fiber.Ctx, t *tenant.Tenant) string {
 	if lang := supportedLang(c.Query("lang")); lang != "" {
 		return lang
 	}
-	if lang := supportedLang(c.Cookies(langCookie)); lang != "" {
+	if lang := supportedLang(c.Cookies(sessions.CookieName(c, langCookie))); lang != "" {
 		return lang
 	}
 	if isAPI(c) {
@@ -212,12 +214,12 @@ func rememberLanguage(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentLanguage, lang)
 	if supportedLang(c.Query("lang")) != "" {
 		c.Cookie(&fiber.Cookie{
-			Name:     langCookie,
+			Name:     sessions.CookieName(c, langCookie),
 			Value:    lang,
 			Path:     "/",
 			MaxAge:   365 * 24 * 3600,
 			HTTPOnly: true,
-			Secure:   c.Protocol() == "https",
+			Secure:   sessions.Secure(c),
 			SameSite: fiber.CookieSameSiteLaxMode,
 		})
 	}

@@ -105,6 +105,7 @@ var quietPaths = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": 
 // log line and the metrics. Bodies and query strings are never logged.
 func (s *shell) observe(c *fiber.Ctx) error {
 	c.Locals(shellKey{}, s)
+	s.markSecureCookies(c)
 	start := time.Now()
 	if err := c.Next(); err != nil {
 		if herr := c.App().ErrorHandler(c, err); herr != nil {
@@ -112,6 +113,7 @@ func (s *shell) observe(c *fiber.Ctx) error {
 			_ = c.SendStatus(fiber.StatusInternalServerError)
 		}
 	}
+	s.secureTransport(c)
 	if quietPaths[c.Path()] {
 		return nil
 	}

@@ -125,7 +125,9 @@ func New(opts Options) (*fiber.App, error) {
 
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	app.Get("/readyz", s.ready(opts.Checks))
-	if opts.Config.Metrics.Listen == "" {
+	// /metrics names every tenant and route: in production it is served only on
+	// metrics.listen (which config.Validate requires of serve there), never on a public host.
+	if opts.Config.Metrics.Listen == "" && opts.Config.IsDev() {
 		app.Get("/metrics", adaptor.HTTPHandler(s.metrics.Handler()))
 	}
 	app.Use(s.assets.prefix(), s.assets.handler())
