@@ -60,6 +60,7 @@ type loginAttempt struct {
 	user        *identity.User // nil when the ID matches no account
 	subject     string         // the masked login ID; "" when it was not an ID at all
 	lockStarted bool           // this failure started a lockout
+	audited     bool           // the entries were written with the outcome's transaction
 }
 
 // loginSubject masks an attempted ID to its last four characters. An input that is not an
@@ -71,20 +72,28 @@ func loginSubject(key identity.LoginKey) string {
 	return ids.Mask(key.Primary)
 }
 
-// auditLogin writes the attempt's outcome. Every outcome takes this one path (one insert,
-// two for the failure that starts a lockout), so an existing and an unknown ID cost the same.
-// A failed write is logged, not answered: the login's answer must not depend on it.
+// auditLogin writes the outcome of an attempt that ended before its transaction (throttled):
+// correct and wrong attempts write theirs inside their one transaction (writeAudits). Every
+// outcome writes the same entries for an existing and an unknown ID (one insert, two for the
+// failure that starts a lockout). A failed write here is logged, not answered.
 func (s *Service) auditLogin(ctx context.Context, in LoginInput, at *loginAttempt, res *LoginResult, err error) {
 	sc, scopeErr := tenant.Require(ctx)
 	if scopeErr != nil {
 		return
 	}
-	entries := loginEntries(in, at, res, err)
+	if werr := writeAudits(ctx, sc.DB, loginEntries(in, at, res, err)); werr != nil {
+		s.Log.ErrorContext(ctx, "login audit failed", "err", werr)
+	}
+}
+
+// writeAudits writes entries in order.
+func writeAudits(ctx context.Context, db sqlx.ExecerContext, entries []auditEntry) error {
 	for _, e := range entries {
-		if werr := writeAudit(ctx, sc.DB, e); werr != nil {
-			s.Log.ErrorContext(ctx, "login audit failed", "action", e.Action, "err", werr)
+		if err := writeAudit(ctx, db, e); err != nil {
+			return err
 		}
 	}
+	return nil
 }
 
 // loginEntries are the audit rows of one attempt; none for a TOTP prompt (the second step

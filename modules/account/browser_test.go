@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/account/credentials"
 	"github.com/speks-portal/speks/modules/foundation/notify/notifytest"
 	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/modules/foundation/web/webtest"
@@ -143,7 +144,7 @@ func wantWordsOf(t *testing.T, phrase, file string) {
 func TestBrowserPhraseStepSpeaksToBothKindsOfUser(t *testing.T) {
 	srv, _ := browserServer(t)
 	db := srv.Env.DB(t, srv.Tenants["selangor"])
-	hash, _ := account.HashPassword(aminahPass, testArgon)
+	hash, _ := credentials.HashPassword(aminahPass, testArgon)
 	db.MustExec(`INSERT INTO users (category, login_id, name, email, status, password_hash, secret_phrase, department_code, ptj_code, employee_ic)
 		VALUES ('staff', '850101145123', 'Aminah binti Yusof', 'aminah@selangor.gov.my', 'active', $1, 'bunga raya merah', 'D01', 'P0101', '850101145123')`, hash)
 	tab := webtest.NewBrowser(t).NewTab(t)
@@ -231,7 +232,7 @@ func TestBrowserPhrasePasswordProfileAndForgot(t *testing.T) {
 func phrasePasswordProfileForgot(t *testing.T, tx browserTexts) {
 	srv, _ := browserServer(t)
 	db := srv.Env.DB(t, srv.Tenants["selangor"])
-	hash, _ := account.HashPassword(aminahPass, testArgon)
+	hash, _ := credentials.HashPassword(aminahPass, testArgon)
 	db.MustExec(`INSERT INTO users (category, login_id, name, email, status, password_hash, secret_phrase, department_code, ptj_code, employee_ic)
 		VALUES ('staff', '850101145123', 'Aminah binti Yusof', 'aminah@selangor.gov.my', 'active', $1, 'bunga raya merah', 'D01', 'P0101', '850101145123')`, hash)
 	tab := webtest.NewBrowser(t).NewTab(t)
@@ -297,7 +298,7 @@ func phrasePasswordProfileForgot(t *testing.T, tx browserTexts) {
 func TestBrowserWordingAtTheMomentsThatMatter(t *testing.T) {
 	srv, _ := browserServer(t)
 	db := srv.Env.DB(t, srv.Tenants["selangor"])
-	hash, _ := account.HashPassword(aminahPass, testArgon)
+	hash, _ := credentials.HashPassword(aminahPass, testArgon)
 	db.MustExec(`INSERT INTO users (category, login_id, name, email, status, password_hash, secret_phrase, department_code, ptj_code, employee_ic)
 		VALUES ('staff', '850101145123', 'Aminah binti Yusof', 'aminah@selangor.gov.my', 'active', $1, 'bunga raya merah', 'D01', 'P0101', '850101145123')`, hash)
 	tab := webtest.NewBrowser(t).NewTab(t)
@@ -342,7 +343,7 @@ func TestBrowserWordingAtTheMomentsThatMatter(t *testing.T) {
 func TestBrowserLoginFocusAndSignedInRedirect(t *testing.T) {
 	srv, _ := browserServer(t)
 	db := srv.Env.DB(t, srv.Tenants["selangor"])
-	hash, _ := account.HashPassword(aminahPass, testArgon)
+	hash, _ := credentials.HashPassword(aminahPass, testArgon)
 	db.MustExec(`INSERT INTO users (category, login_id, name, email, status, password_hash, secret_phrase, department_code, ptj_code, employee_ic)
 		VALUES ('staff', '850101145123', 'Aminah binti Yusof', 'aminah@selangor.gov.my', 'active', $1, 'bunga raya merah', 'D01', 'P0101', '850101145123')`, hash)
 	tab := webtest.NewBrowser(t).NewTab(t)

@@ -53,7 +53,8 @@ type harness struct {
 	tenants map[string]*tenant.Tenant
 }
 
-func newHarness(t *testing.T) *harness {
+// newHarness builds it; each option may change the configuration (trusted proxies, …).
+func newHarness(t testing.TB, options ...func(*config.Config)) *harness {
 	t.Helper()
 	env := tenanttest.New(t, 4)
 	env.Provisioner.AfterMigrate = append(env.Provisioner.AfterMigrate, account.SeedSecurityQuestions)
@@ -81,6 +82,9 @@ func newHarness(t *testing.T) *harness {
 	cfg.Platform.Host = env.PlatformHost
 	cfg.HTTP.TrustedProxies = nil
 	cfg.Metrics.Listen = ""
+	for _, o := range options {
+		o(cfg)
+	}
 	h.module = account.NewModule(h.svc)
 	h.module.AnswerFloor = time.Millisecond // the timing test sets the real floor
 	h.app, err = web.New(web.Options{Config: cfg, Scoper: env.Scoper, Tenants: env.Registry,
@@ -92,7 +96,7 @@ func newHarness(t *testing.T) *harness {
 	return h
 }
 
-func (h *harness) db(t *testing.T, code string) *sqlx.DB {
+func (h *harness) db(t testing.TB, code string) *sqlx.DB {
 	t.Helper()
 	return h.env.DB(t, h.tenants[code])
 }
@@ -128,7 +132,7 @@ func (h *harness) addEmployee(t *testing.T, code, ic, name, email string) {
 // logged in, the CSRF token.
 type client struct{ *apitest.Client }
 
-func (h *harness) client(t *testing.T, code string) client {
+func (h *harness) client(t testing.TB, code string) client {
 	c := apitest.New(t, h.app, code+".example.test")
 	c.Header.Set("Content-Type", "application/json")
 	c.Header.Set("X-Forwarded-For", "192.0.2.10") // ignored: no trusted proxies; kept to show it

@@ -39,11 +39,16 @@ type LoginResult struct {
 // (unknown ID, wrong password, used or expired code, unverified account) is the same
 // ErrInvalidCredentials after the same argon2id work; a locked ID is ErrLocked whether or not
 // the password was right.
+//
+// A correct login commits once: code used, failures cleared, throttle refund, session and
+// audit entry in one transaction. A wrong one also commits once (its counts and audit entry).
 func (s *Service) Login(ctx context.Context, in LoginInput) (*LoginResult, error) {
 	var at loginAttempt
 	res, err := s.login(ctx, in, &at)
 	s.logLogin(ctx, res, err)
-	s.auditLogin(ctx, in, &at, res, err)
+	if !at.audited {
+		s.auditLogin(ctx, in, &at, res, err)
+	}
 	return res, err
 }
 
@@ -68,7 +73,24 @@ func (s *Service) login(ctx context.Context, in LoginInput, at *loginAttempt) (*
 	now := s.now()
 	key := identity.ParseLoginID(in.ID)
 	at.subject = loginSubject(key)
-	if err := s.throttleLogin(ctx, sc, key, in.IP, now); err != nil {
+	limits, err := lockout.ReadLoginLimits(ctx, sc.DB)
+	if err != nil {
+		return nil, err
+	}
+	// One verification per core at a time. The throttle is read once the slot is ours and a
+	// wrong attempt is counted before the slot is given back, so a burst of concurrent wrong
+	// attempts passes a limit by at most the number of slots.
+	release, err := credentials.AcquireVerify(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if release != nil {
+			release()
+		}
+	}()
+	o := lockout.Origin{IP: in.IP, ID: key.Primary}
+	if err := lockout.CheckLogin(ctx, sc.DB, limits, o, now); err != nil {
 		return nil, err
 	}
 	u, err := identity.Find(ctx, sc.DB, key)
@@ -88,11 +110,12 @@ func (s *Service) login(ctx context.Context, in LoginInput, at *loginAttempt) (*
 	if err != nil {
 		return nil, err
 	}
+	refusal := failure{limits: limits, origin: o, lockKey: lockKey, in: in, at: at, now: now}
 	if lock.Locked(now) || (u != nil && u.Status == identity.StatusLocked) {
-		return nil, ErrLocked
+		return nil, s.fail(ctx, sc, refusal, ErrLocked)
 	}
 	if !ok {
-		return nil, s.fail(ctx, sc.DB, sc.Tenant, lockKey, now, at)
+		return nil, s.fail(ctx, sc, refusal, ErrInvalidCredentials)
 	}
 	if u.HasAdminRole() && u.TOTPEnabled && purpose == PurposeFull {
 		if in.TOTP == "" {
@@ -103,17 +126,12 @@ func (s *Service) login(ctx context.Context, in LoginInput, at *loginAttempt) (*
 			return nil, err
 		}
 		if !ok {
-			return nil, s.fail(ctx, sc.DB, sc.Tenant, lockKey, now, at)
+			return nil, s.fail(ctx, sc, refusal, ErrInvalidCredentials)
 		}
 	}
-	return s.open(ctx, sc, u, purpose, codeID, lockKey, in, now)
-}
-
-func (s *Service) throttleLogin(ctx context.Context, sc *tenant.Scope, key identity.LoginKey, ip string, now time.Time) error {
-	if err := lockout.Hit(ctx, sc.DB, "login:ip:"+ip, s.Limits.LoginPerIP, now); err != nil {
-		return err
-	}
-	return lockout.Hit(ctx, sc.DB, "login:id:"+key.Primary, s.Limits.LoginPerAccount, now)
+	release()
+	release = nil
+	return s.open(ctx, sc, u, purpose, codeID, refusal, now)
 }
 
 // checkSecret verifies the password, or else the user's open one-time code. It always runs
@@ -178,54 +196,83 @@ func (s *Service) rehash(ctx context.Context, sc *tenant.Scope, userID int64, se
 	}
 }
 
-// fail records a failure and answers ErrLocked when it locked the ID (noted on at for the
-// audit trail).
-func (s *Service) fail(ctx context.Context, db sqlx.ExtContext, t *tenant.Tenant, lockKey string, now time.Time, at *loginAttempt) error {
-	locked, err := lockout.RecordFailure(ctx, db, t, lockKey, now)
+// failure is what recording an attempt's outcome needs.
+type failure struct {
+	limits  lockout.LoginLimits
+	origin  lockout.Origin
+	lockKey string
+	in      LoginInput
+	at      *loginAttempt
+	now     time.Time
+}
+
+// fail records a wrong attempt in one transaction: the throttle counts, a failure towards
+// the ID's lockout (not while it is locked already: then ErrLocked), and the audit entry.
+// It answers ErrLocked when this failure locked the ID.
+func (s *Service) fail(ctx context.Context, sc *tenant.Scope, f failure, answer error) error {
+	err := inTx(ctx, sc, func(tx *sqlx.Tx) error {
+		if err := lockout.RecordFailedLogin(ctx, tx, f.limits, f.origin, f.now); err != nil {
+			return err
+		}
+		if errors.Is(answer, ErrInvalidCredentials) {
+			locked, err := lockout.RecordFailure(ctx, tx, sc.Tenant, f.lockKey, f.now)
+			if err != nil {
+				return err
+			}
+			if locked {
+				f.at.lockStarted, answer = true, ErrLocked
+			}
+		}
+		return writeAudits(ctx, tx, loginEntries(f.in, f.at, nil, answer))
+	})
 	if err != nil {
 		return err
 	}
-	if locked {
-		at.lockStarted = true
-		return ErrLocked
-	}
-	return ErrInvalidCredentials
+	f.at.audited = true
+	return answer
 }
 
-// open uses the code (if any), clears the failures and creates the session in one transaction.
-func (s *Service) open(ctx context.Context, sc *tenant.Scope, u *identity.User, purpose string, codeID int64, lockKey string, in LoginInput, now time.Time) (*LoginResult, error) {
-	tx, err := sc.DB.BeginTxx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("login: begin: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck
-	if codeID != 0 {
-		used, err := onetime.UseCode(ctx, tx, codeID, now)
+// open uses the code (if any), clears the failures, refunds the throttle, creates the session
+// and writes the audit entry in one transaction.
+func (s *Service) open(ctx context.Context, sc *tenant.Scope, u *identity.User, purpose string, codeID int64, f failure, now time.Time) (*LoginResult, error) {
+	var res *LoginResult
+	err := inTx(ctx, sc, func(tx *sqlx.Tx) error {
+		if codeID != 0 {
+			used, err := onetime.UseCode(ctx, tx, codeID, now)
+			if err != nil {
+				return err
+			}
+			if !used {
+				return ErrInvalidCredentials // a concurrent login took the code
+			}
+		}
+		if err := lockout.Clear(ctx, tx, f.lockKey); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET last_login_at = $2 WHERE id = $1`, u.ID, now); err != nil {
+			return fmt.Errorf("login: record time: %w", err)
+		}
+		token, csrf, err := session.Create(ctx, tx, u.ID, purpose, f.in.IP, f.in.UserAgent, now)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if !used {
-			return nil, ErrInvalidCredentials // a concurrent login took the code
+		next := "home"
+		if purpose != PurposeFull {
+			next = purpose
 		}
-	}
-	if err := lockout.Clear(ctx, tx, lockKey); err != nil {
-		return nil, err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE users SET last_login_at = $2 WHERE id = $1`, u.ID, now); err != nil {
-		return nil, fmt.Errorf("login: record time: %w", err)
-	}
-	token, csrf, err := session.Create(ctx, tx, u.ID, purpose, in.IP, in.UserAgent, now)
+		res = &LoginResult{Token: token, CSRFToken: csrf, Next: next, User: u}
+		if err := writeAudits(ctx, tx, loginEntries(f.in, f.at, res, nil)); err != nil {
+			return err
+		}
+		// Last: the address's counters are shared by everyone behind it, so their row locks
+		// are held only until the commit.
+		return lockout.ForgiveLogin(ctx, tx, f.limits, f.origin, now)
+	})
 	if err != nil {
 		return nil, err
 	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("login: commit: %w", err)
-	}
-	next := "home"
-	if purpose != PurposeFull {
-		next = purpose
-	}
-	return &LoginResult{Token: token, CSRFToken: csrf, Next: next, User: u}, nil
+	f.at.audited = true
+	return res, nil
 }
 
 // Authenticate loads the session of a cookie value; session.ErrNone when there is none.

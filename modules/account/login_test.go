@@ -130,24 +130,6 @@ func TestLockoutDoesNotRevealThePasswordAndExpires(t *testing.T) {
 	apitest.Expect(t, c.login("900202105555", "whatever password"), http.StatusUnauthorized, "invalid_credentials")
 }
 
-func TestLoginIsThrottledPerAccountAndPerIP(t *testing.T) {
-	h := newHarness(t)
-	h.svc.Limits.LoginPerAccount.Max = 3
-	h.svc.Limits.LoginPerIP.Max = 6
-	h.addUser(t, "selangor", "staff", aminahIC, "Aminah binti Yusof", "aminah@selangor.gov.my", aminahPass, "bunga raya merah")
-	c := h.client(t, "selangor")
-	for range 3 {
-		apitest.Expect(t, c.login(aminahIC, aminahPass), http.StatusOK, "")
-	}
-	apitest.Expect(t, c.login(aminahIC, aminahPass), http.StatusTooManyRequests, "too_many_requests")
-	for i := range 2 {
-		apitest.Expect(t, c.login("90020210555"+string(rune('0'+i)), "x"), http.StatusUnauthorized, "invalid_credentials")
-	}
-	apitest.Expect(t, c.login("900202105559", "x"), http.StatusTooManyRequests, "too_many_requests")
-	h.clock.Advance(16 * time.Minute)
-	apitest.Expect(t, c.login(aminahIC, aminahPass), http.StatusOK, "")
-}
-
 func TestSessionFixationCSRFAndTimeouts(t *testing.T) {
 	h := newHarness(t)
 	h.addUser(t, "selangor", "staff", aminahIC, "Aminah binti Yusof", "aminah@selangor.gov.my", aminahPass, "bunga raya merah")

@@ -6,6 +6,9 @@ import (
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/speks-portal/speks/modules/account/lockout"
+	"github.com/speks-portal/speks/tenant"
 )
 
 // The account module is the one writer of users, sessions, cancellation_requests and
@@ -26,6 +29,20 @@ func SetRequireSecurityAnswerIn(ctx context.Context, tx sqlx.ExecerContext, requ
 	if _, err := tx.ExecContext(ctx, `UPDATE account_settings SET require_security_answer = $1, updated_at = now()`,
 		required); err != nil {
 		return fmt.Errorf("save account settings: %w", err)
+	}
+	return nil
+}
+
+// SetLoginLimitsIn sets the tenant's login throttling (the IT officer's settings page); a
+// *tenant.ValidationError lists every value out of its range, and nothing is written then.
+func SetLoginLimitsIn(ctx context.Context, tx sqlx.ExecerContext, l lockout.LoginLimits) error {
+	if problems := l.Problems(); len(problems) > 0 {
+		return &tenant.ValidationError{Problems: problems}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE account_settings SET login_window_minutes = $1, login_failures_per_address = $2,
+		login_accounts_per_address = $3, login_failures_per_account = $4, identify_per_address = $5, updated_at = now()`,
+		l.WindowMinutes, l.FailuresPerAddress, l.AccountsPerAddress, l.FailuresPerAccount, l.IdentifyPerAddress); err != nil {
+		return fmt.Errorf("save login limits: %w", err)
 	}
 	return nil
 }

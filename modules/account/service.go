@@ -117,12 +117,15 @@ func (s *Service) Identify(ctx context.Context, rawID, ip string) (string, error
 	if err != nil {
 		return "", err
 	}
-	now := s.now()
-	// Every login starts with an identify, so it gets the login budget per IP.
-	if err := lockout.Hit(ctx, sc.DB, "identify:ip:"+ip, s.Limits.LoginPerIP, now); err != nil {
+	limits, err := lockout.ReadLoginLimits(ctx, sc.DB)
+	if err != nil {
 		return "", err
 	}
 	key := identity.ParseLoginID(rawID)
+	// Counted once per ID and address, and taken back when that ID then logs in from there.
+	if err := lockout.HitIdentify(ctx, sc.DB, limits, lockout.Origin{IP: ip, ID: key.Primary}, s.now()); err != nil {
+		return "", err
+	}
 	u, err := identity.Find(ctx, sc.DB, key)
 	if err != nil {
 		return "", err

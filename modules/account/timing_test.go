@@ -61,9 +61,11 @@ func TestExistingAndUnknownIDsTakeTheSameTime(t *testing.T) {
 	h := newHarness(t)
 	h.svc.Argon = credentials.DefaultArgon2 // the real cost is what must hide the difference
 	h.svc.Limits = lockout.Limits{
-		LoginPerIP: lockout.Limit{Max: 1 << 20, Window: time.Hour}, LoginPerAccount: lockout.Limit{Max: 1 << 20, Window: time.Hour},
 		RecoveryPerIP: lockout.Limit{Max: 1 << 20, Window: time.Hour}, RecoveryPerAccount: lockout.Limit{Max: 1 << 20, Window: time.Hour},
 	}
+	h.setLoginLimits(t, "selangor", func(l *lockout.LoginLimits) {
+		l.FailuresPerAddress, l.FailuresPerAccount, l.IdentifyPerAddress = 100000, 1000, 100000
+	})
 	h.module.AnswerFloor = account.DefaultAnswerFloor
 	if _, err := h.env.Databases.Public().Exec(`UPDATE tenants SET lockout_max_failures = 100`); err != nil {
 		t.Fatal(err)

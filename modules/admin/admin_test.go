@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/speks-portal/speks/modules/account/identity"
+	"github.com/speks-portal/speks/modules/account/lockout"
 	"github.com/speks-portal/speks/modules/admin"
 	"github.com/speks-portal/speks/modules/feed"
 	"github.com/speks-portal/speks/modules/foundation/web/apitest"
@@ -266,19 +267,36 @@ func TestSettings(t *testing.T) {
 		t.Fatalf("settings: %s", r.Raw)
 	}
 	bad := h.do(t, "selangor", "PUT", "/api/v1/admin/settings", it, map[string]any{
-		"registration_mode": "open", "session_idle_minutes": 1, "primary_colour": "red;}body{", "email_domains": []string{"not a domain"}})
+		"registration_mode": "open", "session_idle_minutes": 1, "primary_colour": "red;}body{", "email_domains": []string{"not a domain"},
+		"login_accounts_per_address": 2, "login_window_minutes": 0})
 	apitest.Expect(t, bad, http.StatusUnprocessableEntity, "invalid_input")
-	for _, f := range []string{"registration_mode", "session_idle_minutes", "primary_colour", "email_domains"} {
+	for _, f := range []string{"registration_mode", "session_idle_minutes", "primary_colour", "email_domains",
+		"login_accounts_per_address", "login_window_minutes"} {
 		if !strings.Contains(bad.Raw, `"field":"`+f+`"`) {
 			t.Errorf("no problem reported for %s: %s", f, bad.Raw)
 		}
 	}
 	r = h.do(t, "selangor", "PUT", "/api/v1/admin/settings", it, map[string]any{
 		"registration_mode": "admin_only", "email_domains": []string{"@Selangor.GOV.my"}, "session_idle_minutes": 30,
-		"primary_colour": "#1a5276", "helpdesk_email": "meja.bantuan@selangor.gov.my", "require_security_answer": true})
+		"primary_colour": "#1a5276", "helpdesk_email": "meja.bantuan@selangor.gov.my", "require_security_answer": true,
+		"login_failures_per_address": 400, "login_accounts_per_address": 120})
 	apitest.Expect(t, r, http.StatusOK, "")
 	if r.Body["registration_mode"] != "admin_only" || r.Body["require_security_answer"] != true || !strings.Contains(r.Raw, `"selangor.gov.my"`) {
 		t.Fatalf("saved settings: %s", r.Raw)
+	}
+	// The login limits a body leaves out keep their (default) values.
+	if r.Body["login_failures_per_address"] != 400.0 || r.Body["login_accounts_per_address"] != 120.0 ||
+		r.Body["login_window_minutes"] != 15.0 || r.Body["login_failures_per_account"] != 30.0 || r.Body["identify_per_address"] != 300.0 {
+		t.Fatalf("saved login limits: %s", r.Raw)
+	}
+	limits, err := lockout.ReadLoginLimits(context.Background(), h.db(t, "selangor"))
+	if err != nil || limits.FailuresPerAddress != 400 || limits.AccountsPerAddress != 120 {
+		t.Fatalf("stored login limits: %+v %v", limits, err)
+	}
+	var change string
+	if err := h.db(t, "selangor").Get(&change, `SELECT (detail->'before'->>'login_accounts_per_address') || ' -> ' ||
+		(detail->'after'->>'login_accounts_per_address') FROM audit_log WHERE action = 'settings.update'`); err != nil || change != "50 -> 120" {
+		t.Errorf("audited change of the login limits: %q %v", change, err)
 	}
 	apitest.WaitWithin(t, 2*time.Second, "the resolver to see the new settings", func() bool {
 		tn, err := h.env.Resolver.ByCode(context.Background(), "selangor")

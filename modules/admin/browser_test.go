@@ -58,8 +58,40 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Errorf("audit page: %s", tab.Text("#audit-list"))
 	}
 	expectMalaysianTimes(t, tab, db, base)
-	tab.Open(base + "/admin/settings")
+	walkLoginThrottleSettings(t, tab, db, base)
 	tab.ExpectNoConsoleErrors()
+}
+
+// walkLoginThrottleSettings: the officer raises the spraying limit on the settings page, at a
+// phone's width; a value out of range comes back named in words, and nothing is saved then.
+func walkLoginThrottleSettings(t *testing.T, tab *webtest.Tab, db *sqlx.DB, base string) {
+	t.Helper()
+	tab.Phone()
+	tab.Open(base + "/admin/settings?lang=ms")
+	if got := tab.Text("#login-throttle legend"); got != "Had cubaan log masuk" {
+		t.Errorf("login throttling legend %q", got)
+	}
+	if got := tab.Attr("#login_accounts_per_address", "value"); got != "50" {
+		t.Errorf("spraying limit shown %q, want the default 50", got)
+	}
+	tab.ExpectAccessible()
+	tab.ScreenshotIfAsked("admin-settings-login-throttle")
+	tab.Fill(map[string]string{"#login_accounts_per_address": "2"})
+	webtest.Eval[bool](tab, `(() => { document.querySelector("#login_accounts_per_address").removeAttribute("min"); return true })()`)
+	tab.Click("#save")
+	if got := tab.Text(`#problems li[data-field="login_accounts_per_address"]`); !strings.Contains(got, "(5–10000)") {
+		t.Errorf("problem shown for the spraying limit: %q", got)
+	}
+	tab.ExpectAccessible()
+	tab.Fill(map[string]string{"#login_accounts_per_address": "120"})
+	tab.Click("#save")
+	if tab.Count("#saved") != 1 {
+		t.Errorf("not saved: %s", tab.Text("main"))
+	}
+	var n int
+	if err := db.Get(&n, `SELECT login_accounts_per_address FROM account_settings`); err != nil || n != 120 {
+		t.Errorf("stored spraying limit %d, %v", n, err)
+	}
 }
 
 // expectMalaysianTimes: the officer reads every time on the console and in the audit trail in

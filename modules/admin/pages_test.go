@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/speks-portal/speks/modules/account/identity"
+	"github.com/speks-portal/speks/modules/account/lockout"
 	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 )
 
@@ -111,7 +112,9 @@ func TestSettingsPage(t *testing.T) {
 	}
 	form := url.Values{"csrf_token": {"csrf"}, "registration_mode": {"admin_only"}, "email_domains": {"selangor.gov.my, mbsa.gov.my"},
 		"lockout_max_failures": {"6"}, "lockout_minutes": {"30"}, "session_idle_minutes": {"20"}, "retention_months": {"36"},
-		"primary_colour": {"#123456"}, "require_security_answer": {"on"}}
+		"primary_colour": {"#123456"}, "require_security_answer": {"on"}, "login_window_minutes": {"15"},
+		"login_failures_per_address": {"500"}, "login_accounts_per_address": {"80"}, "login_failures_per_account": {"30"},
+		"identify_per_address": {"300"}}
 	code, _, loc := h.page(t, "POST", "/admin/settings", it, form)
 	if code != http.StatusSeeOther || loc != "/admin/settings?saved=1" {
 		t.Fatalf("save: %d %s", code, loc)
@@ -120,12 +123,21 @@ func TestSettingsPage(t *testing.T) {
 	if err != nil || tn.RegistrationMode != "admin_only" || len(tn.EmailDomains) != 2 || tn.RetentionMonths != 36 || tn.Branding.PrimaryColour != "#123456" {
 		t.Fatalf("saved tenant: %+v %v", tn, err)
 	}
+	if l, err := lockout.ReadLoginLimits(t.Context(), h.db(t, "selangor")); err != nil || l.FailuresPerAddress != 500 || l.AccountsPerAddress != 80 {
+		t.Fatalf("saved login limits: %+v %v", l, err)
+	}
 	form.Set("session_idle_minutes", "abc")
 	form.Set("primary_colour", "blue")
+	form.Set("login_accounts_per_address", "1")
 	code, html, _ = h.page(t, "POST", "/admin/settings?lang=en", it, form)
 	if code != http.StatusUnprocessableEntity || !strings.Contains(html, `data-field="session_idle_minutes"`) ||
-		!strings.Contains(html, `data-field="primary_colour"`) || !strings.Contains(html, `value="blue"`) {
+		!strings.Contains(html, `data-field="primary_colour"`) || !strings.Contains(html, `value="blue"`) ||
+		!strings.Contains(html, `data-field="login_accounts_per_address"`) ||
+		!strings.Contains(html, "Different IDs with a wrong attempt from one network address per window (5–10000)") {
 		t.Fatalf("refused form: %d\n%s", code, html)
+	}
+	if l, _ := lockout.ReadLoginLimits(t.Context(), h.db(t, "selangor")); l.AccountsPerAddress != 80 {
+		t.Error("a refused form changed the login limits")
 	}
 	if tn, _ := h.env.Registry.Get(t.Context(), "selangor"); tn.SessionIdleMinutes != 20 {
 		t.Error("a refused form changed the settings")

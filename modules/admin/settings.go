@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/account/lockout"
 	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/guard"
 	"github.com/speks-portal/speks/modules/foundation/web"
@@ -17,10 +18,11 @@ import (
 )
 
 // SettingsDoc is GET/PUT /api/v1/admin/settings: the tenant row's policies and the account
-// module's require_security_answer.
+// module's require_security_answer and login throttling.
 type SettingsDoc struct {
 	tenant.Settings
 	RequireSecurityAnswer bool `json:"require_security_answer"`
+	lockout.LoginLimits
 }
 
 func (m *Module) currentSettings(c *fiber.Ctx, sc *tenant.Scope) (*SettingsDoc, error) {
@@ -33,6 +35,9 @@ func (m *Module) currentSettings(c *fiber.Ctx, sc *tenant.Scope) (*SettingsDoc, 
 	if err := sc.DB.GetContext(c.UserContext(), &doc.RequireSecurityAnswer,
 		`SELECT require_security_answer FROM account_settings`); err != nil {
 		return nil, fmt.Errorf("read account settings: %w", err)
+	}
+	if doc.LoginLimits, err = lockout.ReadLoginLimits(c.UserContext(), sc.DB); err != nil {
+		return nil, err
 	}
 	return doc, nil
 }
@@ -80,10 +85,14 @@ func (m *Module) apiPutSettings(c *fiber.Ctx) error {
 	return c.JSON(saved)
 }
 
-// saveSettings writes the tenant row (validated: a *tenant.ValidationError lists every
-// problem) and the account settings, and audits the change with its before and after.
+// saveSettings writes the tenant row and the account settings, and audits the change with its
+// before and after. Both parts are validated first: a *tenant.ValidationError lists every
+// problem of either, and nothing is saved then.
 func (m *Module) saveSettings(c *fiber.Ctx, p *account.Principal, sc *tenant.Scope, before, after *SettingsDoc) error {
 	ctx := c.UserContext()
+	if err := validateSettings(after); err != nil {
+		return err
+	}
 	if err := m.Registry.UpdateSettings(ctx, sc.Tenant.Code, after.Settings, actorLabel(p)); err != nil {
 		return err
 	}
@@ -95,12 +104,34 @@ func (m *Module) saveSettings(c *fiber.Ctx, p *account.Principal, sc *tenant.Sco
 	if err := account.SetRequireSecurityAnswerIn(ctx, tx, after.RequireSecurityAnswer); err != nil {
 		return err
 	}
+	if err := account.SetLoginLimitsIn(ctx, tx, after.LoginLimits); err != nil {
+		return err
+	}
 	if err := Record(ctx, tx, p, "settings.update", "tenant:"+sc.Tenant.Code, 0,
 		map[string]any{"before": before, "after": after}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("save settings: %w", err)
+	}
+	return nil
+}
+
+// validateSettings reports the problems of the tenant's part and of the login limits together.
+func validateSettings(doc *SettingsDoc) error {
+	s := doc.Settings
+	s.Normalise()
+	var problems []tenant.FieldError
+	if err := s.Validate(); err != nil {
+		var invalid *tenant.ValidationError
+		if !errors.As(err, &invalid) {
+			return err
+		}
+		problems = invalid.Problems
+	}
+	problems = append(problems, doc.LoginLimits.Problems()...)
+	if len(problems) > 0 {
+		return &tenant.ValidationError{Problems: problems}
 	}
 	return nil
 }
@@ -168,5 +199,8 @@ func formSettings(c *fiber.Ctx) *SettingsDoc {
 		SessionIdleMinutes: num("session_idle_minutes"), RetentionMonths: num("retention_months"),
 		HelpdeskEmail: c.FormValue("helpdesk_email"), HelpdeskPhone: c.FormValue("helpdesk_phone"),
 		PrimaryColour: c.FormValue("primary_colour"), AccentColour: c.FormValue("accent_colour"),
-	}, RequireSecurityAnswer: c.FormValue("require_security_answer") == "on"}
+	}, RequireSecurityAnswer: c.FormValue("require_security_answer") == "on",
+		LoginLimits: lockout.LoginLimits{WindowMinutes: num("login_window_minutes"),
+			FailuresPerAddress: num("login_failures_per_address"), AccountsPerAddress: num("login_accounts_per_address"),
+			FailuresPerAccount: num("login_failures_per_account"), IdentifyPerAddress: num("identify_per_address")}}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/account/credentials"
 	"github.com/speks-portal/speks/modules/admin"
 	"github.com/speks-portal/speks/modules/demo"
 	"github.com/speks-portal/speks/modules/feed"
@@ -28,7 +29,7 @@ import (
 
 // browserArgon keeps the password hashing of the test accounts cheap; the login path is
 // otherwise the production one.
-var browserArgon = account.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+var browserArgon = credentials.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
 // startBrowserServer serves the four demo states, each with the test records, behind the
 // real account module mounted first (as `speks serve` mounts it), and returns the accounts

@@ -12,6 +12,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/account/credentials"
 	"github.com/speks-portal/speks/modules/foundation/notify/notifytest"
 	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/modules/foundation/web/webtest"
@@ -34,7 +35,7 @@ func seedMelaka(ctx context.Context, env *tenanttest.Env, tn *tenant.Tenant) err
 			return err
 		}
 	}
-	hash, err := account.HashPassword(officerPass, account.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
+	hash, err := credentials.HashPassword(officerPass, credentials.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
 	if err != nil {
 		return err
 	}
@@ -97,7 +98,7 @@ func officerLogin(t *testing.T, srv *webtest.Server, tab *webtest.Tab, id string
 // them. A second request is rejected by the head, which takes a reason and a ticked confirmation.
 func TestBrowserMelakaNewUserWorkflow(t *testing.T) {
 	svc := account.NewService("browser-session-secret-0123456789", "browser-decoy-secret-0123456789", quiet)
-	svc.Argon = account.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+	svc.Argon = credentials.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 	var srv *webtest.Server
 	reqs := requests.NewModule(&requests.Service{Accounts: svc,
 		LoginURL: func(tn *tenant.Tenant) string { return srv.TenantURL(tn.Code, "/login") },

@@ -1,7 +1,9 @@
-// Package lockout is how the account module slows and stops guessing: fixed-window request
-// budgets per IP and per ID (table auth_throttle) and the lockout of a login ID after failed
-// logins (table login_failures). Both live in PostgreSQL, not Redis, so logins keep working,
-// and stay throttled, while Redis is down. It imports no other account package.
+// Package lockout is how the account module slows and stops guessing: fixed-window budgets
+// (table auth_throttle) of wrong login attempts per address, per distinct ID from one address
+// and per ID, a tenant policy (login.go), and of recovery requests per IP and per ID; and the
+// lockout of a login ID after failed logins (table login_failures). Both live in PostgreSQL,
+// not Redis, so logins keep working, and stay throttled, while Redis is down. It imports no
+// other account package.
 package lockout
 
 import (
@@ -23,20 +25,16 @@ type Limit struct {
 	Window time.Duration
 }
 
-// Limits of the unauthenticated flows. Per IP they are generous (a whole ministry can sit
-// behind one NAT address on payday); per account they stay well above what a person
-// mistyping needs, and the lockout counts wrong passwords anyway.
+// Limits of the recovery flows (forgot-password, first-login, register, change-password).
+// Per IP they are generous (a whole ministry can sit behind one NAT address); per account
+// they stay well above what a person needs. Login has its own, a tenant policy (LoginLimits).
 type Limits struct {
-	LoginPerIP         Limit
-	LoginPerAccount    Limit
-	RecoveryPerIP      Limit // identify, forgot-password, first-login, register
+	RecoveryPerIP      Limit
 	RecoveryPerAccount Limit
 }
 
 // DefaultLimits are the production limits.
 var DefaultLimits = Limits{
-	LoginPerIP:         Limit{Max: 300, Window: 15 * time.Minute},
-	LoginPerAccount:    Limit{Max: 30, Window: 15 * time.Minute},
 	RecoveryPerIP:      Limit{Max: 100, Window: 15 * time.Minute},
 	RecoveryPerAccount: Limit{Max: 5, Window: time.Hour},
 }
@@ -54,13 +52,25 @@ func Hit(ctx context.Context, db sqlx.ExtContext, key string, l Limit, now time.
 		ON CONFLICT (key, window_start) DO UPDATE SET hits = auth_throttle.hits + 1 RETURNING hits`, key, window); err != nil {
 		return fmt.Errorf("throttle %s: %w", key, err)
 	}
-	if hits == 1 && now.UnixNano()%50 == 0 { // about one new window in 50 sweeps the old ones
-		if _, err := db.ExecContext(ctx, `DELETE FROM auth_throttle WHERE window_start < $1`, now.Add(-24*time.Hour)); err != nil {
-			return fmt.Errorf("sweep throttle: %w", err)
+	if hits == 1 {
+		if err := maybeSweep(ctx, db, now); err != nil {
+			return err
 		}
 	}
 	if hits > l.Max {
 		return ErrThrottled
+	}
+	return nil
+}
+
+// maybeSweep deletes windows older than a day about once in 50 calls; callers call it when
+// they open a new window.
+func maybeSweep(ctx context.Context, db sqlx.ExecerContext, now time.Time) error {
+	if now.UnixNano()%50 != 0 {
+		return nil
+	}
+	if _, err := db.ExecContext(ctx, `DELETE FROM auth_throttle WHERE window_start < $1`, now.Add(-24*time.Hour)); err != nil {
+		return fmt.Errorf("sweep throttle: %w", err)
 	}
 	return nil
 }
