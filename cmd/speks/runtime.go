@@ -73,7 +73,9 @@ func newRuntime(cmd *cobra.Command) (*runtime, error) {
 		}
 	}
 	dbs, err := tenant.OpenDatabases(cfg.Database.URL, tenant.PoolConfig{
-		MaxOpen: cfg.Database.MaxOpenConns, MaxIdle: cfg.Database.MaxIdleConns, MaxIdleTime: cfg.Database.ConnMaxIdleTime,
+		MaxConns: cfg.Database.MaxConns, MaxIdleTime: cfg.Database.ConnMaxIdleTime,
+		AcquireTimeout: cfg.Database.AcquireTimeout, DirectURL: cfg.Database.DirectURL,
+		AppName: "speks-" + cmd.Name(),
 	})
 	if err != nil {
 		return nil, err
@@ -141,7 +143,7 @@ func requireMigrated(ctx context.Context, cmd *cobra.Command, dbs *tenant.Databa
 	if commandsThatMigrate[cmd.Name()] {
 		return nil
 	}
-	pending, err := migrations.Pending(ctx, dbs.Public().DB, migrations.Platform, "public")
+	pending, err := dbs.Pending(ctx, migrations.Platform, "public")
 	if err != nil {
 		return err
 	}

@@ -4,10 +4,9 @@ import (
 	"context"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/account/session"
+	"github.com/speks-portal/speks/tenant"
 )
 
 // Session purposes, as the session rows keep them (modules/account/session).
@@ -26,7 +25,7 @@ type Session struct {
 
 // loadSession finds the session of a cookie value with its account; session.ErrNone when
 // there is none, it has expired, or its account may no longer use it.
-func loadSession(ctx context.Context, db *sqlx.DB, token string, idle time.Duration, now time.Time) (*Session, error) {
+func loadSession(ctx context.Context, db *tenant.DB, token string, idle time.Duration, now time.Time) (*Session, error) {
 	row, err := session.Load(ctx, db, token, idle, now)
 	if err != nil {
 		return nil, err

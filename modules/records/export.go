@@ -10,7 +10,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jmoiron/sqlx"
+
+	"github.com/speks-portal/speks/tenant"
 )
 
 // exportTimeout bounds the whole streamed export (a person has at most a few dozen records
@@ -70,7 +71,7 @@ func (m *Module) retentionStart(w who) time.Time {
 }
 
 type exporter struct {
-	db       *sqlx.DB
+	db       *tenant.DB
 	ic       string
 	payee    Payee
 	base     string

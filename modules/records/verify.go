@@ -14,8 +14,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/speks-portal/speks/modules/foundation/money"
+	"github.com/speks-portal/speks/tenant"
 )
 
 // contentHasher hashes the fields of a document unambiguously: a unit separator between
@@ -75,7 +75,7 @@ const tokenFindQuery = `SELECT token FROM document_tokens WHERE doc_type = $1 AN
 
 // issueToken returns the token of this version of the document, creating it the first
 // time. The same content always gets the same token, so a reprint carries the same QR.
-func issueToken(ctx context.Context, db *sqlx.DB, s tokenSpec) (string, error) {
+func issueToken(ctx context.Context, db *tenant.DB, s tokenSpec) (string, error) {
 	var token string
 	err := db.GetContext(ctx, &token, tokenFindQuery, s.docType, s.docKey, s.contentHash)
 	if err == nil {
@@ -128,7 +128,7 @@ const (
 
 // Verify looks a token up, counts the check and compares the document as printed with the
 // one held now. An unknown token (a single character changed included) is ErrNotFound.
-func Verify(ctx context.Context, db *sqlx.DB, token string) (*Verdict, error) {
+func Verify(ctx context.Context, db *tenant.DB, token string) (*Verdict, error) {
 	if !validTokenShape(token) {
 		return nil, ErrNotFound
 	}
@@ -169,7 +169,7 @@ func Verify(ctx context.Context, db *sqlx.DB, token string) (*Verdict, error) {
 }
 
 // currentHash is the content hash of the document held now under docKey, "" when gone.
-func currentHash(ctx context.Context, db *sqlx.DB, docType, docKey string) (string, error) {
+func currentHash(ctx context.Context, db *tenant.DB, docType, docKey string) (string, error) {
 	parts := strings.Split(docKey, "/")
 	num := func(i int) int { n, _ := strconv.Atoi(parts[i]); return n }
 	var err error
@@ -201,7 +201,7 @@ func currentHash(ctx context.Context, db *sqlx.DB, docType, docKey string) (stri
 
 // loadPaymentByRef reads a payment whoever its payee is: only for re-hashing at /verify,
 // which shows nothing of it.
-func loadPaymentByRef(ctx context.Context, db *sqlx.DB, ref string) (*Payment, error) {
+func loadPaymentByRef(ctx context.Context, db *tenant.DB, ref string) (*Payment, error) {
 	var payee Payee
 	var r struct {
 		SupplierID sql.NullInt64  `db:"supplier_id"`
