@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/speks-portal/speks/modules/foundation/money"
 	"github.com/speks-portal/speks/tenant"
 )
@@ -75,9 +77,9 @@ const tokenFindQuery = `SELECT token FROM document_tokens WHERE doc_type = $1 AN
 
 // issueToken returns the token of this version of the document, creating it the first
 // time. The same content always gets the same token, so a reprint carries the same QR.
-func issueToken(ctx context.Context, db *tenant.DB, s tokenSpec) (string, error) {
+func issueToken(ctx context.Context, db sqlx.ExtContext, s tokenSpec) (string, error) {
 	var token string
-	err := db.GetContext(ctx, &token, tokenFindQuery, s.docType, s.docKey, s.contentHash)
+	err := sqlx.GetContext(ctx, db, &token, tokenFindQuery, s.docType, s.docKey, s.contentHash)
 	if err == nil {
 		return token, nil
 	}
@@ -95,7 +97,7 @@ func issueToken(ctx context.Context, db *tenant.DB, s tokenSpec) (string, error)
 		fresh, s.docType, s.docKey, s.contentHash, s.holder, s.period, s.amount); err != nil {
 		return "", fmt.Errorf("issue verification token: %w", err)
 	}
-	if err := db.GetContext(ctx, &token, tokenFindQuery, s.docType, s.docKey, s.contentHash); err != nil {
+	if err := sqlx.GetContext(ctx, db, &token, tokenFindQuery, s.docType, s.docKey, s.contentHash); err != nil {
 		return "", fmt.Errorf("read verification token: %w", err)
 	}
 	return token, nil
