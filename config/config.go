@@ -70,14 +70,6 @@ type DatabaseConfig struct {
 	MaxIdleConns int `mapstructure:"max_idle_conns"`
 }
 
-// DirectURLOrURL is database.direct_url, or database.url when it is not set.
-func (d DatabaseConfig) DirectURLOrURL() string {
-	if d.DirectURL != "" {
-		return d.DirectURL
-	}
-	return d.URL
-}
-
 type RedisConfig struct {
 	URL      string         `mapstructure:"url"`
 	Sentinel SentinelConfig `mapstructure:"sentinel"`
