@@ -68,8 +68,12 @@ func newRuntime(cmd *cobra.Command) (*runtime, error) {
 	// Locally, the first migrate creates the database; in production it is provisioned (and
 	// the maintenance database may not even be reachable through a pooler).
 	if cfg.IsDev() && commandsThatMigrate[cmd.Name()] {
-		if err := tenant.EnsureDatabase(ctx, cfg.Database.URL); err != nil {
-			return nil, fmt.Errorf("cannot reach PostgreSQL at %s (database.url): %w", redactURL(cfg.Database.URL), err)
+		direct, key := cfg.Database.URL, "database.url"
+		if cfg.Database.DirectURL != "" {
+			direct, key = cfg.Database.DirectURL, "database.direct_url"
+		}
+		if err := tenant.EnsureDatabase(ctx, direct); err != nil {
+			return nil, fmt.Errorf("cannot reach PostgreSQL at %s (%s): %w", redactURL(direct), key, err)
 		}
 	}
 	dbs, err := tenant.OpenDatabases(cfg.Database.URL, tenant.PoolConfig{
