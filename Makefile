@@ -18,6 +18,10 @@ TEST_TIMEOUT ?= 20m
 # Extra go test flags, e.g. TEST_FLAGS='-run TestDemo -v'.
 TEST_FLAGS ?=
 BENCH ?= .
+# The tests' PgBouncer (transaction mode, one server connection per database), started by
+# .ci/ensure-services.sh: the isolation tests run once more through it.
+SPEKS_TEST_POOLER_URL ?= postgres://postgres@127.0.0.1:6432/postgres?sslmode=disable
+export SPEKS_TEST_POOLER_URL
 
 .PHONY: help run test test-go test-charts bench bench-feeds bench-records build vet fmt-check clean services chromium screenshots
 
@@ -67,7 +71,7 @@ fmt-check: ## fail when a Go file is not gofmt-formatted
 		echo "These files are not gofmt-formatted (run gofmt -w on them):"; echo "$$unformatted"; exit 1; \
 	fi
 
-services: ## ensure PostgreSQL and Redis are up (.ci/ensure-services.sh)
+services: ## ensure PostgreSQL, the tests' PgBouncer and Redis are up (.ci/ensure-services.sh)
 	.ci/ensure-services.sh
 
 chromium: ## ensure Chromium for the browser tests (.ci/ensure-chromium.sh)

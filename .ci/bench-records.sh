@@ -6,15 +6,18 @@
 # `speks demo --staff N`, gives BENCH_USERS Kelantan staff an account (the demo account's
 # password hash and phrase, copied as `speks demo` writes its own), logs each in through
 # POST /api/v1/auth/login, and then runs, one after the other for the same duration:
-#   - pgbench: the endpoint's statements (session and account reads, payslip, lines, token
-#     lookup, audit insert) with as many clients as the server has database connections;
+#   - pgbench: the endpoint's statements in the request's shape: one transaction for the
+#     session and account reads, one for the payslip, lines, token lookup and audit insert,
+#     each opened with BEGIN + SET LOCAL search_path in one round trip as the portal's pool
+#     does (tenant.DB), with as many clients as the server has database connections;
 #   - wrk: GET /api/v1/payslips/<last month> over BENCH_CONNS connections, a Lua script
 #     rotating the users' session cookies so every request is a different person in turn.
 # It prints requests/s, p50 and p99 of both and the portal's share of the pgbench rate.
 #
 # Environment (defaults): BENCH_CONNS (256), BENCH_USERS (256; the login limit is 300 per IP
 # in 15 minutes), BENCH_DURATION (30s), BENCH_THREADS (2), BENCH_STAFF (2000),
-# BENCH_DB_CONNS (10, the server's per-tenant pool and pgbench's clients), BENCH_PORT
+# BENCH_DB_CONNS (10, the server's connection budget database.max_conns and pgbench's
+# clients), BENCH_PORT
 # (18090), BENCH_DB (speks_bench_records, dropped and created), PGHOST/PGPORT/PGUSER.
 set -euo pipefail
 
@@ -65,10 +68,7 @@ log "build speks"
 export SPEKS_MODE=dev
 export SPEKS_DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/$db?sslmode=disable"
 export SPEKS_HTTP_LISTEN=127.0.0.1:$port
-export SPEKS_DATABASE_MAX_OPEN_CONNS=$db_conns
-# As many idle connections as open ones: with the default of 2, a pool under constant load
-# closes and reopens connections all the time, which measures connection setup, not SQL.
-export SPEKS_DATABASE_MAX_IDLE_CONNS=$db_conns
+export SPEKS_DATABASE_MAX_CONNS=$db_conns
 export SPEKS_LOG_LEVEL=warn
 
 log "fresh database $db with speks demo --staff $staff"
@@ -139,12 +139,16 @@ psql -q -d "$db" -c "CREATE TABLE $schema.bench_sessions AS
 ntok=$(printf '0%.0s' {1..64})
 cat >"$work/payslip.sql" <<SQL
 \\set n random(1, $users)
+BEGIN \\; SET LOCAL search_path TO $schema;
 SELECT user_id, csrf_token, purpose, created_at, last_seen_at FROM sessions WHERE id_hash = (SELECT id_hash FROM bench_sessions WHERE n = :n) \\gset
 SELECT id, category, login_id, alt_login_id, name, email, phone, status, employee_ic, supplier_id, password_hash, must_change_password, secret_phrase, roles, totp_secret, totp_enabled, department_code, ptj_code FROM users WHERE id = :user_id \\gset
+COMMIT;
+BEGIN \\; SET LOCAL search_path TO $schema;
 SELECT p.year, p.month, to_char(p.pay_date, 'YYYY-MM-DD') AS pay_date, p.gross, p.total_deductions, p.net, e.ic_no, e.name, e.salary_no, e.position, e.grade, e.bank_name, e.bank_account, coalesce(d.name, e.department_code) AS department, coalesce(t.name, e.ptj_code) AS ptj, y.gross AS ytd_gross, y.deductions AS ytd_deductions, y.net AS ytd_net FROM payslips p JOIN employees e ON e.ic_no = p.ic_no LEFT JOIN departments d ON d.code = e.department_code LEFT JOIN ptjs t ON t.code = e.ptj_code CROSS JOIN LATERAL ( SELECT sum(gross) AS gross, sum(total_deductions) AS deductions, sum(net) AS net FROM payslips WHERE ic_no = p.ic_no AND year = p.year AND month <= p.month) y WHERE p.ic_no = ':employee_ic' AND p.year = $year AND p.month = $month;
 SELECT kind, code, description, amount FROM payslip_lines WHERE ic_no = ':employee_ic' AND year = $year AND month = $month ORDER BY seq;
 SELECT token FROM document_tokens WHERE doc_type = 'payslip' AND doc_key = ':employee_ic/$year/$month' AND content_hash = '$ntok';
 INSERT INTO audit_log (actor_user_id, action, subject, detail) VALUES (:user_id, 'payslip.view', 'payslip $year-$(printf %02d "$month")', '{"year": $year, "month": $month, "ip": "127.0.0.1"}');
+COMMIT;
 SQL
 
 cat >"$work/rotate.lua" <<'LUA'
@@ -179,7 +183,7 @@ LUA
 
 secs=${duration%s}
 log "pgbench: $db_conns clients, ${secs}s"
-(cd "$work" && PGOPTIONS="-c search_path=$schema" pgbench -n -c "$db_conns" -j "$threads" -T "$secs" \
+(cd "$work" && pgbench -n -c "$db_conns" -j "$threads" -T "$secs" \
 	-f payslip.sql --log --log-prefix=pgb "$db" >pgbench.out 2>&1) || {
 	cat "$work/pgbench.out"
 	die "pgbench failed"

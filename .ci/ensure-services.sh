@@ -134,6 +134,69 @@ ensure_postgres() {
   line at the top of pg_hba.conf), or set SPEKS_DATABASE_URL and SPEKS_TEST_DATABASE_URL to URLs with credentials"
 }
 
+# ---------------------------------------------------------------- PgBouncer
+
+# The tests run the tenant isolation tests a second time through PgBouncer in transaction
+# mode (SPEKS_TEST_POOLER_URL, set by the Makefile), the way production may run. This
+# PgBouncer is the tests' own: every database gets ONE server connection
+# (default_pool_size = 1), so clients of different tenants take turns on the same server
+# session, which is what those tests need to be strict.
+readonly pooler_port=${SPEKS_TEST_POOLER_PORT:-6432}
+
+pooler_ping() {
+	PGCONNECT_TIMEOUT=3 psql -w "postgres://postgres@127.0.0.1:$pooler_port/postgres?sslmode=disable" -XAtqc 'SELECT 1' >/dev/null 2>&1
+}
+
+# ensure_pgbouncer PG_HOST PG_PORT: a PgBouncer on 127.0.0.1:$pooler_port in front of that
+# server, reused when one answers there; installed from Debian's pgbouncer when missing.
+ensure_pgbouncer() {
+	local pg_host=$1 pg_port=$2 dir bin run_as=()
+	if tcp_open 127.0.0.1 "$pooler_port"; then
+		command -v psql >/dev/null 2>&1 && ! pooler_ping && die "something on 127.0.0.1:$pooler_port is not a PgBouncer that lets user postgres in: stop it or set SPEKS_TEST_POOLER_PORT"
+		log "PgBouncer ready on 127.0.0.1:$pooler_port"
+		return
+	fi
+	bin=$(command -v pgbouncer || true)
+	[[ -z $bin && -x /usr/sbin/pgbouncer ]] && bin=/usr/sbin/pgbouncer
+	if [[ -z $bin ]]; then
+		log "PgBouncer is not installed: installing Debian's pgbouncer"
+		apt_install pgbouncer ||
+			die "PgBouncer is not installed and this is not a Debian/Ubuntu machine with apt: install pgbouncer 1.18 or newer"
+		bin=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
+	fi
+	dir=${TMPDIR:-/tmp}/speks-pgbouncer-$pooler_port
+	mkdir -p "$dir"
+	printf '"postgres" ""\n' >"$dir/userlist.txt"
+	cat >"$dir/pgbouncer.ini" <<INI
+; written by speks .ci/ensure-services.sh: the tests' PgBouncer (transaction pooling)
+[databases]
+* = host=$pg_host port=$pg_port
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $pooler_port
+unix_socket_dir = $dir
+auth_type = trust
+auth_file = $dir/userlist.txt
+admin_users = postgres
+pool_mode = transaction
+default_pool_size = 1
+max_client_conn = 1000
+max_db_connections = 0
+query_wait_timeout = 60
+logfile = $dir/pgbouncer.log
+pidfile = $dir/pgbouncer.pid
+INI
+	# PgBouncer refuses to run as root: then it runs as the postgres system user.
+	if [[ $(id -u) -eq 0 ]]; then
+		run_as=(-u postgres)
+		chown -R postgres "$dir"
+	fi
+	log "starting PgBouncer (transaction mode) on 127.0.0.1:$pooler_port (config and log in $dir)"
+	"$bin" -d "${run_as[@]}" "$dir/pgbouncer.ini" >/dev/null
+	wait_for 15 tcp_open 127.0.0.1 "$pooler_port" || die "PgBouncer did not start on port $pooler_port (see $dir/pgbouncer.log)"
+	log "PgBouncer ready on 127.0.0.1:$pooler_port"
+}
+
 # ---------------------------------------------------------------- Redis
 
 redis_ping() {
@@ -184,6 +247,10 @@ main() {
 		ensure_postgres "$url"
 	done
 	((${#seen[@]} > 0)) || ensure_postgres "$default_pg_url"
+	parse_url "${SPEKS_TEST_DATABASE_URL:-$default_pg_url}" 5432
+	if is_local_host "$url_host"; then
+		ensure_pgbouncer "$url_host" "$url_port"
+	fi
 	ensure_redis "${SPEKS_REDIS_URL:-$default_redis_url}"
 }
 

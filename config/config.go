@@ -55,11 +55,20 @@ type PlatformConfig struct {
 }
 
 type DatabaseConfig struct {
+	// URL is where the process's pool connects: PostgreSQL, or a transaction pooler (PgBouncer).
 	URL string `mapstructure:"url"`
-	// Per-tenant pool sizes: the connection budget is tenants × max_open_conns × replicas.
-	MaxOpenConns    int           `mapstructure:"max_open_conns"`
-	MaxIdleConns    int           `mapstructure:"max_idle_conns"`
+	// DirectURL reaches PostgreSQL itself (migrations, advisory locks, LISTEN); "" = URL.
+	DirectURL string `mapstructure:"direct_url"`
+	// MaxConns is the process's connection budget, all tenants and the platform together:
+	// connections = max_conns × processes (docs/OPERATIONS.md).
+	MaxConns int `mapstructure:"max_conns"`
+	// AcquireTimeout is how long a request waits for a connection of the budget before it is
+	// answered 503 + Retry-After.
+	AcquireTimeout  time.Duration `mapstructure:"acquire_timeout"`
 	ConnMaxIdleTime time.Duration `mapstructure:"conn_max_idle_time"`
+	// Replaced by MaxConns (one pool per process, not one per tenant); Validate refuses them.
+	MaxOpenConns int `mapstructure:"max_open_conns"`
+	MaxIdleConns int `mapstructure:"max_idle_conns"`
 }
 
 type RedisConfig struct {
@@ -128,8 +137,11 @@ var defaults = map[string]any{
 	"platform.host":               "platform.localhost",
 	"platform.dev_host_suffix":    ".localhost",
 	"database.url":                "postgres://postgres@127.0.0.1:5432/speks?sslmode=disable",
-	"database.max_open_conns":     10,
-	"database.max_idle_conns":     2,
+	"database.direct_url":         "",
+	"database.max_conns":          16,
+	"database.acquire_timeout":    "2s",
+	"database.max_open_conns":     0,
+	"database.max_idle_conns":     0,
 	"database.conn_max_idle_time": "5m",
 	"redis.url":                   "redis://127.0.0.1:6379/0",
 	"redis.sentinel.master_name":  "",
@@ -300,8 +312,24 @@ func (c *Config) Validate() error {
 	if u, err := url.Parse(c.Database.URL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		bad("database.url: must be a postgres:// URL")
 	}
-	if c.Database.MaxOpenConns < 1 {
-		bad("database.max_open_conns: must be at least 1")
+	if c.Database.DirectURL != "" {
+		if u, err := url.Parse(c.Database.DirectURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			bad("database.direct_url: must be a postgres:// URL")
+		}
+	}
+	if c.Database.MaxConns < 1 {
+		bad("database.max_conns: must be at least 1")
+	}
+	if c.Database.AcquireTimeout <= 0 {
+		bad("database.acquire_timeout: must be positive")
+	}
+	for _, old := range []struct {
+		key string
+		val int
+	}{{"max_open_conns", c.Database.MaxOpenConns}, {"max_idle_conns", c.Database.MaxIdleConns}} {
+		if old.val != 0 {
+			bad("database.%s: no longer used: replaced by database.max_conns, one connection budget for all tenants of a process (docs/CONFIGURATION.md); remove it", old.key)
+		}
 	}
 	if _, err := RedisAddr(c.Redis.URL); err != nil {
 		bad("redis.url: %v", err)

@@ -1,10 +1,12 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/pflag"
 )
@@ -153,5 +155,44 @@ func TestRedisAddr(t *testing.T) {
 		if _, err := RedisAddr(bad); err == nil {
 			t.Errorf("RedisAddr(%q) accepted", bad)
 		}
+	}
+}
+
+// The per-tenant pool sizes are gone: a deployment still setting them is told what replaced
+// them, and the budget that did is validated and read from the environment.
+func TestPerTenantPoolKeysPointToTheBudget(t *testing.T) {
+	t.Setenv("SPEKS_DATABASE_MAX_OPEN_CONNS", "10")
+	t.Setenv("SPEKS_DATABASE_MAX_CONNS", "0")
+	t.Setenv("SPEKS_DATABASE_ACQUIRE_TIMEOUT", "3s")
+	t.Setenv("SPEKS_DATABASE_DIRECT_URL", "mysql://elsewhere")
+	cfg, err := Load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Database.AcquireTimeout != 3*time.Second {
+		t.Errorf("acquire_timeout = %v, want 3s", cfg.Database.AcquireTimeout)
+	}
+	msg := fmt.Sprint(cfg.Validate())
+	for _, want := range []string{
+		"database.max_open_conns: no longer used: replaced by database.max_conns",
+		"database.max_conns: must be at least 1",
+		"database.direct_url: must be a postgres:// URL",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("Validate() = %q, want a line %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "max_idle_conns") {
+		t.Errorf("Validate() complains of max_idle_conns, which is not set: %q", msg)
+	}
+	t.Setenv("SPEKS_DATABASE_MAX_OPEN_CONNS", "")
+	t.Setenv("SPEKS_DATABASE_MAX_CONNS", "")
+	t.Setenv("SPEKS_DATABASE_DIRECT_URL", "")
+	cfg, err = Load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil || cfg.Database.MaxConns != 16 || cfg.Database.DirectURL != "" {
+		t.Errorf("defaults: max_conns %d, direct_url %q, Validate %v", cfg.Database.MaxConns, cfg.Database.DirectURL, err)
 	}
 }

@@ -9,123 +9,652 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"reflect"
+	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/speks-portal/speks/migrations"
 )
 
-// PoolConfig sizes every per-tenant pool. The platform's connection budget is
-// tenants × MaxOpen × replicas (docs/OPERATIONS.md).
+// PoolConfig is the connection budget of one process (docs/OPERATIONS.md "Database
+// connections"): every tenant and the platform share ONE pool of at most MaxConns
+// connections, so connections = MaxConns × processes however many tenants there are.
 type PoolConfig struct {
-	MaxOpen     int
-	MaxIdle     int
+	// MaxConns is the budget: connections this process opens through the main URL (which may
+	// be a transaction pooler such as PgBouncer), for all tenants and the platform together.
+	MaxConns int
+	// MaxIdleTime closes a connection idle this long, so a quiet process holds none.
 	MaxIdleTime time.Duration
-	// PublicMaxOpen sizes the platform (public schema) pool; it is sized on its own because
-	// provisioning holds one connection for its advisory lock while it works on another.
-	// Zero means max(MaxOpen, 4).
-	PublicMaxOpen int
+	// AcquireTimeout bounds how long a tenant's statement waits for a free connection of the
+	// budget; then it fails with ErrBusy, which the web edge answers 503 + Retry-After. Zero
+	// waits as long as the caller's context allows.
+	AcquireTimeout time.Duration
+	// DirectURL reaches PostgreSQL itself, never a transaction pooler: what needs a session
+	// of its own (migrations and their advisory locks, the provisioning lock) uses it; the
+	// LISTEN connections of the notify relay and the authz watcher use it too. "" = the main URL.
+	DirectURL string
+	// AppName is every connection's application_name (speks-serve, speks-worker …), so
+	// pg_stat_activity tells the processes' connections apart.
+	AppName string
 }
 
-// Databases hands out one *sqlx.DB per schema. Each handle's DSN carries search_path as a
-// run-time parameter (lib/pq passes unknown URL parameters to the server), so every
-// connection of a tenant's pool is pinned to that tenant's schema from the moment it opens:
-// no request ever sets, or forgets to reset, a search_path.
+// DirectMaxConns is the most connections a process opens on the direct URL, and only while it
+// migrates or provisions: the session that holds an advisory lock and the one goose migrates on.
+const DirectMaxConns = 3
+
+// Databases is the process's one pool and the tenant handles over it.
+//
+// Isolation: a connection of the pool belongs to no tenant. Every statement runs inside a
+// transaction whose first statement is SET LOCAL search_path TO <the handle's schema> (the
+// platform's handle: public), issued by the pool's driver itself (pooledConn), so a
+// transaction pooler may hand the server connection to another client between two
+// transactions and no schema setting outlives the transaction it was made in. Tenant code
+// gets a *DB, never the pool.
 type Databases struct {
-	baseURL string
-	pool    PoolConfig
+	pool      *sqlx.DB
+	direct    *sqlx.DB
+	directURL string
+	cfg       PoolConfig
 
 	mu      sync.Mutex
-	handles map[string]*sqlx.DB
-	public  *sqlx.DB
+	handles map[string]*DB
 }
 
-// OpenDatabases prepares the handles; nothing connects until first use.
-func OpenDatabases(baseURL string, pool PoolConfig) (*Databases, error) {
-	if pool.MaxOpen < 1 {
-		pool.MaxOpen = 1
+// OpenDatabases prepares the pool and the direct handle; nothing connects until first use.
+func OpenDatabases(baseURL string, cfg PoolConfig) (*Databases, error) {
+	if cfg.MaxConns < 1 {
+		cfg.MaxConns = 1
 	}
-	if pool.PublicMaxOpen < 1 {
-		pool.PublicMaxOpen = max(pool.MaxOpen, 4)
+	if cfg.DirectURL == "" {
+		cfg.DirectURL = baseURL
 	}
-	d := &Databases{baseURL: baseURL, pool: pool, handles: map[string]*sqlx.DB{}}
-	public, err := d.open("public")
+	dsn, err := withParams(baseURL, map[string]string{"application_name": cfg.AppName})
 	if err != nil {
 		return nil, err
 	}
-	public.SetMaxOpenConns(pool.PublicMaxOpen)
-	d.public = public
-	return d, nil
-}
-
-// Public is the handle for the platform tables (public schema).
-func (d *Databases) Public() *sqlx.DB { return d.public }
-
-// Schema returns the handle pinned to schema, opening it on first use.
-func (d *Databases) Schema(schema string) (*sqlx.DB, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if db, ok := d.handles[schema]; ok {
-		return db, nil
-	}
-	db, err := d.open(schema)
+	inner, err := pq.NewConnector(dsn)
 	if err != nil {
+		return nil, fmt.Errorf("database.url: %w", err)
+	}
+	pool := sqlx.NewDb(sql.OpenDB(&connector{inner: inner}), "postgres")
+	pool.SetMaxOpenConns(cfg.MaxConns)
+	pool.SetMaxIdleConns(cfg.MaxConns)
+	pool.SetConnMaxIdleTime(cfg.MaxIdleTime)
+
+	directURL, err := withParams(cfg.DirectURL, map[string]string{"application_name": directName(cfg.AppName)})
+	if err != nil {
+		_ = pool.Close()
+		return nil, fmt.Errorf("database.direct_url: %w", err)
+	}
+	direct, err := openPinned(directURL, "public")
+	if err != nil {
+		_ = pool.Close()
 		return nil, err
 	}
-	d.handles[schema] = db
-	return db, nil
+	direct.SetMaxOpenConns(DirectMaxConns - 2) // the other two: a schema's migration handle
+	return &Databases{pool: pool, direct: direct, directURL: directURL, cfg: cfg, handles: map[string]*DB{}}, nil
 }
 
-// Forget closes and drops the handle of schema (after suspension or offboarding).
-func (d *Databases) Forget(schema string) {
-	d.mu.Lock()
-	db, ok := d.handles[schema]
-	delete(d.handles, schema)
-	d.mu.Unlock()
-	if ok {
-		_ = db.Close()
+func directName(app string) string {
+	if app == "" {
+		return ""
 	}
+	return app + "-direct"
 }
 
-// Close closes every handle.
-func (d *Databases) Close() error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for schema, db := range d.handles {
-		_ = db.Close()
-		delete(d.handles, schema)
-	}
-	return d.public.Close()
-}
-
-func (d *Databases) open(schema string) (*sqlx.DB, error) {
-	dsn, err := WithSearchPath(d.baseURL, schema)
+// openPinned opens a plain lib/pq handle on a direct URL with search_path pinned to schema as
+// a startup parameter (safe there: no pooler in between).
+func openPinned(directURL, schema string) (*sqlx.DB, error) {
+	dsn, err := withParams(directURL, map[string]string{"search_path": schema})
 	if err != nil {
 		return nil, err
 	}
 	db, err := sqlx.Open("postgres", dsn)
 	if err != nil {
-		return nil, fmt.Errorf("open database for schema %s: %w", schema, err)
+		return nil, fmt.Errorf("open direct database handle for %s: %w", schema, err)
 	}
-	db.SetMaxOpenConns(d.pool.MaxOpen)
-	db.SetMaxIdleConns(d.pool.MaxIdle)
-	db.SetConnMaxIdleTime(d.pool.MaxIdleTime)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxIdleTime(30 * time.Second)
 	return db, nil
 }
 
-// WithSearchPath returns rawURL with search_path pinned to schema alone.
-func WithSearchPath(rawURL, schema string) (string, error) {
+// Public is the handle for the platform tables: the same pool, its statements run with
+// search_path public. It has no acquire deadline of its own (its callers' contexts bound it).
+func (d *Databases) Public() *sqlx.DB { return d.pool }
+
+// Direct is a small handle on database.direct_url (search_path public) for what cannot go
+// through a transaction pooler: session advisory locks. At most DirectMaxConns-2 connections.
+func (d *Databases) Direct() *sqlx.DB { return d.direct }
+
+// DirectURL is database.direct_url with this process's application_name: for LISTEN.
+func (d *Databases) DirectURL() string { return d.directURL }
+
+// Budget is the process's connection budget (database.max_conns).
+func (d *Databases) Budget() int { return d.cfg.MaxConns }
+
+// Stats reports the pool: open and in-use connections, how often and how long statements
+// waited for one (sql.DBStats), for the metrics and the load tests.
+func (d *Databases) Stats() sql.DBStats { return d.pool.Stats() }
+
+// Schema returns the handle of schema; it holds no connection of its own.
+func (d *Databases) Schema(schema string) (*DB, error) {
+	if !schemaPattern.MatchString(schema) {
+		return nil, fmt.Errorf("tenant handle: %q is not a tenant schema name", schema)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if db, ok := d.handles[schema]; ok {
+		return db, nil
+	}
+	db := &DB{dbs: d, schema: schema}
+	d.handles[schema] = db
+	return db, nil
+}
+
+var schemaPattern = regexp.MustCompile(`^tenant_[a-z][a-z0-9_]{1,30}$`)
+
+// Forget drops the handle of schema (after suspension or offboarding). The pool's connections
+// carry no schema, so there is nothing to close.
+func (d *Databases) Forget(schema string) {
+	d.mu.Lock()
+	delete(d.handles, schema)
+	d.mu.Unlock()
+}
+
+// Close closes the pool and the direct handle.
+func (d *Databases) Close() error {
+	return errors.Join(d.pool.Close(), d.direct.Close())
+}
+
+// Migrate applies set's pending migrations to schema over the direct URL (goose holds a
+// session advisory lock per schema, which a transaction pooler would not keep).
+func (d *Databases) Migrate(ctx context.Context, set migrations.Set, schema string) (migrations.Result, error) {
+	var res migrations.Result
+	err := d.withDirect(schema, func(db *sql.DB) (err error) {
+		res, err = migrations.Up(ctx, db, set, schema)
+		return err
+	})
+	return res, err
+}
+
+// Pending reports whether schema lacks a migration of set (over the direct URL).
+func (d *Databases) Pending(ctx context.Context, set migrations.Set, schema string) (bool, error) {
+	var pending bool
+	err := d.withDirect(schema, func(db *sql.DB) (err error) {
+		pending, err = migrations.Pending(ctx, db, set, schema)
+		return err
+	})
+	return pending, err
+}
+
+func (d *Databases) withDirect(schema string, fn func(*sql.DB) error) error {
+	db, err := openPinned(d.directURL, schema)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(2)
+	return fn(db.DB)
+}
+
+// withParams returns rawURL with the given query parameters set (empty values are skipped).
+func withParams(rawURL string, params map[string]string) (string, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return "", fmt.Errorf("parse database url: %w", err)
 	}
 	q := u.Query()
-	q.Set("search_path", schema)
+	for k, v := range params {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
 	u.RawQuery = q.Encode()
 	return u.String(), nil
+}
+
+// ErrBusy means no connection of the process's budget became free within
+// database.acquire_timeout: a passing overload, answered 503 + Retry-After (IsUnavailable).
+var ErrBusy = errors.New("no database connection free within database.acquire_timeout")
+
+// DB is a tenant's database handle: the process's pool, bound to the tenant's schema. It
+// offers only ways to run SQL that carry the schema: each statement outside a transaction
+// runs in a short transaction of its own that first sets search_path (two extra round trips:
+// BEGIN + SET LOCAL in one, COMMIT), and BeginTxx / InTx set it right after BEGIN (one
+// round trip, the BEGIN's own). A unit of work with several statements should therefore use
+// one transaction (InTx). It satisfies sqlx.ExtContext, so stores take it or a *sqlx.Tx.
+type DB struct {
+	dbs    *Databases
+	schema string
+}
+
+// Schema is the PostgreSQL schema the handle is bound to.
+func (d *DB) Schema() string { return d.schema }
+
+// Stats reports the process's pool, which this handle shares with every tenant.
+func (d *DB) Stats() sql.DBStats { return d.dbs.Stats() }
+
+// bind returns ctx carrying the schema and, with an acquire timeout, a guard that fails the
+// wait for a connection with ErrBusy once the timeout passes.
+func (d *DB) bind(ctx context.Context) (context.Context, *guard) {
+	ctx = context.WithValue(ctx, schemaKey{}, d.schema)
+	timeout := d.dbs.cfg.AcquireTimeout
+	if timeout <= 0 {
+		return ctx, nil
+	}
+	inner, cancel := context.WithCancel(ctx)
+	g := &guard{cancel: cancel}
+	g.timer = time.AfterFunc(timeout, func() {
+		if g.state.CompareAndSwap(guardWaiting, guardTimedOut) {
+			cancel()
+		}
+	})
+	return busyCtx{Context: context.WithValue(inner, guardKey{}, g), g: g}, g
+}
+
+func (d *DB) DriverName() string         { return d.dbs.pool.DriverName() }
+func (d *DB) Rebind(query string) string { return d.dbs.pool.Rebind(query) }
+func (d *DB) BindNamed(query string, arg any) (string, []any, error) {
+	return d.dbs.pool.BindNamed(query, arg)
+}
+
+// QueryContext runs a query in a transaction of its own that ends when the rows are closed.
+func (d *DB) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx, g := d.bind(ctx)
+	rows, err := d.dbs.pool.QueryContext(ctx, query, args...)
+	if err != nil {
+		g.release()
+	}
+	return rows, err
+}
+
+// QueryxContext is QueryContext returning *sqlx.Rows.
+func (d *DB) QueryxContext(ctx context.Context, query string, args ...any) (*sqlx.Rows, error) {
+	ctx, g := d.bind(ctx)
+	rows, err := d.dbs.pool.QueryxContext(ctx, query, args...)
+	if err != nil {
+		g.release()
+	}
+	return rows, err
+}
+
+// QueryRowxContext runs a query for at most one row in a transaction of its own.
+func (d *DB) QueryRowxContext(ctx context.Context, query string, args ...any) *sqlx.Row {
+	ctx, g := d.bind(ctx)
+	row := d.dbs.pool.QueryRowxContext(ctx, query, args...)
+	if row.Err() != nil {
+		g.release()
+	}
+	return row
+}
+
+// ExecContext runs a statement in a transaction of its own.
+func (d *DB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx, g := d.bind(ctx)
+	defer g.release()
+	return d.dbs.pool.ExecContext(ctx, query, args...)
+}
+
+// GetContext reads one row into dest in a transaction of its own.
+func (d *DB) GetContext(ctx context.Context, dest any, query string, args ...any) error {
+	ctx, g := d.bind(ctx)
+	defer g.release()
+	return d.dbs.pool.GetContext(ctx, dest, query, args...)
+}
+
+// SelectContext reads every row into dest in a transaction of its own.
+func (d *DB) SelectContext(ctx context.Context, dest any, query string, args ...any) error {
+	ctx, g := d.bind(ctx)
+	defer g.release()
+	return d.dbs.pool.SelectContext(ctx, dest, query, args...)
+}
+
+// BeginTxx opens a transaction whose first statement sets the schema.
+func (d *DB) BeginTxx(ctx context.Context, opts *sql.TxOptions) (*sqlx.Tx, error) {
+	ctx, g := d.bind(ctx)
+	tx, err := d.dbs.pool.BeginTxx(ctx, opts)
+	if err != nil {
+		g.release()
+	}
+	return tx, err
+}
+
+// Get, Select, Exec and MustExec are the context-free forms, for tests and tools.
+func (d *DB) Get(dest any, query string, args ...any) error {
+	return d.GetContext(context.Background(), dest, query, args...)
+}
+
+func (d *DB) Select(dest any, query string, args ...any) error {
+	return d.SelectContext(context.Background(), dest, query, args...)
+}
+
+func (d *DB) Exec(query string, args ...any) (sql.Result, error) {
+	return d.ExecContext(context.Background(), query, args...)
+}
+
+func (d *DB) MustExec(query string, args ...any) sql.Result {
+	res, err := d.Exec(query, args...)
+	if err != nil {
+		panic(err)
+	}
+	return res
+}
+
+// ---- the acquire deadline
+
+type schemaKey struct{}
+type guardKey struct{}
+
+const (
+	guardWaiting int32 = iota
+	guardAcquired
+	guardTimedOut
+)
+
+// guard is one statement's (or transaction's) wait for a connection: the timer moves it to
+// timed out unless the driver sees the connection first (acquired).
+type guard struct {
+	state  atomic.Int32
+	timer  *time.Timer
+	cancel context.CancelFunc
+}
+
+func (g *guard) acquired() error {
+	if g == nil {
+		return nil
+	}
+	if g.state.CompareAndSwap(guardWaiting, guardAcquired) {
+		g.timer.Stop()
+	}
+	if g.state.Load() == guardTimedOut {
+		return ErrBusy
+	}
+	return nil
+}
+
+// release ends the guard (idempotent): after the statement, its rows or its transaction.
+func (g *guard) release() {
+	if g == nil {
+		return
+	}
+	g.timer.Stop()
+	g.cancel()
+}
+
+// busyCtx reports ErrBusy as its error once its guard timed out, so database/sql's "waiting
+// for a connection" ends with ErrBusy rather than a bare context.Canceled.
+type busyCtx struct {
+	context.Context
+	g *guard
+}
+
+func (c busyCtx) Err() error {
+	if c.g.state.Load() == guardTimedOut {
+		return ErrBusy
+	}
+	return c.Context.Err()
+}
+
+func guardOf(ctx context.Context) *guard {
+	g, _ := ctx.Value(guardKey{}).(*guard)
+	return g
+}
+
+func schemaOf(ctx context.Context) string {
+	if s, ok := ctx.Value(schemaKey{}).(string); ok {
+		return s
+	}
+	return "public"
+}
+
+// ---- the driver: every statement in a transaction that sets search_path first
+
+// connector opens lib/pq connections wrapped in pooledConn.
+type connector struct{ inner driver.Connector }
+
+func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
+	cn, err := c.inner.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pc, ok := newPooledConn(cn)
+	if !ok {
+		_ = cn.Close()
+		return nil, fmt.Errorf("tenant: driver connection %T lacks what the pool needs", cn)
+	}
+	return pc, nil
+}
+
+func (c *connector) Driver() driver.Driver { return c.inner.Driver() }
+
+// libpqConn is what pooledConn needs of a lib/pq connection. lib/pq's connection is its own
+// driver.Tx: Commit and Rollback act on whatever transaction the server reports open, which
+// is how one simple-protocol round trip can both BEGIN and SET LOCAL.
+type libpqConn interface {
+	driver.Conn
+	driver.Tx
+	driver.QueryerContext
+	driver.ExecerContext
+	driver.ConnPrepareContext
+	driver.Pinger
+	driver.Validator
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+
+// pooledConn runs each statement that arrives outside a transaction inside one:
+// "BEGIN; SET LOCAL search_path TO <schema>" (one round trip), the statement, COMMIT (or
+// ROLLBACK when it failed); a query's transaction ends when its rows are closed. Transactions
+// begun by the caller start with the same round trip. The schema comes from the context
+// (DB binds it); without one it is public, the platform's.
+type pooledConn struct {
+	inner libpqConn
+	inTx  bool
+}
+
+func newPooledConn(cn driver.Conn) (*pooledConn, bool) {
+	inner, ok := cn.(libpqConn)
+	return &pooledConn{inner: inner}, ok
+}
+
+var errPrepareOutsideTx = errors.New("tenant: prepared statements need a transaction (a transaction pooler forgets them between transactions)")
+
+func (c *pooledConn) Prepare(query string) (driver.Stmt, error) {
+	return c.PrepareContext(context.Background(), query)
+}
+
+func (c *pooledConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	if !c.inTx {
+		return nil, errPrepareOutsideTx
+	}
+	return c.inner.PrepareContext(ctx, query)
+}
+
+func (c *pooledConn) Close() error { return c.inner.Close() }
+
+func (c *pooledConn) Begin() (driver.Tx, error) {
+	return c.BeginTx(context.Background(), driver.TxOptions{})
+}
+
+func (c *pooledConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	if err := guardOf(ctx).acquired(); err != nil {
+		return nil, err
+	}
+	if err := c.begin(ctx, opts); err != nil {
+		return nil, err
+	}
+	return &pooledTx{c: c, g: guardOf(ctx)}, nil
+}
+
+func (c *pooledConn) begin(ctx context.Context, opts driver.TxOptions) error {
+	if c.inTx {
+		return errors.New("tenant: a transaction is already open on this connection")
+	}
+	mode, err := beginMode(opts)
+	if err != nil {
+		return err
+	}
+	if _, err := c.inner.ExecContext(ctx, "BEGIN"+mode+"; SET LOCAL search_path TO "+pq.QuoteIdentifier(schemaOf(ctx)), nil); err != nil {
+		if c.inner.IsValid() {
+			_ = c.inner.Rollback() // a failed SET LOCAL leaves the transaction open
+		}
+		return err
+	}
+	c.inTx = true
+	return nil
+}
+
+// end commits (or rolls back) the transaction begin opened.
+func (c *pooledConn) end(commit bool) error {
+	c.inTx = false
+	if commit {
+		return c.inner.Commit()
+	}
+	return c.inner.Rollback()
+}
+
+func beginMode(opts driver.TxOptions) (string, error) {
+	var mode string
+	switch sql.IsolationLevel(opts.Isolation) {
+	case sql.LevelDefault:
+	case sql.LevelReadCommitted:
+		mode = " ISOLATION LEVEL READ COMMITTED"
+	case sql.LevelRepeatableRead:
+		mode = " ISOLATION LEVEL REPEATABLE READ"
+	case sql.LevelSerializable:
+		mode = " ISOLATION LEVEL SERIALIZABLE"
+	default:
+		return "", fmt.Errorf("tenant: isolation level %d not supported", opts.Isolation)
+	}
+	if opts.ReadOnly {
+		mode += " READ ONLY"
+	}
+	return mode, nil
+}
+
+func (c *pooledConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if c.inTx {
+		return c.inner.QueryContext(ctx, query, args)
+	}
+	g := guardOf(ctx)
+	if err := g.acquired(); err != nil {
+		return nil, err
+	}
+	if err := c.begin(ctx, driver.TxOptions{}); err != nil {
+		return nil, err
+	}
+	rows, err := c.inner.QueryContext(ctx, query, args)
+	if err != nil {
+		return nil, errors.Join(err, c.end(false))
+	}
+	return &implicitRows{Rows: rows, c: c, g: g}, nil
+}
+
+func (c *pooledConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if c.inTx {
+		return c.inner.ExecContext(ctx, query, args)
+	}
+	if err := guardOf(ctx).acquired(); err != nil {
+		return nil, err
+	}
+	if err := c.begin(ctx, driver.TxOptions{}); err != nil {
+		return nil, err
+	}
+	res, err := c.inner.ExecContext(ctx, query, args)
+	if err != nil {
+		return nil, errors.Join(err, c.end(false))
+	}
+	if err := c.end(true); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func (c *pooledConn) Ping(ctx context.Context) error { return c.inner.Ping(ctx) }
+
+func (c *pooledConn) CheckNamedValue(nv *driver.NamedValue) error {
+	return c.inner.CheckNamedValue(nv)
+}
+
+// ResetSession refuses a connection still inside a transaction: it must not reach the next
+// caller with another tenant's search_path.
+func (c *pooledConn) ResetSession(ctx context.Context) error {
+	if c.inTx {
+		return driver.ErrBadConn
+	}
+	return c.inner.ResetSession(ctx)
+}
+
+func (c *pooledConn) IsValid() bool { return !c.inTx && c.inner.IsValid() }
+
+// pooledTx is a caller's transaction on a pooledConn.
+type pooledTx struct {
+	c *pooledConn
+	g *guard
+}
+
+func (t *pooledTx) Commit() error {
+	defer t.g.release()
+	return t.c.end(true)
+}
+
+func (t *pooledTx) Rollback() error {
+	defer t.g.release()
+	return t.c.end(false)
+}
+
+// implicitRows ends the statement's own transaction when the rows are closed.
+type implicitRows struct {
+	driver.Rows
+	c    *pooledConn
+	g    *guard
+	done bool
+}
+
+func (r *implicitRows) Close() error {
+	if r.done {
+		return nil
+	}
+	r.done = true
+	defer r.g.release()
+	err := r.Rows.Close()
+	return errors.Join(err, r.c.end(err == nil))
+}
+
+// The column-type questions database/sql may ask, answered by lib/pq's rows.
+func (r *implicitRows) ColumnTypeScanType(i int) reflect.Type {
+	if x, ok := r.Rows.(driver.RowsColumnTypeScanType); ok {
+		return x.ColumnTypeScanType(i)
+	}
+	return reflect.TypeFor[any]()
+}
+
+func (r *implicitRows) ColumnTypeDatabaseTypeName(i int) string {
+	if x, ok := r.Rows.(driver.RowsColumnTypeDatabaseTypeName); ok {
+		return x.ColumnTypeDatabaseTypeName(i)
+	}
+	return ""
+}
+
+func (r *implicitRows) ColumnTypeLength(i int) (int64, bool) {
+	if x, ok := r.Rows.(driver.RowsColumnTypeLength); ok {
+		return x.ColumnTypeLength(i)
+	}
+	return 0, false
+}
+
+func (r *implicitRows) ColumnTypePrecisionScale(i int) (int64, int64, bool) {
+	if x, ok := r.Rows.(driver.RowsColumnTypePrecisionScale); ok {
+		return x.ColumnTypePrecisionScale(i)
+	}
+	return 0, 0, false
 }
 
 // EnsureDatabase creates the database named in rawURL when it does not exist yet, connecting
@@ -168,12 +697,12 @@ func EnsureDatabase(ctx context.Context, rawURL string) error {
 // IsUnavailable reports whether err means PostgreSQL could not be reached or is going away
 // (connection refused or reset, the server shutting down or starting up, too many
 // connections): a passing condition the caller should answer with "try again shortly", not
-// a fault of the request. Pools reconnect by themselves once the server is back.
+// a fault of the request; so is ErrBusy, a full connection budget. Pools reconnect by themselves once the server is back.
 func IsUnavailable(err error) bool {
 	if err == nil {
 		return false
 	}
-	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) {
+	if errors.Is(err, ErrBusy) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) {
 		return true
 	}
 	var pqErr *pq.Error
@@ -194,4 +723,41 @@ func IsUnavailable(err error) bool {
 	// with a bare io.EOF.
 	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// QueryRowContext is QueryRowxContext returning *sql.Row.
+func (d *DB) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx, g := d.bind(ctx)
+	row := d.dbs.pool.QueryRowContext(ctx, query, args...)
+	if row.Err() != nil {
+		g.release()
+	}
+	return row
+}
+
+// QueryRow, Begin, MustBegin and MustBeginTx are further context-free forms, for tests.
+func (d *DB) QueryRow(query string, args ...any) *sql.Row {
+	return d.QueryRowContext(context.Background(), query, args...)
+}
+
+func (d *DB) Begin() (*sql.Tx, error) {
+	tx, err := d.BeginTxx(context.Background(), nil)
+	if err != nil {
+		return nil, err
+	}
+	return tx.Tx, nil
+}
+
+func (d *DB) MustBegin() *sqlx.Tx { return d.MustBeginTx(context.Background(), nil) }
+
+func (d *DB) MustBeginTx(ctx context.Context, opts *sql.TxOptions) *sqlx.Tx {
+	tx, err := d.BeginTxx(ctx, opts)
+	if err != nil {
+		panic(err)
+	}
+	return tx
+}
+
+func (d *DB) Query(query string, args ...any) (*sql.Rows, error) {
+	return d.QueryContext(context.Background(), query, args...)
 }

@@ -8,7 +8,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -39,59 +41,200 @@ func departmentsApp(scoper *tenant.Scoper) http.Handler {
 	})
 }
 
-// With every tenant pool limited to ONE connection, alternating requests for two tenants must
-// each see only their own rows: the search_path pinned in each pool's DSN is what separates them.
+// isolationEnvs are the two ways a process reaches PostgreSQL, each with ONE server
+// connection for every tenant: directly with a budget of one, and through the tests'
+// PgBouncer in transaction mode (one server connection per database), where four client
+// connections of the process take turns on that one server session.
+var isolationEnvs = []struct {
+	name string
+	open func(t *testing.T) *tenanttest.Env
+}{
+	{"direct", func(t *testing.T) *tenanttest.Env {
+		return tenanttest.NewWith(t, tenanttest.NewDatabase(t), tenant.PoolConfig{MaxConns: 1, AcquireTimeout: time.Minute})
+	}},
+	{"pgbouncer", func(t *testing.T) *tenanttest.Env {
+		direct := tenanttest.NewDatabase(t)
+		return tenanttest.NewWith(t, tenanttest.PoolerURL(t, direct),
+			tenant.PoolConfig{MaxConns: 4, AcquireTimeout: time.Minute, DirectURL: direct})
+	}},
+}
+
+// Alternating requests for two tenants over one server connection must each see only their
+// own rows: every statement's transaction sets the tenant's search_path first.
 func TestAlternatingTenantsNeverSeeEachOthersRows(t *testing.T) {
-	env := tenanttest.New(t, 1)
-	a := env.Tenant(t, "alpha", tenant.PayrollMatch)
-	b := env.Tenant(t, "beta", tenant.SelfRegister)
-	ctx := context.Background()
-	for tn, codes := range map[*tenant.Tenant][]string{a: {"A1", "A2"}, b: {"B1"}} {
-		for _, code := range codes {
-			if _, err := env.DB(t, tn).ExecContext(ctx, `INSERT INTO departments (code, name) VALUES ($1, $1)`, code); err != nil {
-				t.Fatal(err)
+	for _, mode := range isolationEnvs {
+		t.Run(mode.name, func(t *testing.T) {
+			env := mode.open(t)
+			a := env.Tenant(t, "alpha", tenant.PayrollMatch)
+			b := env.Tenant(t, "beta", tenant.SelfRegister)
+			ctx := context.Background()
+			for tn, codes := range map[*tenant.Tenant][]string{a: {"A1", "A2"}, b: {"B1"}} {
+				for _, code := range codes {
+					if _, err := env.DB(t, tn).ExecContext(ctx, `INSERT INTO departments (code, name) VALUES ($1, $1)`, code); err != nil {
+						t.Fatal(err)
+					}
+				}
 			}
-		}
-	}
-	srv := httptest.NewServer(departmentsApp(env.Scoper))
-	defer srv.Close()
-	want := map[string]string{"alpha.example.test": "alpha:A1,A2", "beta.example.test": "beta:B1"}
-	for i := 0; i < 40; i++ {
-		host := "alpha.example.test"
-		if i%2 == 1 {
-			host = "beta.example.test"
-		}
-		req, err := http.NewRequest("GET", srv.URL+"/departments", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Host = host
-		resp, err := srv.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if string(body) != want[host] {
-			t.Fatalf("request %d on %s saw %q, want %q", i, host, body, want[host])
-		}
+			srv := httptest.NewServer(departmentsApp(env.Scoper))
+			defer srv.Close()
+			want := map[string]string{"alpha.example.test": "alpha:A1,A2", "beta.example.test": "beta:B1"}
+			for i := 0; i < 40; i++ {
+				host := "alpha.example.test"
+				if i%2 == 1 {
+					host = "beta.example.test"
+				}
+				req, err := http.NewRequest("GET", srv.URL+"/departments", nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Host = host
+				resp, err := srv.Client().Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if string(body) != want[host] {
+					t.Fatalf("request %d on %s saw %q, want %q", i, host, body, want[host])
+				}
+			}
+		})
 	}
 }
 
-// A tenant handle cannot reach platform tables or another tenant's tables by unqualified name.
+// Two tenants, two workers each, at once on ONE server connection: plain reads, writes and
+// transactions (InTx) each see and touch only their own tenant's rows, and every one of
+// them ran on the same server session (one backend pid), so nothing but the per-transaction
+// search_path kept them apart.
+func TestTenantsTakeTurnsOnOneServerConnection(t *testing.T) {
+	for _, mode := range isolationEnvs {
+		t.Run(mode.name, func(t *testing.T) {
+			env := mode.open(t)
+			tenants := []*tenant.Tenant{env.Tenant(t, "alpha", tenant.PayrollMatch), env.Tenant(t, "beta", tenant.PayrollMatch)}
+			ctx := context.Background()
+			var mu sync.Mutex
+			pids := map[int]bool{}
+			const workers, rounds = 2, 15
+			var wg sync.WaitGroup
+			errs := make(chan error, len(tenants)*workers)
+			for _, tn := range tenants {
+				prefix := strings.ToUpper(tn.Code[:1])
+				db := env.DB(t, tn)
+				for w := range workers {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						errs <- takeTurns(ctx, db, prefix, w, rounds, func(pid int) {
+							mu.Lock()
+							pids[pid] = true
+							mu.Unlock()
+						})
+					}()
+				}
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, tn := range tenants {
+				var n int
+				if err := env.DB(t, tn).Get(&n, `SELECT count(*) FROM departments`); err != nil {
+					t.Fatal(err)
+				}
+				if n != workers*rounds*2 {
+					t.Errorf("%s holds %d departments, want %d", tn.Code, n, workers*rounds*2)
+				}
+			}
+			if len(pids) != 1 {
+				t.Errorf("the work ran on %d server sessions, want the one: %v", len(pids), pids)
+			}
+		})
+	}
+}
+
+// takeTurns writes, reads and works in a transaction as one tenant (departments coded
+// <prefix>…), failing on any row or search_path of another tenant.
+func takeTurns(ctx context.Context, db *tenant.DB, prefix string, worker, rounds int, sawPid func(int)) error {
+	own := func(codes []string) error {
+		for _, c := range codes {
+			if !strings.HasPrefix(c, prefix) {
+				return fmt.Errorf("tenant %s saw department %s", prefix, c)
+			}
+		}
+		return nil
+	}
+	for i := range rounds {
+		code := fmt.Sprintf("%s%d-%d", prefix, worker, i)
+		if _, err := db.ExecContext(ctx, `INSERT INTO departments (code, name) VALUES ($1, $1)`, code); err != nil {
+			return fmt.Errorf("write %s: %w", code, err)
+		}
+		var codes []string
+		if err := db.SelectContext(ctx, &codes, `SELECT code FROM departments`); err != nil {
+			return fmt.Errorf("read: %w", err)
+		}
+		if err := own(codes); err != nil {
+			return err
+		}
+		err := tenant.InTx(ctx, db, func(tx *sqlx.Tx) error {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO departments (code, name) VALUES ($1, $1)`, code+"-tx"); err != nil {
+				return err
+			}
+			var codes []string
+			if err := tx.SelectContext(ctx, &codes, `SELECT code FROM departments`); err != nil {
+				return err
+			}
+			if err := own(codes); err != nil {
+				return err
+			}
+			var path string
+			var pid int
+			if err := tx.QueryRowxContext(ctx, `SELECT current_setting('search_path'), pg_backend_pid()`).Scan(&path, &pid); err != nil {
+				return err
+			}
+			if path != "tenant_"+strings.ToLower(map[string]string{"A": "alpha", "B": "beta"}[prefix]) {
+				return fmt.Errorf("tenant %s ran with search_path %q", prefix, path)
+			}
+			sawPid(pid)
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("InTx: %w", err)
+		}
+		var pid int
+		if err := db.GetContext(ctx, &pid, `SELECT pg_backend_pid()`); err != nil {
+			return err
+		}
+		sawPid(pid)
+	}
+	return nil
+}
+
+// A tenant handle cannot reach platform tables or another tenant's tables by unqualified
+// name, directly or through the pooler.
 func TestTenantHandleSeesOnlyItsSchema(t *testing.T) {
-	env := tenanttest.New(t, 1)
-	a := env.Tenant(t, "alpha", tenant.PayrollMatch)
-	env.Tenant(t, "beta", tenant.PayrollMatch)
-	var path string
-	if err := env.DB(t, a).Get(&path, `SHOW search_path`); err != nil {
-		t.Fatal(err)
-	}
-	if path != "tenant_alpha" {
-		t.Fatalf("search_path = %q, want tenant_alpha", path)
-	}
-	if _, err := env.DB(t, a).Exec(`SELECT 1 FROM tenants`); err == nil {
-		t.Fatal("a tenant handle could read the platform's tenants table unqualified")
+	for _, mode := range isolationEnvs {
+		t.Run(mode.name, func(t *testing.T) {
+			env := mode.open(t)
+			a := env.Tenant(t, "alpha", tenant.PayrollMatch)
+			env.Tenant(t, "beta", tenant.PayrollMatch)
+			var path string
+			if err := env.DB(t, a).Get(&path, `SHOW search_path`); err != nil {
+				t.Fatal(err)
+			}
+			if path != "tenant_alpha" {
+				t.Fatalf("search_path = %q, want tenant_alpha", path)
+			}
+			if _, err := env.DB(t, a).Exec(`SELECT 1 FROM tenants`); err == nil {
+				t.Fatal("a tenant handle could read the platform's tenants table unqualified")
+			}
+			// The platform's statements on the same pool run with search_path public.
+			if err := env.Databases.Public().Get(&path, `SHOW search_path`); err != nil || path != "public" {
+				t.Fatalf("platform search_path = %q (%v), want public", path, err)
+			}
+		})
 	}
 }
 
@@ -131,7 +274,7 @@ func TestProvisioningFailureLeavesNothingBehind(t *testing.T) {
 	env := tenanttest.New(t, 2)
 	ctx := context.Background()
 	spec := tenant.Spec{Code: "gamma", Name: "Gamma", Hosts: []string{"gamma.example.test"}, RegistrationMode: tenant.AdminOnly}
-	env.Provisioner.AfterMigrate = append(env.Provisioner.AfterMigrate, func(context.Context, *tenant.Tenant, *sqlx.DB) error {
+	env.Provisioner.AfterMigrate = append(env.Provisioner.AfterMigrate, func(context.Context, *tenant.Tenant, *tenant.DB) error {
 		return fmt.Errorf("seeding failed on purpose")
 	})
 	if _, err := env.Provisioner.Create(ctx, spec, "test"); err == nil {

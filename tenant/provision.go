@@ -20,7 +20,7 @@ type Provisioner struct {
 	platformHost string
 	// AfterMigrate runs once the schema is current and before the tenant goes active; later
 	// modules seed their defaults here (policies, security questions). An error undoes all.
-	AfterMigrate []func(ctx context.Context, t *Tenant, db *sqlx.DB) error
+	AfterMigrate []func(ctx context.Context, t *Tenant, db *DB) error
 	// OnRemove undoes, inside the transaction that removes a failed provisioning, what the
 	// AfterMigrate hooks wrote outside the tenant's schema (the policies in public.casbin_rule):
 	// each module removes its own rows.
@@ -40,7 +40,8 @@ func (p *Provisioner) Create(ctx context.Context, spec Spec, actor string) (*Ten
 	}
 	// A session advisory lock per code: a second Create of the same code waits its turn, and a
 	// 'provisioning' row found while holding the lock can only be a crashed attempt's leftover.
-	conn, err := p.dbs.Public().Connx(ctx)
+	// Session locks need a session of their own: the direct URL, never a transaction pooler.
+	conn, err := p.dbs.Direct().Connx(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("provision %s: connect: %w", spec.Code, err)
 	}
@@ -91,7 +92,7 @@ func (p *Provisioner) finish(ctx context.Context, code string) (*Tenant, error) 
 	if err != nil {
 		return nil, err
 	}
-	if _, err := migrations.Up(ctx, db.DB, migrations.Tenant, t.Schema); err != nil {
+	if _, err := p.dbs.Migrate(ctx, migrations.Tenant, t.Schema); err != nil {
 		return nil, err
 	}
 	for _, seed := range p.AfterMigrate {
@@ -137,7 +138,7 @@ func (p *Provisioner) remove(ctx context.Context, code string) error {
 // migrated under its own advisory lock, so concurrent runs are safe and idempotent.
 func MigrateAll(ctx context.Context, dbs *Databases) ([]migrations.Result, error) {
 	var results []migrations.Result
-	res, err := migrations.Up(ctx, dbs.Public().DB, migrations.Platform, "public")
+	res, err := dbs.Migrate(ctx, migrations.Platform, "public")
 	results = append(results, res)
 	if err != nil {
 		return results, err
@@ -148,11 +149,7 @@ func MigrateAll(ctx context.Context, dbs *Databases) ([]migrations.Result, error
 		return results, fmt.Errorf("list tenant schemas: %w", err)
 	}
 	for _, schema := range schemas {
-		db, err := dbs.Schema(schema)
-		if err != nil {
-			return results, err
-		}
-		res, err := migrations.Up(ctx, db.DB, migrations.Tenant, schema)
+		res, err := dbs.Migrate(ctx, migrations.Tenant, schema)
 		results = append(results, res)
 		if err != nil {
 			return results, err

@@ -143,9 +143,16 @@ func (r *Registry) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	return InTx(ctx, r.db, fn)
 }
 
+// Beginner opens transactions: a tenant's *DB (the transaction sets its search_path first)
+// or the platform's *sqlx.DB.
+type Beginner interface {
+	BeginTxx(ctx context.Context, opts *sql.TxOptions) (*sqlx.Tx, error)
+}
+
 // InTx runs fn in a transaction on db, committing when fn returns nil and rolling back
-// otherwise: the one place every store gets "all or nothing" from.
-func InTx(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) error {
+// otherwise: the one place every store gets "all or nothing" from, and on a tenant's handle
+// the way to run several statements for the round trips of one.
+func InTx(ctx context.Context, db Beginner, fn func(tx *sqlx.Tx) error) error {
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

@@ -29,6 +29,9 @@ type snapshot struct {
 	byCode map[string]*Tenant
 }
 
+// refreshWait bounds a snapshot refresh when an older snapshot can still answer.
+const refreshWait = time.Second
+
 // NewResolver resolves from registry; devSuffix is "" in production.
 func NewResolver(registry *Registry, devSuffix string, ttl time.Duration) *Resolver {
 	return &Resolver{registry: registry, devSuffix: devSuffix, ttl: ttl}
@@ -85,7 +88,16 @@ func (r *Resolver) current(ctx context.Context) (*snapshot, error) {
 	}
 	defer r.loading.Unlock()
 
-	loaded, err := r.load(ctx)
+	loadCtx := ctx
+	if snap != nil {
+		// With a snapshot to fall back on, a refresh waits at most this long for a connection
+		// of the process's budget (its platform handle has no acquire deadline of its own), so
+		// a spent budget never holds a request up on the host table.
+		var cancel context.CancelFunc
+		loadCtx, cancel = context.WithTimeout(ctx, refreshWait)
+		defer cancel()
+	}
+	loaded, err := r.load(loadCtx)
 	if err != nil {
 		if snap != nil {
 			slog.WarnContext(ctx, "tenant registry reload failed; serving the last snapshot", "err", err)

@@ -4,17 +4,15 @@ import (
 	"context"
 	"errors"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/speks-portal/speks/modules/foundation/fault"
 )
 
 // Scope is what a request or job knows about its tenant: who it is and the database handle
-// pinned to its schema. Handlers, services and jobs take it from the context, never from
-// request input.
+// bound to its schema (DB: every statement runs with the tenant's search_path). Handlers,
+// services and jobs take it from the context, never from request input.
 type Scope struct {
 	Tenant *Tenant
-	DB     *sqlx.DB
+	DB     *DB
 }
 
 type scopeKey struct{}

@@ -12,7 +12,7 @@ import (
 func (rt *runtime) authzModule() *authz.Module {
 	return authz.NewModule(authz.Options{
 		DB:          rt.dbs.Public(),
-		DSN:         rt.cfg.Database.URL,
+		DSN:         rt.dbs.DirectURL(),
 		Logger:      rt.log,
 		Credentials: []authz.Credential{feedKeySubject},
 	})

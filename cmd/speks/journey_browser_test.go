@@ -11,8 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/speks-portal/speks/config"
 	"github.com/speks-portal/speks/modules/feed"
 	"github.com/speks-portal/speks/modules/foundation/notify/notifytest"
@@ -198,7 +196,7 @@ func TestNewcomerRegistersAndSeesHerPayslips(t *testing.T) {
 
 // officerSession adds Pahang's IT officer with a full session (the officer's own login, with
 // TOTP, is tested in the account module) and returns the cookie value.
-func officerSession(t *testing.T, db *sqlx.DB) string {
+func officerSession(t *testing.T, db *tenant.DB) string {
 	t.Helper()
 	var id int64
 	if err := db.Get(&id, `INSERT INTO users (category, login_id, name, email, status, roles)

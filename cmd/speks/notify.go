@@ -50,7 +50,7 @@ func (rt *runtime) startMailRelay(ctx context.Context) (<-chan struct{}, error) 
 		Databases: rt.dbs,
 		Client:    client,
 		Log:       rt.log,
-		ListenURL: rt.cfg.Database.URL,
+		ListenURL: rt.dbs.DirectURL(),
 	}
 	done := make(chan struct{})
 	go func() {

@@ -41,7 +41,7 @@ func TestCreatePlatformAdminCommand(t *testing.T) {
 	if secret == nil || strings.Contains(out, "Teratai") {
 		t.Fatalf("output: %q", out)
 	}
-	dbs, err := tenant.OpenDatabases(dbURL, tenant.PoolConfig{MaxOpen: 2, MaxIdle: 1})
+	dbs, err := tenant.OpenDatabases(dbURL, tenant.PoolConfig{MaxConns: 3})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,12 +68,18 @@ func newRuntime(cmd *cobra.Command) (*runtime, error) {
 	// Locally, the first migrate creates the database; in production it is provisioned (and
 	// the maintenance database may not even be reachable through a pooler).
 	if cfg.IsDev() && commandsThatMigrate[cmd.Name()] {
-		if err := tenant.EnsureDatabase(ctx, cfg.Database.URL); err != nil {
-			return nil, fmt.Errorf("cannot reach PostgreSQL at %s (database.url): %w", redactURL(cfg.Database.URL), err)
+		direct, key := cfg.Database.URL, "database.url"
+		if cfg.Database.DirectURL != "" {
+			direct, key = cfg.Database.DirectURL, "database.direct_url"
+		}
+		if err := tenant.EnsureDatabase(ctx, direct); err != nil {
+			return nil, fmt.Errorf("cannot reach PostgreSQL at %s (%s): %w", redactURL(direct), key, err)
 		}
 	}
 	dbs, err := tenant.OpenDatabases(cfg.Database.URL, tenant.PoolConfig{
-		MaxOpen: cfg.Database.MaxOpenConns, MaxIdle: cfg.Database.MaxIdleConns, MaxIdleTime: cfg.Database.ConnMaxIdleTime,
+		MaxConns: cfg.Database.MaxConns, MaxIdleTime: cfg.Database.ConnMaxIdleTime,
+		AcquireTimeout: cfg.Database.AcquireTimeout, DirectURL: cfg.Database.DirectURL,
+		AppName: "speks-" + cmd.Name(),
 	})
 	if err != nil {
 		return nil, err
@@ -141,7 +147,7 @@ func requireMigrated(ctx context.Context, cmd *cobra.Command, dbs *tenant.Databa
 	if commandsThatMigrate[cmd.Name()] {
 		return nil
 	}
-	pending, err := migrations.Pending(ctx, dbs.Public().DB, migrations.Platform, "public")
+	pending, err := dbs.Pending(ctx, migrations.Platform, "public")
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,7 @@ func TestSecretsResealCommand(t *testing.T) {
 	if _, _, err := runCLI(t, "migrate", "--database-url", dbURL); err != nil {
 		t.Fatal(err)
 	}
-	dbs, err := tenant.OpenDatabases(dbURL, tenant.PoolConfig{MaxOpen: 2, MaxIdle: 1})
+	dbs, err := tenant.OpenDatabases(dbURL, tenant.PoolConfig{MaxConns: 4})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ func TestUserCommands(t *testing.T) {
 	if err != nil || !strings.Contains(out, "created in melaka") {
 		t.Fatalf("user create: %q, %v", out, err)
 	}
-	dbs, err := tenant.OpenDatabases(dbURL, tenant.PoolConfig{MaxOpen: 2, MaxIdle: 1})
+	dbs, err := tenant.OpenDatabases(dbURL, tenant.PoolConfig{MaxConns: 3})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/speks-portal/speks/config"
@@ -96,7 +95,7 @@ func newHarness(t testing.TB, options ...func(*config.Config)) *harness {
 	return h
 }
 
-func (h *harness) db(t testing.TB, code string) *sqlx.DB {
+func (h *harness) db(t testing.TB, code string) *tenant.DB {
 	t.Helper()
 	return h.env.DB(t, h.tenants[code])
 }

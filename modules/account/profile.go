@@ -106,7 +106,7 @@ func (s *Service) UpdateProfile(ctx context.Context, sess *Session, ch ProfileCh
 	return s.Profile(ctx, sess.UserID)
 }
 
-func (s *Service) applyChange(ctx context.Context, db *sqlx.DB, p *Profile, ch ProfileChange) error {
+func (s *Service) applyChange(ctx context.Context, db *tenant.DB, p *Profile, ch ProfileChange) error {
 	var bad []string
 	if ch.Phone != nil {
 		p.Phone = strings.TrimSpace(*ch.Phone)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -28,7 +26,7 @@ var DefaultQuestions = []struct {
 
 // SeedSecurityQuestions adds the default questions a tenant lacks; it never changes a question
 // the tenant has edited. Register it with Provisioner.AfterMigrate.
-func SeedSecurityQuestions(ctx context.Context, t *tenant.Tenant, db *sqlx.DB) error {
+func SeedSecurityQuestions(ctx context.Context, t *tenant.Tenant, db *tenant.DB) error {
 	for _, q := range DefaultQuestions {
 		if _, err := db.ExecContext(ctx, `INSERT INTO security_questions (id, text_ms, text_en) VALUES ($1, $2, $3)
 			ON CONFLICT (id) DO NOTHING`, q.ID, q.MS, q.EN); err != nil {

@@ -6,10 +6,10 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/foundation/guard"
+	"github.com/speks-portal/speks/tenant"
 )
 
 // Activation is a verified self-registration waiting for the IT officer (PK 0101 step 7),
@@ -70,7 +70,7 @@ func (a *Activation) compare() {
 
 // ActivationQueue lists the accounts waiting for an officer's activation, oldest first, each
 // beside its master record (the database links an account to it by ID at registration).
-func ActivationQueue(ctx context.Context, db *sqlx.DB) ([]Activation, error) {
+func ActivationQueue(ctx context.Context, db *tenant.DB) ([]Activation, error) {
 	rows := []Activation{}
 	err := db.SelectContext(ctx, &rows, `SELECT u.id, u.category, u.login_id, u.name, u.email, u.status, u.roles,
 			u.department_code, u.ptj_code, u.created_at, u.last_login_at, NULL::timestamptz AS locked_until,

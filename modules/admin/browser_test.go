@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/admin"
@@ -64,7 +63,7 @@ func TestConsoleInBrowser(t *testing.T) {
 
 // walkLoginThrottleSettings: the officer raises the spraying limit on the settings page, at a
 // phone's width; a value out of range comes back named in words, and nothing is saved then.
-func walkLoginThrottleSettings(t *testing.T, tab *webtest.Tab, db *sqlx.DB, base string) {
+func walkLoginThrottleSettings(t *testing.T, tab *webtest.Tab, db *tenant.DB, base string) {
 	t.Helper()
 	tab.Phone()
 	tab.Open(base + "/admin/settings?lang=ms")
@@ -96,7 +95,7 @@ func walkLoginThrottleSettings(t *testing.T, tab *webtest.Tab, db *sqlx.DB, base
 
 // expectMalaysianTimes: the officer reads every time on the console and in the audit trail in
 // Malaysia time, day first. 19:53 UTC on 4 December is 03:53 on 5 December in Malaysia.
-func expectMalaysianTimes(t *testing.T, tab *webtest.Tab, db *sqlx.DB, base string) {
+func expectMalaysianTimes(t *testing.T, tab *webtest.Tab, db *tenant.DB, base string) {
 	t.Helper()
 	db.MustExec(`INSERT INTO import_batches (kind, actor, content_hash, bytes, rows, inserted, updated, unchanged,
 		received_at, duration_ms) VALUES ('payments', 'test', repeat('b', 64), 1, 7, 7, 0, 0, '2026-12-04 19:53:00+00', 1)`)
@@ -214,14 +213,14 @@ func consoleServer(t *testing.T) *webtest.Server {
 		Provision: func(ctx context.Context, env *tenanttest.Env, tn *tenant.Tenant) error {
 			mod.Registry = env.Registry
 			late.m = authz.NewModule(authz.Options{DB: env.Databases.Public(), Logger: log})
-			return authz.SeedTenant(ctx, tn, env.Databases.Public())
+			return authz.SeedTenant(ctx, tn, env.DB(t, tn))
 		},
 	})
 }
 
 // signedInOfficer adds Selangor's IT officer with a full session under token (logging in with
 // TOTP is the account module's test) and returns the token for the browser's cookie.
-func signedInOfficer(t *testing.T, db *sqlx.DB, token string) string {
+func signedInOfficer(t *testing.T, db *tenant.DB, token string) string {
 	t.Helper()
 	var officerID int64
 	if err := db.Get(&officerID, `INSERT INTO users (category, login_id, name, email, status, roles)

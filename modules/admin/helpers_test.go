@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/speks-portal/speks/config"
@@ -63,7 +62,7 @@ func newHarness(t *testing.T) *harness {
 	return h
 }
 
-func (h *harness) db(t *testing.T, code string) *sqlx.DB {
+func (h *harness) db(t *testing.T, code string) *tenant.DB {
 	t.Helper()
 	return h.env.DB(t, h.tenants[code])
 }

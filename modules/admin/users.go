@@ -96,7 +96,7 @@ func (u UserRow) Actions() []string {
 }
 
 // SearchUsers returns one page of matching accounts and the total count.
-func SearchUsers(ctx context.Context, db *sqlx.DB, q UserQuery) ([]UserRow, int, error) {
+func SearchUsers(ctx context.Context, db *tenant.DB, q UserQuery) ([]UserRow, int, error) {
 	where, args := []string{"true"}, []any{}
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
 	if s := strings.TrimSpace(q.Q); s != "" {
@@ -193,7 +193,7 @@ func (m *Module) perform(c *fiber.Ctx, fn actionFunc) (*UserRow, error) {
 	return u, nil
 }
 
-func userRow(ctx context.Context, db *sqlx.DB, id int64) (*UserRow, error) {
+func userRow(ctx context.Context, db *tenant.DB, id int64) (*UserRow, error) {
 	var u UserRow
 	err := db.GetContext(ctx, &u, userSelect+` WHERE u.id = $1`, id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -220,7 +220,7 @@ func (m *Module) activate(c *fiber.Ctx, p *account.Principal, sc *tenant.Scope, 
 	return invalidStatus()
 }
 
-func reactivate(ctx context.Context, db *sqlx.DB, p *account.Principal, userID int64) error {
+func reactivate(ctx context.Context, db *tenant.DB, p *account.Principal, userID int64) error {
 	return tenant.InTx(ctx, db, func(tx *sqlx.Tx) error {
 		if err := identity.ReactivateIn(ctx, tx, userID); err != nil {
 			return err

@@ -110,7 +110,7 @@ func TestParseYearReportsEveryProblemByLine(t *testing.T) {
 func TestTenantCalendar(t *testing.T) {
 	env := tenanttest.New(t, 2)
 	ctx := context.Background()
-	load := func(db *sqlx.DB) *calendar.Calendar {
+	load := func(db sqlx.QueryerContext) *calendar.Calendar {
 		t.Helper()
 		c, err := calendar.Load(ctx, db)
 		if err != nil {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/speks-portal/speks/modules/account"
@@ -48,7 +47,7 @@ var Officers = []Officer{
 // staff and supplier keys of `speks demo --json`. It adds what is missing and changes no row
 // that exists, so running the demo again is harmless.
 func StaffStep(argon credentials.Argon2Params) TenantStep {
-	return func(ctx context.Context, t *tenant.Tenant, db *sqlx.DB, entry *TenantEntry) error {
+	return func(ctx context.Context, t *tenant.Tenant, db *tenant.DB, entry *TenantEntry) error {
 		staff, err := demoStaff(ctx, db, argon)
 		if err != nil {
 			return fmt.Errorf("demo staff account of %s: %w", t.Code, err)
@@ -83,7 +82,7 @@ type demoCompany struct {
 // Both pick among the first few of their master, in a fixed order, the first whose name the
 // demo password does not contain (the policy would refuse it): stable from run to run.
 
-func demoStaff(ctx context.Context, db *sqlx.DB, argon credentials.Argon2Params) (*Account, error) {
+func demoStaff(ctx context.Context, db *tenant.DB, argon credentials.Argon2Params) (*Account, error) {
 	var candidates []demoEmployee
 	if err := db.SelectContext(ctx, &candidates, `SELECT ic_no, name, email, department_code, ptj_code FROM employees
 		WHERE status = 'active' AND email <> '' ORDER BY salary_no LIMIT 20`); err != nil {
@@ -114,7 +113,7 @@ func (c demoCompany) loginIDs() (string, string) {
 	return "", ""
 }
 
-func demoSupplier(ctx context.Context, db *sqlx.DB, argon credentials.Argon2Params) (*Account, error) {
+func demoSupplier(ctx context.Context, db *tenant.DB, argon credentials.Argon2Params) (*Account, error) {
 	var candidates []demoCompany
 	if err := db.SelectContext(ctx, &candidates, `SELECT id, reg_no_new, reg_no_old, name, email, bank_account FROM suppliers
 		WHERE status = 'active' AND email <> '' AND bank_account <> '' ORDER BY id LIMIT 20`); err != nil {
@@ -142,7 +141,7 @@ func demoSupplier(ctx context.Context, db *sqlx.DB, argon credentials.Argon2Para
 // treasury, head_of_department and ptj_admin keys of `speks demo --json`. Run after
 // StaffStep. An officer that exists is kept as it is, so running the demo again is harmless.
 func OfficersStep(accounts *account.Service, argon credentials.Argon2Params) TenantStep {
-	return func(ctx context.Context, t *tenant.Tenant, db *sqlx.DB, entry *TenantEntry) error {
+	return func(ctx context.Context, t *tenant.Tenant, db *tenant.DB, entry *TenantEntry) error {
 		ptj, err := demoPTJ(ctx, db, entry)
 		if err != nil {
 			return fmt.Errorf("demo officers of %s: %w", t.Code, err)
@@ -170,7 +169,7 @@ func OfficersStep(accounts *account.Service, argon credentials.Argon2Params) Ten
 
 // demoPTJ is the PTJ of the demo staff member (or of the first employee); the scoped
 // officers take their department from the employee row they are made from.
-func demoPTJ(ctx context.Context, db *sqlx.DB, entry *TenantEntry) (string, error) {
+func demoPTJ(ctx context.Context, db *tenant.DB, entry *TenantEntry) (string, error) {
 	var ptj string
 	ic := ""
 	if entry.Staff != nil {
@@ -186,7 +185,7 @@ func demoPTJ(ctx context.Context, db *sqlx.DB, entry *TenantEntry) (string, erro
 // ensureOfficer returns the officer holding the role (a demo officer created earlier), or
 // makes one from the first employee without an account (in the demo PTJ when scoped) whose
 // name and IC the demo password does not contain.
-func ensureOfficer(ctx context.Context, db *sqlx.DB, accounts *account.Service, argon credentials.Argon2Params,
+func ensureOfficer(ctx context.Context, db *tenant.DB, accounts *account.Service, argon credentials.Argon2Params,
 	o Officer, scoped bool, ptj string) (*Account, error) {
 	var login string
 	err := db.GetContext(ctx, &login, `SELECT login_id FROM users WHERE category = 'officer' AND roles = $1
@@ -224,7 +223,7 @@ func ensureOfficer(ctx context.Context, db *sqlx.DB, accounts *account.Service, 
 // RequestsStep leaves a few pending user-administration requests in each demo state, raised by
 // its demo PTJ admin (requests.SeedDemo). Run after OfficersStep.
 func RequestsStep() TenantStep {
-	return func(ctx context.Context, t *tenant.Tenant, db *sqlx.DB, entry *TenantEntry) error {
+	return func(ctx context.Context, t *tenant.Tenant, db *tenant.DB, entry *TenantEntry) error {
 		if entry.PTJAdmin == nil {
 			return nil // no PTJ admin in this master: nobody to raise requests
 		}

@@ -17,8 +17,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -43,7 +41,7 @@ type Deps struct {
 
 // TenantStep adds a module's demo data to one tenant once its synthetic data is in place and
 // fills that module's keys of entry (e.g. entry.Staff). It must be idempotent too.
-type TenantStep func(ctx context.Context, t *tenant.Tenant, db *sqlx.DB, entry *TenantEntry) error
+type TenantStep func(ctx context.Context, t *tenant.Tenant, db *tenant.DB, entry *TenantEntry) error
 
 // PlatformStep adds platform-wide demo data (e.g. the platform administrator) to out.
 type PlatformStep func(ctx context.Context, out *Output) error

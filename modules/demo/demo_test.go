@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/speks-portal/speks/modules/demo"
@@ -22,7 +21,7 @@ func options(staff, suppliers int) demo.Options {
 	return demo.Options{Port: 8080, DevHostSuffix: ".localhost", PlatformHost: "platform.localhost", Staff: staff, Suppliers: suppliers}
 }
 
-func tenantDB(t *testing.T, env *tenanttest.Env, code string) *sqlx.DB {
+func tenantDB(t *testing.T, env *tenanttest.Env, code string) *tenant.DB {
 	t.Helper()
 	db, err := env.Databases.Schema(tenant.SchemaName(code))
 	if err != nil {
@@ -31,7 +30,9 @@ func tenantDB(t *testing.T, env *tenanttest.Env, code string) *sqlx.DB {
 	return db
 }
 
-func count(t *testing.T, db *sqlx.DB, query string, args ...any) int {
+func count(t *testing.T, db interface {
+	Get(any, string, ...any) error
+}, query string, args ...any) int {
 	t.Helper()
 	var n int
 	if err := db.Get(&n, query, args...); err != nil {
@@ -74,7 +75,7 @@ func TestRunCreatesTheFourStatesWithValidData(t *testing.T) {
 }
 
 // checkTenantData checks in SQL what the database holds, independently of the generator.
-func checkTenantData(t *testing.T, db *sqlx.DB, state *demo.State, staff, suppliers int) {
+func checkTenantData(t *testing.T, db *tenant.DB, state *demo.State, staff, suppliers int) {
 	t.Helper()
 	if n := count(t, db, `SELECT count(*) FROM employees`); n != staff {
 		t.Errorf("%d employees, want %d", n, staff)
@@ -111,7 +112,7 @@ func checkTenantData(t *testing.T, db *sqlx.DB, state *demo.State, staff, suppli
 	}
 }
 
-func checkUnregistered(t *testing.T, db *sqlx.DB, entry *demo.TenantEntry, domains []string) {
+func checkUnregistered(t *testing.T, db *tenant.DB, entry *demo.TenantEntry, domains []string) {
 	t.Helper()
 	p := entry.UnregisteredStaff
 	if p == nil {
@@ -220,7 +221,7 @@ func TestStepsRunAndUnregisteredSkipsAccounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	taken := first.Tenants["selangor"].UnregisteredStaff.ID
-	step := func(ctx context.Context, tn *tenant.Tenant, db *sqlx.DB, entry *demo.TenantEntry) error {
+	step := func(ctx context.Context, tn *tenant.Tenant, db *tenant.DB, entry *demo.TenantEntry) error {
 		if tn.Code != "selangor" {
 			return nil
 		}

@@ -12,8 +12,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/speks-portal/speks/modules/feed"
 	"github.com/speks-portal/speks/tenant"
 )
@@ -76,7 +74,7 @@ func RecordsReference(now time.Time) time.Time {
 // passes the clock, tests a fixed date.
 func RecordsStep(now time.Time) TenantStep {
 	ref := RecordsReference(now)
-	return func(ctx context.Context, t *tenant.Tenant, db *sqlx.DB, _ *TenantEntry) error {
+	return func(ctx context.Context, t *tenant.Tenant, db *tenant.DB, _ *TenantEntry) error {
 		state, ok := stateOf(t.Code)
 		if !ok {
 			return nil // not one of the demo states

@@ -5,9 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/speks-portal/speks/modules/demo"
+	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"
 )
 
@@ -53,7 +52,7 @@ func TestRecordsStepFillsEveryStateThroughTheFeed(t *testing.T) {
 // checkPayslips: every active staff member has the 24 months January 2024 – December 2025,
 // paid by the rule (the 25th or the working day before), with consistent totals, and the
 // basic salary moves only in January and with the SSPA rise of December 2024.
-func checkPayslips(t *testing.T, db *sqlx.DB, code string) {
+func checkPayslips(t *testing.T, db *tenant.DB, code string) {
 	t.Helper()
 	staff := count(t, db, `SELECT count(*) FROM employees WHERE status = 'active'`)
 	if n := count(t, db, `SELECT count(*) FROM (SELECT ic_no FROM payslips GROUP BY ic_no
@@ -94,7 +93,7 @@ func checkPayslips(t *testing.T, db *sqlx.DB, code string) {
 
 // checkStatements: two EC years per person, Part B equal to the year's gross pay, PCB and
 // KWSP equal to the year's deductions.
-func checkStatements(t *testing.T, db *sqlx.DB) {
+func checkStatements(t *testing.T, db *tenant.DB) {
 	t.Helper()
 	if n := count(t, db, `SELECT count(*) FROM employees e WHERE status = 'active'
 		AND (SELECT array_agg(year ORDER BY year) FROM statements s WHERE s.ic_no = e.ic_no) IS DISTINCT FROM '{2024,2025}'`); n != 0 {
@@ -120,7 +119,7 @@ func checkStatements(t *testing.T, db *sqlx.DB) {
 // checkPayments: the 12 months before the reference (2025) of payments to suppliers, all
 // matched to the master, with invoices adding up, staff claims, and the statuses of their
 // age: only the last days' are still with the bank.
-func checkPayments(t *testing.T, db *sqlx.DB) {
+func checkPayments(t *testing.T, db *tenant.DB) {
 	t.Helper()
 	if n := count(t, db, `SELECT count(*) FROM payments WHERE payment_date NOT BETWEEN '2025-01-01' AND '2025-12-31'`); n != 0 {
 		t.Errorf("%d payments outside 2025", n)
@@ -145,7 +144,7 @@ func checkPayments(t *testing.T, db *sqlx.DB) {
 }
 
 // batchState and lastUpdate change whenever an import writes anything.
-func batchState(t *testing.T, db *sqlx.DB) string {
+func batchState(t *testing.T, db *tenant.DB) string {
 	t.Helper()
 	var s string
 	if err := db.Get(&s, `SELECT count(*) || '/' || coalesce(max(id), 0) FROM import_batches`); err != nil {
@@ -154,7 +153,7 @@ func batchState(t *testing.T, db *sqlx.DB) string {
 	return s
 }
 
-func lastUpdate(t *testing.T, db *sqlx.DB) string {
+func lastUpdate(t *testing.T, db *tenant.DB) string {
 	t.Helper()
 	var s string
 	if err := db.Get(&s, `SELECT coalesce(greatest((SELECT max(updated_at) FROM payslips), (SELECT max(updated_at) FROM statements),

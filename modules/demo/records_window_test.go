@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/speks-portal/speks/modules/foundation/web/myt"
 	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"
@@ -95,7 +93,7 @@ func runRecords(ctx context.Context, t *testing.T, scope *tenant.Scope, now time
 }
 
 // checkNovemberWindow checks the records of the reference 1 November 2026.
-func checkNovemberWindow(t *testing.T, db *sqlx.DB) {
+func checkNovemberWindow(t *testing.T, db *tenant.DB) {
 	t.Helper()
 	if n := count(t, db, `SELECT count(*) FROM (SELECT ic_no FROM payslips GROUP BY ic_no
 		HAVING count(*) = 24 AND min(make_date(year, month, 1)) = '2024-11-01'
@@ -145,7 +143,9 @@ func checkOnlyNewFiles(t *testing.T, f *recordsFeeder, month, settled string) {
 	}
 }
 
-func count(t *testing.T, db *sqlx.DB, query string, args ...any) int {
+func count(t *testing.T, db interface {
+	Get(any, string, ...any) error
+}, query string, args ...any) int {
 	t.Helper()
 	var n int
 	if err := db.Get(&n, query, args...); err != nil {

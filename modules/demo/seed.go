@@ -28,7 +28,7 @@ type Counts struct {
 
 // seed writes the state's organisation, staff and suppliers into the tenant schema in one
 // transaction: a failure leaves the tenant as it was.
-func seed(ctx context.Context, db *sqlx.DB, state *State, staff, suppliers int) (Counts, error) {
+func seed(ctx context.Context, db *tenant.DB, state *State, staff, suppliers int) (Counts, error) {
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return Counts{}, fmt.Errorf("begin: %w", err)
@@ -124,7 +124,7 @@ func nullable(s string) any {
 // unregisteredStaff picks an active staff member of the payroll master who has no portal
 // account and whose email the tenant accepts at first login (its domains, when it has any):
 // the person to try "Login Kali Pertama" or registration with. Nil when there is none.
-func unregisteredStaff(ctx context.Context, db *sqlx.DB, t *tenant.Tenant) (*Person, error) {
+func unregisteredStaff(ctx context.Context, db *tenant.DB, t *tenant.Tenant) (*Person, error) {
 	var p Person
 	err := db.GetContext(ctx, &p, `SELECT e.ic_no AS id, e.email FROM employees e
 		WHERE e.status = 'active' AND e.email <> ''

@@ -118,7 +118,7 @@ func benchPurge(b *testing.B, env *tenanttest.Env, s *tenant.Scope) (time.Durati
 				return
 			default:
 			}
-			d, err := readPayslips(reader.DB, benchIC(i*7919%20000))
+			d, err := readPayslips(reader, benchIC(i*7919%20000))
 			if err != nil {
 				b.Errorf("read: %v", err)
 				return
@@ -163,7 +163,7 @@ func purgeExpired(s *tenant.Scope) (payslips int64, err error) {
 	return payslips, nil
 }
 
-func readPayslips(db *sql.DB, ic string) (time.Duration, error) {
+func readPayslips(db *tenant.DB, ic string) (time.Duration, error) {
 	started := time.Now()
 	rows, err := db.Query(`SELECT year, month, net FROM payslips WHERE ic_no = $1 ORDER BY year DESC, month DESC`, ic)
 	if err != nil {

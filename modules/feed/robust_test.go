@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/speks-portal/speks/modules/foundation/web/apitest"
 	"github.com/speks-portal/speks/tenant"
 )
@@ -72,7 +70,9 @@ func manyLines(ic string, year, month, n int) []string {
 }
 
 // killCopy waits for a backend running COPY into the staging table and terminates it.
-func killCopy(t *testing.T, db *sqlx.DB) {
+func killCopy(t *testing.T, db interface {
+	Select(any, string, ...any) error
+}) {
 	t.Helper()
 	apitest.WaitWithin(t, 20*time.Second, "a COPY to kill", func() bool {
 		var killed []bool

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/pquerna/otp/totp"
 
 	"github.com/speks-portal/speks/modules/demo"
@@ -382,7 +381,7 @@ func TestOnboardingWhoseOfficerFailsLeavesNothing(t *testing.T) {
 	h := newHarness(t)
 	admin, _ := h.admin(t)
 	hooks := h.env.Provisioner.AfterMigrate
-	h.env.Provisioner.AfterMigrate = append(slices.Clone(hooks), func(ctx context.Context, _ *tenant.Tenant, db *sqlx.DB) error {
+	h.env.Provisioner.AfterMigrate = append(slices.Clone(hooks), func(ctx context.Context, _ *tenant.Tenant, db *tenant.DB) error {
 		_, err := db.ExecContext(ctx, `CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
 			BEGIN RAISE EXCEPTION 'accounts refused for the test'; END $$;
 			CREATE TRIGGER refuse BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION refuse()`)

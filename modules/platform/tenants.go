@@ -185,8 +185,8 @@ func (s *Service) Onboard(ctx context.Context, in Onboarding, actor string) (*te
 	return t, nil
 }
 
-func (s *Service) createOfficer(o FirstOfficer, actor string) func(ctx context.Context, t *tenant.Tenant, db *sqlx.DB) error {
-	return func(ctx context.Context, t *tenant.Tenant, db *sqlx.DB) error {
+func (s *Service) createOfficer(o FirstOfficer, actor string) func(ctx context.Context, t *tenant.Tenant, db *tenant.DB) error {
+	return func(ctx context.Context, t *tenant.Tenant, db *tenant.DB) error {
 		ctx = tenant.NewContext(ctx, &tenant.Scope{Tenant: t, DB: db})
 		loginURL := ""
 		if s.LoginURL != nil {

@@ -36,7 +36,12 @@ func audit(ctx context.Context, db sqlx.ExecerContext, actorID int64, action, su
 // typed a wrong account number without looking the account up; the entry is also about that
 // account, so a search by account number finds it.
 func (w who) audit(ctx context.Context, action, subject string, detail map[string]any) error {
-	return auditlog.Write(ctx, w.scope.DB, auditlog.Entry{ActorUserID: w.p.UserID,
+	return w.auditIn(ctx, w.scope.DB, action, subject, detail)
+}
+
+// auditIn is audit inside the caller's unit of work.
+func (w who) auditIn(ctx context.Context, db sqlx.ExecerContext, action, subject string, detail map[string]any) error {
+	return auditlog.Write(ctx, db, auditlog.Entry{ActorUserID: w.p.UserID,
 		Actor: w.p.MaskedLoginID() + " #" + itoa64(w.p.UserID), Action: action, Subject: subject,
 		UserID: w.p.UserID, Detail: detail})
 }

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/account/credentials"
@@ -43,7 +42,7 @@ func startBrowserServer(t *testing.T) (*webtest.Server, map[string]*demo.TenantE
 
 // startRecordsServer is startBrowserServer with more set-up for each state and the given
 // modules after the account module.
-func startRecordsServer(t *testing.T, more func(ctx context.Context, env *tenanttest.Env, tn *tenant.Tenant, db *sqlx.DB) error,
+func startRecordsServer(t *testing.T, more func(ctx context.Context, env *tenanttest.Env, tn *tenant.Tenant, db *tenant.DB) error,
 	modules ...web.Module) (*webtest.Server, map[string]*demo.TenantEntry, *webtest.Browser) {
 	t.Helper()
 	svc := account.NewService("records-browser-session-secret-0123", "records-browser-decoy-secret-01234",

@@ -10,8 +10,9 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jmoiron/sqlx"
+
 	"github.com/speks-portal/speks/modules/retention"
+	"github.com/speks-portal/speks/tenant"
 )
 
 // exportTimeout bounds the whole streamed export (a person has at most a few dozen records
@@ -82,7 +83,7 @@ func (m *Module) retentionCutoffs(w who) (cutoff time.Time, statementsBefore int
 }
 
 type exporter struct {
-	db       *sqlx.DB
+	db       *tenant.DB
 	ic       string
 	payee    Payee
 	base     string

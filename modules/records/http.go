@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/account"
 	"github.com/speks-portal/speks/modules/foundation/fault"
@@ -161,20 +162,41 @@ func (m *Module) loadPayslip(c *fiber.Ctx) (*Payslip, who, error) {
 	return ps, w, err
 }
 
+// payslip is the payday hot path: the payslip, its token and the audit entry are one
+// transaction, so the request pays the tenant handle's BEGIN + SET LOCAL and COMMIT round
+// trips once rather than for each statement (tenant.DB).
 func (m *Module) payslip(c *fiber.Ctx) error {
-	ps, w, err := m.loadPayslip(c)
-	if err != nil {
-		return err
+	w := whoOf(c)
+	year, month, ok := yearMonth(c)
+	if !ok {
+		return fault.New(fault.NotFound, "not_found", ErrNotFound)
 	}
-	if err := auditPayslip(c, w, ActionPayslipView, ps); err != nil {
+	ctx := c.UserContext()
+	var ps *Payslip
+	err := tenant.InTx(ctx, w.scope.DB, func(tx *sqlx.Tx) error {
+		var err error
+		if ps, err = PayslipWithToken(ctx, tx, w.p.EmployeeIC, year, month, baseURL(c)); err != nil {
+			return err
+		}
+		return w.auditIn(ctx, tx, ActionPayslipView, payslipSubject(ps), payslipDetail(c, ps))
+	})
+	if errors.Is(err, ErrNotFound) {
+		return m.payslipNotFound(c, w, year, month)
+	}
+	if err != nil {
 		return err
 	}
 	return c.JSON(ps)
 }
 
 func auditPayslip(c *fiber.Ctx, w who, action string, ps *Payslip) error {
-	return w.audit(c.UserContext(), action, fmt.Sprintf("payslip %04d-%02d", ps.Year, ps.Month),
-		map[string]any{"year": ps.Year, "month": ps.Month, "ip": clientIP(c)})
+	return w.audit(c.UserContext(), action, payslipSubject(ps), payslipDetail(c, ps))
+}
+
+func payslipSubject(ps *Payslip) string { return fmt.Sprintf("payslip %04d-%02d", ps.Year, ps.Month) }
+
+func payslipDetail(c *fiber.Ctx, ps *Payslip) map[string]any {
+	return map[string]any{"year": ps.Year, "month": ps.Month, "ip": clientIP(c)}
 }
 
 func (m *Module) payslipPDF(c *fiber.Ctx) error {

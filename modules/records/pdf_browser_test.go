@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/admin"
 	"github.com/speks-portal/speks/modules/foundation/web/webtest"
@@ -64,7 +63,7 @@ func TestBrowserPDFs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test")
 	}
-	logo := func(ctx context.Context, env *tenanttest.Env, tn *tenant.Tenant, db *sqlx.DB) error {
+	logo := func(ctx context.Context, env *tenanttest.Env, tn *tenant.Tenant, db *tenant.DB) error {
 		if tn.Code != "pahang" {
 			return nil
 		}

@@ -15,9 +15,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/speks-portal/speks/modules/admin"
+	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"
 )
 
@@ -119,7 +118,7 @@ func TestPrepareLogo(t *testing.T) {
 
 // putLogo puts a logo in place as the admin module's upload does: the image in the tenant's
 // schema, then the tenant's branding URL with its hash.
-func putLogo(ctx context.Context, db *sqlx.DB, env *tenanttest.Env, code string, data []byte) error {
+func putLogo(ctx context.Context, db *tenant.DB, env *tenanttest.Env, code string, data []byte) error {
 	sum := sha256.Sum256(data)
 	hash := hex.EncodeToString(sum[:])
 	if _, err := db.ExecContext(ctx, `INSERT INTO branding_logo (id, content, content_type, sha256) VALUES (true, $1, 'image/png', $2)

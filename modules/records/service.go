@@ -12,7 +12,7 @@ import (
 // QR code points to (https://<tenant host>).
 
 // PayslipWithToken loads a payslip and issues its verification token.
-func PayslipWithToken(ctx context.Context, db *sqlx.DB, ic string, year, month int, baseURL string) (*Payslip, error) {
+func PayslipWithToken(ctx context.Context, db sqlx.ExtContext, ic string, year, month int, baseURL string) (*Payslip, error) {
 	ps, err := LoadPayslip(ctx, db, ic, year, month)
 	if err != nil {
 		return nil, err
@@ -28,7 +28,7 @@ func PayslipWithToken(ctx context.Context, db *sqlx.DB, ic string, year, month i
 }
 
 // StatementWithToken loads an EC statement and issues its verification token.
-func StatementWithToken(ctx context.Context, db *sqlx.DB, ic string, year int, employer, baseURL string) (*Statement, error) {
+func StatementWithToken(ctx context.Context, db sqlx.ExtContext, ic string, year int, employer, baseURL string) (*Statement, error) {
 	st, err := LoadStatement(ctx, db, ic, year, employer)
 	if err != nil {
 		return nil, err
@@ -44,7 +44,7 @@ func StatementWithToken(ctx context.Context, db *sqlx.DB, ic string, year int, e
 }
 
 // paymentWithToken loads a found payment's detail and issues its verification token.
-func paymentWithToken(ctx context.Context, db *sqlx.DB, row *paymentRow, baseURL string) (*Payment, error) {
+func paymentWithToken(ctx context.Context, db sqlx.ExtContext, row *paymentRow, baseURL string) (*Payment, error) {
 	p, err := loadPaymentDetail(ctx, db, row)
 	if err != nil {
 		return nil, err

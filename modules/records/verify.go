@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
 	"github.com/speks-portal/speks/modules/foundation/money"
+	"github.com/speks-portal/speks/tenant"
 )
 
 // contentHasher hashes the fields of a document unambiguously: a unit separator between
@@ -75,9 +77,9 @@ const tokenFindQuery = `SELECT token FROM document_tokens WHERE doc_type = $1 AN
 
 // issueToken returns the token of this version of the document, creating it the first
 // time. The same content always gets the same token, so a reprint carries the same QR.
-func issueToken(ctx context.Context, db *sqlx.DB, s tokenSpec) (string, error) {
+func issueToken(ctx context.Context, db sqlx.ExtContext, s tokenSpec) (string, error) {
 	var token string
-	err := db.GetContext(ctx, &token, tokenFindQuery, s.docType, s.docKey, s.contentHash)
+	err := sqlx.GetContext(ctx, db, &token, tokenFindQuery, s.docType, s.docKey, s.contentHash)
 	if err == nil {
 		return token, nil
 	}
@@ -95,7 +97,7 @@ func issueToken(ctx context.Context, db *sqlx.DB, s tokenSpec) (string, error) {
 		fresh, s.docType, s.docKey, s.contentHash, s.holder, s.period, s.amount); err != nil {
 		return "", fmt.Errorf("issue verification token: %w", err)
 	}
-	if err := db.GetContext(ctx, &token, tokenFindQuery, s.docType, s.docKey, s.contentHash); err != nil {
+	if err := sqlx.GetContext(ctx, db, &token, tokenFindQuery, s.docType, s.docKey, s.contentHash); err != nil {
 		return "", fmt.Errorf("read verification token: %w", err)
 	}
 	return token, nil
@@ -128,7 +130,7 @@ const (
 
 // Verify looks a token up, counts the check and compares the document as printed with the
 // one held now. An unknown token (a single character changed included) is ErrNotFound.
-func Verify(ctx context.Context, db *sqlx.DB, token string) (*Verdict, error) {
+func Verify(ctx context.Context, db *tenant.DB, token string) (*Verdict, error) {
 	if !validTokenShape(token) {
 		return nil, ErrNotFound
 	}
@@ -169,7 +171,7 @@ func Verify(ctx context.Context, db *sqlx.DB, token string) (*Verdict, error) {
 }
 
 // currentHash is the content hash of the document held now under docKey, "" when gone.
-func currentHash(ctx context.Context, db *sqlx.DB, docType, docKey string) (string, error) {
+func currentHash(ctx context.Context, db *tenant.DB, docType, docKey string) (string, error) {
 	parts := strings.Split(docKey, "/")
 	num := func(i int) int { n, _ := strconv.Atoi(parts[i]); return n }
 	var err error
@@ -201,7 +203,7 @@ func currentHash(ctx context.Context, db *sqlx.DB, docType, docKey string) (stri
 
 // loadPaymentByRef reads a payment whoever its payee is: only for re-hashing at /verify,
 // which shows nothing of it.
-func loadPaymentByRef(ctx context.Context, db *sqlx.DB, ref string) (*Payment, error) {
+func loadPaymentByRef(ctx context.Context, db *tenant.DB, ref string) (*Payment, error) {
 	var payee Payee
 	var r struct {
 		SupplierID sql.NullInt64  `db:"supplier_id"`

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 	"github.com/pquerna/otp/totp"
 
@@ -47,7 +46,7 @@ func seedMelaka(ctx context.Context, env *tenanttest.Env, tn *tenant.Tenant) err
 	return nil
 }
 
-func insertPerson(ctx context.Context, db *sqlx.DB, p person, hash string) error {
+func insertPerson(ctx context.Context, db *tenant.DB, p person, hash string) error {
 	if _, err := db.ExecContext(ctx, `INSERT INTO employees (ic_no, salary_no, name, email, department_code, ptj_code)
 		VALUES ($1, 'G' || right($1, 5), $2, $3, $4, $5)`, p.IC, p.Name, p.Email, p.Dept, p.PTJ); err != nil {
 		return err

@@ -4,15 +4,16 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/speks-portal/speks/tenant"
 )
 
 // SeedDemo leaves a few pending requests for the demo (modules/demo), raised by the PTJ admin
 // with login ptjAdminLogin, so the head of department and the treasury have something to
 // decide: a new user for someone of the PTJ without an account, and a change of access for a
 // staff member of the PTJ. A state that already has requests is left alone.
-func SeedDemo(ctx context.Context, db *sqlx.DB, ptjAdminLogin string) error {
+func SeedDemo(ctx context.Context, db *tenant.DB, ptjAdminLogin string) error {
 	var existing int
 	if err := db.GetContext(ctx, &existing, `SELECT count(*) FROM admin_requests`); err != nil {
 		return fmt.Errorf("demo requests: %w", err)
@@ -38,7 +39,7 @@ func SeedDemo(ctx context.Context, db *sqlx.DB, ptjAdminLogin string) error {
 }
 
 // demoNewUser asks for an account for the first person of the PTJ who has none.
-func demoNewUser(ctx context.Context, db *sqlx.DB, adminID int64, ptj string) error {
+func demoNewUser(ctx context.Context, db *tenant.DB, adminID int64, ptj string) error {
 	_, err := db.ExecContext(ctx, `INSERT INTO admin_requests (kind, subject_ic, subject_name, department_code, ptj_code,
 			reason, requested_by, requested_at)
 		SELECT 'new_user', e.ic_no, e.name, e.department_code, e.ptj_code, 'Lantikan baharu (demo)', $1, now()
@@ -52,7 +53,7 @@ func demoNewUser(ctx context.Context, db *sqlx.DB, adminID int64, ptj string) er
 }
 
 // demoChangeAccess asks for the PTJ admin role for a staff member of the PTJ with an account.
-func demoChangeAccess(ctx context.Context, db *sqlx.DB, adminID int64, ptj string) error {
+func demoChangeAccess(ctx context.Context, db *tenant.DB, adminID int64, ptj string) error {
 	_, err := db.ExecContext(ctx, `INSERT INTO admin_requests (kind, subject_ic, subject_name, subject_user_id, department_code,
 			ptj_code, roles, reason, requested_by, requested_at)
 		SELECT 'change_access', e.ic_no, e.name, u.id, e.department_code, e.ptj_code, $3, 'Pemangku pentadbir PTJ (demo)', $1, now()

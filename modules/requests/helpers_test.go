@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 	"github.com/pquerna/otp/totp"
 
@@ -66,7 +65,7 @@ func newHarness(t *testing.T) *harness {
 	return h
 }
 
-func (h *harness) db(t *testing.T, code string) *sqlx.DB {
+func (h *harness) db(t *testing.T, code string) *tenant.DB {
 	t.Helper()
 	return h.env.DB(t, h.tenants[code])
 }

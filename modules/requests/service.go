@@ -130,7 +130,7 @@ func loadActor(ctx context.Context, db sqlx.QueryerContext, p *account.Principal
 func (a *actor) canRaise() bool { return a.PTJ != "" || a.Department != "" }
 
 // inTx is tenant.InTx: all or nothing on the tenant's handle.
-func inTx(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) error {
+func inTx(ctx context.Context, db *tenant.DB, fn func(tx *sqlx.Tx) error) error {
 	return tenant.InTx(ctx, db, fn)
 }
 

@@ -169,7 +169,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 }
 
 // runPurge deletes one kind in batches until none is left (or counts it, dry).
-func runPurge(ctx context.Context, db *sqlx.DB, e feed.Expiry, opts Options) (int64, error) {
+func runPurge(ctx context.Context, db *tenant.DB, e feed.Expiry, opts Options) (int64, error) {
 	if opts.DryRun {
 		return e.Count(ctx, db)
 	}
@@ -206,7 +206,7 @@ func runSweeps(ctx context.Context, scope *tenant.Scope, cutoff time.Time, opts 
 }
 
 // dryRun runs fn in a transaction and always rolls it back.
-func dryRun(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) error {
+func dryRun(ctx context.Context, db *tenant.DB, fn func(tx *sqlx.Tx) error) error {
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin dry run: %w", err)
@@ -229,7 +229,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-func record(ctx context.Context, db *sqlx.DB, rep *Report, actor string, started time.Time, runErr error) error {
+func record(ctx context.Context, db *tenant.DB, rep *Report, actor string, started time.Time, runErr error) error {
 	counts, err := json.Marshal(rep.Counts)
 	if err != nil {
 		return err

@@ -66,12 +66,51 @@ func NewDatabase(t testing.TB) string {
 	return u.String()
 }
 
-// New returns an Env on a fresh, migrated database; tenants can be added with Tenant.
-// Each tenant pool holds poolSize connections (1 makes isolation tests strict).
+// PoolerURL is dbURL (a database from NewDatabase) reached through the tests' PgBouncer in
+// transaction mode (SPEKS_TEST_POOLER_URL, which `make test` sets; .ci/ensure-services.sh
+// starts it with one server connection per database). Without it the test is skipped, except
+// under CI=true, where a missing pooler fails the test rather than hide the check.
+func PoolerURL(t testing.TB, dbURL string) string {
+	t.Helper()
+	raw := os.Getenv("SPEKS_TEST_POOLER_URL")
+	if raw == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("SPEKS_TEST_POOLER_URL is not set: CI runs the isolation tests through PgBouncer too (make test sets it)")
+		}
+		t.Skip("SPEKS_TEST_POOLER_URL is not set (make test sets it): not testing through PgBouncer")
+	}
+	pooler, err := url.Parse(raw)
+	if err != nil {
+		t.Fatalf("SPEKS_TEST_POOLER_URL: %v", err)
+	}
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatalf("parse database url: %v", err)
+	}
+	u.Host, u.User = pooler.Host, pooler.User
+	return u.String()
+}
+
+// New returns an Env on a fresh, migrated database; tenants can be added with Tenant. Its
+// one pool (the process's budget, database.max_conns) holds poolSize connections for the
+// tenants' work plus 4 for the platform side, as the separate per-tenant and platform pools
+// of earlier did; NewWith sets the budget exactly.
 func New(t testing.TB, poolSize int) *Env {
 	t.Helper()
-	dbURL := NewDatabase(t)
-	dbs, err := tenant.OpenDatabases(dbURL, tenant.PoolConfig{MaxOpen: poolSize, MaxIdle: poolSize, MaxIdleTime: time.Minute})
+	return NewWith(t, NewDatabase(t), tenant.PoolConfig{MaxConns: poolSize + 4, AcquireTimeout: 30 * time.Second})
+}
+
+// NewWith returns an Env on dbURL (a fresh database from NewDatabase, or the same one through
+// a pooler), migrated over pool.DirectURL when set.
+func NewWith(t testing.TB, dbURL string, pool tenant.PoolConfig) *Env {
+	t.Helper()
+	if pool.MaxIdleTime == 0 {
+		pool.MaxIdleTime = time.Minute
+	}
+	if pool.AppName == "" {
+		pool.AppName = "speks-test"
+	}
+	dbs, err := tenant.OpenDatabases(dbURL, pool)
 	if err != nil {
 		t.Fatalf("open databases: %v", err)
 	}
@@ -106,8 +145,8 @@ func (e *Env) Tenant(t testing.TB, code string, mode tenant.RegistrationMode) *t
 	return tn
 }
 
-// DB returns the handle pinned to a tenant's schema.
-func (e *Env) DB(t testing.TB, tn *tenant.Tenant) *sqlx.DB {
+// DB returns the handle bound to a tenant's schema.
+func (e *Env) DB(t testing.TB, tn *tenant.Tenant) *tenant.DB {
 	t.Helper()
 	db, err := e.Databases.Schema(tn.Schema)
 	if err != nil {

@@ -78,8 +78,8 @@ SPEKS_HTTP_LISTEN: ":8080"
 SPEKS_HTTP_SHUTDOWN_TIMEOUT: {{ printf "%ds" (int .Values.config.shutdownTimeoutSeconds) | quote }}
 SPEKS_LOG_LEVEL: {{ .Values.config.logLevel | quote }}
 SPEKS_LOG_FORMAT: {{ .Values.config.logFormat | quote }}
-SPEKS_DATABASE_MAX_OPEN_CONNS: {{ .Values.config.database.maxOpenConns | int | quote }}
-SPEKS_DATABASE_MAX_IDLE_CONNS: {{ .Values.config.database.maxIdleConns | int | quote }}
+SPEKS_DATABASE_MAX_CONNS: {{ .Values.config.database.maxConns | int | quote }}
+SPEKS_DATABASE_ACQUIRE_TIMEOUT: {{ .Values.config.database.acquireTimeout | quote }}
 SPEKS_DATABASE_CONN_MAX_IDLE_TIME: {{ .Values.config.database.connMaxIdleTime | quote }}
 SPEKS_FEEDS_MAX_BODY_BYTES: {{ .Values.config.feedsMaxBodyBytes | int64 | quote }}
 {{- with .Values.config.trustedProxies }}
@@ -107,6 +107,13 @@ render, so a release can never start with an empty database URL or the dev secre
     secretKeyRef:
       name: {{ required "secrets.database.existingSecret is required: the name of the Secret holding database.url (see the chart README)" $s.database.existingSecret | quote }}
       key: {{ $s.database.key | quote }}
+{{- with $s.databaseDirect.existingSecret }}
+- name: SPEKS_DATABASE_DIRECT_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ . | quote }}
+      key: {{ $s.databaseDirect.key | quote }}
+{{- end }}
 - name: SPEKS_REDIS_URL
   valueFrom:
     secretKeyRef:

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/speks-portal/speks/modules/foundation/notify"
@@ -204,7 +203,7 @@ func lockoutMaxFailures(t *testing.T, p *platform, code string) int {
 
 func openDatabases(t *testing.T, p *platform) *tenant.Databases {
 	t.Helper()
-	dbs, err := tenant.OpenDatabases(p.dbURL, tenant.PoolConfig{MaxOpen: 2, MaxIdle: 1, MaxIdleTime: time.Minute})
+	dbs, err := tenant.OpenDatabases(p.dbURL, tenant.PoolConfig{MaxConns: 6, MaxIdleTime: time.Minute, AppName: "speks-test"})
 	if err != nil {
 		t.Fatalf("open databases: %v", err)
 	}
@@ -213,7 +212,7 @@ func openDatabases(t *testing.T, p *platform) *tenant.Databases {
 }
 
 // mailTenant provisions a tenant through the CLI and returns a handle on its schema.
-func mailTenant(t *testing.T, p *platform, code string) *sqlx.DB {
+func mailTenant(t *testing.T, p *platform, code string) *tenant.DB {
 	t.Helper()
 	p.cli(t, "tenant", "create", "--code", code, "--name", "Negeri "+code, "--host", code+".example.test",
 		"--registration-mode", "payroll_match", "--helpdesk-email", "helpdesk@"+code+".example.test")
@@ -231,7 +230,7 @@ func mailTenant(t *testing.T, p *platform, code string) *sqlx.DB {
 
 // queueMails commits n one-time-code mails to the tenant's outbox, batch per transaction, as
 // a module would (notify.Enqueue inside its own transaction), and returns the recipients.
-func queueMails(t *testing.T, db *sqlx.DB, n, batch int) []string {
+func queueMails(t *testing.T, db *tenant.DB, n, batch int) []string {
 	t.Helper()
 	ctx := context.Background()
 	var recipients []string
@@ -258,7 +257,7 @@ func queueMails(t *testing.T, db *sqlx.DB, n, batch int) []string {
 }
 
 // outboxByStatus counts the tenant's outbox rows by status.
-func outboxByStatus(t *testing.T, db *sqlx.DB) map[string]int {
+func outboxByStatus(t *testing.T, db *tenant.DB) map[string]int {
 	t.Helper()
 	rows := []struct {
 		Status string `db:"status"`
@@ -381,7 +380,7 @@ func TestKilledWorkerLosesNoMail(t *testing.T) {
 // lease (30 s, plus the 30 s Asynq's recoverer allows for clock skew). Only the dead worker's
 // rows are still 'sending' at this point, so no live send is disturbed. docs/OPERATIONS.md
 // ("Replicas") gives the real times. It returns how many Asynq tasks it expired.
-func expireLeases(t *testing.T, db *sqlx.DB) int {
+func expireLeases(t *testing.T, db *tenant.DB) int {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := db.ExecContext(ctx, `UPDATE outbox SET lease_until = now() - interval '1 second' WHERE status = 'sending'`); err != nil {

@@ -18,7 +18,7 @@ import (
 
 var key = []byte("session-secret")
 
-func tenantUser(t *testing.T) (*sqlx.DB, int64) {
+func tenantUser(t *testing.T) (*tenant.DB, int64) {
 	t.Helper()
 	env := tenanttest.New(t, 2)
 	db := env.DB(t, env.Tenant(t, "selangor", tenant.AdminOnly))
@@ -30,7 +30,7 @@ func tenantUser(t *testing.T) (*sqlx.DB, int64) {
 	return db, id
 }
 
-func issue(t *testing.T, db *sqlx.DB, userID int64, purpose string, now time.Time) string {
+func issue(t *testing.T, db *tenant.DB, userID int64, purpose string, now time.Time) string {
 	t.Helper()
 	var code string
 	err := tenant.InTx(context.Background(), db, func(tx *sqlx.Tx) (err error) {

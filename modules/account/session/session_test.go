@@ -6,21 +6,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/speks-portal/speks/modules/account/session"
 	"github.com/speks-portal/speks/modules/foundation/sessions"
 	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"
 )
 
-func tenantDB(t *testing.T) *sqlx.DB {
+func tenantDB(t *testing.T) *tenant.DB {
 	t.Helper()
 	env := tenanttest.New(t, 2)
 	return env.DB(t, env.Tenant(t, "selangor", tenant.AdminOnly))
 }
 
-func newUser(t *testing.T, db *sqlx.DB, loginID string) int64 {
+func newUser(t *testing.T, db *tenant.DB, loginID string) int64 {
 	t.Helper()
 	var id int64
 	if err := db.Get(&id, `INSERT INTO users (category, login_id, name, email, status)

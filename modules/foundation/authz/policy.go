@@ -190,7 +190,7 @@ func DefaultPolicies(domain string) (p, g [][]string) {
 // SeedTenant stores the default policies of t (idempotent) and tells the replicas. Its
 // signature is a tenant.Provisioner AfterMigrate hook; db may be the tenant's handle, as
 // the policy table is addressed by its schema.
-func SeedTenant(ctx context.Context, t *tenant.Tenant, db *sqlx.DB) error {
+func SeedTenant(ctx context.Context, t *tenant.Tenant, db *tenant.DB) error {
 	return seed(ctx, db, t.Code)
 }
 
@@ -217,7 +217,7 @@ func SeedAll(ctx context.Context, registry *tenant.Registry, db *sqlx.DB) error 
 	return nil
 }
 
-func seed(ctx context.Context, db *sqlx.DB, domain string) error {
+func seed(ctx context.Context, db tenant.Beginner, domain string) error {
 	p, g := DefaultPolicies(domain)
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {

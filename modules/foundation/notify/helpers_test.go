@@ -22,7 +22,6 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 	"github.com/hibiken/asynq"
-	"github.com/jmoiron/sqlx"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/speks-portal/speks/modules/foundation/jobs"
@@ -332,7 +331,7 @@ type outboxState struct {
 	Data      string `db:"data"`
 }
 
-func state(t *testing.T, db *sqlx.DB, id int64) outboxState {
+func state(t *testing.T, db *tenant.DB, id int64) outboxState {
 	t.Helper()
 	var s outboxState
 	if err := db.Get(&s, `SELECT status, attempts, last_error, data::text AS data FROM outbox WHERE id = $1`, id); err != nil {

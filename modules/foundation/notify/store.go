@@ -10,6 +10,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/speks-portal/speks/tenant"
 )
 
 // Row statuses of the outbox table (migrations/tenant/00002_outbox.sql).
@@ -44,7 +46,7 @@ const (
 // claim takes the row for one send attempt: it becomes 'sending' with a lease, so a second
 // delivery of the same task finds it busy (or done) instead of sending it again. A lease left
 // by a worker that died runs out, and the next delivery takes the row over.
-func claim(ctx context.Context, db *sqlx.DB, id int64, lease time.Duration) (outboxRow, claimOutcome, error) {
+func claim(ctx context.Context, db *tenant.DB, id int64, lease time.Duration) (outboxRow, claimOutcome, error) {
 	var row outboxRow
 	err := db.GetContext(ctx, &row, `UPDATE outbox
 		SET status = 'sending', attempts = attempts + 1, lease_until = now() + $2 * interval '1 millisecond', updated_at = now()
@@ -70,7 +72,7 @@ func claim(ctx context.Context, db *sqlx.DB, id int64, lease time.Duration) (out
 }
 
 // markSent records the delivery and drops the template values (they may hold a one-time code).
-func markSent(ctx context.Context, db *sqlx.DB, id int64) error {
+func markSent(ctx context.Context, db *tenant.DB, id int64) error {
 	_, err := db.ExecContext(ctx, `UPDATE outbox SET status = 'sent', sent_at = now(), lease_until = NULL,
 		last_error = '', data = '{}'::jsonb, updated_at = now() WHERE id = $1`, id)
 	if err != nil {
@@ -80,7 +82,7 @@ func markSent(ctx context.Context, db *sqlx.DB, id int64) error {
 }
 
 // markRetry hands the row back to its task's next retry with the error of this attempt.
-func markRetry(ctx context.Context, db *sqlx.DB, id int64, lastErr string) error {
+func markRetry(ctx context.Context, db *tenant.DB, id int64, lastErr string) error {
 	_, err := db.ExecContext(ctx, `UPDATE outbox SET status = 'queued', lease_until = NULL, last_error = $2,
 		updated_at = now() WHERE id = $1 AND status = 'sending'`, id, lastErr)
 	if err != nil {
@@ -91,7 +93,7 @@ func markRetry(ctx context.Context, db *sqlx.DB, id int64, lastErr string) error
 
 // markFailed gives up on the row: it stays visible to IT officers (Failed) with its last
 // error, without its template values.
-func markFailed(ctx context.Context, db *sqlx.DB, id int64, lastErr string) error {
+func markFailed(ctx context.Context, db *tenant.DB, id int64, lastErr string) error {
 	_, err := db.ExecContext(ctx, `UPDATE outbox SET status = 'failed', failed_at = now(), lease_until = NULL,
 		last_error = $2, data = '{}'::jsonb, updated_at = now() WHERE id = $1`, id, lastErr)
 	if err != nil {

@@ -29,7 +29,12 @@ type harnessOption func(*config.Config, *web.Options)
 // h.tenant before or after, the resolver picks them up.
 func newHarness(t *testing.T, options ...harnessOption) *harness {
 	t.Helper()
-	env := tenanttest.New(t, 2)
+	return newHarnessOn(t, tenanttest.New(t, 2), options...)
+}
+
+// newHarnessOn builds the shell over env (e.g. one with a small connection budget).
+func newHarnessOn(t *testing.T, env *tenanttest.Env, options ...harnessOption) *harness {
+	t.Helper()
 	cfg, err := config.Load(nil)
 	if err != nil {
 		t.Fatalf("load default config: %v", err)
