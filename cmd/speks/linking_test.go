@@ -259,7 +259,7 @@ func TestAccountFromAnApprovedRequestSeesItsPayslips(t *testing.T) {
 		return &account.Principal{UserID: id, Category: "officer", LoginID: loginID, Name: "Pegawai", Roles: []string{role}}
 	}
 	admin, head, treasury := officer("800101015551", "ptj_admin"), officer("800101015552", "head_of_department"), officer("800101015553", "treasury")
-	svc := &requests.Service{Accounts: f.rt.accountService(), LoginURL: f.rt.loginURL}
+	svc := &requests.Service{Accounts: f.rt.accountRegistration(), LoginURL: f.rt.loginURL}
 	r, err := svc.Create(ctx, admin, requests.NewRequest{Kind: requests.KindNewUser, IC: linkedIC, Reason: "Lantikan baharu"})
 	if err != nil {
 		t.Fatal(err)

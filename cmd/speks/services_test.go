@@ -10,7 +10,8 @@ import (
 )
 
 // Every service is built once in the composition root: the account service the platform
-// console, the admin console, the requests workflow and the demo use is one and the same.
+// console, the admin console, the requests workflow and the demo use is one and the same, and
+// so are its flows' services (login, registration, recovery) the account handlers take.
 func TestServicesAreBuiltOnce(t *testing.T) {
 	env := tenanttest.New(t, 2)
 	cfg, err := config.Load(nil)
@@ -25,6 +26,17 @@ func TestServicesAreBuiltOnce(t *testing.T) {
 	_ = rt.demoTenantSteps()
 	if rt.accountService() != accounts {
 		t.Error("the account service was built again")
+	}
+	if rt.accountLogin() != accounts.Login || rt.accountRegistration() != accounts.Registration ||
+		rt.accountRecovery() != accounts.Recovery {
+		t.Error("a flow's service (login, registration, recovery) was built again")
+	}
+	if m := rt.accountModule(); m.Login != accounts.Login || m.Registration != accounts.Registration ||
+		m.Recovery != accounts.Recovery || m.Service != accounts {
+		t.Error("the account handlers were given services of their own")
+	}
+	if accounts.Login.Config != accounts.Config || accounts.Recovery.Config != accounts.Config {
+		t.Error("the flows' services do not share the account configuration")
 	}
 	p := rt.platformService()
 	if rt.platformService() != p || p.Accounts != accounts {

@@ -12,7 +12,8 @@ import (
 	"github.com/speks-portal/speks/tenant"
 )
 
-// accountService is the account logic with the configured secrets' key rings, built once.
+// accountService is the account logic with the configured secrets, built once together with
+// the flows' services (accountLogin, accountRegistration, accountRecovery), which share it.
 func (rt *runtime) accountService() *account.Service {
 	if rt.accounts == nil {
 		rt.accounts = account.NewServiceWithKeys(keyring.New(rt.cfg.Secrets.Session...),
@@ -21,10 +22,22 @@ func (rt *runtime) accountService() *account.Service {
 	return rt.accounts
 }
 
+// accountLogin is login, sessions and logout.
+func (rt *runtime) accountLogin() *account.Login { return rt.accountService().Login }
+
+// accountRegistration is how accounts come to be (self-registration, officers, requests).
+func (rt *runtime) accountRegistration() *account.Registration {
+	return rt.accountService().Registration
+}
+
+// accountRecovery is forgotten passwords, first login, activation and password changes.
+func (rt *runtime) accountRecovery() *account.Recovery { return rt.accountService().Recovery }
+
 // accountModule is the session middleware, account API and pages; serve.go mounts its
 // SessionModule before authz and its Routes after it.
 func (rt *runtime) accountModule() *account.Module {
-	return account.NewModule(rt.accountService())
+	return &account.Module{Service: rt.accountService(), Login: rt.accountLogin(),
+		Registration: rt.accountRegistration(), Recovery: rt.accountRecovery()}
 }
 
 // newProvisioner is the tenant provisioner with the modules' seeding hooks.
@@ -59,7 +72,7 @@ func newUserCreateCommand() *cobra.Command {
 				return err
 			}
 			defer rt.Close()
-			id, err := rt.accountService().CreateAccount(ctx, account.NewAccount{
+			id, err := rt.accountRegistration().CreateAccount(ctx, account.NewAccount{
 				Category: category, ID: args[0], Name: name, Email: email, Phone: phone, Roles: roles,
 			}, "cli", rt.loginURL(scope.Tenant))
 			if err != nil {
@@ -93,7 +106,7 @@ func newUserActivateCommand() *cobra.Command {
 				return err
 			}
 			defer rt.Close()
-			if err := rt.accountService().ActivateRegistration(ctx, args[0], "cli", rt.loginURL(scope.Tenant)); err != nil {
+			if err := rt.accountRegistration().ActivateRegistration(ctx, args[0], "cli", rt.loginURL(scope.Tenant)); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "account activated in %s; a one-time code was mailed\n", tenantCode)

@@ -80,7 +80,7 @@ func (m *Module) apiIdentify(c *fiber.Ctx) error {
 	if err := bind(c, &in); err != nil {
 		return err
 	}
-	phrase, err := m.Service.Identify(c.UserContext(), in.ID, c.IP())
+	phrase, err := m.Login.Identify(c.UserContext(), in.ID, c.IP())
 	if err != nil {
 		return err
 	}
@@ -107,12 +107,12 @@ func (m *Module) apiLogin(c *fiber.Ctx) error {
 // any) and sets the new cookie.
 func (m *Module) login(c *fiber.Ctx, in LoginInput) (*LoginResult, error) {
 	in.IP, in.UserAgent = c.IP(), c.Get(fiber.HeaderUserAgent)
-	res, err := m.Service.Login(c.UserContext(), in)
+	res, err := m.Login.Login(c.UserContext(), in)
 	if err != nil {
 		return nil, err
 	}
 	if old, ok := SessionFrom(c); ok {
-		if err := m.Service.Logout(c.UserContext(), old); err != nil {
+		if err := m.Login.Logout(c.UserContext(), old); err != nil {
 			return nil, err
 		}
 	}
@@ -122,7 +122,7 @@ func (m *Module) login(c *fiber.Ctx, in LoginInput) (*LoginResult, error) {
 
 func (m *Module) apiLogout(c *fiber.Ctx) error {
 	if sess, ok := SessionFrom(c); ok {
-		if err := m.Service.Logout(c.UserContext(), sess); err != nil {
+		if err := m.Login.Logout(c.UserContext(), sess); err != nil {
 			return err
 		}
 	}
@@ -131,7 +131,7 @@ func (m *Module) apiLogout(c *fiber.Ctx) error {
 }
 
 func (m *Module) apiLogoutEverywhere(c *fiber.Ctx, sess *Session) error {
-	if err := m.Service.LogoutEverywhere(c.UserContext(), sess); err != nil {
+	if err := m.Login.LogoutEverywhere(c.UserContext(), sess); err != nil {
 		return err
 	}
 	sessionCookie.Clear(c)
@@ -156,7 +156,7 @@ func (m *Module) apiChangePassword(c *fiber.Ctx, sess *Session) error {
 		return err
 	}
 	change := PasswordChange{Current: in.Current, New: in.New, SecretPhrase: in.Phrase}
-	if err := m.Service.ChangePassword(c.UserContext(), sess, change, web.Lang(c)); err != nil {
+	if err := m.Recovery.ChangePassword(c.UserContext(), sess, change, web.Lang(c)); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -173,7 +173,7 @@ func (m *Module) apiForgotPassword(c *fiber.Ctx) error {
 	if err := bind(c, &in); err != nil {
 		return err
 	}
-	err := m.Service.ForgotPassword(c.UserContext(), ForgotInput{ID: in.ID, Email: in.Email, SecurityAnswer: in.Answer,
+	err := m.Recovery.ForgotPassword(c.UserContext(), ForgotInput{ID: in.ID, Email: in.Email, SecurityAnswer: in.Answer,
 		QuestionID: in.QuestionID, IP: c.IP(), Lang: web.Lang(c), LoginURL: c.BaseURL() + "/login"})
 	return m.accepted(c, start, err)
 }
@@ -192,13 +192,13 @@ func (m *Module) apiRegister(c *fiber.Ctx) error {
 	if err := bind(c, &in); err != nil {
 		return err
 	}
-	err := m.Service.Register(c.UserContext(), RegisterInput{Category: in.Category, ID: in.ID, Name: in.Name, Email: in.Email,
+	err := m.Registration.Register(c.UserContext(), RegisterInput{Category: in.Category, ID: in.ID, Name: in.Name, Email: in.Email,
 		Phone: in.Phone, DepartmentCode: in.DepartmentCode, PTJCode: in.PTJCode, IP: c.IP(), Lang: web.Lang(c), BaseURL: c.BaseURL()})
 	return m.accepted(c, start, err)
 }
 
 func (m *Module) apiVerifyEmail(c *fiber.Ctx) error {
-	if err := m.Service.VerifyEmail(c.UserContext(), c.Query("token")); err != nil {
+	if err := m.Registration.VerifyEmail(c.UserContext(), c.Query("token")); err != nil {
 		if errors.Is(err, onetime.ErrInvalidLink) {
 			return fault.New(fault.NotFound, "invalid_link", err)
 		}
@@ -216,7 +216,7 @@ func (m *Module) apiFirstLogin(c *fiber.Ctx) error {
 	if err := bind(c, &in); err != nil {
 		return err
 	}
-	err := m.Service.FirstLogin(c.UserContext(), FirstLoginInput{ID: in.ID, Email: in.Email, IP: c.IP(),
+	err := m.Recovery.FirstLogin(c.UserContext(), FirstLoginInput{ID: in.ID, Email: in.Email, IP: c.IP(),
 		Lang: web.Lang(c), LoginURL: c.BaseURL() + "/login"})
 	return m.accepted(c, start, err)
 }
@@ -244,7 +244,7 @@ func (m *Module) apiActivate(c *fiber.Ctx, sess *Session) error {
 	if err := bind(c, &in); err != nil {
 		return err
 	}
-	if err := m.Service.Activate(c.UserContext(), sess, ActivateInput{NewPassword: in.NewPassword, Answers: in.Answers,
+	if err := m.Recovery.Activate(c.UserContext(), sess, ActivateInput{NewPassword: in.NewPassword, Answers: in.Answers,
 		SecretPhrase: in.SecretPhrase}); err != nil {
 		return err
 	}
@@ -253,7 +253,7 @@ func (m *Module) apiActivate(c *fiber.Ctx, sess *Session) error {
 }
 
 func (m *Module) apiSecurityQuestions(c *fiber.Ctx) error {
-	qs, err := m.Service.SecurityQuestions(c.UserContext(), web.Lang(c))
+	qs, err := m.Recovery.SecurityQuestions(c.UserContext(), web.Lang(c))
 	if err != nil {
 		return err
 	}

@@ -76,7 +76,7 @@ func loginSubject(key identity.LoginKey) string {
 // correct and wrong attempts write theirs inside their one transaction (writeAudits). Every
 // outcome writes the same entries for an existing and an unknown ID (one insert, two for the
 // failure that starts a lockout). A failed write here is logged, not answered.
-func (s *Service) auditLogin(ctx context.Context, in LoginInput, at *loginAttempt, res *LoginResult, err error) {
+func (s *Login) auditLogin(ctx context.Context, in LoginInput, at *loginAttempt, res *LoginResult, err error) {
 	sc, scopeErr := tenant.Require(ctx)
 	if scopeErr != nil {
 		return

@@ -196,7 +196,7 @@ func TestBrowserPahangSelfRegistrationThroughVerification(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.ActivateRegistration(ctx, "910909065678", "test", srv.TenantURL("pahang", "/login")); err != nil {
+	if err := svc.Registration.ActivateRegistration(ctx, "910909065678", "test", srv.TenantURL("pahang", "/login")); err != nil {
 		t.Fatal(err)
 	}
 	codeMail := mails.Next(t, 2)

@@ -34,7 +34,7 @@ var (
 // always saw; the new key takes over only when the old one is removed (docs/OPERATIONS.md). Identify asks for it in the state's default language, never the page's:
 // a decoy that changed with the page language while a person's own phrase does not would let
 // anyone asking twice tell an ID with a phrase from one without (docs/SECURITY.md).
-func (s *Service) DecoyPhrase(tenantCode, key, lang string) string {
+func (s *Config) DecoyPhrase(tenantCode, key, lang string) string {
 	list, ok := decoyWords[lang]
 	if !ok {
 		list = decoyWords[web.LangMalay]

@@ -18,6 +18,34 @@ import (
 	"github.com/speks-portal/speks/tenant"
 )
 
+// Identify returns the phrase shown before the password: the account's own, or a decoy in
+// the state's language. Both paths read the same row the same way, so the answer takes the
+// same time.
+func (s *Login) Identify(ctx context.Context, rawID, ip string) (string, error) {
+	sc, err := tenant.Require(ctx)
+	if err != nil {
+		return "", err
+	}
+	limits, err := lockout.ReadLoginLimits(ctx, sc.DB)
+	if err != nil {
+		return "", err
+	}
+	key := identity.ParseLoginID(rawID)
+	// Counted once per ID and address, and taken back when that ID then logs in from there.
+	if err := lockout.HitIdentify(ctx, sc.DB, limits, lockout.Origin{IP: ip, ID: key.Primary}, s.now()); err != nil {
+		return "", err
+	}
+	u, err := identity.Find(ctx, sc.DB, key)
+	if err != nil {
+		return "", err
+	}
+	decoy := s.DecoyPhrase(sc.Tenant.Code, key.Primary, sc.Tenant.DefaultLanguage)
+	if u == nil || u.SecretPhrase == "" || u.Status != identity.StatusActive {
+		return decoy, nil
+	}
+	return u.SecretPhrase, nil
+}
+
 // LoginInput is one login attempt. Password may also be a one-time code.
 type LoginInput struct {
 	ID        string
@@ -42,7 +70,7 @@ type LoginResult struct {
 //
 // A correct login commits once: code used, failures cleared, throttle refund, session and
 // audit entry in one transaction. A wrong one also commits once (its counts and audit entry).
-func (s *Service) Login(ctx context.Context, in LoginInput) (*LoginResult, error) {
+func (s *Login) Login(ctx context.Context, in LoginInput) (*LoginResult, error) {
 	var at loginAttempt
 	res, err := s.login(ctx, in, &at)
 	s.logLogin(ctx, res, err)
@@ -54,7 +82,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*LoginResult, error
 
 // logLogin records the outcome for operations (ASVS 7.2.1): the account number on success,
 // the reason on refusal; never the login ID, which is an IC number.
-func (s *Service) logLogin(ctx context.Context, res *LoginResult, err error) {
+func (s *Login) logLogin(ctx context.Context, res *LoginResult, err error) {
 	switch {
 	case err == nil:
 		s.Log.InfoContext(ctx, "login", "outcome", "ok", "user_id", res.User.ID, "next", res.Next)
@@ -65,7 +93,7 @@ func (s *Service) logLogin(ctx context.Context, res *LoginResult, err error) {
 	}
 }
 
-func (s *Service) login(ctx context.Context, in LoginInput, at *loginAttempt) (*LoginResult, error) {
+func (s *Login) login(ctx context.Context, in LoginInput, at *loginAttempt) (*LoginResult, error) {
 	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return nil, err
@@ -110,12 +138,12 @@ func (s *Service) login(ctx context.Context, in LoginInput, at *loginAttempt) (*
 	if err != nil {
 		return nil, err
 	}
-	refusal := failure{limits: limits, origin: o, lockKey: lockKey, in: in, at: at, now: now}
+	rec := outcome{limits: limits, origin: o, lockKey: lockKey, in: in, at: at, now: now}
 	if lock.Locked(now) || (u != nil && u.Status == identity.StatusLocked) {
-		return nil, s.fail(ctx, sc, refusal, ErrLocked)
+		return nil, s.fail(ctx, sc, rec, ErrLocked)
 	}
 	if !ok {
-		return nil, s.fail(ctx, sc, refusal, ErrInvalidCredentials)
+		return nil, s.fail(ctx, sc, rec, ErrInvalidCredentials)
 	}
 	if u.HasAdminRole() && u.TOTPEnabled && purpose == PurposeFull {
 		if in.TOTP == "" {
@@ -126,18 +154,18 @@ func (s *Service) login(ctx context.Context, in LoginInput, at *loginAttempt) (*
 			return nil, err
 		}
 		if !ok {
-			return nil, s.fail(ctx, sc, refusal, ErrInvalidCredentials)
+			return nil, s.fail(ctx, sc, rec, ErrInvalidCredentials)
 		}
 	}
 	release()
 	release = nil
-	return s.open(ctx, sc, u, purpose, codeID, refusal, now)
+	return s.open(ctx, sc, u, purpose, codeID, rec, now)
 }
 
 // checkSecret verifies the password, or else the user's open one-time code. It always runs
 // exactly one argon2id verification (against a dummy hash when there is no account or no
 // password), so timing does not tell the cases apart. It returns the session purpose.
-func (s *Service) checkSecret(ctx context.Context, sc *tenant.Scope, u *identity.User, secret string, now time.Time) (string, int64, bool, error) {
+func (s *Login) checkSecret(ctx context.Context, sc *tenant.Scope, u *identity.User, secret string, now time.Time) (string, int64, bool, error) {
 	hash := s.dummy()
 	if u != nil && u.PasswordHash != "" {
 		hash = u.PasswordHash
@@ -186,7 +214,7 @@ func idOf(u *identity.User) int64 {
 }
 
 // rehash upgrades a hash made with weaker parameters; a failure only leaves the old hash.
-func (s *Service) rehash(ctx context.Context, sc *tenant.Scope, userID int64, secret string) {
+func (s *Login) rehash(ctx context.Context, sc *tenant.Scope, userID int64, secret string) {
 	hash, err := credentials.HashPassword(secret, s.Argon)
 	if err == nil {
 		_, err = sc.DB.ExecContext(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, hash)
@@ -196,8 +224,8 @@ func (s *Service) rehash(ctx context.Context, sc *tenant.Scope, userID int64, se
 	}
 }
 
-// failure is what recording an attempt's outcome needs.
-type failure struct {
+// outcome is what recording an attempt's outcome needs (a wrong one in fail, a correct one in open).
+type outcome struct {
 	limits  lockout.LoginLimits
 	origin  lockout.Origin
 	lockKey string
@@ -209,7 +237,7 @@ type failure struct {
 // fail records a wrong attempt in one transaction: the throttle counts, a failure towards
 // the ID's lockout (not while it is locked already: then ErrLocked), and the audit entry.
 // It answers ErrLocked when this failure locked the ID.
-func (s *Service) fail(ctx context.Context, sc *tenant.Scope, f failure, answer error) error {
+func (s *Login) fail(ctx context.Context, sc *tenant.Scope, f outcome, answer error) error {
 	err := inTx(ctx, sc, func(tx *sqlx.Tx) error {
 		if err := lockout.RecordFailedLogin(ctx, tx, f.limits, f.origin, f.now); err != nil {
 			return err
@@ -234,7 +262,7 @@ func (s *Service) fail(ctx context.Context, sc *tenant.Scope, f failure, answer 
 
 // open uses the code (if any), clears the failures, refunds the throttle, creates the session
 // and writes the audit entry in one transaction.
-func (s *Service) open(ctx context.Context, sc *tenant.Scope, u *identity.User, purpose string, codeID int64, f failure, now time.Time) (*LoginResult, error) {
+func (s *Login) open(ctx context.Context, sc *tenant.Scope, u *identity.User, purpose string, codeID int64, f outcome, now time.Time) (*LoginResult, error) {
 	var res *LoginResult
 	err := inTx(ctx, sc, func(tx *sqlx.Tx) error {
 		if codeID != 0 {
@@ -276,7 +304,7 @@ func (s *Service) open(ctx context.Context, sc *tenant.Scope, u *identity.User, 
 }
 
 // Authenticate loads the session of a cookie value; session.ErrNone when there is none.
-func (s *Service) Authenticate(ctx context.Context, token string) (*Session, error) {
+func (s *Login) Authenticate(ctx context.Context, token string) (*Session, error) {
 	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return nil, err
@@ -286,7 +314,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Session, err
 }
 
 // Logout ends one session, audited with the session's account.
-func (s *Service) Logout(ctx context.Context, sess *Session) error {
+func (s *Login) Logout(ctx context.Context, sess *Session) error {
 	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return err
@@ -300,7 +328,7 @@ func (s *Service) Logout(ctx context.Context, sess *Session) error {
 }
 
 // LogoutEverywhere ends every session of the user, this one included.
-func (s *Service) LogoutEverywhere(ctx context.Context, sess *Session) error {
+func (s *Login) LogoutEverywhere(ctx context.Context, sess *Session) error {
 	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return err

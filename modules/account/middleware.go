@@ -39,7 +39,7 @@ func (m *Module) Middleware(c *fiber.Ctx) error {
 	if token == "" {
 		return c.Next()
 	}
-	sess, err := m.Service.Authenticate(c.UserContext(), token)
+	sess, err := m.Login.Authenticate(c.UserContext(), token)
 	if errors.Is(err, session.ErrNone) {
 		sessionCookie.Clear(c) // expired or ended: the browser may as well forget it
 		return c.Next()

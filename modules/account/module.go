@@ -2,7 +2,8 @@
 // (self-registration, first login from the payroll master, accounts made by officers), login
 // in two steps with the secret phrase, passwords, one-time codes, recovery, sessions with
 // CSRF protection, TOTP for admin roles, profile and cancellation. The JSON API and the pages
-// share one Service; docs/SECURITY.md says what each part defends against and why.
+// share the services, one per flow (Login, Registration, Recovery) and Service for the rest;
+// docs/SECURITY.md says what each part defends against and why.
 package account
 
 import (
@@ -25,7 +26,12 @@ var templateFiles embed.FS
 // Module is the session middleware, the account API and the account pages. The middleware
 // must be mounted before any module whose routes need the Principal (every records module).
 type Module struct {
-	Service *Service
+	// The services the handlers take, each the narrow one a flow needs; Service is the rest
+	// (profile, TOTP, cancellation).
+	Service      *Service
+	Login        *Login
+	Registration *Registration
+	Recovery     *Recovery
 	// AnswerFloor is the least time a 202-always answer takes (DefaultAnswerFloor when 0).
 	AnswerFloor time.Duration
 
@@ -44,8 +50,10 @@ func (m *Module) answerFloor() time.Duration {
 	return DefaultAnswerFloor
 }
 
-// NewModule returns the module over svc.
-func NewModule(svc *Service) *Module { return &Module{Service: svc} }
+// NewModule returns the module over svc and the flows' services built with it.
+func NewModule(svc *Service) *Module {
+	return &Module{Service: svc, Login: svc.Login, Registration: svc.Registration, Recovery: svc.Recovery}
+}
 
 // Mount adds the session middleware and the routes together, for an app without
 // authorisation (some modules' tests). The server mounts SessionModule and Routes apart, with

@@ -22,7 +22,7 @@ type PTJ struct {
 }
 
 // Departments lists the tenant's departments with their PTJs.
-func (s *Service) Departments(ctx context.Context) ([]Department, error) {
+func (s *Config) Departments(ctx context.Context) ([]Department, error) {
 	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return nil, err

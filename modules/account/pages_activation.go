@@ -25,7 +25,7 @@ func (m *Module) submitFirstLogin(c *fiber.Ctx) error {
 		return err
 	}
 	d := formPage{Fields: map[string]string{"id": c.FormValue("id"), "email": c.FormValue("email")}, Extra: t.RegistrationMode == tenant.PayrollMatch, Focus: "id"}
-	err = m.Service.FirstLogin(c.UserContext(), FirstLoginInput{ID: c.FormValue("id"), Email: c.FormValue("email"), IP: c.IP(),
+	err = m.Recovery.FirstLogin(c.UserContext(), FirstLoginInput{ID: c.FormValue("id"), Email: c.FormValue("email"), IP: c.IP(),
 		Lang: web.Lang(c), LoginURL: c.BaseURL() + "/login"})
 	m.waitFloor(start)
 	if err != nil {
@@ -50,7 +50,7 @@ func (m *Module) pageActivate(c *fiber.Ctx) error {
 }
 
 func (m *Module) renderActivate(c *fiber.Ctx, d formPage) error {
-	qs, err := m.Service.SecurityQuestions(c.UserContext(), web.Lang(c))
+	qs, err := m.Recovery.SecurityQuestions(c.UserContext(), web.Lang(c))
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (m *Module) submitActivate(c *fiber.Ctx) error {
 		qid, _ := strconv.Atoi(c.FormValue("question_" + n))
 		answers = append(answers, SecurityAnswer{QuestionID: qid, Answer: c.FormValue("answer_" + n)})
 	}
-	err = m.Service.Activate(c.UserContext(), sess, ActivateInput{NewPassword: c.FormValue("new_password"), Answers: answers,
+	err = m.Recovery.Activate(c.UserContext(), sess, ActivateInput{NewPassword: c.FormValue("new_password"), Answers: answers,
 		SecretPhrase: c.FormValue("secret_phrase")})
 	if err != nil {
 		return m.activateFailed(c, "", err)
@@ -82,7 +82,7 @@ func (m *Module) submitActivate(c *fiber.Ctx) error {
 }
 
 func (m *Module) activateFailed(c *fiber.Ctx, messageID string, err error) error {
-	qs, qerr := m.Service.SecurityQuestions(c.UserContext(), web.Lang(c))
+	qs, qerr := m.Recovery.SecurityQuestions(c.UserContext(), web.Lang(c))
 	if qerr != nil {
 		return qerr
 	}

@@ -39,7 +39,7 @@ func (m *Module) submitLogin(c *fiber.Ctx) error {
 	id := c.FormValue("id")
 	d := formPage{Fields: map[string]string{"id": id}, Focus: "id", ErrorField: "id"}
 	if c.FormValue("step") != "password" {
-		phrase, err := m.Service.Identify(c.UserContext(), id, c.IP())
+		phrase, err := m.Login.Identify(c.UserContext(), id, c.IP())
 		if err != nil {
 			return fail(c, "login", d, err)
 		}
@@ -57,7 +57,7 @@ func (m *Module) submitLogin(c *fiber.Ctx) error {
 
 func (m *Module) submitLogout(c *fiber.Ctx) error {
 	if sess, ok := SessionFrom(c); ok {
-		if err := m.Service.Logout(c.UserContext(), sess); err != nil {
+		if err := m.Login.Logout(c.UserContext(), sess); err != nil {
 			return err
 		}
 	}
@@ -70,7 +70,7 @@ func (m *Module) submitEndAll(c *fiber.Ctx) error {
 	if !ok {
 		return c.Redirect("/login", fiber.StatusSeeOther)
 	}
-	if err := m.Service.LogoutEverywhere(c.UserContext(), sess); err != nil {
+	if err := m.Login.LogoutEverywhere(c.UserContext(), sess); err != nil {
 		return err
 	}
 	sessionCookie.Clear(c)

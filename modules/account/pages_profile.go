@@ -32,7 +32,7 @@ func (m *Module) submitPassword(c *fiber.Ctx) error {
 		return render(c, "password", d)
 	}
 	change := PasswordChange{Current: c.FormValue("current_password"), New: c.FormValue("new_password"), SecretPhrase: c.FormValue("secret_phrase")}
-	err = m.Service.ChangePassword(c.UserContext(), sess, change, web.Lang(c))
+	err = m.Recovery.ChangePassword(c.UserContext(), sess, change, web.Lang(c))
 	if err != nil {
 		return fail(c, "password", d, err)
 	}

@@ -16,11 +16,11 @@ type forgotData struct {
 }
 
 func (m *Module) forgotData(c *fiber.Ctx) (forgotData, error) {
-	required, err := m.Service.SecurityAnswerRequired(c.UserContext())
+	required, err := m.Recovery.SecurityAnswerRequired(c.UserContext())
 	if err != nil || !required {
 		return forgotData{}, err
 	}
-	qs, err := m.Service.SecurityQuestions(c.UserContext(), web.Lang(c))
+	qs, err := m.Recovery.SecurityQuestions(c.UserContext(), web.Lang(c))
 	return forgotData{Questions: qs}, err
 }
 
@@ -46,7 +46,7 @@ func (m *Module) submitForgot(c *fiber.Ctx) error {
 	}
 	d := formPage{Fields: map[string]string{"id": c.FormValue("id"), "email": c.FormValue("email")}, Extra: fd, Focus: "id"}
 	qid, _ := strconv.Atoi(c.FormValue("question_id"))
-	err = m.Service.ForgotPassword(c.UserContext(), ForgotInput{ID: c.FormValue("id"), Email: c.FormValue("email"),
+	err = m.Recovery.ForgotPassword(c.UserContext(), ForgotInput{ID: c.FormValue("id"), Email: c.FormValue("email"),
 		QuestionID: qid, SecurityAnswer: c.FormValue("security_answer"), IP: c.IP(), Lang: web.Lang(c), LoginURL: c.BaseURL() + "/login"})
 	m.waitFloor(start)
 	if err != nil {

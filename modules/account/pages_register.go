@@ -42,7 +42,7 @@ func (m *Module) submitRegister(c *fiber.Ctx) error {
 		return err
 	}
 	d := formPage{Fields: fields, Extra: registerData{Mode: string(t.RegistrationMode), Departments: deps}}
-	err = m.Service.Register(c.UserContext(), RegisterInput{Category: fields["category"], ID: fields["id"], Name: fields["name"],
+	err = m.Registration.Register(c.UserContext(), RegisterInput{Category: fields["category"], ID: fields["id"], Name: fields["name"],
 		Email: fields["email"], Phone: fields["phone"], DepartmentCode: departmentOf(deps, fields["ptj_code"]), PTJCode: fields["ptj_code"],
 		IP: c.IP(), Lang: web.Lang(c), BaseURL: c.BaseURL()})
 	m.waitFloor(start)
@@ -57,7 +57,7 @@ func (m *Module) pageVerifyEmail(c *fiber.Ctx) error {
 	if _, err := needTenant(c); err != nil {
 		return err
 	}
-	err := m.Service.VerifyEmail(c.UserContext(), c.Query("token"))
+	err := m.Registration.VerifyEmail(c.UserContext(), c.Query("token"))
 	if err != nil && !errors.Is(err, onetime.ErrInvalidLink) {
 		return err
 	}

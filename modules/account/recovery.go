@@ -36,7 +36,7 @@ func (s *Session) NeedsPhrase() bool { return s.User.SecretPhrase == "" }
 // change_password session (opened with a one-time code) already proved possession of the
 // e-mail and needs none. Either way every other session of the user ends, the session itself
 // becomes a full one, and a notice is mailed.
-func (s *Service) ChangePassword(ctx context.Context, sess *Session, in PasswordChange, lang string) error {
+func (s *Recovery) ChangePassword(ctx context.Context, sess *Session, in PasswordChange, lang string) error {
 	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return err
@@ -105,7 +105,7 @@ type ForgotInput struct {
 // ForgotPassword mails a one-time code when the ID and registered e-mail match an active
 // account (and, where the account has security questions and an answer is given, the answer
 // too). The caller answers 202 whatever happens: only the mail box owner learns anything.
-func (s *Service) ForgotPassword(ctx context.Context, in ForgotInput) error {
+func (s *Recovery) ForgotPassword(ctx context.Context, in ForgotInput) error {
 	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return err
@@ -138,7 +138,7 @@ func (s *Service) ForgotPassword(ctx context.Context, in ForgotInput) error {
 }
 
 // SecurityAnswerRequired reports the tenant's policy: forgot-password asks for an answer.
-func (s *Service) SecurityAnswerRequired(ctx context.Context) (bool, error) {
+func (s *Recovery) SecurityAnswerRequired(ctx context.Context) (bool, error) {
 	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return false, err
@@ -151,7 +151,7 @@ func (s *Service) SecurityAnswerRequired(ctx context.Context) (bool, error) {
 }
 
 // answerRequired: the policy applies to users who have security answers (docs/API.md "Getting an account").
-func (s *Service) answerRequired(ctx context.Context, sc *tenant.Scope, u *identity.User) (bool, error) {
+func (s *Recovery) answerRequired(ctx context.Context, sc *tenant.Scope, u *identity.User) (bool, error) {
 	required, err := s.SecurityAnswerRequired(ctx)
 	if err != nil || !required || u == nil {
 		return false, err
@@ -165,7 +165,7 @@ func (s *Service) answerRequired(ctx context.Context, sc *tenant.Scope, u *ident
 
 // checkAnswer verifies a security answer when one is given; always one argon2id run, so a
 // request with an answer takes as long whether the ID exists or not.
-func (s *Service) checkAnswer(ctx context.Context, sc *tenant.Scope, u *identity.User, questionID int, answer string) (bool, error) {
+func (s *Recovery) checkAnswer(ctx context.Context, sc *tenant.Scope, u *identity.User, questionID int, answer string) (bool, error) {
 	if answer == "" {
 		return true, nil
 	}
@@ -184,7 +184,7 @@ func (s *Service) checkAnswer(ctx context.Context, sc *tenant.Scope, u *identity
 	return ok && hash != s.dummy(), nil
 }
 
-func (s *Service) throttleRecovery(ctx context.Context, sc *tenant.Scope, flow string, key identity.LoginKey, ip string, now time.Time) error {
+func (s *Config) throttleRecovery(ctx context.Context, sc *tenant.Scope, flow string, key identity.LoginKey, ip string, now time.Time) error {
 	if err := lockout.Hit(ctx, sc.DB, flow+":ip:"+ip, s.Limits.RecoveryPerIP, now); err != nil {
 		return err
 	}
@@ -214,7 +214,7 @@ type FirstLoginInput struct {
 // mails a one-time code — only when the ID is in the master, no active account exists, the
 // e-mail equals the master's and lies in the tenant's e-mail domains. The caller answers 202
 // whatever happens.
-func (s *Service) FirstLogin(ctx context.Context, in FirstLoginInput) error {
+func (s *Recovery) FirstLogin(ctx context.Context, in FirstLoginInput) error {
 	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return err
@@ -338,7 +338,7 @@ type ActivateInput struct {
 
 // Activate completes a first login: password, three security answers, secret phrase. The
 // account becomes active and the session ends: the user logs in again with the new password.
-func (s *Service) Activate(ctx context.Context, sess *Session, in ActivateInput) error {
+func (s *Recovery) Activate(ctx context.Context, sess *Session, in ActivateInput) error {
 	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return err
@@ -386,7 +386,7 @@ func (s *Service) Activate(ctx context.Context, sess *Session, in ActivateInput)
 	})
 }
 
-func (s *Service) validateActivation(ctx context.Context, sc *tenant.Scope, in ActivateInput) error {
+func (s *Recovery) validateActivation(ctx context.Context, sc *tenant.Scope, in ActivateInput) error {
 	var bad []string
 	if !validPhrase(strings.TrimSpace(in.SecretPhrase)) {
 		bad = append(bad, "secret_phrase")
@@ -424,7 +424,7 @@ type Question struct {
 }
 
 // SecurityQuestions lists the tenant's active questions in lang.
-func (s *Service) SecurityQuestions(ctx context.Context, lang string) ([]Question, error) {
+func (s *Recovery) SecurityQuestions(ctx context.Context, lang string) ([]Question, error) {
 	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return nil, err

@@ -27,7 +27,7 @@ type RegisterInput struct {
 // Register records a self-registration and mails a verification link (self_register tenants).
 // A form with malformed fields is refused (that says nothing about any account); a well-formed
 // one is accepted whatever happens next, and an ID that already has an account gets no mail.
-func (s *Service) Register(ctx context.Context, in RegisterInput) error {
+func (s *Registration) Register(ctx context.Context, in RegisterInput) error {
 	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return err
@@ -77,7 +77,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) error {
 
 var errAlreadyRegistered = errors.New("already registered")
 
-func (s *Service) validateRegistration(ctx context.Context, sc *tenant.Scope, in *RegisterInput) (identity.LoginKey, error) {
+func (s *Registration) validateRegistration(ctx context.Context, sc *tenant.Scope, in *RegisterInput) (identity.LoginKey, error) {
 	in.Name = strings.Join(strings.Fields(in.Name), " ")
 	in.Email = strings.TrimSpace(in.Email)
 	in.Phone = strings.TrimSpace(in.Phone)
@@ -117,7 +117,7 @@ func (s *Service) validateRegistration(ctx context.Context, sc *tenant.Scope, in
 
 // VerifyEmail confirms a self-registration's address: the account then waits for an IT
 // officer (or `speks user activate`).
-func (s *Service) VerifyEmail(ctx context.Context, token string) error {
+func (s *Registration) VerifyEmail(ctx context.Context, token string) error {
 	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return err
@@ -139,7 +139,7 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) error {
 // ActivateRegistration is the IT officer's activation of a verified self-registration: the
 // account becomes active without a password, and a one-time code is mailed so the first login
 // ends in setting one (PK 0101: first login must change the password).
-func (s *Service) ActivateRegistration(ctx context.Context, rawID, actor, loginURL string) error {
+func (s *Registration) ActivateRegistration(ctx context.Context, rawID, actor, loginURL string) error {
 	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return err
@@ -180,7 +180,7 @@ type NewAccount struct {
 
 // CreateAccount creates an active account without a password and mails a one-time code, so
 // the person's first login ends in setting their own password. It returns the account ID.
-func (s *Service) CreateAccount(ctx context.Context, in NewAccount, actor, loginURL string) (int64, error) {
+func (s *Registration) CreateAccount(ctx context.Context, in NewAccount, actor, loginURL string) (int64, error) {
 	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return 0, err
@@ -195,7 +195,7 @@ func (s *Service) CreateAccount(ctx context.Context, in NewAccount, actor, login
 
 // CreateAccountIn is CreateAccount inside the caller's transaction, for a workflow that
 // creates the account together with its own changes (an approved user-administration request).
-func (s *Service) CreateAccountIn(ctx context.Context, tx *sqlx.Tx, in NewAccount, actor, loginURL string) (int64, error) {
+func (s *Registration) CreateAccountIn(ctx context.Context, tx *sqlx.Tx, in NewAccount, actor, loginURL string) (int64, error) {
 	key := identity.ParseLoginID(in.ID)
 	if !key.Valid() {
 		return 0, &InvalidInputError{Fields: []string{"id"}}

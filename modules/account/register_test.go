@@ -52,7 +52,7 @@ func TestSelfRegistrationThroughVerificationAndActivation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := h.svc.ActivateRegistration(ctx, "910909-06-5678", "test", "http://pahang.example.test/login"); err != nil {
+	if err := h.svc.Registration.ActivateRegistration(ctx, "910909-06-5678", "test", "http://pahang.example.test/login"); err != nil {
 		t.Fatalf("activate: %v", err)
 	}
 	code := h.lastCode(t, "pahang", "siti@example.com")

@@ -1,7 +1,6 @@
 package account
 
 import (
-	"context"
 	_ "embed"
 	"errors"
 	"log/slog"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"github.com/speks-portal/speks/modules/account/credentials"
-	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/account/lockout"
 	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/keyring"
@@ -52,8 +50,9 @@ func (e *InvalidInputError) Fault() *fault.Error {
 	return fault.New(fault.Invalid, "invalid_input", e).With("fields", e.Fields)
 }
 
-// Service is the account logic shared by the JSON API and the pages.
-type Service struct {
+// Config is what every account service shares, set once in the composition root (tests
+// change the hashing cost and the clock through any service that holds it).
+type Config struct {
 	// Decoy is the secrets.decoy ring; its oldest key keys the stable decoy phrases of unknown IDs.
 	Decoy keyring.Ring
 	// Keys is the secrets.session ring: its newest key keys the HMAC of new one-time codes and
@@ -69,7 +68,30 @@ type Service struct {
 	dummyHash string
 }
 
-// NewService returns a service with production parameters and one key of each secret.
+// The account services. Each flow a person goes through has its own, and the handlers take
+// the one they need; all of them share one Config.
+type (
+	// Login is the two-step login (Identify, Login), the session of a cookie (Authenticate)
+	// and logging out.
+	Login struct{ *Config }
+	// Registration is how accounts come to be: self-registration and its e-mail link, an
+	// officer's activation of a registration, accounts created by officers and workflows.
+	Registration struct{ *Config }
+	// Recovery is getting back in and setting a password: forgotten password, first login
+	// from the payroll master, activation of a new account, changing the password.
+	Recovery struct{ *Config }
+)
+
+// Service is the rest of the account logic (profile, TOTP enrolment, an officer's actions on
+// an account, cancellation) and the home of the flows' services, built with it once.
+type Service struct {
+	*Config
+	Login        *Login
+	Registration *Registration
+	Recovery     *Recovery
+}
+
+// NewService returns the account services with production parameters and one key of each secret.
 func NewService(sessionSecret, decoySecret string, log *slog.Logger) *Service {
 	return NewServiceWithKeys(keyring.New(sessionSecret), keyring.New(decoySecret), log)
 }
@@ -80,13 +102,14 @@ func NewServiceWithKeys(session, decoy keyring.Ring, log *slog.Logger) *Service 
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{
+	c := &Config{
 		Decoy: decoy, Keys: session,
 		Argon: credentials.DefaultArgon2, Limits: lockout.DefaultLimits, Now: time.Now, Log: log,
 	}
+	return &Service{Config: c, Login: &Login{c}, Registration: &Registration{c}, Recovery: &Recovery{c}}
 }
 
-func (s *Service) now() time.Time {
+func (s *Config) now() time.Time {
 	if s.Now == nil {
 		return time.Now()
 	}
@@ -95,7 +118,7 @@ func (s *Service) now() time.Time {
 
 // dummy is a hash of a random secret, verified for unknown IDs so that a wrong ID costs the
 // same argon2id work as a wrong password.
-func (s *Service) dummy() string {
+func (s *Config) dummy() string {
 	s.dummyOnce.Do(func() {
 		token, err := sessions.NewToken(24)
 		if err != nil {
@@ -109,36 +132,8 @@ func (s *Service) dummy() string {
 	return s.dummyHash
 }
 
-// Identify returns the phrase shown before the password: the account's own, or a decoy in
-// the state's language. Both paths read the same row the same way, so the answer takes the
-// same time.
-func (s *Service) Identify(ctx context.Context, rawID, ip string) (string, error) {
-	sc, err := tenant.Require(ctx)
-	if err != nil {
-		return "", err
-	}
-	limits, err := lockout.ReadLoginLimits(ctx, sc.DB)
-	if err != nil {
-		return "", err
-	}
-	key := identity.ParseLoginID(rawID)
-	// Counted once per ID and address, and taken back when that ID then logs in from there.
-	if err := lockout.HitIdentify(ctx, sc.DB, limits, lockout.Origin{IP: ip, ID: key.Primary}, s.now()); err != nil {
-		return "", err
-	}
-	u, err := identity.Find(ctx, sc.DB, key)
-	if err != nil {
-		return "", err
-	}
-	decoy := s.DecoyPhrase(sc.Tenant.Code, key.Primary, sc.Tenant.DefaultLanguage)
-	if u == nil || u.SecretPhrase == "" || u.Status != identity.StatusActive {
-		return decoy, nil
-	}
-	return u.SecretPhrase, nil
-}
-
 // hashAnswer hashes a security answer like a password, after folding case and spaces.
-func (s *Service) hashAnswer(answer string) (string, error) {
+func (s *Config) hashAnswer(answer string) (string, error) {
 	return credentials.HashPassword(foldAnswer(answer), s.Argon)
 }
 

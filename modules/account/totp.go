@@ -66,7 +66,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, sess *Session, code string) e
 
 // checkTOTP accepts a code of the previous, current or next 30-second step (clock drift), once:
 // the step is recorded and a code of that step or an earlier one is refused afterwards.
-func (s *Service) checkTOTP(ctx context.Context, db interface {
+func (s *Config) checkTOTP(ctx context.Context, db interface {
 	GetContext(ctx context.Context, dest any, query string, args ...any) error
 }, userID int64, code string) (bool, error) {
 	var row struct {
@@ -100,12 +100,12 @@ func (s *Service) checkTOTP(ctx context.Context, db interface {
 // (modules/platform) keep its administrators' TOTP exactly as accounts keep theirs: same
 // sealing key, same drift window. Replay protection (the last step) is the caller's, on its
 // own table.
-func (s *Service) SealTOTPSecret(secret string) (string, error) {
+func (s *Config) SealTOTPSecret(secret string) (string, error) {
 	return credentials.SealTOTP(s.Keys, secret)
 }
 
 // OpenTOTPSecret decrypts what SealTOTPSecret sealed.
-func (s *Service) OpenTOTPSecret(sealed string) (string, error) {
+func (s *Config) OpenTOTPSecret(sealed string) (string, error) {
 	return credentials.OpenTOTP(s.Keys, sealed)
 }
 

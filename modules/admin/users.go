@@ -213,7 +213,7 @@ func (m *Module) activate(c *fiber.Ctx, p *account.Principal, sc *tenant.Scope, 
 	ctx := c.UserContext()
 	switch u.Status {
 	case identity.StatusPendingActivation:
-		return m.Accounts.ActivateRegistration(ctx, u.LoginID, actorLabel(p), c.BaseURL()+"/login")
+		return m.Accounts.Registration.ActivateRegistration(ctx, u.LoginID, actorLabel(p), c.BaseURL()+"/login")
 	case identity.StatusDeactivated:
 		return reactivate(ctx, sc.DB, p, u.ID)
 	}

@@ -192,7 +192,7 @@ func (s *Service) createOfficer(o FirstOfficer, actor string) func(ctx context.C
 		if s.LoginURL != nil {
 			loginURL = s.LoginURL(t)
 		}
-		_, err := s.Accounts.CreateAccount(ctx, account.NewAccount{
+		_, err := s.Accounts.Registration.CreateAccount(ctx, account.NewAccount{
 			Category: identity.CategoryOfficer, ID: o.ICNo, Name: strings.TrimSpace(o.Name),
 			Email: strings.TrimSpace(o.Email), Roles: []string{authz.ITOfficer},
 		}, "platform:"+actor, loginURL)

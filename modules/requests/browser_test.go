@@ -99,7 +99,7 @@ func TestBrowserMelakaNewUserWorkflow(t *testing.T) {
 	svc := account.NewService("browser-session-secret-0123456789", "browser-decoy-secret-0123456789", quiet)
 	svc.Argon = credentials.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 	var srv *webtest.Server
-	reqs := requests.NewModule(&requests.Service{Accounts: svc,
+	reqs := requests.NewModule(&requests.Service{Accounts: svc.Registration,
 		LoginURL: func(tn *tenant.Tenant) string { return srv.TenantURL(tn.Code, "/login") },
 		BaseURL:  func(tn *tenant.Tenant) string { return srv.TenantURL(tn.Code, "") }})
 	srv = webtest.Start(t, webtest.Options{

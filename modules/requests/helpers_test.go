@@ -53,7 +53,7 @@ func newHarness(t *testing.T) *harness {
 	cfg.Metrics.Listen = ""
 	authzModule := authz.NewModule(authz.Options{DB: env.Databases.Public(), Logger: quiet})
 	t.Cleanup(authzModule.Close)
-	reqs := requests.NewModule(&requests.Service{Accounts: svc,
+	reqs := requests.NewModule(&requests.Service{Accounts: svc.Registration,
 		LoginURL: func(tn *tenant.Tenant) string { return "http://" + tn.Code + ".example.test/login" },
 		BaseURL:  func(tn *tenant.Tenant) string { return "http://" + tn.Code + ".example.test" }})
 	h.app, err = web.New(web.Options{Config: cfg, Scoper: env.Scoper, Tenants: env.Registry, Logger: quiet,

@@ -77,9 +77,10 @@ func (e *InvalidInputError) Fault() *fault.Error {
 	return fault.New(fault.Invalid, "invalid_input", e).Message("requests_error_invalid_input", map[string]any{"Fields": e.Fields})
 }
 
-// Service is the workflow logic; Accounts creates accounts and mails their first-login code.
+// Service is the workflow logic; Accounts (the account registration service) creates accounts
+// and mails their first-login code.
 type Service struct {
-	Accounts *account.Service
+	Accounts *account.Registration
 	// LoginURL is the tenant's login page, put in the mail of a new account.
 	LoginURL func(*tenant.Tenant) string
 	// BaseURL is the tenant's address (scheme and host), for the link to the requests page in
