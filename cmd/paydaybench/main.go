@@ -75,7 +75,7 @@ func parseOptions(args []string) (options, error) {
 	fs.IntVar(&o.Staff, "staff", envInt("PAYDAY_STAFF", 200), "staff per tenant in the payroll master (PAYDAY_STAFF)")
 	fs.IntVar(&o.Accounts, "accounts", envInt("PAYDAY_ACCOUNTS", 32), "staff accounts per tenant (PAYDAY_ACCOUNTS)")
 	fs.IntVar(&o.NAT, "nat", envInt("PAYDAY_NAT", 64), "client addresses in the NAT pool, sent as X-Forwarded-For (PAYDAY_NAT)")
-	fs.IntVar(&o.DBConns, "db-conns", envInt("PAYDAY_DB_CONNS", 10), "database.max_open_conns of the server, and pgbench's clients (PAYDAY_DB_CONNS)")
+	fs.IntVar(&o.DBConns, "db-conns", envInt("PAYDAY_DB_CONNS", 4), "database.max_open_conns of the server (per tenant: 16 tenants × 4 stay under PostgreSQL's default 100), and pgbench's clients (PAYDAY_DB_CONNS)")
 	fs.IntVar(&o.Port, "port", envInt("PAYDAY_PORT", 18095), "port of speks serve; the metrics listener takes the next (PAYDAY_PORT)")
 	fs.StringVar(&o.DB, "db", envStr("PAYDAY_DB", "speks_bench_payday"), "database, dropped and created (PAYDAY_DB)")
 	fs.StringVar(&o.PGHost, "pg", envStr("PAYDAY_PG", "postgres@127.0.0.1:5432"), "PostgreSQL user@host:port (PAYDAY_PG)")

@@ -18,6 +18,14 @@ type report struct {
 	PeakRSS                                int64
 }
 
+// rate prints a rate with a decimal when it is small (logins on a busy machine).
+func rate(r float64) string {
+	if r < 10 {
+		return fmt.Sprintf("%.1f", r)
+	}
+	return fmt.Sprintf("%.0f", r)
+}
+
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d)/float64(time.Millisecond)) }
 
 // share is a as a percentage of b, "–" when b is unknown.
@@ -46,7 +54,7 @@ func (r *report) write(w io.Writer) {
 	for _, s := range r.Steps {
 		sat := "–"
 		if s.Saturation > 0 {
-			sat = fmt.Sprintf("%.0f", s.Saturation)
+			sat = rate(s.Saturation)
 		}
 		if s.SatNote != "" {
 			sat += " (" + s.SatNote + ")"
@@ -62,13 +70,13 @@ func (r *report) write(w io.Writer) {
 	login, payslip := r.step("login"), r.step("payslip JSON")
 	fmt.Fprintf(w, "argon2id ceiling (verify on every core): %.1f /s", r.Argon2)
 	if login != nil {
-		fmt.Fprintf(w, "; login saturation %.0f /s = %s of it", login.Saturation, share(login.Saturation, r.Argon2))
+		fmt.Fprintf(w, "; login saturation %s /s = %s of it", rate(login.Saturation), share(login.Saturation, r.Argon2))
 	}
 	fmt.Fprintln(w)
 	if r.PGBench > 0 {
 		fmt.Fprintf(w, "pgbench, payslip SQL (%d clients): %.0f /s", r.DBConns, r.PGBench)
 		if payslip != nil {
-			fmt.Fprintf(w, "; payslip JSON saturation %.0f /s = %s of it", payslip.Saturation, share(payslip.Saturation, r.PGBench))
+			fmt.Fprintf(w, "; payslip JSON saturation %s /s = %s of it", rate(payslip.Saturation), share(payslip.Saturation, r.PGBench))
 		}
 		fmt.Fprintln(w)
 	} else {
