@@ -23,7 +23,7 @@ BENCH ?= .
 SPEKS_TEST_POOLER_URL ?= postgres://postgres@127.0.0.1:6432/postgres?sslmode=disable
 export SPEKS_TEST_POOLER_URL
 
-.PHONY: help run test test-go test-charts bench bench-feeds bench-records build vet fmt-check clean services chromium screenshots
+.PHONY: help run test test-go test-charts bench bench-feeds bench-records bench-payday build vet fmt-check clean services chromium screenshots
 
 help: ## list the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z-]+:.*## / { printf "  make %-12s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -55,6 +55,9 @@ bench-feeds: services ## feed import + retention benchmark (docs/BENCHMARKS.md);
 
 bench-records: services ## JSON payslip endpoint: real server, wrk at 256 connections next to pgbench (docs/BENCHMARKS.md "Records")
 	.ci/bench-records.sh
+
+bench-payday: services ## payday mix (identify … logout) open-loop on the real server, N tenants (docs/BENCHMARKS.md "Payday"); PAYDAY_QUICK=1 for a quick run
+	$(GO) run ./cmd/paydaybench
 
 bench: services ## run every benchmark (go test -bench) against the local services
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem ./...

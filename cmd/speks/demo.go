@@ -17,6 +17,8 @@ func newDemoCommand() *cobra.Command {
 		asJSON    bool
 		staff     int
 		suppliers int
+		states    int
+		accounts  int
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -28,7 +30,8 @@ with departments, PTJs, synthetic staff and suppliers, then print their URLs and
 Idempotent: a second run adds only what is missing and changes no row. Refused in production.`,
 		Example: `  speks demo
   speks demo --json
-  speks demo --staff 20000   # benchmark volume, loaded with COPY`,
+  speks demo --staff 20000   # benchmark volume, loaded with COPY
+  speks demo --states 16 --accounts 64   # 12 synthetic states more, 64 staff accounts each`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// Refused before anything connects, so a production database is never touched.
@@ -48,6 +51,10 @@ Idempotent: a second run adds only what is missing and changes no row. Refused i
 			if err != nil {
 				return fmt.Errorf("port of http.listen %q: %w", rt.cfg.HTTP.Listen, err)
 			}
+			steps := rt.demoTenantSteps()
+			if accounts > 0 {
+				steps = append(steps, demo.StaffAccountsStep(accounts))
+			}
 			out, err := demo.Run(cmd.Context(), demo.Deps{
 				Databases: rt.dbs, Registry: rt.registry, Provisioner: rt.provisioner,
 			}, demo.Options{
@@ -57,7 +64,8 @@ Idempotent: a second run adds only what is missing and changes no row. Refused i
 				PlatformHost:  rt.cfg.Platform.Host,
 				Staff:         staff,
 				Suppliers:     suppliers,
-				TenantSteps:   rt.demoTenantSteps(),
+				States:        states,
+				TenantSteps:   steps,
 				PlatformSteps: rt.demoPlatformSteps(),
 			})
 			if err != nil {
@@ -75,6 +83,8 @@ Idempotent: a second run adds only what is missing and changes no row. Refused i
 	f.BoolVar(&asJSON, "json", false, "print the URLs and logins as one JSON document (docs/API.md \"Demo\")")
 	f.IntVar(&staff, "staff", demo.DefaultStaff, fmt.Sprintf("staff per state in the payroll master (at most %d)", demo.MaxStaff))
 	f.IntVar(&suppliers, "suppliers", demo.DefaultSuppliers, fmt.Sprintf("suppliers per state (at most %d)", demo.MaxSuppliers))
+	f.IntVar(&states, "states", 0, fmt.Sprintf("tenants in all: the four demo states, then synthetic copies bench05… up to this many (at most %d)", demo.MaxStates))
+	f.IntVar(&accounts, "accounts", 0, "staff accounts per state with the demo staff password (benchmark volume; one shared hash)")
 	return cmd
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
@@ -16,7 +17,8 @@ import (
 )
 
 func newServeCommand() *cobra.Command {
-	return &cobra.Command{
+	var withPprof bool
+	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the web pages and the JSON API for every tenant",
 		Args:  cobra.NoArgs,
@@ -45,7 +47,10 @@ func newServeCommand() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("build the web app: %w", err)
 			}
-			stopMetrics, err := serveMetrics(rt, metrics)
+			if withPprof && rt.cfg.Metrics.Listen == "" {
+				return errors.New("--pprof needs metrics.listen: the profiles are served only on that private listener")
+			}
+			stopMetrics, err := serveMetrics(rt, metrics, withPprof)
 			if err != nil {
 				return err
 			}
@@ -70,6 +75,8 @@ func newServeCommand() *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&withPprof, "pprof", false, "serve /debug/pprof/ on the metrics listener (metrics.listen), never on the public one")
+	return cmd
 }
 
 // webModules lists the feature modules the server mounts, in order.
@@ -91,13 +98,21 @@ func (rt *runtime) webModules() []web.Module {
 }
 
 // serveMetrics serves /metrics on metrics.listen when it is set (web.New then leaves it off
-// the public listener); the returned func stops it.
-func serveMetrics(rt *runtime, metrics *web.Metrics) (func(), error) {
+// the public listener), with Go's profiler under /debug/pprof/ when withPprof; the returned
+// func stops it.
+func serveMetrics(rt *runtime, metrics *web.Metrics, withPprof bool) (func(), error) {
 	if rt.cfg.Metrics.Listen == "" {
 		return func() {}, nil
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", metrics.Handler())
+	if withPprof {
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	return serveSide(rt, rt.cfg.Metrics.Listen, "metrics.listen", mux)
 }
 

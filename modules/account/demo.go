@@ -85,3 +85,25 @@ func (s *Service) CreateDemoOfficer(ctx context.Context, db sqlx.ExecerContext, 
 	}
 	return nil
 }
+
+// CloneDemoStaff gives up to n active employees who have payslips and no account yet an
+// active staff account with the password hash and secret phrase of the existing account
+// template (a login ID), in one statement: one argon2id hash serves them all, where hashing
+// each at production parameters would take minutes. For benchmark volume only (`speks demo
+// --accounts`); it returns how many accounts it added.
+func CloneDemoStaff(ctx context.Context, db sqlx.ExecerContext, template string, n int) (int64, error) {
+	res, err := db.ExecContext(ctx, `INSERT INTO users (category, login_id, name, email, status, password_hash,
+		secret_phrase, activated_at, password_changed_at, employee_ic, department_code, ptj_code)
+		SELECT 'staff', e.ic_no, e.name, e.email, 'active', d.password_hash, d.secret_phrase, now(), now(),
+			e.ic_no, e.department_code, e.ptj_code
+		FROM employees e, (SELECT password_hash, secret_phrase FROM users WHERE login_id = $1) d
+		WHERE e.status = 'active'
+			AND EXISTS (SELECT 1 FROM payslips p WHERE p.ic_no = e.ic_no)
+			AND NOT EXISTS (SELECT 1 FROM users u WHERE u.login_id = e.ic_no OR u.employee_ic = e.ic_no)
+		ORDER BY e.salary_no
+		LIMIT $2`, template, n)
+	if err != nil {
+		return 0, fmt.Errorf("clone demo staff: %w", err)
+	}
+	return res.RowsAffected()
+}

@@ -254,3 +254,25 @@ func PlatformAdminStep(svc *platform.Service) PlatformStep {
 		return nil
 	}
 }
+
+// StaffAccountsStep gives up to n more staff with payslips an account with the demo staff
+// password (after StaffStep, whose account it copies): benchmark volume, `speks demo
+// --accounts`. Like the other steps it only adds what is missing.
+func StaffAccountsStep(n int) TenantStep {
+	return func(ctx context.Context, t *tenant.Tenant, db *sqlx.DB, entry *TenantEntry) error {
+		if n <= 0 || entry.Staff == nil {
+			return nil
+		}
+		var have int
+		if err := db.GetContext(ctx, &have, `SELECT count(*) FROM users WHERE category = 'staff'`); err != nil {
+			return fmt.Errorf("staff accounts of %s: %w", t.Code, err)
+		}
+		if have >= n {
+			return nil
+		}
+		if _, err := account.CloneDemoStaff(ctx, db, entry.Staff.ID, n-have); err != nil {
+			return fmt.Errorf("staff accounts of %s: %w", t.Code, err)
+		}
+		return nil
+	}
+}

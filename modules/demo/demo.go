@@ -30,6 +30,7 @@ const (
 	DefaultSuppliers = 60
 	MaxStaff         = 1_000_000
 	MaxSuppliers     = 100_000
+	MaxStates        = 99
 )
 
 // Deps are the platform pieces the demo works through.
@@ -58,6 +59,9 @@ type Options struct {
 	// Staff and Suppliers per tenant; 0 means the default.
 	Staff     int
 	Suppliers int
+	// States is how many tenants: the four demo states, then synthetic copies up to States
+	// (StatesUpTo); 0 means the four.
+	States int
 	// TenantSteps and PlatformSteps add the demo accounts (accounts.go) after the data.
 	TenantSteps   []TenantStep
 	PlatformSteps []PlatformStep
@@ -80,6 +84,9 @@ func (o *Options) normalise() error {
 	if o.Suppliers < 1 || o.Suppliers > MaxSuppliers {
 		problems = append(problems, fmt.Errorf("suppliers: must be between 1 and %d, got %d", MaxSuppliers, o.Suppliers))
 	}
+	if o.States < 0 || o.States > MaxStates {
+		problems = append(problems, fmt.Errorf("states: must be between 0 and %d, got %d", MaxStates, o.States))
+	}
 	if o.Port < 1 || o.Port > 65535 {
 		problems = append(problems, fmt.Errorf("port: must be between 1 and 65535, got %d", o.Port))
 	}
@@ -96,7 +103,7 @@ func Run(ctx context.Context, deps Deps, opts Options) (*Output, error) {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	out := &Output{Port: opts.Port, PlatformHost: opts.PlatformHost, Tenants: map[string]*TenantEntry{}}
-	for _, state := range States() {
+	for _, state := range StatesUpTo(opts.States) {
 		entry, err := runState(ctx, deps, &opts, &state)
 		if err != nil {
 			return nil, fmt.Errorf("demo state %s: %w", state.Spec.Code, err)

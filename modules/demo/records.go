@@ -90,7 +90,7 @@ func RecordsStep(now time.Time) TenantStep {
 }
 
 func stateOf(code string) (*State, bool) {
-	for _, s := range States() {
+	for _, s := range StatesUpTo(MaxStates) {
 		if s.Spec.Code == code {
 			return &s, true
 		}

@@ -1,6 +1,10 @@
 package demo
 
-import "github.com/speks-portal/speks/tenant"
+import (
+	"fmt"
+
+	"github.com/speks-portal/speks/tenant"
+)
 
 // State is one demo tenant as the state's own portal describes it, with what the generator needs
 // to make its people look like they work for that state.
@@ -120,3 +124,22 @@ var BirthplaceCodes = map[string][]string{
 var stateOrder = []string{"Johor", "Kedah", "Kelantan", "Melaka", "Negeri Sembilan", "Pahang",
 	"Pulau Pinang", "Perak", "Perlis", "Selangor", "Terengganu", "Sabah", "Sarawak",
 	"Kuala Lumpur", "Labuan", "Putrajaya"}
+
+// StatesUpTo is the four demo states followed, when n is larger, by synthetic ones up to n
+// in all ("bench05", "bench06", …), each a copy of a demo state in turn under its own code,
+// name and host: benchmark volume across many tenants (`speks demo --states`).
+func StatesUpTo(n int) []State {
+	out := States()
+	base := len(out)
+	for i := base; i < n; i++ {
+		s := out[i%base]
+		code := fmt.Sprintf("bench%02d", i+1)
+		host := code + ".speks.example"
+		s.Spec.Code = code
+		s.Spec.Name = fmt.Sprintf("%s %d", s.Spec.Name, i+1)
+		s.Spec.Hosts = []string{host}
+		s.Spec.HelpdeskEmail = "helpdesk@" + host
+		out = append(out, s)
+	}
+	return out
+}

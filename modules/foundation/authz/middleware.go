@@ -51,6 +51,58 @@ type Module struct {
 
 	indexOnce sync.Once
 	index     *routeIndex
+
+	// decisions remembers Enforce's answers for the enforcer this module loaded itself; nil
+	// with Options.Enforcer, whose policies a caller may change without a reload.
+	decisions atomic.Pointer[decisionCache]
+}
+
+// decisionCache holds Enforce's answers. The questions are few — subject (a role name),
+// domain (a tenant code), object (a route pattern, never the raw path) and method — so it
+// stays small, and evaluating Casbin's matcher per request was the largest single cost of a
+// payslip view (docs/BENCHMARKS.md "Payday"). Every policy reload empties it; an answer
+// computed before a reload but stored after it is dropped (the generation moved on).
+type decisionCache struct {
+	mu      sync.RWMutex
+	gen     uint64
+	answers map[decisionKey]bool
+}
+
+type decisionKey struct{ sub, dom, obj, act string }
+
+// maxDecisions bounds the cache against tenants × roles × routes growing past the expected.
+const maxDecisions = 1 << 16
+
+func newDecisionCache() *decisionCache {
+	return &decisionCache{answers: make(map[decisionKey]bool)}
+}
+
+// get returns the cached answer and the generation to store a new one under.
+func (d *decisionCache) get(k decisionKey) (answer, found bool, gen uint64) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	answer, found = d.answers[k]
+	return answer, found, d.gen
+}
+
+func (d *decisionCache) put(k decisionKey, answer bool, gen uint64) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if gen != d.gen {
+		return // the policies were reloaded since the answer was computed
+	}
+	if len(d.answers) >= maxDecisions {
+		clear(d.answers)
+	}
+	d.answers[k] = answer
+}
+
+// reset forgets every answer; the policies have just been reloaded.
+func (d *decisionCache) reset() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.gen++
+	clear(d.answers)
 }
 
 // NewModule returns the middleware module. Policies are loaded on the first request (and
@@ -88,7 +140,8 @@ func (m *Module) Enforcer() (casbin.IEnforcer, error) {
 			return nil, err
 		}
 	}
-	enf, err := NewEnforcer(m.opts.DB, w, m.log)
+	decisions := newDecisionCache()
+	enf, err := NewEnforcer(m.opts.DB, w, m.log, decisions.reset)
 	if err != nil {
 		if w != nil {
 			w.Close()
@@ -96,6 +149,7 @@ func (m *Module) Enforcer() (casbin.IEnforcer, error) {
 		return nil, err
 	}
 	m.watcher = w
+	m.decisions.Store(decisions)
 	m.loaded.Store(casbin.IEnforcer(enf))
 	return enf, nil
 }
@@ -122,7 +176,7 @@ func (m *Module) Middleware(c *fiber.Ctx) error {
 	if err != nil {
 		return fmt.Errorf("authz: %w", err)
 	}
-	req := request{enf: enf, dom: domain(c.UserContext()), obj: pattern, act: action(c.Method())}
+	req := request{enf: enf, decisions: m.cache(), dom: domain(c.UserContext()), obj: pattern, act: action(c.Method())}
 	subjects := []string{Anonymous}
 	p, signedIn := guard.PrincipalFrom(c.UserContext())
 	if signedIn {
@@ -151,12 +205,32 @@ func (m *Module) Middleware(c *fiber.Ctx) error {
 // request is one authorisation question, asked for several subjects.
 type request struct {
 	enf           casbin.IEnforcer
+	decisions     *decisionCache // nil: ask the enforcer every time
 	dom, obj, act string
+}
+
+// cache is the decision cache, once the module's own enforcer has loaded.
+func (m *Module) cache() *decisionCache { return m.decisions.Load() }
+
+func (r request) enforce(sub string) (bool, error) {
+	if r.decisions == nil {
+		return r.enf.Enforce(sub, r.dom, r.obj, r.act)
+	}
+	k := decisionKey{sub, r.dom, r.obj, r.act}
+	answer, found, gen := r.decisions.get(k)
+	if found {
+		return answer, nil
+	}
+	answer, err := r.enf.Enforce(sub, r.dom, r.obj, r.act)
+	if err == nil {
+		r.decisions.put(k, answer, gen)
+	}
+	return answer, err
 }
 
 func (r request) anyAllowed(subjects []string) (bool, error) {
 	for _, sub := range subjects {
-		ok, err := r.enf.Enforce(sub, r.dom, r.obj, r.act)
+		ok, err := r.enforce(sub)
 		if err != nil {
 			return false, fmt.Errorf("authz: enforce %s %s %s: %w", r.dom, r.act, r.obj, err)
 		}

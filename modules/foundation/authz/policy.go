@@ -242,7 +242,9 @@ func seed(ctx context.Context, db tenant.Beginner, domain string) error {
 
 // NewEnforcer loads every policy from db into a goroutine-safe enforcer. With a watcher, it
 // reloads when another replica changes the policies and tells the others of its own changes.
-func NewEnforcer(db *sqlx.DB, w *Watcher, log *slog.Logger) (*casbin.SyncedEnforcer, error) {
+// afterReload runs after every reload the watcher triggers (the middleware's decision cache
+// forgets its answers there).
+func NewEnforcer(db *sqlx.DB, w *Watcher, log *slog.Logger, afterReload ...func()) (*casbin.SyncedEnforcer, error) {
 	m, err := model.NewModelFromString(modelText)
 	if err != nil {
 		return nil, fmt.Errorf("authz: model: %w", err)
@@ -264,6 +266,9 @@ func NewEnforcer(db *sqlx.DB, w *Watcher, log *slog.Logger) (*casbin.SyncedEnfor
 	_ = w.SetUpdateCallback(func(string) {
 		if err := e.LoadPolicy(); err != nil {
 			log.Error("authz: reload policies", "err", err)
+		}
+		for _, f := range afterReload {
+			f()
 		}
 	})
 	return e, nil
