@@ -391,6 +391,18 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
+// ValidateServe is Validate plus what only `speks serve` needs: in production /metrics
+// (every tenant's and route's counts) must have a listener of its own, which the ingress does
+// not publish (the Helm chart's metrics port), because serve never answers it on a public host
+// there. One line, like every other problem.
+func (c *Config) ValidateServe() error {
+	err := c.Validate()
+	if c.Mode == ModeProduction && c.Metrics.Listen == "" {
+		err = errors.Join(err, errors.New("metrics.listen: required by serve in production (e.g. \":9090\"): /metrics is never served on a public host there"))
+	}
+	return err
+}
+
 // RedisAddr accepts redis://, rediss:// or a bare host:port and returns a redis:// URL.
 func RedisAddr(raw string) (string, error) {
 	if raw == "" {

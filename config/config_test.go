@@ -91,6 +91,22 @@ func TestProductionNeedsRealSecretsAndSMTP(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("a complete production configuration failed: %v", err)
 	}
+	// serve needs a metrics listener of its own in production: one line, naming the key.
+	err = cfg.ValidateServe()
+	if err == nil || strings.Contains(err.Error(), "\n") || !strings.HasPrefix(err.Error(), "metrics.listen: required by serve in production") {
+		t.Fatalf("serve without metrics.listen: %v", err)
+	}
+	t.Setenv("SPEKS_METRICS_LISTEN", ":9090")
+	cfg, _ = Load(nil)
+	if err := cfg.ValidateServe(); err != nil {
+		t.Fatalf("a complete production configuration for serve failed: %v", err)
+	}
+	t.Setenv("SPEKS_MODE", "dev")
+	t.Setenv("SPEKS_METRICS_LISTEN", "")
+	cfg, _ = Load(nil)
+	if err := cfg.ValidateServe(); err != nil {
+		t.Fatalf("dev serve without metrics.listen (served on the web port): %v", err)
+	}
 }
 
 // A secret is a key ring, newest first: one string, a comma list (the environment's form) or

@@ -54,7 +54,7 @@ serviceAccount:
   name: speks-runtime
 `),
 
-		"fixed replicas, metrics on the web port, explicit grace periods": with(t, base, `
+		"fixed replicas, another metrics port, explicit grace periods": with(t, base, `
 image:
   digest: sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
 config:
@@ -72,7 +72,7 @@ worker:
   replicas: 1
   terminationGracePeriodSeconds: 50
 metrics:
-  port: 0
+  port: 9102
   serviceMonitor: {enabled: true}
 networkPolicy:
   enabled: true
@@ -125,7 +125,7 @@ func TestValueSetsExerciseOptionalResources(t *testing.T) {
 	if n := count("metrics and network policy enabled", "ServiceAccount"); n != 0 {
 		t.Errorf("serviceAccount.create=false: %d ServiceAccounts rendered, want 0", n)
 	}
-	if n := count("fixed replicas, metrics on the web port, explicit grace periods", "Ingress"); n != 0 {
+	if n := count("fixed replicas, another metrics port, explicit grace periods", "Ingress"); n != 0 {
 		t.Errorf("ingress.enabled=false: %d Ingresses rendered, want 0", n)
 	}
 
@@ -152,6 +152,7 @@ func TestSchemaRejectsInvalidValues(t *testing.T) {
 		"host with a scheme":               {"ingress: {hosts: ['https://espeks.pahang.example']}", "hosts"},
 		"platform host with a port":        {"config: {platformHost: 'platform.speks.example:443'}", "platformHost"},
 		"metrics on the web port number":   {"metrics: {port: 8080}", "port"},
+		"metrics on the web port (0)":      {"metrics: {port: 0}", "port"},
 		"no shutdown timeout":              {"config: {shutdownTimeoutSeconds: 0}", "shutdownTimeoutSeconds"},
 		"trusted proxy that is a name":     {"config: {trustedProxies: [ingress-nginx]}", "trustedProxies"},
 		"image digest that is not sha256":  {"image: {digest: latest}", "digest"},

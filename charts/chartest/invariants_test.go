@@ -136,6 +136,12 @@ func checkServe(t *testing.T, r *rendered, shutdown time.Duration) {
 	if port := containerPort(c, "http"); port != 8080 {
 		t.Errorf("serve: container port http = %d, want 8080 (http.listen)", port)
 	}
+	// serve refuses to start in production without metrics.listen, and never answers /metrics
+	// on the web port there: the chart always gives it a port of its own.
+	metrics := containerPort(c, "metrics")
+	if listen := configMapOf(t, r).Data["SPEKS_METRICS_LISTEN"]; metrics == 0 || metrics == 8080 || listen != fmt.Sprintf(":%d", metrics) {
+		t.Errorf("serve: metrics container port %d, SPEKS_METRICS_LISTEN %q; want a port of its own, the same in both", metrics, listen)
+	}
 	checkHTTPProbe(t, "serve readiness", c.ReadinessProbe, "/readyz")
 	checkHTTPProbe(t, "serve liveness", c.LivenessProbe, "/healthz")
 

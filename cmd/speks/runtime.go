@@ -44,7 +44,11 @@ func loadConfig(cmd *cobra.Command) (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := cfg.Validate(); err != nil {
+	validate := cfg.Validate
+	if cmd.Name() == "serve" {
+		validate = cfg.ValidateServe
+	}
+	if err := validate(); err != nil {
 		fmt.Fprintln(cmd.ErrOrStderr(), "speks: the configuration has problems:")
 		for _, line := range strings.Split(err.Error(), "\n") {
 			fmt.Fprintln(cmd.ErrOrStderr(), "  -", line)

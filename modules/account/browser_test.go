@@ -215,15 +215,17 @@ func TestBrowserPahangSelfRegistrationThroughVerification(t *testing.T) {
 
 // browserTexts are the phrases the test looks for, per language.
 type browserTexts struct {
-	lang, welcome, nameReason, changed, codeSent string
+	lang, welcome, nameReason, contextReason, changed, codeSent string
 }
 
 // Login with the phrase, change password, change profile, forgot password: in Malay, and in
 // English.
 func TestBrowserPhrasePasswordProfileAndForgot(t *testing.T) {
 	for _, tx := range []browserTexts{
-		{"ms", "Selamat datang, Aminah binti Yusof", "tidak boleh mengandungi nama", "telah ditukar", "kod sekali guna"},
-		{"en", "Welcome, Aminah binti Yusof", "must not contain your name", "has been changed", "one-time code"},
+		{"ms", "Selamat datang, Aminah binti Yusof", "tidak boleh mengandungi nama", "nama portal atau nama negeri (SPEKS, eSPEKS, iSPEKS, portal, Selangor)",
+			"telah ditukar", "kod sekali guna"},
+		{"en", "Welcome, Aminah binti Yusof", "must not contain your name", "name of the portal or of the state (SPEKS, eSPEKS, iSPEKS, portal, Selangor)",
+			"has been changed", "one-time code"},
 	} {
 		t.Run(tx.lang, func(t *testing.T) { phrasePasswordProfileForgot(t, tx) })
 	}
@@ -258,6 +260,14 @@ func phrasePasswordProfileForgot(t *testing.T, tx browserTexts) {
 	if !strings.Contains(tab.Text("#reasons"), tx.nameReason) {
 		t.Fatalf("weak password page: %q", tab.Text("main"))
 	}
+	// The portal's and the state's names are refused too, and the page names them.
+	tab.Fill(map[string]string{"#current_password": aminahPass, "#new_password": "SpeksSelangor2026", "#confirm_password": "SpeksSelangor2026"})
+	tab.Click("#submit")
+	if !strings.Contains(tab.Text("#reasons"), tx.contextReason) {
+		t.Fatalf("context-word password page: %q", tab.Text("main"))
+	}
+	tab.ExpectAccessible()
+	tab.ScreenshotIfAsked("account-password-context-" + tx.lang)
 	tab.Fill(map[string]string{"#current_password": aminahPass, "#new_password": newPass, "#confirm_password": newPass})
 	tab.Click("#submit")
 	if !strings.Contains(tab.Text("#form-done"), tx.changed) {

@@ -13,7 +13,7 @@ import (
 	"github.com/speks-portal/speks/tenant"
 )
 
-// sessionCookie carries the tenant session's token (modules/foundation/sessions: __Host- behind TLS).
+// sessionCookie carries the tenant session's token (modules/foundation/sessions: Secure and __Host- in production).
 var sessionCookie = sessions.Cookie{Name: "speks_session"}
 
 // sessionLocal is the c.Locals key of the request's *Session.

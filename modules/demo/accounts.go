@@ -259,7 +259,7 @@ func PlatformAdminStep(svc *platform.Service) PlatformStep {
 // password (after StaffStep, whose account it copies): benchmark volume, `speks demo
 // --accounts`. Like the other steps it only adds what is missing.
 func StaffAccountsStep(n int) TenantStep {
-	return func(ctx context.Context, t *tenant.Tenant, db *sqlx.DB, entry *TenantEntry) error {
+	return func(ctx context.Context, t *tenant.Tenant, db *tenant.DB, entry *TenantEntry) error {
 		if n <= 0 || entry.Staff == nil {
 			return nil
 		}

@@ -23,7 +23,7 @@ const (
 	sessionIdle = 15 * time.Minute
 )
 
-// sessionCookie carries the platform session's token (modules/foundation/sessions: __Host- behind TLS).
+// sessionCookie carries the platform session's token (modules/foundation/sessions: Secure and __Host- in production).
 var sessionCookie = sessions.Cookie{Name: "speks_platform"}
 
 // Session is a live platform session.

@@ -88,9 +88,7 @@ SPEKS_HTTP_TRUSTED_PROXIES: {{ join "," . | quote }}
 {{- with .Values.config.mailFrom }}
 SPEKS_MAIL_FROM: {{ . | quote }}
 {{- end }}
-{{- if gt (int .Values.metrics.port) 0 }}
 SPEKS_METRICS_LISTEN: {{ printf ":%d" (int .Values.metrics.port) | quote }}
-{{- end }}
 {{- range $key, $value := .Values.config.extraEnv }}
 {{ $key }}: {{ $value | quote }}
 {{- end }}
