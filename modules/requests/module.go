@@ -41,6 +41,8 @@ func (m *Module) Mount(app *fiber.App) {
 	api.Post("/requests", guard.API, m.create)
 	api.Post("/requests/:id/approve", guard.API, m.approve)
 	api.Post("/requests/:id/reject", guard.API, m.reject)
+	api.Get("/requests/stuck", guard.API, m.stuck)
+	api.Post("/requests/:id/retry", guard.API, m.retry)
 	api.Get("/ptj/staff", guard.API, m.staff)
 	api.Post("/ptj/staff/:user_id/email", guard.API, m.correctEmail)
 	m.mountPages(app)
@@ -53,11 +55,31 @@ func principal(c *fiber.Ctx) *account.Principal {
 }
 
 func (m *Module) list(c *fiber.Ctx) error {
-	out, err := m.svc.List(c.UserContext(), principal(c), c.Query("status"))
+	out, err := m.svc.List(c.UserContext(), principal(c), c.Query("status"), PageFrom(c.Query("limit"), c.Query("offset")))
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"requests": out})
+	return c.JSON(out)
+}
+
+func (m *Module) stuck(c *fiber.Ctx) error {
+	out, err := m.svc.Stuck(c.UserContext(), principal(c), PageFrom(c.Query("limit"), c.Query("offset")))
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (m *Module) retry(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
+	}
+	r, err := m.svc.Retry(c.UserContext(), principal(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(r)
 }
 
 func (m *Module) create(c *fiber.Ctx) error {
