@@ -3,7 +3,6 @@ package requests
 import (
 	"fmt"
 	"net/url"
-	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -84,9 +83,9 @@ func (m *Module) raiseForm(c *fiber.Ctx) error {
 
 func (m *Module) decideForm(fn decideFunc) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-		if err != nil || id <= 0 {
-			return fmt.Errorf("%w: %w", ErrNotFound, err)
+		id, err := pathID(c, "id")
+		if err != nil {
+			return err
 		}
 		r, err := fn(c.UserContext(), principal(c), id, Decision{Note: c.FormValue("note")})
 		if err != nil {
@@ -130,9 +129,9 @@ func (m *Module) renderStuck(c *fiber.Ctx, d stuckData) error {
 }
 
 func (m *Module) retryForm(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return fmt.Errorf("%w: %w", ErrNotFound, err)
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
 	}
 	r, err := m.svc.Retry(c.UserContext(), principal(c), id)
 	if err != nil {
@@ -164,9 +163,9 @@ func (m *Module) renderStaff(c *fiber.Ctx, d staffData) error {
 }
 
 func (m *Module) emailForm(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("user_id"), 10, 64)
-	if err != nil || id <= 0 {
-		return fmt.Errorf("%w: %w", ErrNotFound, err)
+	id, err := pathID(c, "user_id")
+	if err != nil {
+		return err
 	}
 	if err := m.svc.CorrectEmail(c.UserContext(), principal(c), id, c.FormValue("email")); err != nil {
 		return formError(c, err, func(msg string) error { return m.renderStaff(c, staffData{Error: msg}) })

@@ -6,9 +6,7 @@ import (
 	"testing"
 
 	"github.com/speks-portal/speks/modules/account"
-	"github.com/speks-portal/speks/modules/foundation/web"
 	"github.com/speks-portal/speks/modules/foundation/web/webtest"
-	"github.com/speks-portal/speks/modules/requests"
 	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"
 )
@@ -52,17 +50,7 @@ func seedStuck(ctx context.Context, env *tenanttest.Env, tn *tenant.Tenant) erro
 // requests with their reasons, a retry that needs its confirmation ticked, and the retried
 // request carried out and gone from the list; bilingual, axe-clean, at phone width too.
 func TestBrowserITOfficerRetriesStuckRequests(t *testing.T) {
-	svc := account.NewService("browser-session-secret-0123456789", "browser-decoy-secret-0123456789", quiet)
-	svc.Argon = account.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
-	var srv *webtest.Server
-	reqs := requests.NewModule(&requests.Service{Accounts: svc,
-		LoginURL: func(tn *tenant.Tenant) string { return srv.TenantURL(tn.Code, "/login") },
-		BaseURL:  func(tn *tenant.Tenant) string { return srv.TenantURL(tn.Code, "") }})
-	srv = webtest.Start(t, webtest.Options{
-		Tenants:   []tenant.Spec{{Code: "melaka", Name: "Melaka", Hosts: []string{"p.ispeks.melaka.gov.my"}, RegistrationMode: tenant.AdminOnly}},
-		Modules:   []web.Module{account.NewModule(svc), reqs},
-		Provision: seedStuck,
-	})
+	srv := melakaServer(t, seedStuck)
 	tab := webtest.NewBrowser(t).NewTab(t)
 	officerLogin(t, srv, tab, aziz.IC)
 
