@@ -140,6 +140,9 @@ var routeClass = map[string]string{
 	"GET /admin/requests": requestRead, "POST /admin/requests": requestRaise,
 	"POST /admin/requests/:id/approve": requestDecide, "POST /admin/requests/:id/reject": requestDecide,
 	"GET /admin/ptj/staff": ptjAdmin, "POST /admin/ptj/staff/:user_id/email": ptjAdmin,
+	// Approved requests not carried out: the IT officer lists and retries them, nobody else.
+	"GET /api/v1/admin/requests/stuck": itOfficer, "POST /api/v1/admin/requests/:id/retry": itOfficer,
+	"GET /admin/requests/stuck": itOfficer, "POST /admin/requests/:id/retry": itOfficer,
 
 	"GET /api/v1/admin/users": itOfficer, "GET /api/v1/admin/activations": itOfficer, "GET /api/v1/admin/users/:user_id": itOfficer,
 	"POST /api/v1/admin/users/:user_id/activate": itOfficer, "POST /api/v1/admin/users/:user_id/deactivate": itOfficer,

@@ -91,11 +91,8 @@ func officerLogin(t *testing.T, srv *webtest.Server, tab *webtest.Tab, id string
 	tab.Click("#submit")
 }
 
-// The Melaka workflow in a browser: the PTJ admin raises a new user and the head of department
-// is told by e-mail; the treasury sees the request but no button while it waits for the head;
-// the head approves, the treasury approves, and the new officer logs in with the code mailed to
-// them. A second request is rejected by the head, which takes a reason and a ticked confirmation.
-func TestBrowserMelakaNewUserWorkflow(t *testing.T) {
+// melakaServer serves the account and requests modules for Melaka, provisioned by provision.
+func melakaServer(t *testing.T, provision func(context.Context, *tenanttest.Env, *tenant.Tenant) error) *webtest.Server {
 	svc := account.NewService("browser-session-secret-0123456789", "browser-decoy-secret-0123456789", quiet)
 	svc.Argon = credentials.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 	var srv *webtest.Server
@@ -107,8 +104,17 @@ func TestBrowserMelakaNewUserWorkflow(t *testing.T) {
 		// The policies are proven by cmd/speks's matrix and this package's HTTP tests; here the
 		// pages and the service's own scoping are what is under test.
 		Modules:   []web.Module{account.NewModule(svc), reqs},
-		Provision: seedMelaka,
+		Provision: provision,
 	})
+	return srv
+}
+
+// The Melaka workflow in a browser: the PTJ admin raises a new user and the head of department
+// is told by e-mail; the treasury sees the request but no button while it waits for the head;
+// the head approves, the treasury approves, and the new officer logs in with the code mailed to
+// them. A second request is rejected by the head, which takes a reason and a ticked confirmation.
+func TestBrowserMelakaNewUserWorkflow(t *testing.T) {
+	srv := melakaServer(t, seedMelaka)
 	mails := notifytest.StartPipeline(t, srv.Env)
 	tab := webtest.NewBrowser(t).NewTab(t)
 

@@ -41,6 +41,8 @@ func (m *Module) Mount(app *fiber.App) {
 	api.Post("/requests", guard.API, m.create)
 	api.Post("/requests/:id/approve", guard.API, m.approve)
 	api.Post("/requests/:id/reject", guard.API, m.reject)
+	api.Get("/requests/stuck", guard.API, m.stuck)
+	api.Post("/requests/:id/retry", guard.API, m.retry)
 	api.Get("/ptj/staff", guard.API, m.staff)
 	api.Post("/ptj/staff/:user_id/email", guard.API, m.correctEmail)
 	m.mountPages(app)
@@ -53,11 +55,31 @@ func principal(c *fiber.Ctx) *account.Principal {
 }
 
 func (m *Module) list(c *fiber.Ctx) error {
-	out, err := m.svc.List(c.UserContext(), principal(c), c.Query("status"))
+	out, err := m.svc.List(c.UserContext(), principal(c), c.Query("status"), PageFrom(c.Query("limit"), c.Query("offset")))
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"requests": out})
+	return c.JSON(out)
+}
+
+func (m *Module) stuck(c *fiber.Ctx) error {
+	out, err := m.svc.Stuck(c.UserContext(), principal(c), PageFrom(c.Query("limit"), c.Query("offset")))
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (m *Module) retry(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	r, err := m.svc.Retry(c.UserContext(), principal(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(r)
 }
 
 func (m *Module) create(c *fiber.Ctx) error {
@@ -79,9 +101,9 @@ func (m *Module) reject(c *fiber.Ctx) error  { return m.decide(c, m.svc.Reject) 
 type decideFunc func(ctx context.Context, p *account.Principal, id int64, d Decision) (*Request, error)
 
 func (m *Module) decide(c *fiber.Ctx, fn decideFunc) error {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return fmt.Errorf("%w: %w", ErrNotFound, err)
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
 	}
 	var d Decision
 	if len(c.Body()) > 0 {
@@ -105,9 +127,9 @@ func (m *Module) staff(c *fiber.Ctx) error {
 }
 
 func (m *Module) correctEmail(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("user_id"), 10, 64)
-	if err != nil || id <= 0 {
-		return fmt.Errorf("%w: %w", ErrNotFound, err)
+	id, err := pathID(c, "user_id")
+	if err != nil {
+		return err
 	}
 	var in struct {
 		Email string `json:"email"`
@@ -119,6 +141,15 @@ func (m *Module) correctEmail(c *fiber.Ctx) error {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// pathID is the route parameter name as a positive integer, or ErrNotFound.
+func pathID(c *fiber.Ctx, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Params(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("%w: %w", ErrNotFound, err)
+	}
+	return id, nil
 }
 
 // invalidJSON is a body that is not the route's JSON.

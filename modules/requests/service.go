@@ -60,6 +60,7 @@ var (
 	ErrNoEmail       = coded(fault.Invalid, "no_email", "the payroll master has no usable e-mail address for the person")
 	ErrOpenRequest   = coded(fault.Conflict, "request_open", "an open request of this kind already exists for the person")
 	ErrNoScope       = coded(fault.Forbidden, "no_scope", "your account has no PTJ or department")
+	ErrSelfRetry     = coded(fault.Forbidden, "self_action", "an IT officer does not carry out a request about their own account")
 )
 
 // coded is a workflow error whose message is this module's "requests_error_<code>".

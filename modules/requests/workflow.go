@@ -205,10 +205,10 @@ func (s *Service) get(ctx context.Context, db sqlx.QueryerContext, id int64) (*R
 	return &r, nil
 }
 
-// List returns the requests the caller may see, newest first: a PTJ admin those of their PTJ,
-// a head of department those of their department, the treasury every one. status filters
-// when not empty.
-func (s *Service) List(ctx context.Context, p *account.Principal, status string) ([]Request, error) {
+// List returns one page of the requests the caller may see, newest first: a PTJ admin those of
+// their PTJ, a head of department those of their department, the treasury every one. status
+// filters when not empty.
+func (s *Service) List(ctx context.Context, p *account.Principal, status string, page Page) (*Paged, error) {
 	sc, err := tenant.Require(ctx)
 	if err != nil {
 		return nil, err
@@ -217,15 +217,13 @@ func (s *Service) List(ctx context.Context, p *account.Principal, status string)
 	if err != nil {
 		return nil, err
 	}
-	out := []Request{}
-	err = sc.DB.SelectContext(ctx, &out, selectRequest+` WHERE ($1 OR `+scopeFilter("r.ptj_code", "r.department_code", 2)+`)
-		AND ($4 = '' OR r.status = $4) ORDER BY r.id DESC LIMIT 500`, a.Treasury, a.PTJ, a.Department, status)
+	out, err := selectPage(ctx, sc.DB, `($1 OR `+scopeFilter("r.ptj_code", "r.department_code", 2)+`) AND ($4 = '' OR r.status = $4)`,
+		page, a.Treasury, a.PTJ, a.Department, status)
 	if err != nil {
-		return nil, fmt.Errorf("list requests: %w", err)
+		return nil, err
 	}
-	for i := range out {
-		out[i].SubjectICMasked = ids.Mask(out[i].SubjectIC)
-		out[i].CanDecide = a.mayDecide(&out[i]) == nil
+	for i := range out.Requests {
+		out.Requests[i].CanDecide = a.mayDecide(&out.Requests[i]) == nil
 	}
 	return out, nil
 }

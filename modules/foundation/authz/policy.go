@@ -128,6 +128,10 @@ var tenantRules = []rule{
 	{HeadOfDepartment, "/admin/requests/:id/approve", post}, {HeadOfDepartment, "/admin/requests/:id/reject", post},
 	{Treasury, "/admin/requests/:id/approve", post}, {Treasury, "/admin/requests/:id/reject", post},
 	{PTJAdmin, "/admin/ptj/staff", get}, {PTJAdmin, "/admin/ptj/staff/:user_id/email", post},
+	// Approved requests not carried out: the IT officer lists them and carries them out again
+	// (reading and retrying only; deciding stays with the head and the treasury).
+	{ITOfficer, "/api/v1/admin/requests/stuck", get}, {ITOfficer, "/api/v1/admin/requests/:id/retry", post},
+	{ITOfficer, "/admin/requests/stuck", get}, {ITOfficer, "/admin/requests/:id/retry", post},
 
 	// The payroll system's feeds, authenticated by the tenant's API key.
 	{Feed, "/api/v1/feeds/:kind", post},
