@@ -1,7 +1,7 @@
 -- +goose Up
 -- The state's working calendar: which days of the week are its weekend and which dates are
 -- public holidays (federal and the state's own). Every "within N working days" the portal
--- promises (a cancellation's due date, the EC's availability in March) is counted on it.
+-- promises (a cancellation's due date) is counted on it.
 -- modules/calendar owns both tables; the IT officer maintains them on the console.
 CREATE TABLE working_calendar (
     only_row     boolean PRIMARY KEY DEFAULT true CHECK (only_row),

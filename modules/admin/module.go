@@ -1,7 +1,8 @@
 // Package admin is the state IT officer's console: user search and the officer's account
 // actions (activate, deactivate, unlock, reset by e-mailed one-time code), the activation
 // queue of self-registration tenants, cancellation requests with their due dates, failed
-// mail, feed batches, feed API keys, and the tenant's audit trail with a CSV export. Its
+// mail, feed batches, feed API keys, the state's working calendar (weekend and public
+// holidays, modules/calendar), and the tenant's audit trail with a CSV export. Its
 // routes are mounted after the authz middleware, so the Casbin policies (it_officer; treasury
 // reads the audit trail) decide who reaches them; every action writes audit_log.
 package admin
@@ -58,6 +59,13 @@ func (m *Module) Mount(app *fiber.App) {
 	app.Post("/admin/settings/logo", m.submitLogo)
 	app.Get(logoPath, m.serveLogo)
 	app.Get("/admin/audit", m.pageAudit)
+	app.Get("/admin/calendar", m.pageCalendar)
+	app.Post("/admin/calendar/weekend", m.submitWeekend)
+	app.Post("/admin/calendar/holidays", m.submitAddHoliday)
+	app.Post("/admin/calendar/holidays/:date/remove", m.submitRemoveHoliday)
+	app.Post("/admin/calendar/import", m.submitImportCalendar)
+	api.Get("/calendar", m.apiCalendar)
+	api.Put("/calendar/:year", m.apiImportCalendar)
 	api.Get("/cancellations", m.apiCancellations)
 	api.Post("/cancellations/:id/complete", m.apiCompleteCancellation)
 	api.Get("/failed-mail", m.apiFailedMail)

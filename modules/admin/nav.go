@@ -7,6 +7,7 @@ func (m *Module) Nav() []web.NavItem {
 	return []web.NavItem{
 		{Label: "nav_admin_console", Path: "/admin", Roles: []string{"it_officer"}, Order: 50},
 		{Label: "nav_admin_users", Path: "/admin/users", Roles: []string{"it_officer"}, Order: 51},
+		{Label: "nav_admin_calendar", Path: "/admin/calendar", Roles: []string{"it_officer"}, Order: 55},
 		{Label: "nav_admin_audit", Path: "/admin/audit", Roles: []string{"it_officer", "treasury"}, Order: 58},
 	}
 }

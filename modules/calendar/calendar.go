@@ -2,8 +2,8 @@
 // (federal and the state's own), kept in the tenant schema (working_calendar, public_holidays;
 // this package is their one writer). Every "within N working days" the portal promises is
 // counted on it: a cancellation is due three working days after it is raised (the states'
-// FAQs), and last year's EC statement is available by the first working day of March. The IT
-// officer maintains it on the console (modules/admin) or with a yearly CSV import.
+// FAQs). The IT officer maintains it on the console (modules/admin) or with a yearly CSV
+// import.
 package calendar
 
 import (
@@ -87,12 +87,6 @@ func (c *Calendar) FirstWorkingDay(t time.Time) time.Time {
 		t = t.AddDate(0, 0, 1)
 	}
 	return t
-}
-
-// ECAvailableBy is the day last year's EC statement is available at the latest: the first
-// working day of March of year (employers hand the EC out by the end of February).
-func (c *Calendar) ECAvailableBy(year int) time.Time {
-	return c.FirstWorkingDay(time.Date(year, time.March, 1, 0, 0, 0, 0, myt.Zone))
 }
 
 // Load reads the tenant's calendar (weekend and every holiday it holds) through db.

@@ -55,19 +55,6 @@ func TestAddWorkingDaysFollowsTheWeekendAndHolidays(t *testing.T) {
 	}
 }
 
-func TestECAvailableByTheFirstWorkingDayOfMarch(t *testing.T) {
-	// 1 March 2026 is a Sunday; 1 March 2031 a Saturday.
-	if got := calendar.New([]int{6, 7}).ECAvailableBy(2026).Format(time.DateOnly); got != "2026-03-02" {
-		t.Errorf("Selangor 2026: %s", got)
-	}
-	if got := calendar.New([]int{5, 6}).ECAvailableBy(2026).Format(time.DateOnly); got != "2026-03-01" {
-		t.Errorf("Kelantan 2026 (Sunday is a working day): %s", got)
-	}
-	if got := calendar.New([]int{5, 6}, day("2031-03-02")).ECAvailableBy(2031).Format(time.DateOnly); got != "2031-03-03" {
-		t.Errorf("Kelantan 2031 with a holiday on Sunday 2 March: %s", got)
-	}
-}
-
 func TestParseYearReportsEveryProblemByLine(t *testing.T) {
 	file := "\ufeffdate,name_ms,name_en,scope\n" +
 		"2027-12-11,Hari Keputeraan Sultan Selangor,Birthday of the Sultan of Selangor,state\n" +

@@ -145,7 +145,7 @@ func (f *recordsFeeder) run(ctx context.Context) error {
 	for after := ""; ; {
 		var page []roster
 		if err := f.scope.DB.SelectContext(ctx, &page, `SELECT ic_no, salary_no, name, ptj_code, grade,
-				bank_account, kwsp_no, tax_no
+				bank_account, kwsp_no, tax_no, children
 			FROM employees WHERE status = 'active' AND ic_no > $1 ORDER BY ic_no LIMIT $2`, after, f.page); err != nil {
 			return fmt.Errorf("read the payroll master: %w", err)
 		}

@@ -19,6 +19,9 @@ const (
 	ecContributions = "E Caruman Pekerja" // "… yang dikenakan ke atas pekerja"; the feed keeps 30 characters
 )
 
+// childRelief is the yearly tax relief for a qualifying child under 18, in sen.
+const childRelief = 2_000_00
+
 // statement is the person's EC for year, summed from that year's payslips: the statement and
 // the slips can never disagree.
 func (p *payee) statement(year int) []ecItem {
@@ -37,6 +40,13 @@ func (p *payee) statement(year int) []ecItem {
 	if z := sums[codeZakat]; z > 0 {
 		items = append(items, ecItem{ecDeductions, "D3", "Zakat yang dibayar melalui potongan gaji", z})
 	}
+	// The payroll counted the relief for qualifying children in each month's PCB: RM 2,000 a
+	// child a year.
+	if p.Children != nil && *p.Children > 0 {
+		items = append(items, ecItem{ecDeductions, "D5", "Jumlah pelepasan bagi anak yang layak", int64(*p.Children) * childRelief})
+	}
+	// E1 names the fund: KWSP for contract officers. A pensionable officer's pension is paid by
+	// the government through KWAP, to which the officer contributes nothing, so E1 stays blank.
 	if k := sums[codeKWSP]; k > 0 {
 		items = append(items, ecItem{ecContributions, "E1", "Kumpulan Wang Simpanan Pekerja (KWSP): caruman wajib pekerja", k})
 	}

@@ -124,6 +124,7 @@ type roster struct {
 	BankAccount string `db:"bank_account"`
 	KWSPNo      string `db:"kwsp_no"`
 	TaxNo       string `db:"tax_no"`
+	Children    *int   `db:"children"`
 }
 
 // newPayee draws a person's standing pay choices. Years of service are counted on

@@ -79,7 +79,7 @@ func stage(ctx context.Context, tx *sqlx.Tx, state *State, staff, suppliers int)
 	if err := copyRows(ctx, tx, "staged_employees", feed.StagedEmployeeColumns, staff, func(i int) []any {
 		e := people.employee(i)
 		return []any{e.ICNo, e.SalaryNo, e.Name, e.Email, e.Phone, e.DepartmentCode, e.PTJCode,
-			e.Position, e.Grade, e.BankName, e.BankAccount, e.KWSPNo, e.TaxNo, e.Status}
+			e.Position, e.Grade, e.BankName, e.BankAccount, e.KWSPNo, e.TaxNo, e.Status, e.KWAPNo, e.PERKESONo, e.Children}
 	}); err != nil {
 		return err
 	}

@@ -23,6 +23,8 @@ type Employee struct {
 	Position, Grade                    string
 	BankName, BankAccount              string
 	KWSPNo, TaxNo, Status              string
+	KWAPNo, PERKESONo                  string // Borang EC part A: pension fund and social security
+	Children                           int    // children qualifying for tax relief
 	BirthDate                          time.Time
 	Male                               bool
 }
@@ -139,6 +141,15 @@ func (g *staffGenerator) employee(i int) Employee {
 	if r.IntN(10) != 0 {
 		e.TaxNo = fmt.Sprintf("IG%010d0", 1_000_000_000+r.Int64N(9_000_000_000))
 	}
+	// Part A of Borang EC: a pensionable officer's pension is with KWAP (Kumpulan Wang
+	// Persaraan), a contract officer's savings with KWSP, who alone pays PERKESO (whose number
+	// is the person's IC number). Drawn last, so the earlier draws stay as they were.
+	if e.KWSPNo == "" {
+		e.KWAPNo = fmt.Sprintf("%08d", 10_000_000+r.IntN(80_000_000))
+	} else {
+		e.PERKESONo = e.ICNo
+	}
+	e.Children = pick(r, []int{0, 0, 1, 2, 2, 3, 3, 4, 5})
 	return e
 }
 

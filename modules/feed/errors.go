@@ -50,6 +50,8 @@ const (
 	CodeUnknownPayee     = "unknown_payee"
 	CodeRegNoConflict    = "reg_no_conflict"
 	CodeTooManyErrors    = "too_many_errors"
+	CodeUnknownECItem    = "unknown_ec_item"
+	CodeECPartMismatch   = "ec_part_mismatch"
 )
 
 // maxErrors bounds the error list: a wholly wrong 500 MB file must not become a 500 MB

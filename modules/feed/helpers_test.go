@@ -72,6 +72,8 @@ var employeesCSV = csvLines(employeesHeader,
 	icChong+",S1003,Chong Mei Ling,chong@selangor.gov.my,,PKN,Perbendaharaan Negeri,PKN01,Bahagian Akaun,Akauntan,WA41,CIMB,7001234567,,,active",
 )
 
+const statementsHeader = "ic_no,year,employer_no,tax_no,section,code,description,amount"
+
 const payslipsHeader = "ic_no,year,month,pay_date,kind,code,description,amount"
 
 func payslipCSV(lines ...string) string {

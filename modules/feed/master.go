@@ -16,7 +16,7 @@ import (
 // Columns of the staging tables a loader COPYs into.
 var (
 	StagedEmployeeColumns = []string{"ic_no", "salary_no", "name", "email", "phone", "department_code", "ptj_code",
-		"position", "grade", "bank_name", "bank_account", "kwsp_no", "tax_no", "status"}
+		"position", "grade", "bank_name", "bank_account", "kwsp_no", "tax_no", "status", "kwap_no", "perkeso_no", "children"}
 	StagedSupplierColumns = []string{"reg_no_new", "reg_no_old", "name", "email", "phone", "bank_name", "bank_account", "status"}
 )
 

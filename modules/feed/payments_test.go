@@ -236,3 +236,38 @@ func TestPaymentStatusDates(t *testing.T) {
 		})
 	}
 }
+
+// Borang EC's part A through the employees feed: the optional kwap_no, perkeso_no and
+// children columns are stored when given; a file without them (made before they existed)
+// still imports. EC item codes are stored as the form spells them.
+func TestEmployeesECParticularsAndECCodes(t *testing.T) {
+	f := newFixture(t)
+	s := f.scope(t, "kelantan")
+	mustImport(t, s, Employees, employeesCSV)
+	mustImport(t, s, Employees, csvLines(employeesHeader+",kwap_no,perkeso_no,children",
+		icAminah+",S1001,Aminah binti Ahmad,aminah@selangor.gov.my,03-55447788,JKR,Jabatan Kerja Raya,JKR01,JKR Ibu Pejabat,Jurutera,J41,Bank Islam,12010012345678,,SG1001,active,12345678,,3",
+		icChong+",S1003,Chong Mei Ling,chong@selangor.gov.my,,PKN,Perbendaharaan Negeri,PKN01,Bahagian Akaun,Akauntan,WA41,CIMB,7001234567,KW2002,,active,,"+icChong+","))
+	var got []struct {
+		IC       string `db:"ic_no"`
+		KWAP     string `db:"kwap_no"`
+		PERKESO  string `db:"perkeso_no"`
+		Children *int   `db:"children"`
+	}
+	if err := s.DB.Select(&got, `SELECT ic_no, kwap_no, perkeso_no, children FROM employees WHERE ic_no IN ($1, $2) ORDER BY ic_no DESC`, icAminah, icChong); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].KWAP != "12345678" || got[0].Children == nil || *got[0].Children != 3 ||
+		got[1].PERKESO != icChong || got[1].Children != nil {
+		t.Errorf("part A columns: %+v", got)
+	}
+	mustImport(t, s, Statements, csvLines(statementsHeader,
+		icAminah+",2025,E1234567,SG1001,B Pendapatan Penggajian,b1A,Gaji kasar,61440.00",
+		icAminah+",2025,E1234567,SG1001,D,d4b,Zakat (TP1),300.00"))
+	var codes []string
+	if err := s.DB.Select(&codes, `SELECT code FROM statement_items WHERE ic_no = $1 ORDER BY seq`, icAminah); err != nil {
+		t.Fatal(err)
+	}
+	if len(codes) != 2 || codes[0] != "B1a" || codes[1] != "D4b" {
+		t.Errorf("stored codes: %v", codes)
+	}
+}

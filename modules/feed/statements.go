@@ -2,6 +2,7 @@ package feed
 
 import (
 	"context"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -42,11 +43,26 @@ func convertStatementItem(r *row, out []any) bool {
 	out[2] = r.text(stEmployerNo)
 	out[3] = r.text(stTaxNo)
 	out[4] = r.text(stSection)
-	out[5] = r.text(stCode)
+	out[5] = r.ecItem()
 	out[6] = r.text(stDescription)
 	amount, _ := r.amount(stAmount, nonNegative)
 	out[7] = amount.String()
 	return !r.bad
+}
+
+// ecItem reads the item code: one of Borang EC's (ECItems, any case, stored as the form
+// spells it), in the part the section column names by its first letter ("B", "B Pendapatan
+// Penggajian").
+func (r *row) ecItem() string {
+	code, part, ok := ECItem(r.vals[stCode])
+	if !ok {
+		r.fail(stCode, CodeUnknownECItem, "must be an item of Borang EC: %s", strings.Join(ECItems, ", "))
+		return ""
+	}
+	if section := r.vals[stSection]; section != "" && !strings.EqualFold(section[:1], part) {
+		r.fail(stSection, CodeECPartMismatch, "item %s belongs to part %s of Borang EC", code, part)
+	}
+	return code
 }
 
 func checkStatements(ctx context.Context, tx *sqlx.Tx) ([]RowError, error) {

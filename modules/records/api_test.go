@@ -158,7 +158,7 @@ func testStatements(t *testing.T, f *fixture) {
 	r = f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/statements/2025", "")
 	var st struct {
 		Employer map[string]string
-		Employee map[string]string
+		Employee map[string]any
 		Sections []struct {
 			Section string
 			Items   []map[string]string
@@ -170,8 +170,36 @@ func testStatements(t *testing.T, f *fixture) {
 	if st.Employer["employer_no"] != "E1234567" || st.Employee["tax_no"] != "SG10012345" || st.Employee["ic_no_masked"] != "********5523" {
 		t.Errorf("particulars: %s", r.Raw)
 	}
-	if len(st.Sections) != 2 || st.Sections[0].Total != "57855.60" || st.Sections[1].Total != "8494.08" || st.VerifyURL == "" {
+	if len(st.Sections) != 3 || st.Sections[0].Total != "57855.60" || st.Sections[1].Total != "2526.00" || st.Sections[2].Total != "5968.08" || st.VerifyURL == "" {
 		t.Errorf("sections: %s", r.Raw)
+	}
+	// The form: every part B to F with every item in Borang EC's numbering, blanks as null;
+	// the feed's "e1" is stored as the form spells it. Part A's PERKESO number is the IC
+	// number, masked like one.
+	var form struct {
+		Employee map[string]any
+		Form     []struct {
+			Part  string
+			Items []struct {
+				Code   string
+				Amount *string
+			}
+			Total string
+		}
+	}
+	r.JSON(t, &form)
+	if len(form.Form) != 5 || form.Form[0].Part != "B" || form.Form[4].Part != "F" || len(form.Form[0].Items) != 10 {
+		t.Fatalf("form parts: %s", r.Raw)
+	}
+	b, e := form.Form[0], form.Form[3]
+	if b.Items[0].Code != "B1a" || *b.Items[0].Amount != "54255.60" || b.Items[1].Amount != nil || *b.Items[2].Amount != "3600.00" || b.Total != "57855.60" {
+		t.Errorf("part B: %+v", b)
+	}
+	if e.Items[0].Code != "E1" || e.Items[0].Amount == nil || *e.Items[0].Amount != "5968.08" || e.Items[1].Amount != nil {
+		t.Errorf("part E: %+v", e)
+	}
+	if form.Employee["perkeso_no_masked"] != "********5523" || form.Employee["children"] != 2.0 || form.Employee["kwap_no"] != "" {
+		t.Errorf("part A: %v", form.Employee)
 	}
 	if n := f.auditCount(t, "kelantan", 1, ActionStatementView); n != 1 {
 		t.Errorf("audit: %d", n)

@@ -63,23 +63,55 @@ func payslipDoc(ps *Payslip, issuer string, L Labeller) *pdfDoc {
 	}
 }
 
-// statementDoc lays the EC statement out in the order of form EC: employer, employee, then
-// each section with its items and total.
+// statementDoc lays the EC statement out as Borang EC: the employer, part A (the employee's
+// particulars, numbered as on the page), then parts B to F with every item of the form in
+// its numbering, "–" where the payroll sent no amount, and each part's total.
 func statementDoc(st *Statement, issuer string, L Labeller) *pdfDoc {
+	e := st.Employee
+	dash := func(v string) string {
+		if v == "" {
+			return "–"
+		}
+		return v
+	}
+	children := "–"
+	if e.Children != nil {
+		children = strconv.Itoa(*e.Children)
+	}
+	fund := e.KWSPNo
+	if fund == "" {
+		fund = e.KWAPNo
+	}
+	a := func(n string) string { return n + " " + L("records_ec_"+n) }
 	d := &pdfDoc{
 		Issuer: issuer, Title: L("records_doc_statement"), Period: L("records_year") + " " + strconv.Itoa(st.Year),
 		Fields: [][2]string{
 			{L("records_employer"), st.Employer.Name}, {L("records_employer_no"), st.Employer.EmployerNo},
-			{L("records_department"), st.Employer.Department}, {L("records_position"), st.Employee.Position},
-			{L("records_name"), st.Employee.Name}, {L("records_ic"), st.Employee.ICMasked},
-			{L("records_tax_no"), st.Employee.TaxNo}, {L("records_kwsp_no"), st.Employee.KWSPNo},
-			{L("records_salary_no"), st.Employee.SalaryNo},
+			{L("records_department"), st.Employer.Department},
+		},
+		FieldsTitle: L("records_ec_part_A"),
+		MoreFields: [][2]string{
+			{a("A1"), e.Name}, {a("A2"), dash(e.Position)},
+			{a("A3"), dash(e.SalaryNo)}, {a("A4"), e.ICMasked},
+			{a("A5"), dash(e.TaxNo)}, {a("A6"), dash(fund)},
+			{a("A7"), dash(e.PERKESONoMasked)}, {a("A8"), children},
 		},
 		VerifyURL: st.VerifyURL, VerifyCode: st.VerifyCode, Note: L("records_verify_note"), PageOf: pageOf(L),
 	}
-	for _, g := range st.Sections {
-		d.Tables = append(d.Tables, pdfTable{Title: g.Section, Rows: linesRows(g.Items),
-			Total: [2]string{L("records_section_total"), g.Total.Ringgit()}})
+	for _, p := range st.Form {
+		rows := make([][3]string, len(p.Items))
+		for i, it := range p.Items {
+			label, amount := it.Description, "–"
+			if label == "" {
+				label = L("records_ec_" + it.Code)
+			}
+			if !it.Blank() {
+				amount = it.Amount.Ringgit()
+			}
+			rows[i] = [3]string{it.Code, label, amount}
+		}
+		d.Tables = append(d.Tables, pdfTable{Title: L("records_ec_part_" + p.Part), Rows: rows,
+			Total: [2]string{L("records_section_total"), p.Total.Ringgit()}})
 	}
 	return d
 }

@@ -38,9 +38,9 @@ var seedFeeds = []struct {
 	body string
 }{
 	{feed.Employees, csvOf(
-		"ic_no,salary_no,name,email,phone,department_code,department_name,ptj_code,ptj_name,position,grade,bank_name,bank_account,kwsp_no,tax_no,status",
-		icAminah+",G1001,Aminah binti Ahmad,aminah@kelantan.gov.my,,JKR,Jabatan Kerja Raya,JKR01,JKR Ibu Pejabat,Jurutera,J41,Bank Islam,12010012345678,KW1001,SG10012345,active",
-		icBadrul+",G1002,Badrul bin Hashim,badrul@kelantan.gov.my,,PKN,Perbendaharaan Negeri,PKN01,Bahagian Akaun,Pembantu Akauntan,W19,Maybank,514012345678,KW1002,SG10022345,active",
+		"ic_no,salary_no,name,email,phone,department_code,department_name,ptj_code,ptj_name,position,grade,bank_name,bank_account,kwsp_no,tax_no,status,perkeso_no,children",
+		icAminah+",G1001,Aminah binti Ahmad,aminah@kelantan.gov.my,,JKR,Jabatan Kerja Raya,JKR01,JKR Ibu Pejabat,Jurutera,J41,Bank Islam,12010012345678,KW1001,SG10012345,active,"+icAminah+",2",
+		icBadrul+",G1002,Badrul bin Hashim,badrul@kelantan.gov.my,,PKN,Perbendaharaan Negeri,PKN01,Bahagian Akaun,Pembantu Akauntan,W19,Maybank,514012345678,KW1002,SG10022345,active,,",
 	)},
 	{feed.Suppliers, csvOf("reg_no,name,email,phone,bank_name,bank_account,status",
 		"201901000005 (1312525-A),Syarikat Contoh Sdn Bhd,akaun@contoh.example,03-12345678,Maybank,512345678901,active",
@@ -65,10 +65,10 @@ var seedFeeds = []struct {
 		icBadrul+",2026,10,2026-10-23,D,4101,Caruman KWSP,231.00",
 	)},
 	{feed.Statements, csvOf("ic_no,year,employer_no,tax_no,section,code,description,amount",
-		icAminah+",2025,E1234567,SG10012345,B Pendapatan Penggajian,B1,Gaji / Upah,54255.60",
-		icAminah+",2025,E1234567,SG10012345,B Pendapatan Penggajian,B2,Elaun / Imbuhan,3600.00",
+		icAminah+",2025,E1234567,SG10012345,B Pendapatan Penggajian,B1a,Gaji / Upah,54255.60",
+		icAminah+",2025,E1234567,SG10012345,B Pendapatan Penggajian,B1c,Elaun / Imbuhan,3600.00",
 		icAminah+",2025,E1234567,SG10012345,D Potongan,D1,Potongan Cukai Bulanan (PCB),2526.00",
-		icAminah+",2025,E1234567,SG10012345,D Potongan,D2,Caruman KWSP,5968.08",
+		icAminah+",2025,E1234567,SG10012345,E Caruman Pekerja,e1,Caruman KWSP,5968.08",
 	)},
 	// The format without status_date: each status is dated on its payment date.
 	{feed.Payments, csvOf("payee_type,payee_id,payee_name,ref,voucher_no,cheque_eft_no,payment_date,amount,status,ptj_code,ptj_name,description,bank_account,invoice_no,invoice_amount",

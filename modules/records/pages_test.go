@@ -63,7 +63,9 @@ func TestPages(t *testing.T) {
 	})
 	t.Run("statement", func(t *testing.T) {
 		r := f.do(t, http.MethodGet, "kelantan", "aminah", "/statements/2025", "")
-		contains(t, "EC", r, "E1234567", "B Pendapatan Penggajian", "57,855.60", "/api/v1/statements/2025.pdf")
+		contains(t, "EC", r, "E1234567", "A. Butiran pekerja", "A8 Bilangan anak yang layak untuk pelepasan cukai</dt><dd>2</dd>",
+			"B. Pendapatan penggajian, manfaat dan tempat kediaman", `<tr data-item="B1b"><td>B1b</td>`, `<span aria-hidden="true">–</span>`,
+			"F. Jumlah elaun, perkuisit, pemberian dan manfaat yang dikecualikan cukai", "57,855.60", "/api/v1/statements/2025.pdf")
 		r = f.do(t, http.MethodGet, "kelantan", "badrul", "/statements", "")
 		contains(t, "no EC", r, `id="statements-empty"`, "Unit Gaji")
 	})

@@ -24,17 +24,20 @@ type Labeller func(id string) string
 // state's crest (when it uploaded one) and name, a title, the holder's particulars, amount
 // tables, a summary and the verification block (QR code, URL and short code).
 type pdfDoc struct {
-	Issuer     string
-	Logo       *pdfLogo // the state's crest; nil prints a text-only header
-	Title      string
-	Period     string
-	Fields     [][2]string
-	Tables     []pdfTable
-	Summary    [][2]string
-	VerifyURL  string
-	VerifyCode string
-	Note       string
-	PageOf     [2]string // "Halaman", "daripada": numbers the pages of a longer document
+	Issuer string
+	Logo   *pdfLogo // the state's crest; nil prints a text-only header
+	Title  string
+	Period string
+	Fields [][2]string
+	// FieldsTitle and MoreFields: a titled second block of particulars (form EC's part A).
+	FieldsTitle string
+	MoreFields  [][2]string
+	Tables      []pdfTable
+	Summary     [][2]string
+	VerifyURL   string
+	VerifyCode  string
+	Note        string
+	PageOf      [2]string // "Halaman", "daripada": numbers the pages of a longer document
 }
 
 type pdfTable struct {
@@ -175,6 +178,10 @@ func layoutPDF(d *pdfDoc) ([]byte, []drawnBox, error) {
 	w := &pdfWriter{pdf: pdf, doc: d, y: margin, page: 1, boxes: make([]drawnBox, 0, 96), lines: make([]textLine, 0, 16)}
 	w.header(d)
 	w.fields(d.Fields)
+	if d.FieldsTitle != "" {
+		w.heading(d.FieldsTitle)
+		w.fields(d.MoreFields)
+	}
 	for _, t := range d.Tables {
 		w.table(t)
 	}
@@ -449,6 +456,15 @@ func (w *pdfWriter) fields(pairs [][2]string) {
 		w.y += 14 + rowExtra
 	}
 	w.y += 6
+}
+
+// heading prints a block's bold title across the content width, kept with what follows.
+func (w *pdfWriter) heading(text string) {
+	w.fresh()
+	title := w.wrapIn("bold", 10, text, contentW)
+	w.need(extra(len(title), 10) + 5 + 14)
+	w.draw("bold", 10, margin, w.y, title, false)
+	w.y += extra(len(title), 10) + 14
 }
 
 // table prints a titled table of code, description and amount rows and its total. A long

@@ -41,7 +41,7 @@ func longPayslip(position string) *Payslip {
 }
 
 func longStatement() *Statement {
-	return &Statement{Year: 2025,
+	st := &Statement{Year: 2025,
 		Employer: StatementParty{Name: longIssuer, EmployerNo: "E1234567", Department: longDepartment},
 		Employee: StatementPerson{Name: "Aminah binti Ahmad", ICMasked: ids.Mask(icAminah), TaxNo: "SG10012345", KWSPNo: "KW1001",
 			SalaryNo: "G1001", Position: longPosition},
@@ -52,6 +52,10 @@ func longStatement() *Statement {
 		},
 		Verification: Verification{VerifyURL: "https://p.ispeks.negerisembilan.gov.my/verify/Rfz-bK9JH5VYlaREhwyPF2JHF0A7xyzXYZ0123456789", VerifyCode: "A9BC-1F2E"},
 	}
+	// Every part of the form, its long item names, and two items the form does not number
+	// (B1, B2: data sent before the feed checked codes) with the feed's long words.
+	st.Form = ecForm(st.Sections)
+	return st
 }
 
 func longPayment() *Payment {

@@ -202,9 +202,28 @@ func TestPDFs(t *testing.T) {
 			t.Fatalf("%d %s", r.Status, r.Raw)
 		}
 		text := pdfText(t, []byte(r.Raw))
-		for _, want := range []string{"BORANG EC", "E1234567", "SG10012345", "54,255.60", "57,855.60", "8,494.08"} {
+		for _, want := range []string{"BORANG EC", "E1234567", "SG10012345", "54,255.60", "57,855.60", "2,526.00", "5,968.08",
+			"A. Butiran pekerja", "A1 Nama penuh pekerja", "A7 No. PERKESO", "********5523",
+			"B. Pendapatan penggajian, manfaat dan tempat kediaman", "C. Pencen dan lain-lain", "D. Jumlah potongan",
+			"E. Caruman yang dibayar oleh pekerja", "F. Jumlah elaun, perkuisit, pemberian dan manfaat yang dikecualikan cukai",
+			"B1aGaji kasar", "B1bFi (termasuk fi pengarah), komisen atau bonus–", "B6Pampasan kerana kehilangan pekerjaan–",
+			"C1Pencen–", "D2Arahan potongan CP38–", "D5Jumlah pelepasan bagi anak yang layak–", "E2PERKESO", "F1Elaun"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("EC pdf lacks %q:\n%s", want, text)
+			}
+		}
+		if strings.Contains(text, icAminah) {
+			t.Error("the EC pdf prints the full IC number")
+		}
+		en := pdfText(t, []byte(f.do(t, http.MethodGet, "kelantan", "aminah", "/api/v1/statements/2025.pdf?lang=en", "").Raw))
+		for _, want := range []string{"A. Particulars of the employee", "KWAP No.KW1001", "A8 Number of children",
+			"B. Employment income, benefits and living accommodation", "C. Pension and others", "D. Total deductions",
+			"E. Contributions paid by the employee", "F. Total tax-exempt allowances, perquisites, gifts and benefits",
+			"B1dIncome tax borne by the employer on behalf of the employee–", "B1eGratuity–", "B2Arrears", "B3Benefits in kind–",
+			"B4Value of living accommodation–", "D1Monthly tax deductions (PCB) remitted to LHDNM2,526.00", "D4aRelief claimed by the employee through Form TP1–",
+			"E1EPF (KWSP) or KWAP: employee's compulsory contribution5,968.08"} {
+			if !strings.Contains(en, want) {
+				t.Errorf("English EC pdf lacks %q:\n%s", want, en)
 			}
 		}
 		if !strings.Contains(pdfQR(t, []byte(r.Raw)), "http://kelantan.example.test/verify/") {

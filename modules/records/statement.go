@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/speks-portal/speks/modules/feed"
 	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/modules/foundation/money"
 )
@@ -25,6 +27,9 @@ type Statement struct {
 	Employer StatementParty   `json:"employer"`
 	Employee StatementPerson  `json:"employee"`
 	Sections []StatementGroup `json:"sections"`
+	// Form is the statement laid out as Borang EC: parts B to F with every item of the form
+	// in its numbering, those the payroll sent no amount for left blank.
+	Form []ECPart `json:"form"`
 	Verification
 
 	ic string
@@ -44,9 +49,31 @@ type StatementPerson struct {
 	ICMasked string `json:"ic_no_masked"`
 	TaxNo    string `json:"tax_no"`
 	KWSPNo   string `json:"kwsp_no"`
-	SalaryNo string `json:"salary_no"`
-	Position string `json:"position"`
+	KWAPNo   string `json:"kwap_no"`
+	// PERKESONoMasked: PERKESO numbers a person by their IC number, so it is masked like one.
+	PERKESONoMasked string `json:"perkeso_no_masked"`
+	Children        *int   `json:"children"` // qualifying for tax relief; null when the payroll did not say
+	SalaryNo        string `json:"salary_no"`
+	Position        string `json:"position"`
 }
+
+// ECPart is one part of Borang EC with amounts (B to F) and its total.
+type ECPart struct {
+	Part  string    `json:"part"`
+	Items []ECRow   `json:"items"`
+	Total money.Sen `json:"total"`
+}
+
+// ECRow is one item of the form: its code (B1a …), the amount or null when blank, and, for
+// an item the form does not number (sent before the feed checked codes), the feed's words.
+type ECRow struct {
+	Code        string     `json:"code"`
+	Amount      *money.Sen `json:"amount"`
+	Description string     `json:"description,omitempty"`
+}
+
+// Blank tells the page and the PDF to print "–".
+func (r ECRow) Blank() bool { return r.Amount == nil }
 
 // StatementGroup is one section of the form with its items and their total.
 type StatementGroup struct {
@@ -78,12 +105,15 @@ func LoadStatement(ctx context.Context, db sqlx.QueryerContext, ic string, year 
 		TaxNo      string `db:"tax_no"`
 		Name       string `db:"name"`
 		KWSPNo     string `db:"kwsp_no"`
+		KWAPNo     string `db:"kwap_no"`
+		PERKESONo  string `db:"perkeso_no"`
+		Children   *int   `db:"children"`
 		SalaryNo   string `db:"salary_no"`
 		Position   string `db:"position"`
 		Department string `db:"department"`
 	}
 	err := sqlx.GetContext(ctx, db, &head, `
-		SELECT s.employer_no, s.tax_no, e.name, e.kwsp_no, e.salary_no, e.position,
+		SELECT s.employer_no, s.tax_no, e.name, e.kwsp_no, e.kwap_no, e.perkeso_no, e.children, e.salary_no, e.position,
 			coalesce(d.name, e.department_code) AS department
 		FROM statements s JOIN employees e ON e.ic_no = s.ic_no
 		LEFT JOIN departments d ON d.code = e.department_code
@@ -97,7 +127,10 @@ func LoadStatement(ctx context.Context, db sqlx.QueryerContext, ic string, year 
 	st := &Statement{Year: year, ic: ic,
 		Employer: StatementParty{Name: employer, EmployerNo: head.EmployerNo, Department: head.Department},
 		Employee: StatementPerson{Name: head.Name, ICMasked: ids.Mask(ic), TaxNo: head.TaxNo, KWSPNo: head.KWSPNo,
-			SalaryNo: head.SalaryNo, Position: head.Position}}
+			KWAPNo: head.KWAPNo, Children: head.Children, SalaryNo: head.SalaryNo, Position: head.Position}}
+	if head.PERKESONo != "" {
+		st.Employee.PERKESONoMasked = ids.Mask(head.PERKESONo)
+	}
 	if err := loadStatementItems(ctx, db, st); err != nil {
 		return nil, err
 	}
@@ -129,7 +162,47 @@ func loadStatementItems(ctx context.Context, db sqlx.QueryerContext, st *Stateme
 		g.Items = append(g.Items, it.Line)
 		g.Total += it.Amount
 	}
+	st.Form = ecForm(st.Sections)
 	return nil
+}
+
+// ecForm lays the items out as Borang EC: every part B to F with every item of the form in
+// order, blank where the payroll sent none; an item the form does not number (data sent
+// before the feed checked codes) follows the numbered ones of the part its section names.
+func ecForm(groups []StatementGroup) []ECPart {
+	parts := make([]ECPart, len(feed.ECParts))
+	index := map[string]*ECPart{}
+	for i, letter := range feed.ECParts {
+		parts[i].Part = letter
+		index[letter] = &parts[i]
+	}
+	for _, code := range feed.ECItems {
+		index[code[:1]].Items = append(index[code[:1]].Items, ECRow{Code: code})
+	}
+	for _, g := range groups {
+		for _, it := range g.Items {
+			amount := it.Amount
+			code, letter, known := feed.ECItem(it.Code)
+			if !known && len(g.Section) > 0 {
+				letter = strings.ToUpper(g.Section[:1])
+			}
+			p := index[letter]
+			if p == nil {
+				continue
+			}
+			p.Total += amount
+			if known {
+				for j := range p.Items {
+					if p.Items[j].Code == code {
+						p.Items[j].Amount = &amount
+					}
+				}
+				continue
+			}
+			p.Items = append(p.Items, ECRow{Code: it.Code, Amount: &amount, Description: it.Description})
+		}
+	}
+	return parts
 }
 
 // Income is the total of the employment-income sections, the amount the verification page

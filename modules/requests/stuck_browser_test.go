@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/speks-portal/speks/modules/account"
+	"github.com/speks-portal/speks/modules/account/credentials"
 	"github.com/speks-portal/speks/modules/foundation/web/webtest"
 	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"
@@ -28,7 +28,7 @@ func seedStuck(ctx context.Context, env *tenanttest.Env, tn *tenant.Tenant) erro
 	if err != nil {
 		return err
 	}
-	hash, err := account.HashPassword(officerPass, account.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
+	hash, err := credentials.HashPassword(officerPass, credentials.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
 	if err != nil {
 		return err
 	}

@@ -74,7 +74,7 @@ func seed(t *testing.T, s *tenant.Scope) {
 	}
 	imp(feed.Payslips, append([]string{"ic_no,year,month,pay_date,kind,code,description,amount"}, payslips...)...)
 	imp(feed.Statements, "ic_no,year,employer_no,tax_no,section,code,description,amount",
-		icOne+",2023,E1,,B,B1,Gaji,36000.00", icOne+",2024,E1,,B,B1,Gaji,36000.00", icTwo+",2024,E1,,B,B1,Gaji,30000.00")
+		icOne+",2023,E1,,B,B1a,Gaji,36000.00", icOne+",2024,E1,,B,B1a,Gaji,36000.00", icTwo+",2024,E1,,B,B1a,Gaji,30000.00")
 	pay := func(ref, date string) string {
 		return "staff," + icOne + ",Aminah binti Ahmad," + ref + ",,," + date + ",10.00,issued,,,,,INV-" + ref + ",10.00"
 	}
