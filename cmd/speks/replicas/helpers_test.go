@@ -294,11 +294,17 @@ func (s *server) try(t *testing.T, method, host, path string, body any, cookies 
 // test SMTP server knows which worker sent each mail, and waits until Asynq lists it.
 func (p *platform) worker(t *testing.T, tag, smtpURL string) *proc {
 	t.Helper()
+	return p.workerWith(t, tag, smtpURL, redisAddr)
+}
+
+// workerWith is worker on the Redis at addr (the platform's environment must name the same).
+func (p *platform) workerWith(t *testing.T, tag, smtpURL, addr string) *proc {
+	t.Helper()
 	pr := p.start(t, "worker-"+tag, []string{
 		"SPEKS_SMTP_URL=" + smtpURL,
 		"SPEKS_MAIL_FROM=SPEKS Portal <" + fromAddress(tag) + ">",
 	}, "worker", "--concurrency", "4")
-	inspector := asynq.NewInspector(asynq.RedisClientOpt{Addr: redisAddr, DB: redisDB})
+	inspector := asynq.NewInspector(asynq.RedisClientOpt{Addr: addr, DB: redisDB})
 	defer inspector.Close()
 	apitest.WaitWithin(t, 20*time.Second, pr.name+" registered in Redis", func() bool {
 		pr.exitedEarly(t)

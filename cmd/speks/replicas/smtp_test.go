@@ -37,6 +37,7 @@ type mailServer struct {
 type delivery struct {
 	Worker string // tag of the worker that sent it
 	To     string
+	Body   string // the whole message as received
 }
 
 func newMailServer(t *testing.T) *mailServer {
@@ -137,7 +138,7 @@ func (s *mailSession) Data(r io.Reader) error {
 	if _, err := mail.ReadMessage(strings.NewReader(string(raw))); err != nil {
 		return &smtp.SMTPError{Code: 554, Message: "not a mail message"}
 	}
-	d := delivery{Worker: workerTag(s.from), To: strings.Join(s.to, ",")}
+	d := delivery{Worker: workerTag(s.from), To: strings.Join(s.to, ","), Body: string(raw)}
 	s.wait(d)
 	if !clientAlive(s.conn) {
 		s.server.record(&s.server.discarded, d)
