@@ -79,7 +79,7 @@ func TestPaydayRehearsal(t *testing.T) {
 	pg.Restart(t)
 	time.Sleep(4 * time.Second)
 	result := load.Stop()
-	maxConns := peak.Stop()
+	maxConns, maxDirect := peak.Stop()
 
 	// Once the dust settles, everyone gets in and reads their payslips.
 	for _, person := range people {
@@ -95,8 +95,8 @@ func TestPaydayRehearsal(t *testing.T) {
 		return true
 	})
 
-	t.Logf("answers by status: %v; peak application connections %d (budget %d × %d processes)",
-		result.byStatus, maxConns, paydayBudget, processes)
+	t.Logf("answers by status: %v; peak pool connections %d (budget %d × %d processes), direct %d",
+		result.byStatus, maxConns, paydayBudget, processes, maxDirect)
 	if len(result.failures) > 0 {
 		t.Errorf("answers other than 2xx, 401, 423 and 503 (first %d):\n%s", len(result.failures), strings.Join(result.failures, "\n"))
 	}
@@ -107,7 +107,12 @@ func TestPaydayRehearsal(t *testing.T) {
 		t.Errorf("the sampler saw no connection named speks-…: is application_name set on the pool?")
 	}
 	if maxConns > paydayBudget*processes {
-		t.Errorf("peak application connections %d > budget %d × %d processes", maxConns, paydayBudget, processes)
+		t.Errorf("peak pool connections %d > budget %d × %d processes", maxConns, paydayBudget, processes)
+	}
+	// Outside the budget: one LISTEN connection per process on database.direct_url (the authz
+	// watcher in serve, the mail relay in the worker), as docs/OPERATIONS.md counts them.
+	if maxDirect > processes {
+		t.Errorf("peak direct connections %d > one per process (%d)", maxDirect, processes)
 	}
 }
 
@@ -334,17 +339,18 @@ func waitUntilServed(t *testing.T, s *server, person paydayStaff) {
 }
 
 // connectionSampler records the most connections the platform's processes held at once, read
-// from pg_stat_activity every 50 ms over a connection of its own (not counted).
+// from pg_stat_activity every 50 ms over a connection of its own (not counted): the pools'
+// (application_name speks-<subcommand>) and the direct ones (speks-<subcommand>-direct) apart.
 type connectionSampler struct {
 	stop chan struct{}
-	done chan int
+	done chan [2]int
 }
 
 func sampleConnections(t *testing.T, dbURL string) *connectionSampler {
 	t.Helper()
-	s := &connectionSampler{stop: make(chan struct{}), done: make(chan int, 1)}
+	s := &connectionSampler{stop: make(chan struct{}), done: make(chan [2]int, 1)}
 	go func() {
-		peak := 0
+		var peak [2]int
 		var db *sqlx.DB
 		defer func() {
 			if db != nil {
@@ -368,19 +374,24 @@ func sampleConnections(t *testing.T, dbURL string) *connectionSampler {
 				db.SetMaxOpenConns(1)
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			var n int
+			var n struct{ Pool, Direct int }
 			// Only the platform's processes name themselves speks-…; the sampler and psql do not.
-			err := db.GetContext(ctx, &n, `SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'speks%'`)
+			err := db.GetContext(ctx, &n, `SELECT
+				count(*) FILTER (WHERE application_name NOT LIKE '%-direct') AS pool,
+				count(*) FILTER (WHERE application_name LIKE '%-direct') AS direct
+				FROM pg_stat_activity WHERE application_name LIKE 'speks-%'`)
 			cancel()
-			if err == nil && n > peak {
-				peak = n
+			if err == nil {
+				peak[0], peak[1] = max(peak[0], n.Pool), max(peak[1], n.Direct)
 			}
 		}
 	}()
 	return s
 }
 
-func (s *connectionSampler) Stop() int {
+// Stop ends the sampling and returns the peaks of pool and direct connections.
+func (s *connectionSampler) Stop() (pool, direct int) {
 	close(s.stop)
-	return <-s.done
+	peak := <-s.done
+	return peak[0], peak[1]
 }
