@@ -105,6 +105,11 @@ func (s *Login) login(ctx context.Context, in LoginInput, at *loginAttempt) (*Lo
 	if err != nil {
 		return nil, err
 	}
+	u, err := identity.Find(ctx, sc.DB, key)
+	if err != nil {
+		return nil, err
+	}
+	at.user = u
 	// One verification per core at a time. The throttle is read once the slot is ours and a
 	// wrong attempt is counted before the slot is given back, so a burst of concurrent wrong
 	// attempts passes a limit by at most the number of slots.
@@ -121,11 +126,6 @@ func (s *Login) login(ctx context.Context, in LoginInput, at *loginAttempt) (*Lo
 	if err := lockout.CheckLogin(ctx, sc.DB, limits, o, now); err != nil {
 		return nil, err
 	}
-	u, err := identity.Find(ctx, sc.DB, key)
-	if err != nil {
-		return nil, err
-	}
-	at.user = u
 	lockKey := key.Primary
 	if u != nil {
 		lockKey = u.LoginID

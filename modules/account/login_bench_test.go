@@ -4,16 +4,14 @@ import (
 	"net/http"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/speks-portal/speks/modules/account/credentials"
 )
 
 // BenchmarkLogin is a correct login through the HTTP handler with the production argon2id
 // parameters (m=19 MiB, t=2, p=1), every core busy: compare logins/s with
-// credentials.BenchmarkPasswordVerify, the verification alone (its ns/op per core). It also
-// reports the database transactions one login commits (pg_stat_database.xact_commit of the
-// test database, read-only statements included), read after the statistics are flushed.
+// credentials.BenchmarkPasswordVerify, the verification alone: the gap is what the rest of a
+// login costs (HTTP, four indexed reads and one committed transaction).
 func BenchmarkLogin(b *testing.B) {
 	h := newHarness(b)
 	h.svc.Argon = credentials.DefaultArgon2
@@ -23,16 +21,6 @@ func BenchmarkLogin(b *testing.B) {
 		b.Fatal(err)
 	}
 	ics := h.addStaffWithHash(b, "selangor", 500, hash)
-	db := h.db(b, "selangor")
-	commits := func() int64 {
-		time.Sleep(1500 * time.Millisecond) // backends flush their statistics at most once a second
-		var n int64
-		if err := db.Get(&n, `SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()`); err != nil {
-			b.Fatal(err)
-		}
-		return n
-	}
-	before := commits()
 	var next atomic.Int64
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
@@ -40,11 +28,11 @@ func BenchmarkLogin(b *testing.B) {
 		for pb.Next() {
 			i := next.Add(1)
 			if r := c.login(ics[int(i)%len(ics)], password); r.Status != http.StatusOK {
-				b.Fatalf("login: %d %s", r.Status, r.Raw)
+				b.Errorf("login: %d %s", r.Status, r.Raw) // Fatal may not be called off the benchmark's goroutine
+				return
 			}
 		}
 	})
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "logins/s")
-	b.ReportMetric(float64(commits()-before-1)/float64(b.N), "transactions/login")
 }
