@@ -1,6 +1,7 @@
 // Package tenant is the heart of multi-tenancy: the registry of states in the public schema,
-// host → tenant resolution, per-tenant database handles pinned to the tenant's schema, the
-// request/job scope, and provisioning of new tenants.
+// host → tenant resolution, the process's one connection pool and the tenant handles over it
+// (every transaction sets the tenant's search_path), the request/job scope, and provisioning
+// of new tenants.
 package tenant
 
 import (

@@ -35,7 +35,7 @@ var ErrInvalidMessage = errors.New("invalid mail message")
 // the tenant whose outbox has new rows.
 const notifyChannel = "speks_outbox"
 
-// Enqueue writes m to the outbox of the tenant whose schema tx is pinned to, inside tx: the
+// Enqueue writes m to the outbox of the tenant whose search_path tx runs with, inside tx: the
 // mail exists if and only if the caller's transaction commits. It also signals the relay
 // (NOTIFY, which PostgreSQL delivers only on commit) so the mail leaves within a second.
 func Enqueue(ctx context.Context, tx *sqlx.Tx, m Message) error {
