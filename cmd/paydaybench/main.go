@@ -211,6 +211,11 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	samp := startSampler(ctx, db, o.DB, serve.Process.Pid)
 
 	b := &bench{o: o, base: baseURL, pprof: "http://127.0.0.1:" + strconv.Itoa(o.Port+1), tenants: tenants, nat: newNATPool(o.NAT)}
+	// A short warm-up (identify and home pages' first connections, pools, caches) whose numbers
+	// are not kept: otherwise the first probe of the first step measures a cold server.
+	log.Printf("warm-up")
+	b.attack(ctx, b.steps()[0], 5, 3*time.Second)
+	time.Sleep(o.Pause)
 	for _, s := range b.steps() {
 		if ctx.Err() != nil {
 			return ctx.Err()

@@ -127,3 +127,13 @@ func TestCommandsBeforeMigrateSayWhatToDo(t *testing.T) {
 		t.Fatalf("tenant list on an empty database: %v", err)
 	}
 }
+
+// The profiler is served only on the private metrics listener: without one, serve --pprof
+// refuses to start rather than put it on the public port.
+func TestPprofNeedsTheMetricsListener(t *testing.T) {
+	t.Setenv("SPEKS_METRICS_LISTEN", "")
+	_, _, err := runCLI(t, "serve", "--pprof", "--database-url", "postgres://speks@127.0.0.1:1/speks?sslmode=disable")
+	if err == nil || !strings.Contains(err.Error(), "--pprof needs metrics.listen") {
+		t.Fatalf("err = %v, want the refusal", err)
+	}
+}

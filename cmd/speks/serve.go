@@ -23,6 +23,15 @@ func newServeCommand() *cobra.Command {
 		Short: "Serve the web pages and the JSON API for every tenant",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if withPprof { // refused before anything connects
+				cfg, err := loadConfig(cmd)
+				if err != nil {
+					return err
+				}
+				if cfg.Metrics.Listen == "" {
+					return errors.New("--pprof needs metrics.listen: the profiles are served only on that private listener")
+				}
+			}
 			rt, err := newRuntime(cmd)
 			if err != nil {
 				return err
@@ -46,9 +55,6 @@ func newServeCommand() *cobra.Command {
 			})
 			if err != nil {
 				return fmt.Errorf("build the web app: %w", err)
-			}
-			if withPprof && rt.cfg.Metrics.Listen == "" {
-				return errors.New("--pprof needs metrics.listen: the profiles are served only on that private listener")
 			}
 			stopMetrics, err := serveMetrics(rt, metrics, withPprof)
 			if err != nil {

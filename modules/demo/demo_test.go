@@ -5,9 +5,11 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lib/pq"
 
+	"github.com/speks-portal/speks/modules/account/credentials"
 	"github.com/speks-portal/speks/modules/demo"
 	"github.com/speks-portal/speks/tenant"
 	"github.com/speks-portal/speks/tenant/tenanttest"
@@ -285,5 +287,39 @@ func TestWriteTextListsURLsAndWhatToTry(t *testing.T) {
 	}
 	if strings.Index(text, "pahang") > strings.Index(text, "selangor") {
 		t.Error("states are not listed in order")
+	}
+}
+
+// --states adds synthetic tenants with their own records, and --accounts gives staff with
+// payslips an account copied from the demo staff account (the same hash), only up to n.
+func TestSyntheticStatesAndStaffAccounts(t *testing.T) {
+	t.Parallel()
+	env := tenanttest.New(t, 2)
+	ctx := context.Background()
+	opts := options(20, 5)
+	opts.States = 5
+	opts.TenantSteps = []demo.TenantStep{demo.RecordsStep(time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)),
+		demo.StaffStep(credentials.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}), demo.StaffAccountsStep(6)}
+	out, err := demo.Run(ctx, deps(env), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := out.Tenants["bench05"]
+	if entry == nil || entry.Staff == nil || entry.Host != "bench05.localhost" {
+		t.Fatalf("bench05: %+v", entry)
+	}
+	db := tenantDB(t, env, "bench05")
+	if n := count(t, db, `SELECT count(*) FROM payslips`); n == 0 {
+		t.Error("bench05 has no payslips")
+	}
+	if n := count(t, db, `SELECT count(*) FROM users WHERE category = 'staff'`); n != 6 {
+		t.Errorf("bench05 has %d staff accounts, want 6", n)
+	}
+	if n := count(t, db, `SELECT count(DISTINCT password_hash) FROM users WHERE category = 'staff'`); n != 1 {
+		t.Errorf("%d password hashes among the staff accounts, want the demo's one", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM users u WHERE category = 'staff'
+		AND NOT EXISTS (SELECT 1 FROM payslips p WHERE p.ic_no = u.employee_ic)`); n != 0 {
+		t.Errorf("%d staff accounts without payslips", n)
 	}
 }

@@ -326,6 +326,36 @@ func TestOptionsRefuseProductionAndBadVolumes(t *testing.T) {
 	}
 }
 
+// Synthetic states (speks demo --states) are valid tenants of their own: distinct codes and
+// hosts, the four demo states first and unchanged, and their records found for the feed.
+func TestStatesUpToAddsValidSyntheticStates(t *testing.T) {
+	if got := len(StatesUpTo(2)); got != 4 {
+		t.Errorf("StatesUpTo(2) has %d states, want the four", got)
+	}
+	states := StatesUpTo(16)
+	if len(states) != 16 || states[0].Spec.Code != States()[0].Spec.Code || states[4].Spec.Code != "bench05" || states[15].Spec.Code != "bench16" {
+		t.Fatalf("codes: %d states, %s %s %s", len(states), states[0].Spec.Code, states[4].Spec.Code, states[15].Spec.Code)
+	}
+	codes, hosts := map[string]bool{}, map[string]bool{}
+	for _, s := range states {
+		spec := s.Spec
+		spec.Normalise()
+		if err := spec.Validate("platform.localhost"); err != nil {
+			t.Errorf("%s: %v", s.Spec.Code, err)
+		}
+		if codes[spec.Code] || hosts[spec.Hosts[0]] {
+			t.Errorf("%s: code or host %s used twice", spec.Code, spec.Hosts[0])
+		}
+		codes[spec.Code], hosts[spec.Hosts[0]] = true, true
+		if st, ok := stateOf(spec.Code); !ok || st.Spec.Code != spec.Code {
+			t.Errorf("%s: the records step would not find it", spec.Code)
+		}
+	}
+	if err := (&Options{Port: 8080, States: MaxStates + 1}).normalise(); err == nil || !strings.Contains(err.Error(), "states") {
+		t.Errorf("too many states: %v", err)
+	}
+}
+
 func BenchmarkGenerateStaff(b *testing.B) {
 	state := States()[3]
 	g := newStaffGenerator(&state, organisationOf(&state))

@@ -351,7 +351,7 @@ func (g benchGenerator) plainCopy(b *testing.B, s *tenant.Scope) time.Duration {
 		})
 	payments := g.paymentRows()
 	copyRows(b, tx, `COPY payments (id, ref, payee_type, supplier_id, employee_ic, payee_id, payee_name, voucher_no, cheque_eft_no,
-		payment_date, amount, status, ptj_code, ptj_name, description, bank_account, invoices_digest, batch_id) FROM STDIN`,
+		payment_date, status_date, amount, status, ptj_code, ptj_name, description, bank_account, invoices_digest, batch_id) FROM STDIN`,
 		func(emit func(...any)) {
 			for _, p := range payments {
 				if p.line != 0 {
@@ -364,7 +364,7 @@ func (g benchGenerator) plainCopy(b *testing.B, s *tenant.Scope) time.Duration {
 					supplier = int64(p.supplierID)
 				}
 				emit(int64(p.n+1), p.ref, p.payeeType, supplier, staff, p.payeeID, p.payeeName, fmt.Sprintf("V%07d", p.n),
-					fmt.Sprintf("EFT%07d", p.n), p.date, p.amount.String(), p.status, "P001", "PTJ 1", "Bayaran bekalan", p.account, int64(0), int64(0))
+					fmt.Sprintf("EFT%07d", p.n), p.date, p.date, p.amount.String(), p.status, "P001", "PTJ 1", "Bayaran bekalan", p.account, int64(0), int64(0))
 			}
 		})
 	copyRows(b, tx, `COPY payment_invoices (payment_id, seq, invoice_no, amount) FROM STDIN`, func(emit func(...any)) {
@@ -372,10 +372,10 @@ func (g benchGenerator) plainCopy(b *testing.B, s *tenant.Scope) time.Duration {
 			emit(int64(p.n+1), int64(i+2), p.invoice, p.invoiceAmount.String())
 		}
 	})
-	copyRows(b, tx, `COPY payment_status_history (payment_id, status, batch_id) FROM STDIN`, func(emit func(...any)) {
+	copyRows(b, tx, `COPY payment_status_history (payment_id, status, status_date, batch_id) FROM STDIN`, func(emit func(...any)) {
 		for _, p := range payments {
 			if p.line == 0 {
-				emit(int64(p.n+1), p.status, int64(0))
+				emit(int64(p.n+1), p.status, p.date, int64(0))
 			}
 		}
 	})
