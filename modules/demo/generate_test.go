@@ -364,3 +364,30 @@ func BenchmarkGenerateStaff(b *testing.B) {
 		_ = g.employee(i)
 	}
 }
+
+// Borang EC's part A in the demo: pensionable officers (no KWSP) have a KWAP number and no
+// PERKESO one; contract officers have KWSP and their PERKESO number is their IC; both kinds
+// are in every state, and children qualifying for relief stay between 0 and 5.
+func TestECParticularsFollowTheScheme(t *testing.T) {
+	for _, state := range States() {
+		g := newStaffGenerator(&state, organisationOf(&state))
+		var kwap, kwsp int
+		for i := range 300 {
+			e := g.employee(i)
+			switch {
+			case e.KWSPNo == "" && len(e.KWAPNo) == 8 && e.PERKESONo == "":
+				kwap++
+			case e.KWSPNo != "" && e.KWAPNo == "" && e.PERKESONo == e.ICNo:
+				kwsp++
+			default:
+				t.Errorf("%s: %s has KWSP %q, KWAP %q, PERKESO %q", state.Spec.Code, e.SalaryNo, e.KWSPNo, e.KWAPNo, e.PERKESONo)
+			}
+			if e.Children < 0 || e.Children > 5 {
+				t.Errorf("%s: %d children", e.SalaryNo, e.Children)
+			}
+		}
+		if kwap < 100 || kwsp < 50 {
+			t.Errorf("%s: %d on KWAP, %d on KWSP", state.Spec.Code, kwap, kwsp)
+		}
+	}
+}

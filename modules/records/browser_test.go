@@ -396,6 +396,54 @@ func TestBrowserRecords(t *testing.T) {
 		tab.ExpectNoConsoleErrors()
 	})
 
+	t.Run("the EC reads as Borang EC in both languages, on a desk and on a phone", func(t *testing.T) {
+		tab := browser.NewTab(t)
+		login(t, srv, tab, "kelantan", accounts["kelantan"].Staff, "/statements?lang=ms")
+		tab.Click(`#statement-list a`)
+		path := webtest.Eval[string](tab, "location.pathname")
+		if got := tab.Text("#ec-part-A"); got != "A. Butiran pekerja" {
+			t.Errorf("part A heading %q", got)
+		}
+		for _, part := range []string{"B", "C", "D", "E", "F"} {
+			if tab.Count("#ec-part-"+part) != 1 {
+				t.Errorf("part %s missing", part)
+			}
+		}
+		if got := tab.Text(`#ec-part-B caption`); got != "B. Pendapatan penggajian, manfaat dan tempat kediaman" {
+			t.Errorf("part B caption %q", got)
+		}
+		if got := tab.Text(`tr[data-item="B1a"] td.amount`); got == "" || strings.HasPrefix(got, "–") {
+			t.Errorf("gross salary B1a: %q", got)
+		}
+		if got := tab.Text(`tr[data-item="C1"] td.amount`); !strings.HasPrefix(got, "–") {
+			t.Errorf("a blank item prints %q, not –", got)
+		}
+		if n := tab.Count(`tr[data-item]`); n < 21 {
+			t.Errorf("%d items on the page, the form has 21", n)
+		}
+		if got := tab.Text("main"); strings.Contains(got, "A7") && !strings.Contains(got, "No. PERKESO") {
+			t.Errorf("part A: %s", got)
+		}
+		tab.ExpectAccessible()
+		tab.Open(srv.TenantURL("kelantan", path+"?lang=en"))
+		if got := tab.Text(`#ec-part-D caption`); got != "D. Total deductions" {
+			t.Errorf("English part D caption %q", got)
+		}
+		if got := tab.Text(`tr[data-item="D1"] td:nth-child(2)`); got != "Monthly tax deductions (PCB) remitted to LHDNM" {
+			t.Errorf("English D1 %q", got)
+		}
+		tab.ExpectAccessible()
+		tab.ExpectNoConsoleErrors()
+
+		phone := browser.NewTab(t)
+		phone.Phone()
+		login(t, srv, phone, "kelantan", accounts["kelantan"].Staff, path+"?lang=ms")
+		phone.ExpectTableInItsBox("#ec-part-B")
+		phone.ExpectAccessible()
+		phone.ScreenshotIfAsked("records-phone-ec")
+		phone.ExpectNoConsoleErrors()
+	})
+
 	t.Run("the verify page opened from the QR URL", func(t *testing.T) {
 		tab := browser.NewTab(t)
 		login(t, srv, tab, "kelantan", accounts["kelantan"].Staff, "/payslips/2026/10")
