@@ -75,7 +75,7 @@ func parseOptions(args []string) (options, error) {
 	fs.IntVar(&o.Staff, "staff", envInt("PAYDAY_STAFF", 200), "staff per tenant in the payroll master (PAYDAY_STAFF)")
 	fs.IntVar(&o.Accounts, "accounts", envInt("PAYDAY_ACCOUNTS", 32), "staff accounts per tenant (PAYDAY_ACCOUNTS)")
 	fs.IntVar(&o.NAT, "nat", envInt("PAYDAY_NAT", 64), "client addresses in the NAT pool, sent as X-Forwarded-For (PAYDAY_NAT)")
-	fs.IntVar(&o.DBConns, "db-conns", envInt("PAYDAY_DB_CONNS", 4), "database.max_open_conns of the server (per tenant: 16 tenants × 4 stay under PostgreSQL's default 100), and pgbench's clients (PAYDAY_DB_CONNS)")
+	fs.IntVar(&o.DBConns, "db-conns", envInt("PAYDAY_DB_CONNS", 16), "database.max_conns of the server (its one connection budget, all tenants together) and pgbench's clients (PAYDAY_DB_CONNS)")
 	fs.IntVar(&o.Port, "port", envInt("PAYDAY_PORT", 18095), "port of speks serve; the metrics listener takes the next (PAYDAY_PORT)")
 	fs.StringVar(&o.DB, "db", envStr("PAYDAY_DB", "speks_bench_payday"), "database, dropped and created (PAYDAY_DB)")
 	fs.StringVar(&o.PGHost, "pg", envStr("PAYDAY_PG", "postgres@127.0.0.1:5432"), "PostgreSQL user@host:port (PAYDAY_PG)")
@@ -152,8 +152,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		"SPEKS_HTTP_LISTEN=127.0.0.1:" + strconv.Itoa(o.Port),
 		"SPEKS_HTTP_TRUSTED_PROXIES=127.0.0.1",
 		"SPEKS_METRICS_LISTEN=127.0.0.1:" + strconv.Itoa(o.Port+1),
-		"SPEKS_DATABASE_MAX_OPEN_CONNS=" + strconv.Itoa(o.DBConns),
-		"SPEKS_DATABASE_MAX_IDLE_CONNS=" + strconv.Itoa(o.DBConns),
+		"SPEKS_DATABASE_MAX_CONNS=" + strconv.Itoa(o.DBConns),
 		"SPEKS_LOG_LEVEL=warn",
 	}
 	log.Printf("speks demo --states %d --staff %d --accounts %d", o.Tenants, o.Staff, o.Accounts)

@@ -27,7 +27,7 @@ func pgbench(ctx context.Context, work, dbURL string, t tenantInfo, clients int,
 		return 0, "pgbench is not installed"
 	}
 	script := filepath.Join(work, "payslip.sql")
-	if err := os.WriteFile(script, fmt.Appendf(nil, pgbenchScript, len(t.Logins)-1, t.Year, t.Month, fmt.Sprintf("%02d", t.Month)), 0o600); err != nil {
+	if err := os.WriteFile(script, fmt.Appendf(nil, pgbenchScript, len(t.Logins)-1, t.Year, t.Month, fmt.Sprintf("%02d", t.Month), t.Schema), 0o600); err != nil {
 		return 0, err.Error()
 	}
 	cmd := exec.CommandContext(ctx, bin, "-n", "-c", strconv.Itoa(clients), "-j", "2",

@@ -47,7 +47,7 @@ func (r *report) step(name string) *row {
 
 // write prints the table and the yardsticks, as docs/BENCHMARKS.md "Payday" shows them.
 func (r *report) write(w io.Writer) {
-	fmt.Fprintf(w, "\nPayday mix: %d tenants, %d staff accounts, %d cores, %d NAT addresses, %d database connections per tenant pool\n\n",
+	fmt.Fprintf(w, "\nPayday mix: %d tenants, %d staff accounts, %d cores, %d NAT addresses, a budget of %d database connections\n\n",
 		r.Tenants, r.Accounts, r.Cores, r.NAT, r.DBConns)
 	fmt.Fprintf(w, "| step | saturation req/s | run req/s | achieved | p50 ms | p95 ms | p99 ms | max ms | errors |\n")
 	fmt.Fprintf(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n")
