@@ -78,7 +78,7 @@ var roleTours = []roleTour{
 		shots: map[string]string{"/home": "home", "/payments": "payments"}},
 	// The demo officers are state employees on the payroll: their own records come first.
 	{role: "it-officer", account: func(o *demo.Output) *demo.Account { return o.Tenants[demoState].ITOfficer },
-		home: "/home", nav: append(slices.Clone(staffNav), "/admin", "/admin/users", "/admin/audit", "/account"),
+		home: "/home", nav: append(slices.Clone(staffNav), "/admin", "/admin/users", "/admin/calendar", "/admin/audit", "/account"),
 		extra: []string{"/admin/settings", "/admin/apikeys"},
 		shots: map[string]string{"/admin": "console", "/admin/users": "users"}},
 	{role: "treasury", account: func(o *demo.Output) *demo.Account { return o.Tenants[demoState].Treasury },
