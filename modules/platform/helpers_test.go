@@ -30,6 +30,9 @@ type harness struct {
 	env *tenanttest.Env
 	svc *platform.Service
 	app *fiber.App
+	// adminCode is the TOTP code admin logged in with: a test of replay must send that code,
+	// not one generated again, which is another code once the 30-second step has turned.
+	adminCode string
 }
 
 func newHarness(t *testing.T) *harness {
@@ -88,6 +91,7 @@ func (h *harness) admin(t *testing.T) (*apitest.Client, string) {
 		t.Fatalf("platform login: %d %s", r.Status, r.Raw)
 	}
 	c.CSRF = r.String("csrf_token")
+	h.adminCode = code
 	return c, created.TOTPSecret
 }
 
