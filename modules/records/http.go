@@ -149,27 +149,15 @@ func (m *Module) payslipNotFound(c *fiber.Ctx, w who, year, month int) error {
 	return coded(fault.NotFound, "not_found", key, params, ErrNotFound)
 }
 
-func (m *Module) loadPayslip(c *fiber.Ctx) (*Payslip, who, error) {
+// loadPayslip reads the caller's payslip of the URL's month and records the access as action,
+// in one transaction: the payday hot path pays the tenant handle's BEGIN + SET LOCAL and COMMIT
+// round trips once rather than for each statement (tenant.DB), and the view is in the audit
+// trail before anything of it is answered.
+func (m *Module) loadPayslip(c *fiber.Ctx, action string) (*Payslip, who, error) {
 	w := whoOf(c)
 	year, month, ok := yearMonth(c)
 	if !ok {
 		return nil, w, fault.New(fault.NotFound, "not_found", ErrNotFound)
-	}
-	ps, err := PayslipWithToken(c.UserContext(), w.scope.DB, w.p.EmployeeIC, year, month, baseURL(c))
-	if errors.Is(err, ErrNotFound) {
-		return nil, w, m.payslipNotFound(c, w, year, month)
-	}
-	return ps, w, err
-}
-
-// payslip is the payday hot path: the payslip, its token and the audit entry are one
-// transaction, so the request pays the tenant handle's BEGIN + SET LOCAL and COMMIT round
-// trips once rather than for each statement (tenant.DB).
-func (m *Module) payslip(c *fiber.Ctx) error {
-	w := whoOf(c)
-	year, month, ok := yearMonth(c)
-	if !ok {
-		return fault.New(fault.NotFound, "not_found", ErrNotFound)
 	}
 	ctx := c.UserContext()
 	var ps *Payslip
@@ -178,19 +166,20 @@ func (m *Module) payslip(c *fiber.Ctx) error {
 		if ps, err = PayslipWithToken(ctx, tx, w.p.EmployeeIC, year, month, baseURL(c)); err != nil {
 			return err
 		}
-		return w.auditIn(ctx, tx, ActionPayslipView, payslipSubject(ps), payslipDetail(c, ps))
+		return w.auditIn(ctx, tx, action, payslipSubject(ps), payslipDetail(c, ps))
 	})
 	if errors.Is(err, ErrNotFound) {
-		return m.payslipNotFound(c, w, year, month)
+		return nil, w, m.payslipNotFound(c, w, year, month)
 	}
+	return ps, w, err
+}
+
+func (m *Module) payslip(c *fiber.Ctx) error {
+	ps, _, err := m.loadPayslip(c, ActionPayslipView)
 	if err != nil {
 		return err
 	}
 	return c.JSON(ps)
-}
-
-func auditPayslip(c *fiber.Ctx, w who, action string, ps *Payslip) error {
-	return w.audit(c.UserContext(), action, payslipSubject(ps), payslipDetail(c, ps))
 }
 
 func payslipSubject(ps *Payslip) string { return fmt.Sprintf("payslip %04d-%02d", ps.Year, ps.Month) }
@@ -200,15 +189,12 @@ func payslipDetail(c *fiber.Ctx, ps *Payslip) map[string]any {
 }
 
 func (m *Module) payslipPDF(c *fiber.Ctx) error {
-	ps, w, err := m.loadPayslip(c)
+	ps, w, err := m.loadPayslip(c, ActionPayslipPDF)
 	if err != nil {
 		return err
 	}
 	buf, err := m.renderFor(c.UserContext(), w.scope, payslipDoc(ps, issuer(c, w.scope.Tenant), labeller(c)))
 	if err != nil {
-		return err
-	}
-	if err := auditPayslip(c, w, ActionPayslipPDF, ps); err != nil {
 		return err
 	}
 	return sendPDF(c, fmt.Sprintf("payslip-%04d-%02d.pdf", ps.Year, ps.Month), buf)

@@ -180,7 +180,7 @@ type payslipData struct {
 // payslipPage shows one payslip laid out like the printed one, with what changed since the
 // previous month.
 func (m *Module) payslipPage(c *fiber.Ctx) error {
-	ps, w, err := m.loadPayslip(c)
+	ps, w, err := m.loadPayslip(c, ActionPayslipView)
 	if err != nil {
 		return err
 	}
@@ -193,9 +193,6 @@ func (m *Module) payslipPage(c *fiber.Ctx) error {
 	case err == nil:
 		d.HasPrev, d.PrevName, d.Changes = true, period(L, py, pm), Compare(prev, ps)
 	case !errors.Is(err, ErrNotFound):
-		return err
-	}
-	if err := auditPayslip(c, w, ActionPayslipView, ps); err != nil {
 		return err
 	}
 	return web.Render(c, "records/payslip", d)

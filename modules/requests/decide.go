@@ -79,7 +79,7 @@ func (s *Service) decide(ctx context.Context, p *account.Principal, id int64, fn
 	if err != nil {
 		return err
 	}
-	return inTx(ctx, sc.DB, func(tx *sqlx.Tx) error {
+	return tenant.InTx(ctx, sc.DB, func(tx *sqlx.Tx) error {
 		r, err := lockVisible(ctx, tx, a, id)
 		if err != nil {
 			return err

@@ -131,11 +131,6 @@ func loadActor(ctx context.Context, db sqlx.QueryerContext, p *account.Principal
 // canRaise: only a scoped PTJ admin or head of department raises requests.
 func (a *actor) canRaise() bool { return a.PTJ != "" || a.Department != "" }
 
-// inTx is tenant.InTx: all or nothing on the tenant's handle.
-func inTx(ctx context.Context, db *tenant.DB, fn func(tx *sqlx.Tx) error) error {
-	return tenant.InTx(ctx, db, fn)
-}
-
 // audit writes one entry of the tenant's audit trail. detail never holds a password, a code
 // or a full IC number.
 func audit(ctx context.Context, db sqlx.ExecerContext, a *actor, action, subject string, userID int64, detail map[string]any) error {

@@ -81,7 +81,7 @@ func (s *Service) CorrectEmail(ctx context.Context, p *account.Principal, userID
 	if a.PTJ == "" {
 		return ErrNoScope
 	}
-	return inTx(ctx, sc.DB, func(tx *sqlx.Tx) error {
+	return tenant.InTx(ctx, sc.DB, func(tx *sqlx.Tx) error {
 		var before string
 		err := tx.GetContext(ctx, &before, `SELECT u.email FROM users u JOIN employees e ON e.ic_no = u.employee_ic
 			WHERE u.id = $1 AND e.ptj_code = $2 FOR UPDATE OF u`, userID, a.PTJ)

@@ -114,7 +114,7 @@ func (s *Service) Retry(ctx context.Context, p *account.Principal, id int64) (*R
 	if err != nil {
 		return nil, err
 	}
-	err = inTx(ctx, sc.DB, func(tx *sqlx.Tx) error {
+	err = tenant.InTx(ctx, sc.DB, func(tx *sqlx.Tx) error {
 		var r Request
 		err := tx.GetContext(ctx, &r, selectRequest+` WHERE r.id = $1 FOR UPDATE OF r`, id)
 		if errors.Is(err, sql.ErrNoRows) {

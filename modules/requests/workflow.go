@@ -120,7 +120,7 @@ func (s *Service) Create(ctx context.Context, p *account.Principal, in NewReques
 		return nil, err
 	}
 	var id int64
-	err = inTx(ctx, sc.DB, func(tx *sqlx.Tx) error {
+	err = tenant.InTx(ctx, sc.DB, func(tx *sqlx.Tx) error {
 		err := tx.GetContext(ctx, &id, `INSERT INTO admin_requests (kind, subject_ic, subject_name, subject_user_id,
 			department_code, ptj_code, roles, reason, requested_by, requested_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,

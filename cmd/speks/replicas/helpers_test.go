@@ -138,14 +138,22 @@ func startPrivateRedis() (stop func(), err error) {
 	stop = func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
 	redisAddr = fmt.Sprintf("127.0.0.1:%d", port)
 	redisURL = fmt.Sprintf("redis://%s/%d", redisAddr, redisDB)
-	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
+	if err := waitForRedis(redisAddr); err != nil {
+		stop()
+		return nil, err
+	}
+	return stop, nil
+}
+
+// waitForRedis waits up to 10 s for a just-started redis-server at addr to answer.
+func waitForRedis(addr string) error {
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
 	defer rdb.Close()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		if err := rdb.Ping(context.Background()).Err(); err == nil {
-			return stop, nil
+			return nil
 		} else if time.Now().After(deadline) {
-			stop()
-			return nil, fmt.Errorf("private redis-server on %s did not answer: %w", redisAddr, err)
+			return fmt.Errorf("redis-server on %s did not answer: %w", addr, err)
 		}
 	}
 }

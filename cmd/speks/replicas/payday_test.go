@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -150,7 +151,7 @@ func lastMonth() (int, int) {
 
 func writeCSV(t *testing.T, body string) string {
 	t.Helper()
-	path := fmt.Sprintf("%s/feed-%d.csv", t.TempDir(), time.Now().UnixNano())
+	path := filepath.Join(t.TempDir(), "feed.csv")
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,7 @@
 package replicas_test
 
 import (
-	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -15,7 +13,6 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/redis/go-redis/v9"
 )
 
 // privatePostgres is a PostgreSQL cluster of the test's own, in a temporary directory on a free
@@ -38,7 +35,7 @@ func startPrivatePostgres(t *testing.T) *privatePostgres {
 		t.Fatalf("temp dir: %v", err)
 	}
 	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	pg := &privatePostgres{bin: bin, dir: dir, port: strconv.Itoa(freePortNumber(t))}
+	pg := &privatePostgres{bin: bin, dir: dir, port: freePort(t)}
 	if err := pg.ownDirectory(); err != nil {
 		t.Fatal(err)
 	}
@@ -139,16 +136,6 @@ func versionOf(binDir string) int {
 	return v
 }
 
-func freePortNumber(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("free port: %v", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // stoppableRedis is a redis-server of the test's own that the test stops and starts again on
 // the same port. It keeps an append-only file, as a production Redis does, so what Asynq had
 // queued survives the restart.
@@ -159,7 +146,7 @@ type stoppableRedis struct {
 
 func startStoppableRedis(t *testing.T) *stoppableRedis {
 	t.Helper()
-	r := &stoppableRedis{dir: t.TempDir(), port: strconv.Itoa(freePortNumber(t))}
+	r := &stoppableRedis{dir: t.TempDir(), port: freePort(t)}
 	r.Start(t)
 	t.Cleanup(func() { r.Stop(t) })
 	return r
@@ -175,14 +162,8 @@ func (r *stoppableRedis) Start(t *testing.T) {
 	if err := r.cmd.Start(); err != nil {
 		t.Fatalf("start redis-server: %v", err)
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + r.port})
-	defer rdb.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for rdb.Ping(context.Background()).Err() != nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server on %s did not answer", r.port)
-		}
-		time.Sleep(50 * time.Millisecond)
+	if err := waitForRedis("127.0.0.1:" + r.port); err != nil {
+		t.Fatal(err)
 	}
 }
 

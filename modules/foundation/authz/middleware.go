@@ -62,6 +62,9 @@ type Module struct {
 // stays small, and evaluating Casbin's matcher per request was the largest single cost of a
 // payslip view (docs/BENCHMARKS.md "Payday"). Every policy reload empties it; an answer
 // computed before a reload but stored after it is dropped (the generation moved on).
+// Casbin's own SyncedCachedEnforcer is not used for that reason: its LoadPolicy clears the
+// cache before loading, so an Enforce racing the reload can store the old policies' answer
+// after the clear, and it would stay until the next reload.
 type decisionCache struct {
 	mu      sync.RWMutex
 	gen     uint64
