@@ -181,7 +181,7 @@ func Audit(ctx context.Context, tx sqlx.ExecerContext, actor, action, code strin
 		codeArg = code
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO platform_audit (actor, action, tenant_code, detail)
-		VALUES ($1, $2, $3, $4)`, actor, action, codeArg, raw); err != nil {
+		VALUES ($1, $2, $3, $4)`, actor, action, codeArg, string(raw)); err != nil { // jsonb as text: the pool sends []byte in binary
 		return fmt.Errorf("write platform audit %s: %w", action, err)
 	}
 	return nil

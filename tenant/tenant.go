@@ -48,8 +48,12 @@ type Branding struct {
 	LogoURL       string `json:"logo_url,omitempty"`
 }
 
-// Value stores Branding as jsonb.
-func (b Branding) Value() (driver.Value, error) { return json.Marshal(b) }
+// Value stores Branding as jsonb, in its text form: the pool sends []byte parameters in
+// binary, and jsonb's binary form needs a version byte.
+func (b Branding) Value() (driver.Value, error) {
+	raw, err := json.Marshal(b)
+	return string(raw), err
+}
 
 // Scan reads Branding from jsonb.
 func (b *Branding) Scan(src any) error {

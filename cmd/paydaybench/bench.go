@@ -191,6 +191,39 @@ func (b *bench) steps() []step {
 	}
 }
 
+// selectSteps keeps the steps named in list (comma-separated, any case; all when empty) in
+// their order, and login whenever a step after it is kept: those use its sessions.
+func selectSteps(all []step, list string) ([]step, error) {
+	if strings.TrimSpace(list) == "" {
+		return all, nil
+	}
+	want := map[string]bool{}
+	for _, name := range strings.Split(list, ",") {
+		want[strings.ToLower(strings.TrimSpace(name))] = true
+	}
+	known := map[string]bool{}
+	needLogin := false
+	for _, s := range all {
+		name := strings.ToLower(s.name)
+		known[name] = true
+		if want[name] && known["login"] && name != "login" {
+			needLogin = true
+		}
+	}
+	var kept []step
+	for _, s := range all {
+		if want[strings.ToLower(s.name)] || (s.name == "login" && needLogin) {
+			kept = append(kept, s)
+		}
+	}
+	for name := range want {
+		if !known[name] {
+			return nil, fmt.Errorf("steps: no step named %q", name)
+		}
+	}
+	return kept, nil
+}
+
 // keepSession takes the session cookie and CSRF token of a successful login.
 func (b *bench) keepSession(r *vegeta.Result) {
 	if r.Code != http.StatusOK {

@@ -52,6 +52,7 @@ type options struct {
 	Probe, Run, Pause                            time.Duration
 	MaxP99                                       time.Duration
 	Profile                                      string
+	Steps                                        string
 }
 
 func envInt(name string, def int) int {
@@ -81,6 +82,7 @@ func parseOptions(args []string) (options, error) {
 	fs.StringVar(&o.PGHost, "pg", envStr("PAYDAY_PG", "postgres@127.0.0.1:5432"), "PostgreSQL user@host:port (PAYDAY_PG)")
 	fs.BoolVar(&o.Quick, "quick", os.Getenv("PAYDAY_QUICK") != "", "short phases and a small data set (PAYDAY_QUICK=1)")
 	fs.StringVar(&o.Profile, "profile", os.Getenv("PAYDAY_PROFILE"), "directory for CPU profiles of the server during each step's run (PAYDAY_PROFILE)")
+	fs.StringVar(&o.Steps, "steps", os.Getenv("PAYDAY_STEPS"), "comma-separated steps to measure, e.g. \"login,payslip JSON\" (default all; login runs whenever a later step needs its sessions) (PAYDAY_STEPS)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -212,10 +214,14 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	b := &bench{o: o, base: baseURL, pprof: "http://127.0.0.1:" + strconv.Itoa(o.Port+1), tenants: tenants, nat: newNATPool(o.NAT)}
 	// A short warm-up (identify and home pages' first connections, pools, caches) whose numbers
 	// are not kept: otherwise the first probe of the first step measures a cold server.
+	steps, err := selectSteps(b.steps(), o.Steps)
+	if err != nil {
+		return err
+	}
 	log.Printf("warm-up")
 	b.attack(ctx, b.steps()[0], 5, 3*time.Second)
 	time.Sleep(o.Pause)
-	for _, s := range b.steps() {
+	for _, s := range steps {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}

@@ -133,3 +133,32 @@ func TestScanPair(t *testing.T) {
 		}
 	}
 }
+
+func TestSelectStepsKeepsLoginForTheStepsThatNeedItsSessions(t *testing.T) {
+	all := (&bench{}).steps()
+	names := func(list string) string {
+		t.Helper()
+		got, err := selectSteps(all, list)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, s := range got {
+			out = append(out, s.name)
+		}
+		return strings.Join(out, ",")
+	}
+	for list, want := range map[string]string{
+		"":                           "identify,login,home,payslip JSON,payslip page,payslip PDF,logout",
+		"identify":                   "identify",
+		"login":                      "login",
+		"Payslip JSON, payslip page": "login,payslip JSON,payslip page",
+	} {
+		if got := names(list); got != want {
+			t.Errorf("steps %q: got %s, want %s", list, got, want)
+		}
+	}
+	if _, err := selectSteps(all, "payslips"); err == nil {
+		t.Error("an unknown step name was accepted")
+	}
+}

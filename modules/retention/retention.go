@@ -247,7 +247,7 @@ func record(ctx context.Context, db *tenant.DB, rep *Report, actor string, start
 			retention_months, cutoff, statements_before_year, batches_before, counts, error)
 		VALUES ($1, now(), $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
 		started, actor, rep.DryRun, rep.RetentionMonths, rep.Cutoff, rep.StatementsBeforeYear, rep.BatchesBefore,
-		counts, errText); err != nil {
+		string(counts), errText); err != nil { // jsonb as text: the pool sends []byte in binary
 		return err
 	}
 	// A dry run deleted nothing: it stays in retention_runs only.

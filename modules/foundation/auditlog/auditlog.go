@@ -33,7 +33,7 @@ func Write(ctx context.Context, db sqlx.ExecerContext, e Entry) error {
 		return fmt.Errorf("audit %s: %w", e.Action, err)
 	}
 	if _, err := db.ExecContext(ctx, `INSERT INTO audit_log (actor_user_id, actor, action, subject, user_id, detail)
-		VALUES ($1, $2, $3, $4, $5, $6)`, nullID(e.ActorUserID), e.Actor, e.Action, e.Subject, nullID(e.UserID), buf); err != nil {
+		VALUES ($1, $2, $3, $4, $5, $6)`, nullID(e.ActorUserID), e.Actor, e.Action, e.Subject, nullID(e.UserID), string(buf)); err != nil { // jsonb as text: the pool sends []byte in binary
 		return fmt.Errorf("audit %s: %w", e.Action, err)
 	}
 	return nil

@@ -56,7 +56,7 @@ func Enqueue(ctx context.Context, tx *sqlx.Tx, m Message) error {
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (recipient, template, lang, data, dedup_key)
 		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (dedup_key) DO NOTHING`,
-		m.To, m.Template, m.Lang, data, dedup); err != nil {
+		m.To, m.Template, m.Lang, string(data), dedup); err != nil { // jsonb as text: the pool sends []byte in binary
 		return fmt.Errorf("enqueue mail %s: %w", m.Template, err)
 	}
 	if _, err := tx.ExecContext(ctx, `SELECT pg_notify($1, current_schema())`, notifyChannel); err != nil {
