@@ -3,13 +3,10 @@ package records
 import (
 	"bytes"
 	"fmt"
-	"image"
-	"image/png"
 	"strings"
 	"sync"
 
 	"github.com/signintech/gopdf"
-	"github.com/skip2/go-qrcode"
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/goregular"
@@ -54,7 +51,6 @@ const (
 	bottom       = pageH - margin // nothing is drawn below this
 	flowBottom   = bottom - 14    // the flowing content ends here, above the page number
 	qrSize       = 92.0
-	qrScale      = 4 // image pixels per QR module
 	crestSize    = 56.0
 
 	// A line of text reaches ascent×size above its baseline and descent×size below (the Go
@@ -512,7 +508,7 @@ func (w *pdfWriter) verification(d *pdfDoc) {
 	if d.VerifyURL == "" || w.err != nil {
 		return
 	}
-	img, err := qrPNG(d.VerifyURL)
+	code, err := qrModules(d.VerifyURL)
 	if err != nil {
 		w.err = err
 		return
@@ -522,7 +518,7 @@ func (w *pdfWriter) verification(d *pdfDoc) {
 	if w.y-10 > top {
 		w.newPage()
 	}
-	w.image(img, margin, top, qrSize, qrSize)
+	w.qrCode(code, margin, top, qrSize)
 	x := margin + qrSize + 12
 	width := pageW - margin - x
 	y := top + 18
@@ -533,67 +529,4 @@ func (w *pdfWriter) verification(d *pdfDoc) {
 	w.draw("regular", 8, x, y, url, false)
 	y += extra(len(url), 8) + 14
 	w.draw("bold", 11, x, y, w.wrapIn("bold", 11, d.VerifyCode, width), false)
-}
-
-// qrEncoder writes the QR image as PNG, whose compressed rows gopdf embeds as they are
-// (FlateDecode with the PNG predictor). Encoding it here rather than through ImageFrom
-// (a goroutine and a pipe per image, and a fresh default-level zlib compressor of about
-// 1 MB) reuses the compressor between documents; the fastest level costs a few bytes on an
-// image of two colours.
-var qrEncoder = png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &pngBuffers{}}
-
-// pngBuffers lends the PNG encoder's buffers (and zlib writer) to one PDF at a time.
-type pngBuffers struct{ pool sync.Pool }
-
-func (p *pngBuffers) Get() *png.EncoderBuffer {
-	b, _ := p.pool.Get().(*png.EncoderBuffer)
-	return b // nil: the encoder makes new ones
-}
-
-func (p *pngBuffers) Put(b *png.EncoderBuffer) { p.pool.Put(b) }
-
-// qrPNG is the QR code of url as a PNG image ready for the page.
-func qrPNG(url string) (gopdf.ImageHolder, error) {
-	img, err := qrImage(url)
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	if err := qrEncoder.Encode(&buf, img); err != nil {
-		return nil, fmt.Errorf("qr png: %w", err)
-	}
-	holder, err := gopdf.ImageHolderByBytes(buf.Bytes())
-	if err != nil {
-		return nil, fmt.Errorf("qr image: %w", err)
-	}
-	return holder, nil
-}
-
-// white is one light QR module's pixel row.
-var white = [qrScale]byte{0xff, 0xff, 0xff, 0xff}
-
-// qrImage encodes url as a QR code (medium error correction: survives a creased printout).
-func qrImage(url string) (image.Image, error) {
-	q, err := qrcode.New(url, qrcode.Medium)
-	if err != nil {
-		return nil, fmt.Errorf("qr code: %w", err)
-	}
-	// Drawn from the module bitmap at qrScale pixels a module, in 8-bit grey: a small plain
-	// DeviceGray image that every viewer and printer scales crisply (and cheap to encode).
-	// Each module row is drawn once and copied to the qrScale-1 pixel rows below it.
-	bits := q.Bitmap()
-	n := len(bits) * qrScale
-	grey := image.NewGray(image.Rect(0, 0, n, n))
-	for m, row := range bits {
-		first := grey.Pix[m*qrScale*n : (m*qrScale+1)*n]
-		for x, dark := range row {
-			if !dark {
-				copy(first[x*qrScale:(x+1)*qrScale], white[:])
-			}
-		}
-		for k := 1; k < qrScale; k++ {
-			copy(grey.Pix[(m*qrScale+k)*n:], first)
-		}
-	}
-	return grey, nil
 }
