@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/makiuchi-d/gozxing"
 	qrdecoder "github.com/makiuchi-d/gozxing/qrcode/decoder"
 	qrencoder "github.com/makiuchi-d/gozxing/qrcode/encoder"
 	"github.com/signintech/gopdf"
@@ -12,10 +13,18 @@ import (
 // qrQuiet is the white margin the standard asks for around a QR code, in modules.
 const qrQuiet = 4
 
+// qrHints fix the mask pattern every QR code is drawn with. The encoder would otherwise
+// build the code eight times to score each mask, which was most of its time (about 7 times
+// slower). Measured on 300 verify URLs with random tokens: the automatic choice picks mask 4
+// most often (42 %), and mask 4 scores on average 3 % (at worst 17 %) more penalty than the
+// best mask, the least of the eight; any mask decodes, the score only ranks how clean the
+// pattern looks to a scanner.
+var qrHints = map[gozxing.EncodeHintType]interface{}{gozxing.EncodeHintType_QR_MASK_PATTERN: 4}
+
 // qrModules encodes url as a QR code (medium error correction: survives a creased
 // printout) and returns its rows of modules, 1 for dark, without the quiet zone.
 func qrModules(url string) ([][]int8, error) {
-	code, err := qrencoder.Encoder_encodeWithoutHint(url, qrdecoder.ErrorCorrectionLevel_M)
+	code, err := qrencoder.Encoder_encode(url, qrdecoder.ErrorCorrectionLevel_M, qrHints)
 	if err != nil {
 		return nil, fmt.Errorf("qr code: %w", err)
 	}
