@@ -3,13 +3,10 @@ package records
 import (
 	"bytes"
 	"fmt"
-	"image"
-	"image/png"
 	"strings"
 	"sync"
 
 	"github.com/signintech/gopdf"
-	"github.com/skip2/go-qrcode"
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/goregular"
@@ -54,7 +51,7 @@ const (
 	bottom       = pageH - margin // nothing is drawn below this
 	flowBottom   = bottom - 14    // the flowing content ends here, above the page number
 	qrSize       = 92.0
-	qrScale      = 4 // image pixels per QR module
+	pdfSizeHint  = 48 << 10 // bytes: a one-page payslip and some room
 	crestSize    = 56.0
 
 	// A line of text reaches ascent×size above its baseline and descent×size below (the Go
@@ -166,7 +163,8 @@ func layoutPDF(d *pdfDoc) ([]byte, []drawnBox, error) {
 	pdf.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4, Unit: gopdf.UnitPT})
 	// The page's content stream is left uncompressed: deflating it took a fresh ~1 MB
 	// compressor per PDF and about 15 % of its CPU time, to save some 6 KB of a 34 KB file.
-	// (gopdf always deflates the font subsets; the QR image arrives deflated as PNG.)
+	// (The compress level governs only the pages' content: gopdf deflates the font subsets
+	// at the default level whatever it is set to.)
 	pdf.SetNoCompression()
 	pdf.SetInfo(gopdf.PdfInfo{Title: d.Title + " " + d.Period, Author: d.Issuer, Creator: "SPEKS Portal"})
 	for _, family := range []string{"regular", "bold"} {
@@ -191,14 +189,17 @@ func layoutPDF(d *pdfDoc) ([]byte, []drawnBox, error) {
 	if w.err != nil {
 		return nil, nil, fmt.Errorf("pdf layout: %w", w.err)
 	}
-	var buf bytes.Buffer
-	if _, err := pdf.WriteTo(&buf); err != nil {
+	// A one-page payslip is about 42 KB: room for it up front spares the buffer's doublings
+	// and copies (some 86 KB allocated per PDF).
+	buf := bytes.NewBuffer(make([]byte, 0, pdfSizeHint))
+	if _, err := pdf.WriteTo(buf); err != nil {
 		return nil, nil, fmt.Errorf("pdf write: %w", err)
 	}
 	return buf.Bytes(), w.boxes, nil
 }
 
-// drawnBox is one thing the layout put on a page: a line of text, or an image (Text "").
+// drawnBox is one thing the layout put on a page: a line of text, or an image or the QR
+// code (Text "").
 // X, Y is its upper-left corner in points from the page's top left, Page counts from 1.
 // The writer keeps them all so a test can prove that nothing overlaps or crosses a margin.
 type drawnBox struct {
@@ -512,7 +513,7 @@ func (w *pdfWriter) verification(d *pdfDoc) {
 	if d.VerifyURL == "" || w.err != nil {
 		return
 	}
-	img, err := qrPNG(d.VerifyURL)
+	code, err := qrModules(d.VerifyURL)
 	if err != nil {
 		w.err = err
 		return
@@ -522,7 +523,7 @@ func (w *pdfWriter) verification(d *pdfDoc) {
 	if w.y-10 > top {
 		w.newPage()
 	}
-	w.image(img, margin, top, qrSize, qrSize)
+	w.qrCode(code, margin, top, qrSize)
 	x := margin + qrSize + 12
 	width := pageW - margin - x
 	y := top + 18
@@ -533,67 +534,4 @@ func (w *pdfWriter) verification(d *pdfDoc) {
 	w.draw("regular", 8, x, y, url, false)
 	y += extra(len(url), 8) + 14
 	w.draw("bold", 11, x, y, w.wrapIn("bold", 11, d.VerifyCode, width), false)
-}
-
-// qrEncoder writes the QR image as PNG, whose compressed rows gopdf embeds as they are
-// (FlateDecode with the PNG predictor). Encoding it here rather than through ImageFrom
-// (a goroutine and a pipe per image, and a fresh default-level zlib compressor of about
-// 1 MB) reuses the compressor between documents; the fastest level costs a few bytes on an
-// image of two colours.
-var qrEncoder = png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &pngBuffers{}}
-
-// pngBuffers lends the PNG encoder's buffers (and zlib writer) to one PDF at a time.
-type pngBuffers struct{ pool sync.Pool }
-
-func (p *pngBuffers) Get() *png.EncoderBuffer {
-	b, _ := p.pool.Get().(*png.EncoderBuffer)
-	return b // nil: the encoder makes new ones
-}
-
-func (p *pngBuffers) Put(b *png.EncoderBuffer) { p.pool.Put(b) }
-
-// qrPNG is the QR code of url as a PNG image ready for the page.
-func qrPNG(url string) (gopdf.ImageHolder, error) {
-	img, err := qrImage(url)
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	if err := qrEncoder.Encode(&buf, img); err != nil {
-		return nil, fmt.Errorf("qr png: %w", err)
-	}
-	holder, err := gopdf.ImageHolderByBytes(buf.Bytes())
-	if err != nil {
-		return nil, fmt.Errorf("qr image: %w", err)
-	}
-	return holder, nil
-}
-
-// white is one light QR module's pixel row.
-var white = [qrScale]byte{0xff, 0xff, 0xff, 0xff}
-
-// qrImage encodes url as a QR code (medium error correction: survives a creased printout).
-func qrImage(url string) (image.Image, error) {
-	q, err := qrcode.New(url, qrcode.Medium)
-	if err != nil {
-		return nil, fmt.Errorf("qr code: %w", err)
-	}
-	// Drawn from the module bitmap at qrScale pixels a module, in 8-bit grey: a small plain
-	// DeviceGray image that every viewer and printer scales crisply (and cheap to encode).
-	// Each module row is drawn once and copied to the qrScale-1 pixel rows below it.
-	bits := q.Bitmap()
-	n := len(bits) * qrScale
-	grey := image.NewGray(image.Rect(0, 0, n, n))
-	for m, row := range bits {
-		first := grey.Pix[m*qrScale*n : (m*qrScale+1)*n]
-		for x, dark := range row {
-			if !dark {
-				copy(first[x*qrScale:(x+1)*qrScale], white[:])
-			}
-		}
-		for k := 1; k < qrScale; k++ {
-			copy(grey.Pix[(m*qrScale+k)*n:], first)
-		}
-	}
-	return grey, nil
 }

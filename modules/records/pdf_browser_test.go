@@ -87,7 +87,7 @@ func TestBrowserPDFs(t *testing.T) {
 		if strings.Contains(text, "JATA") || isoDate.MatchString(text) {
 			t.Errorf("placeholder or ISO date printed:\n%s", text)
 		}
-		if got := strings.Join(imgDims(pdfImages(buf)), ", "); got != "QR" {
+		if got := pdfPictures(buf); got != "QR" {
 			t.Errorf("images %s, want the QR code only", got)
 		}
 		tab.ExpectNoConsoleErrors()
@@ -102,7 +102,7 @@ func TestBrowserPDFs(t *testing.T) {
 		if text := pdfText(t, buf); !strings.Contains(text, "Pahang") || !strings.Contains(text, "54,255.60") || strings.Contains(text, "JATA") {
 			t.Errorf("EC:\n%s", text)
 		}
-		if got := strings.Join(imgDims(pdfImages(buf)), ", "); got != "DeviceRGB 240x240, QR" {
+		if got := pdfPictures(buf); got != "DeviceRGB 240x240, QR" {
 			t.Errorf("images %s, want the logo and the QR code", got)
 		}
 		tab.ExpectNoConsoleErrors()
@@ -121,7 +121,7 @@ func TestBrowserPDFs(t *testing.T) {
 		if !strings.Contains(text, "05/10/2026") || isoDate.MatchString(text) || !strings.Contains(text, "PV-0001") {
 			t.Errorf("payment advice dates:\n%s", text)
 		}
-		if got := strings.Join(imgDims(pdfImages(buf)), ", "); got != "DeviceRGB 240x240, QR" {
+		if got := pdfPictures(buf); got != "DeviceRGB 240x240, QR" {
 			t.Errorf("images %s, want the logo and the QR code", got)
 		}
 	})

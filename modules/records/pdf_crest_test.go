@@ -11,7 +11,6 @@ import (
 	"image/jpeg"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -33,9 +32,8 @@ func TestPDFCrestHeader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	imgs := pdfImages(buf)
-	if len(imgs) != 2 || imgs[0].colorSpace != "DeviceRGB" || imgs[0].w != crestPixels || imgs[0].h != crestPixels*2/3 {
-		t.Fatalf("images with a crest: %+v", imgDims(imgs))
+	if got, want := pdfPictures(buf), fmt.Sprintf("DeviceRGB %dx%d, QR", crestPixels, crestPixels*2/3); got != want {
+		t.Fatalf("pictures with a crest: %s, want %s", got, want)
 	}
 	crest := boxes[0]
 	if crest.Text != "" || crest.X != margin || crest.W != crestSize || crest.Y+crest.H > margin+crestSize {
@@ -53,8 +51,8 @@ func TestPDFCrestHeader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if imgs := pdfImages(buf); len(imgs) != 1 || imgs[0].colorSpace != "DeviceGray" {
-		t.Errorf("images without a crest (the QR code only): %+v", imgDims(imgs))
+	if got := pdfPictures(buf); got != "QR" {
+		t.Errorf("pictures without a crest: %s, want the QR code only", got)
 	}
 	if issuer := boxes[0]; issuer.Text != "Kerajaan Negeri Kelantan" || issuer.X != margin {
 		t.Errorf("text-only header does not start at the margin: %+v", issuer)
@@ -68,20 +66,6 @@ func TestPDFCrestHeader(t *testing.T) {
 	if strings.Contains(text, "JATA") || !strings.Contains(text, "PENYATA GAJI") {
 		t.Errorf("text-only header:\n%s", text)
 	}
-}
-
-// imgDims describes the images of a PDF: "QR" for the grey QR code (its size follows the
-// URL's length), the colour space and size of any other.
-func imgDims(imgs []pdfImage) []string {
-	var out []string
-	for _, i := range imgs {
-		if i.colorSpace == "DeviceGray" {
-			out = append(out, "QR")
-			continue
-		}
-		out = append(out, i.colorSpace+" "+strconv.Itoa(i.w)+"x"+strconv.Itoa(i.h))
-	}
-	return out
 }
 
 // TestPrepareLogo: a large upload is scaled down to crestPixels on its longer side, a small
@@ -156,7 +140,7 @@ func TestPDFsPrintTheUploadedLogo(t *testing.T) {
 		if strings.Contains(pdfText(t, []byte(r.Raw)), "JATA") {
 			t.Errorf("%s prints the placeholder", name)
 		}
-		return strings.Join(imgDims(pdfImages([]byte(r.Raw))), ", ")
+		return pdfPictures([]byte(r.Raw))
 	}
 	for name := range pdfs {
 		if got := crestOf(t, name); got != "QR" {
@@ -203,7 +187,7 @@ func exportedCrest(t *testing.T, body []byte) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return strings.Join(imgDims(pdfImages(buf)), ", ")
+		return pdfPictures(buf)
 	}
 	t.Fatal("no PDF in the export")
 	return ""

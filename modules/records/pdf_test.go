@@ -2,10 +2,10 @@ package records
 
 import (
 	"bytes"
-	"compress/zlib"
 	"fmt"
 	"image"
-	"io"
+	"image/color"
+	"math"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -46,7 +46,7 @@ var imageObject = regexp.MustCompile(`(?s)/Subtype /Image\s*/Width (\d+)\s*/Heig
 // pdfImage is an image object of a PDF with its compressed data.
 type pdfImage struct {
 	w, h       int
-	colorSpace string // DeviceGray for the QR code, DeviceRGB for the crest
+	colorSpace string // DeviceRGB for the crest
 	data       []byte
 }
 
@@ -60,107 +60,85 @@ func pdfImages(buf []byte) []pdfImage {
 	return out
 }
 
-// pdfQR finds the grey image the PDF embeds (the crest, if any, is in colour), undoes its
-// PNG predictor and decodes the QR code in it: the payload a phone would read from the printout.
+// pdfQR decodes the QR code the PDF draws: the payload a phone would read from the printout.
 func pdfQR(t testing.TB, buf []byte) string {
 	t.Helper()
-	var qr *pdfImage
-	for _, img := range pdfImages(buf) {
-		if img.colorSpace == "DeviceGray" {
-			qr = &img
-		}
-	}
-	if qr == nil {
-		t.Fatalf("no grey image in the pdf")
-	}
-	zr, err := zlib.NewReader(bytes.NewReader(qr.data))
-	if err != nil {
-		t.Fatalf("image stream: %v", err)
-	}
-	raw, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatalf("image stream: %v", err)
-	}
-	img, err := unpredict(raw, qr.w, qr.h)
+	text, err := pdfQRCode(buf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The image is exactly the code plus its quiet zone; gozxing's finder-pattern search
-	// sometimes looks past that edge, so it reads a copy with a wider white margin, trying hard.
-	bmp, err := gozxing.NewBinaryBitmapFromImage(withMargin(img, 32))
+	return text
+}
+
+// qrPixelsPerPoint is how finely pdfQRCode paints the QR code: about 8 pixels a module.
+const qrPixelsPerPoint = 4
+
+// pdfQRCode finds the filled rectangles a page of the PDF draws (the QR code's modules are
+// the only ones), paints them black on white as a viewer would and decodes the QR code in
+// that picture.
+func pdfQRCode(buf []byte) (string, error) {
+	r, err := pdf.NewReader(bytes.NewReader(buf), int64(len(buf)))
 	if err != nil {
-		t.Fatalf("qr bitmap: %v", err)
+		return "", fmt.Errorf("parse pdf: %w", err)
+	}
+	for i := 1; i <= r.NumPage(); i++ {
+		if rects := r.Page(i).Content().Rect; len(rects) > 0 {
+			return decodeQR(paintRects(rects))
+		}
+	}
+	return "", fmt.Errorf("no QR code drawn in the pdf")
+}
+
+// paintRects paints rects (PDF coordinates, y up) black on a white picture of their
+// bounding box, with the standard's four-module quiet zone and more around it: gozxing's
+// finder-pattern search sometimes looks past a tight edge.
+func paintRects(rects []pdf.Rect) *image.Gray {
+	box := rects[0]
+	for _, r := range rects[1:] {
+		box.Min.X, box.Min.Y = min(box.Min.X, r.Min.X), min(box.Min.Y, r.Min.Y)
+		box.Max.X, box.Max.Y = max(box.Max.X, r.Max.X), max(box.Max.Y, r.Max.Y)
+	}
+	const pad = 32 // pixels
+	px := func(v float64) int { return int(math.Round(v * qrPixelsPerPoint)) }
+	img := image.NewGray(image.Rect(0, 0, px(box.Max.X-box.Min.X)+2*pad, px(box.Max.Y-box.Min.Y)+2*pad))
+	for i := range img.Pix {
+		img.Pix[i] = 0xff
+	}
+	for _, r := range rects {
+		for y := pad + px(box.Max.Y-r.Max.Y); y < pad+px(box.Max.Y-r.Min.Y); y++ {
+			for x := pad + px(r.Min.X-box.Min.X); x < pad+px(r.Max.X-box.Min.X); x++ {
+				img.SetGray(x, y, color.Gray{})
+			}
+		}
+	}
+	return img
+}
+
+// decodeQR reads the QR code in img, trying hard, as a scanner would.
+func decodeQR(img image.Image) (string, error) {
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		return "", fmt.Errorf("qr bitmap: %w", err)
 	}
 	hints := map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true}
 	res, err := qrcode.NewQRCodeReader().Decode(bmp, hints)
 	if err != nil {
-		t.Fatalf("decode qr: %v", err)
+		return "", fmt.Errorf("decode qr: %w", err)
 	}
-	return res.GetText()
+	return res.GetText(), nil
 }
 
-// withMargin returns img on a white canvas margin pixels wider on every side.
-func withMargin(img *image.Gray, margin int) *image.Gray {
-	b := img.Bounds()
-	out := image.NewGray(image.Rect(0, 0, b.Dx()+2*margin, b.Dy()+2*margin))
-	for i := range out.Pix {
-		out.Pix[i] = 0xff
+// pdfPictures describes what a PDF pictures besides its text: each image's colour space and
+// size, then "QR" when a page draws a QR code that decodes.
+func pdfPictures(buf []byte) string {
+	var out []string
+	for _, i := range pdfImages(buf) {
+		out = append(out, i.colorSpace+" "+strconv.Itoa(i.w)+"x"+strconv.Itoa(i.h))
 	}
-	for y := 0; y < b.Dy(); y++ {
-		copy(out.Pix[(y+margin)*out.Stride+margin:], img.Pix[y*img.Stride:y*img.Stride+b.Dx()])
+	if _, err := pdfQRCode(buf); err == nil {
+		out = append(out, "QR")
 	}
-	return out
-}
-
-// unpredict reverses PNG row filters (PDF predictor 15) of an 8-bit grey image.
-func unpredict(raw []byte, w, h int) (*image.Gray, error) {
-	if len(raw) != h*(w+1) {
-		return nil, fmt.Errorf("image data: %d bytes for %dx%d grey", len(raw), w, h)
-	}
-	img := image.NewGray(image.Rect(0, 0, w, h))
-	prev := make([]byte, w)
-	for y := 0; y < h; y++ {
-		row := raw[y*(w+1):]
-		filter, cur := row[0], img.Pix[y*w:(y+1)*w]
-		for x := 0; x < w; x++ {
-			var left, upLeft byte
-			if x > 0 {
-				left, upLeft = cur[x-1], prev[x-1]
-			}
-			cur[x] = row[1+x] + predictor(filter, left, prev[x], upLeft)
-		}
-		copy(prev, cur)
-	}
-	return img, nil
-}
-
-func predictor(filter, a, b, c byte) byte {
-	switch filter {
-	case 1:
-		return a
-	case 2:
-		return b
-	case 3:
-		return byte((int(a) + int(b)) / 2)
-	case 4:
-		p := int(a) + int(b) - int(c)
-		pa, pb, pc := abs(p-int(a)), abs(p-int(b)), abs(p-int(c))
-		if pa <= pb && pa <= pc {
-			return a
-		}
-		if pb <= pc {
-			return b
-		}
-		return c
-	}
-	return 0
-}
-
-func abs(n int) int {
-	if n < 0 {
-		return -n
-	}
-	return n
+	return strings.Join(out, ", ")
 }
 
 func TestPDFs(t *testing.T) {
