@@ -151,7 +151,7 @@ func drain(w io.Writer, r io.Reader, max int64) (string, int64, error) {
 }
 
 // onlyWriter hides the writer's ReadFrom (io.Discard's, *os.File's) so that io.CopyBuffer
-// reads through source, which enforces the limit, with the large buffer.
+// uses the large buffer rather than the writer's own, smaller one.
 type onlyWriter struct{ io.Writer }
 
 // recordLimiter refuses to hand the parser more than maxRecordBytes past the start of the
