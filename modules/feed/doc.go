@@ -17,26 +17,30 @@
 //     tenant take turns, feeds of different tenants run in parallel, and the lock goes with
 //     the transaction however it ends (a dead connection included).
 //  2. An Idempotency-Key seen before returns the first answer at once.
-//  3. The body is streamed once: counted against feeds.max_body_bytes, hashed (SHA-256),
-//     parsed as CSV (header required, any column order, BOM, CRLF, RFC 4180 quoting) and each
-//     row checked on its own (IDs, dates, amounts, statuses, lengths, UTF-8). Valid rows go
-//     by COPY into a temporary staging table; invalid ones are reported and left out, and
-//     reading goes on so that one answer lists every error (up to 1000).
-//  4. The content hash of a file imported before returns the first answer: nothing written.
-//  5. Set-based checks run in SQL on the staging table: duplicates, rows of one payslip /
+//  3. The body is read once through to its end, counted against feeds.max_body_bytes and
+//     hashed (SHA-256): a seekable body (a file, `speks import`) in place, then rewound; a
+//     stream (an HTTP request) copied on its way into an unlinked temporary file.
+//  4. The content hash of a file imported before returns the first answer: nothing parsed,
+//     nothing staged, nothing written.
+//  5. The body is parsed as CSV (header required, any column order, BOM, CRLF, RFC 4180
+//     quoting) and each row checked on its own (IDs, dates, amounts, statuses, lengths,
+//     UTF-8). Valid rows go by COPY into a temporary staging table; invalid ones are reported
+//     and left out, and reading goes on so that one answer lists every error (up to 1000).
+//  6. Set-based checks run in SQL on the staging table: duplicates, rows of one payslip /
 //     statement / payment that disagree (one pay date per payslip), references to employees
 //     and suppliers that do not exist, company numbers that point at two suppliers.
-//  6. Any error: rollback, 422 with every error; nothing was written. Otherwise set-based
+//  7. Any error: rollback, 422 with every error; nothing was written. Otherwise set-based
 //     upserts from staging into the tenant's tables, the batch record, commit.
 //
-// Why this shape rather than spooling to a temporary file and validating in a first pass:
-// the file is read once and never kept (memory stays flat whatever its size: the parser
-// holds one record, the COPY buffer 64 KiB), the database does the work it is good at
-// (aggregating millions of lines) in a temporary table that is not WAL-logged, and the
+// Why this shape: memory stays flat whatever the file's size (the hash reads through a
+// 256 KiB buffer, a spooled stream sits in the page cache rather than in the process, the
+// parser holds one record, the COPY buffer 64 KiB); the database does the work it is good at
+// (aggregating millions of lines) in a temporary table that is not WAL-logged; and the
 // rollback makes "nothing written" true even when the process or the connection dies half-way
-// (a killed backend aborts the transaction; a retry starts from scratch). The cost is that a
-// refused or re-sent file still goes through COPY before it is refused; feeds are rare
-// enough (a few per month per state) that correctness and memory win.
+// (a killed backend aborts the transaction; a retry starts from scratch). The cost of reading
+// the body before parsing it (once more from disk or memory, or one copy to a temporary
+// file) buys a re-sent file's answer for the price of that read; a refused file still goes
+// through COPY before it is refused.
 //
 // # What the upserts do
 //

@@ -143,8 +143,9 @@ func refused(c *fiber.Ctx, err error) error {
 }
 
 // requestBody streams the body: the server is configured to stream request bodies, so a
-// large feed never sits whole in memory. Small bodies may already be read; then they are
-// served from memory.
+// large feed never sits whole in memory. Import copies such a stream to a temporary file
+// while hashing it, so that a file sent again is answered before it is parsed. A body the
+// server has already read whole is served from memory (seekable: hashed in place).
 func requestBody(c *fiber.Ctx) io.Reader {
 	if s := c.Context().RequestBodyStream(); s != nil {
 		return s

@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,6 +52,13 @@ func serve(t *testing.T, app *fiber.App) string {
 // streamPost sends body chunked when length < 0, with Content-Length otherwise.
 func streamPost(t *testing.T, base, host, key string, body io.Reader, length int64) (int, map[string]any) {
 	t.Helper()
+	status, out, _ := streamPostHeader(t, base, host, key, body, length)
+	return status, out
+}
+
+// streamPostHeader is streamPost that also returns the answer's header.
+func streamPostHeader(t *testing.T, base, host, key string, body io.Reader, length int64) (int, map[string]any, http.Header) {
+	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, base+"/api/v1/feeds/payslips", body)
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +76,7 @@ func streamPost(t *testing.T, base, host, key string, body io.Reader, length int
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
 		t.Fatalf("answer %d is not JSON: %v", resp.StatusCode, err)
 	}
-	return resp.StatusCode, out
+	return resp.StatusCode, out, resp.Header
 }
 
 // bigPayslips is a payslips file of months × perMonth lines for one person.
@@ -112,6 +121,94 @@ func TestHTTPStreaming(t *testing.T) {
 		t.Errorf("Content-Length past the limit: %q", answer)
 	}
 	assertUnchanged(t, before, snapshot(t, s))
+}
+
+// TestHTTPResendNotParsed: a file sent again over HTTP, where the body arrives as a stream
+// that cannot be rewound, is recognised by its content hash before anything is parsed or
+// staged (the import's log line has the spool step and no staging step), and it is answered
+// as a re-sent file always was: 200, Idempotent-Replayed, the first batch's answer, nothing
+// written. Both with Content-Length and chunked.
+func TestHTTPResendNotParsed(t *testing.T) {
+	f := newFixture(t)
+	s := f.scope(t, "selangor")
+	mustImport(t, s, Employees, employeesCSV)
+	key := newKey(t, s, "modul-py")
+	logs := captureFeedLogs(t)
+	base := serve(t, newApp(t, f, 8<<20))
+	host := "selangor.example.test"
+
+	file := bigPayslips(icAminah, 12, 200) // ≈ 170 KB: far more than the server reads ahead
+	status, first, _ := streamPostHeader(t, base, host, key, strings.NewReader(file), int64(len(file)))
+	if status != http.StatusOK || first["inserted"] != float64(12) {
+		t.Fatalf("first send: %d %v", status, first)
+	}
+	if got := logs.last(t); got["spool"] == nil || got["stage"] == nil || got["replayed"] != false {
+		t.Fatalf("first send's log line %v: want it spooled, then staged", got)
+	}
+	before := snapshot(t, s)
+	for _, length := range []int64{int64(len(file)), -1} {
+		status, again, header := streamPostHeader(t, base, host, key, io.MultiReader(strings.NewReader(file)), length)
+		if status != http.StatusOK || header.Get("Idempotent-Replayed") != "true" || !reflect.DeepEqual(again, first) {
+			t.Errorf("re-send (length %d): %d %v %v, want the first answer %v", length, status, header, again, first)
+		}
+		got := logs.last(t)
+		if got["replayed"] != true || got["spool"] == nil {
+			t.Errorf("re-send (length %d): log line %v, want replayed after the spool", length, got)
+		}
+		for _, step := range []string{"stage", "check", "write"} {
+			if got[step] != nil {
+				t.Errorf("re-send (length %d): the %s step ran (%v)", length, step, got)
+			}
+		}
+	}
+	assertUnchanged(t, before, snapshot(t, s))
+}
+
+// feedLogs records the attributes of the import's log lines ("feed imported", "feed refused",
+// "feed failed"), the observable trace of which steps an import went through.
+type feedLogs struct {
+	mu    sync.Mutex
+	lines []map[string]any
+}
+
+// captureFeedLogs sends the default logger's records to a feedLogs for the test's duration.
+func captureFeedLogs(t *testing.T) *feedLogs {
+	t.Helper()
+	l := &feedLogs{}
+	old := slog.Default()
+	slog.SetDefault(slog.New(l))
+	t.Cleanup(func() { slog.SetDefault(old) })
+	return l
+}
+
+func (l *feedLogs) Enabled(context.Context, slog.Level) bool { return true }
+func (l *feedLogs) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l *feedLogs) WithGroup(string) slog.Handler            { return l }
+
+func (l *feedLogs) Handle(_ context.Context, r slog.Record) error {
+	if !strings.HasPrefix(r.Message, "feed ") {
+		return nil
+	}
+	attrs := map[string]any{"msg": r.Message}
+	r.Attrs(func(a slog.Attr) bool {
+		attrs[a.Key] = a.Value.Any()
+		return true
+	})
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, attrs)
+	return nil
+}
+
+// last is the latest import log line; the handler logs before it answers.
+func (l *feedLogs) last(t *testing.T) map[string]any {
+	t.Helper()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.lines) == 0 {
+		t.Fatal("no feed log line")
+	}
+	return l.lines[len(l.lines)-1]
 }
 
 // announceTooMuch sends the headers of a request whose Content-Length is past the limit and

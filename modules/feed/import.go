@@ -116,14 +116,21 @@ func (imp *importer) run(ctx context.Context) (*Result, error) {
 		}
 	}
 	mark := time.Now()
-	if imp.src, err = hashFirst(imp.body, imp.opts.MaxBytes); err != nil {
+	src, spooled, release, err := openSource(imp.body, imp.opts.MaxBytes)
+	if err != nil {
 		return nil, imp.bodyError(err)
 	}
-	if imp.src != nil {
-		imp.phase("hash", &mark)
-		if prev, err := findBatch(ctx, tx, "kind = $1 AND content_hash = $2", imp.spec.kind, imp.src.sum()); prev != nil || err != nil {
-			return prev, err
-		}
+	defer release()
+	imp.src = src
+	// The log tells a body hashed in place from a stream copied to a temporary file.
+	step := "hash"
+	if spooled {
+		step = "spool"
+	}
+	imp.phase(step, &mark)
+	// A file imported before is answered here, before anything is parsed or staged.
+	if prev, err := findBatch(ctx, tx, "kind = $1 AND content_hash = $2", imp.spec.kind, imp.src.sum()); prev != nil || err != nil {
+		return prev, err
 	}
 	errs := &errorList{}
 	rows, err := imp.stage(ctx, tx, errs)
@@ -131,9 +138,6 @@ func (imp *importer) run(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	imp.phase("stage", &mark)
-	if prev, err := findBatch(ctx, tx, "kind = $1 AND content_hash = $2", imp.spec.kind, imp.src.sum()); prev != nil || err != nil {
-		return prev, err
-	}
 	res := &Result{Kind: imp.spec.kind, Rows: rows, Errors: []RowError{}}
 	if !errs.full {
 		found, err := imp.spec.check(ctx, tx)
@@ -179,13 +183,10 @@ func lockKey(schema string) int64 {
 	return int64(h.Sum64())
 }
 
-// stage streams the body through the parser and the row checks into the staging table,
-// with COPY. Invalid rows are reported and left out; valid ones are copied even after an
+// stage streams the body (openSource made it ready) through the parser and the row checks
+// into the staging table, with COPY. Invalid rows are reported and left out; valid ones are copied even after an
 // error, so the set-based checks can still list every problem of the file.
 func (imp *importer) stage(ctx context.Context, tx *sqlx.Tx, errs *errorList) (int64, error) {
-	if imp.src == nil {
-		imp.src = newSource(imp.body, imp.opts.MaxBytes)
-	}
 	stream, err := newCSVStream(imp.src, imp.spec)
 	if err != nil {
 		return 0, imp.bodyError(err)

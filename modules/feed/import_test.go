@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"strings"
 	"testing"
 
@@ -125,8 +126,8 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 // A file sent again is recognised by its hash before anything is parsed or staged: a
 // seekable body (a file, `speks import`) is read exactly once. A stream that cannot seek
-// back (an HTTP body) is hashed on its way through the parser and still answered as a
-// replay, with nothing written.
+// back (an HTTP body) is copied to a temporary file while hashed, and answered as a replay
+// too, with nothing written.
 func TestResentFileIsRecognisedBeforeParsing(t *testing.T) {
 	f := newFixture(t)
 	s := f.scope(t, "selangor")
@@ -161,4 +162,44 @@ func TestResentFileIsRecognisedBeforeParsing(t *testing.T) {
 		t.Fatalf("re-send as a stream: %+v, %v", res3, err)
 	}
 	assertUnchanged(t, before, snapshot(t, s))
+}
+
+// TestStreamSpooledAndRemoved: a stream (a body that cannot seek) is imported from a
+// temporary file that is gone afterwards (unlinked as soon as it is open), whether the
+// import succeeds or the body is past the size limit.
+func TestStreamSpooledAndRemoved(t *testing.T) {
+	f := newFixture(t)
+	s := f.scope(t, "selangor")
+	mustImport(t, s, Employees, employeesCSV)
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // os.CreateTemp's directory
+	ctx := tenant.NewContext(context.Background(), s)
+	body := payslipCSV(manyLines(icAminah, 2026, 10, 300)...)
+
+	res, err := Import(ctx, Payslips, io.MultiReader(strings.NewReader(body)), Options{Actor: "test", Now: testNow})
+	if err != nil || res.Inserted != 1 || res.Rows != 300 {
+		t.Fatalf("stream import: %+v, %v", res, err)
+	}
+	assertEmptyDir(t, tmp)
+
+	before := snapshot(t, s)
+	other := payslipCSV(manyLines(icBadrul, 2026, 10, 300)...)
+	_, err = Import(ctx, Payslips, io.MultiReader(strings.NewReader(other)),
+		Options{Actor: "test", Now: testNow, MaxBytes: int64(len(other) - 1)})
+	if !errors.Is(err, ErrTooLarge) {
+		t.Errorf("stream past the limit: %v, want ErrTooLarge", err)
+	}
+	assertEmptyDir(t, tmp)
+	assertUnchanged(t, before, snapshot(t, s))
+}
+
+func assertEmptyDir(t *testing.T, dir string) {
+	t.Helper()
+	left, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) > 0 {
+		t.Errorf("%d file(s) left in the temporary directory, first %s", len(left), left[0].Name())
+	}
 }

@@ -206,9 +206,12 @@ func applyPayments(ctx context.Context, tx *sqlx.Tx, batch int64) (counts, []Row
 	if err != nil || c.inserted+c.updated == 0 {
 		return c, nil, err
 	}
+	// A payment sent for the first time has no invoice lines to delete nor a status date
+	// to correct: those steps (joins against every payment the tenant has) are skipped.
 	for _, step := range []struct {
 		what, query string
 		args        []any
+		onlyUpdates bool
 	}{
 		{"upsert payments", `
 			WITH up AS (
@@ -227,27 +230,30 @@ func applyPayments(ctx context.Context, tx *sqlx.Tx, batch int64) (counts, []Row
 					bank_account = EXCLUDED.bank_account, invoices_digest = EXCLUDED.invoices_digest,
 					batch_id = EXCLUDED.batch_id, updated_at = now()
 				RETURNING id, ref)
-			UPDATE pg_temp.feed_payment_changes c SET payment_id = up.id FROM up WHERE c.ref = up.ref`, []any{batch}},
+			UPDATE pg_temp.feed_payment_changes c SET payment_id = up.id FROM up WHERE c.ref = up.ref`, []any{batch}, false},
 		{"delete replaced invoice lines", `
 			DELETE FROM payment_invoices i USING pg_temp.feed_payment_changes c
-			WHERE NOT c.is_new AND i.payment_id = c.payment_id`, nil},
+			WHERE NOT c.is_new AND i.payment_id = c.payment_id`, nil, true},
 		{"insert invoice lines", `
 			INSERT INTO payment_invoices (payment_id, seq, invoice_no, amount)
 			SELECT c.payment_id, s.line, s.invoice_no, s.invoice_amount
 			FROM pg_temp.feed_stage s JOIN pg_temp.feed_payment_changes c USING (ref)
-			WHERE s.invoice_no <> ''`, nil},
+			WHERE s.invoice_no <> ''`, nil, false},
 		{"append status history", `
 			INSERT INTO payment_status_history (payment_id, status, status_date, batch_id)
 			SELECT payment_id, status, status_date, $1 FROM pg_temp.feed_payment_changes
-			WHERE is_new OR status_changed ORDER BY line`, []any{batch}},
+			WHERE is_new OR status_changed ORDER BY line`, []any{batch}, false},
 		// The same status on another day is the accounting system correcting the date, not a
 		// new event: the latest entry takes the date instead of a second one being added.
 		{"correct status dates", `
 			UPDATE payment_status_history h SET status_date = c.status_date
 			FROM pg_temp.feed_payment_changes c
 			WHERE NOT c.is_new AND NOT c.status_changed AND c.status_date_changed
-				AND h.id = (SELECT max(id) FROM payment_status_history l WHERE l.payment_id = c.payment_id)`, nil},
+				AND h.id = (SELECT max(id) FROM payment_status_history l WHERE l.payment_id = c.payment_id)`, nil, true},
 	} {
+		if step.onlyUpdates && c.updated == 0 {
+			continue
+		}
 		if _, err := exec(ctx, tx, step.what, step.query, step.args...); err != nil {
 			return counts{}, nil, err
 		}

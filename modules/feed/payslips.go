@@ -134,7 +134,7 @@ func applyPayslips(ctx context.Context, tx *sqlx.Tx, batch int64) (counts, []Row
 	if _, err := tx.ExecContext(ctx, `SAVEPOINT payslip_lines`); err != nil {
 		return counts{}, nil, wrap("savepoint", err)
 	}
-	err = writePayslips(ctx, tx, batch, c.unchanged == 0)
+	err = writePayslips(ctx, tx, batch, c)
 	var pqErr *pq.Error
 	if errors.As(err, &pqErr) && pqErr.Code == "23505" && pqErr.Constraint == "payslip_lines_pkey" {
 		if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT payslip_lines`); err != nil {
@@ -146,26 +146,42 @@ func applyPayslips(ctx context.Context, tx *sqlx.Tx, batch int64) (counts, []Row
 	return c, nil, err
 }
 
-// writePayslips replaces the changed payslips and their lines. When every payslip of the
-// file is new or changed, the lines are copied straight from staging without the join.
-func writePayslips(ctx context.Context, tx *sqlx.Tx, batch int64, all bool) error {
-	if _, err := exec(ctx, tx, "delete replaced payslip lines", `
-		DELETE FROM payslip_lines l USING pg_temp.feed_payslip_changes c
-		WHERE NOT c.is_new AND l.ic_no = c.ic_no AND l.year = c.year AND l.month = c.month`); err != nil {
-		return err
+// writePayslips replaces the changed payslips and their lines and inserts the new ones.
+// Each step runs only when there is something for it: a month sent for the first time pays
+// neither the delete (a join against every line the tenant has) nor the upsert's conflict
+// handling. New payslips take a plain INSERT: only feeds write payslips, and the advisory
+// lock lets one feed of the tenant run at a time, so nobody else can insert them meanwhile.
+// Changed ones keep the upsert: the retention purge may delete an old one in between.
+// When every payslip of the file is new or changed, the lines are copied straight from
+// staging without the join.
+func writePayslips(ctx context.Context, tx *sqlx.Tx, batch int64, c counts) error {
+	if c.updated > 0 {
+		if _, err := exec(ctx, tx, "delete replaced payslip lines", `
+			DELETE FROM payslip_lines l USING pg_temp.feed_payslip_changes c
+			WHERE NOT c.is_new AND l.ic_no = c.ic_no AND l.year = c.year AND l.month = c.month`); err != nil {
+			return err
+		}
+		if _, err := exec(ctx, tx, "update payslips", `
+			INSERT INTO payslips (ic_no, year, month, pay_date, gross, total_deductions, net, line_count, lines_digest, batch_id)
+			SELECT ic_no, year, month, pay_date, gross, deductions, gross - deductions, line_count, digest, $1
+			FROM pg_temp.feed_payslip_changes WHERE NOT is_new ORDER BY ic_no, year, month
+			ON CONFLICT (ic_no, year, month) DO UPDATE SET pay_date = EXCLUDED.pay_date, gross = EXCLUDED.gross,
+				total_deductions = EXCLUDED.total_deductions, net = EXCLUDED.net, line_count = EXCLUDED.line_count,
+				lines_digest = EXCLUDED.lines_digest, batch_id = EXCLUDED.batch_id, updated_at = now()`, batch); err != nil {
+			return err
+		}
 	}
-	if _, err := exec(ctx, tx, "upsert payslips", `
-		INSERT INTO payslips (ic_no, year, month, pay_date, gross, total_deductions, net, line_count, lines_digest, batch_id)
-		SELECT ic_no, year, month, pay_date, gross, deductions, gross - deductions, line_count, digest, $1
-		FROM pg_temp.feed_payslip_changes ORDER BY ic_no, year, month
-		ON CONFLICT (ic_no, year, month) DO UPDATE SET pay_date = EXCLUDED.pay_date, gross = EXCLUDED.gross,
-			total_deductions = EXCLUDED.total_deductions, net = EXCLUDED.net, line_count = EXCLUDED.line_count,
-			lines_digest = EXCLUDED.lines_digest, batch_id = EXCLUDED.batch_id, updated_at = now()`, batch); err != nil {
-		return err
+	if c.inserted > 0 {
+		if _, err := exec(ctx, tx, "insert payslips", `
+			INSERT INTO payslips (ic_no, year, month, pay_date, gross, total_deductions, net, line_count, lines_digest, batch_id)
+			SELECT ic_no, year, month, pay_date, gross, deductions, gross - deductions, line_count, digest, $1
+			FROM pg_temp.feed_payslip_changes WHERE is_new ORDER BY ic_no, year, month`, batch); err != nil {
+			return err
+		}
 	}
 	lines := `INSERT INTO payslip_lines (ic_no, year, month, seq, kind, code, description, amount)
 		SELECT s.ic_no, s.year, s.month, s.line, s.kind, s.code, s.description, s.amount FROM pg_temp.feed_stage s`
-	if !all {
+	if c.unchanged > 0 {
 		lines += ` JOIN pg_temp.feed_payslip_changes c USING (ic_no, year, month)`
 	}
 	_, err := exec(ctx, tx, "insert payslip lines", lines)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"os"
 	"strings"
 	"unicode/utf8"
 )
@@ -24,15 +25,15 @@ const (
 
 var errRecordTooLarge = errors.New("feed: CSV record too large")
 
-// source is the raw body on its way to the parser: counted against the size limit and
-// hashed, so the content hash is known when the last byte has been read, in one pass.
+// source is the raw body on its way: counted against the size limit and hashed while
+// openSource reads it through, then counted again (the sum known) on its way to the parser.
 type source struct {
 	r     io.Reader
 	max   int64 // 0 = no limit
 	n     int64
 	hash  hash.Hash // nil when the sum is known beforehand (known)
 	known string
-	size  int64 // the body's length as hashFirst read it
+	size  int64 // the body's length as openSource read it
 	tripd bool
 }
 
@@ -70,11 +71,26 @@ func (s *source) sum() string {
 	return hex.EncodeToString(s.hash.Sum(nil))
 }
 
+// openSource makes the body ready to stage with its content hash already known, so that a
+// file sent again is recognised before anything is parsed or staged: it costs one read and
+// hash. A seekable body (a file, a body in memory) is read through the size limit, hashed and
+// rewound. Any other body (an HTTP request streaming in) cannot be read twice, so it is
+// copied to a temporary file while it is hashed, bounded by max, and staged from that file.
+// release closes and removes what openSource made; it is never nil.
+func openSource(body io.Reader, max int64) (src *source, spooled bool, release func(), err error) {
+	if src, err := hashFirst(body, max); src != nil || err != nil {
+		return src, false, func() {}, err
+	}
+	src, release, err = spool(body, max)
+	if err != nil {
+		return nil, true, func() {}, err
+	}
+	return src, true, release, nil
+}
+
 // hashFirst reads a seekable body to its end through the size limit and hashes it, then
-// rewinds it: the content hash is known before anything is parsed or staged, so a file
-// sent again costs one read and hash. It returns the source to stage from (counting, not
-// hashing again), or nil when body cannot seek back (an HTTP stream), which is then hashed
-// on its one way through the parser.
+// rewinds it, returning the source to stage from (counting, not hashing again); nil when
+// body cannot seek back.
 func hashFirst(body io.Reader, max int64) (*source, error) {
 	rs, ok := body.(io.ReadSeeker)
 	if !ok {
@@ -82,19 +98,60 @@ func hashFirst(body io.Reader, max int64) (*source, error) {
 	}
 	start, err := rs.Seek(0, io.SeekCurrent)
 	if err != nil {
-		return nil, nil //nolint:nilerr // not seekable after all: hash on the way through
+		return nil, nil //nolint:nilerr // not seekable after all: spool it
 	}
-	pre := newSource(rs, max)
-	if _, err := io.CopyBuffer(onlyWriter{io.Discard}, pre, make([]byte, 256<<10)); err != nil {
+	sum, n, err := drain(io.Discard, rs, max)
+	if err != nil {
 		return nil, err
 	}
 	if _, err := rs.Seek(start, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("rewind: %w", err)
 	}
-	return &source{r: rs, max: max, known: pre.sum(), size: pre.n}, nil
+	return &source{r: rs, max: max, known: sum, size: n}, nil
 }
 
-// onlyWriter hides io.Discard's ReadFrom so that io.CopyBuffer uses the large buffer.
+// spool copies a body that cannot seek into a temporary file while hashing it. The file is
+// unlinked as soon as it is open where the system allows it (Linux does), so that nothing of
+// a feed (personal data) is left on disk even when the process dies; release closes it, and
+// removes it where the early unlink was refused. Memory stays flat: the copy buffer is the
+// only buffer, and the file sits in the page cache, not in the process.
+func spool(body io.Reader, max int64) (*source, func(), error) {
+	f, err := os.CreateTemp("", "speks-feed-*.csv")
+	if err != nil {
+		return nil, nil, fmt.Errorf("spool: %w", err)
+	}
+	unlinked := os.Remove(f.Name()) == nil
+	release := func() {
+		_ = f.Close()
+		if !unlinked {
+			_ = os.Remove(f.Name())
+		}
+	}
+	sum, n, err := drain(f, body, max)
+	if err == nil {
+		if _, err = f.Seek(0, io.SeekStart); err != nil {
+			err = fmt.Errorf("spool: rewind: %w", err)
+		}
+	}
+	if err != nil {
+		release()
+		return nil, nil, err
+	}
+	return &source{r: f, max: max, known: sum, size: n}, release, nil
+}
+
+// drain copies r to w through the size limit and returns the hex SHA-256 and the length of
+// what it read.
+func drain(w io.Writer, r io.Reader, max int64) (string, int64, error) {
+	src := newSource(r, max)
+	if _, err := io.CopyBuffer(onlyWriter{w}, src, make([]byte, 256<<10)); err != nil {
+		return "", 0, err
+	}
+	return src.sum(), src.n, nil
+}
+
+// onlyWriter hides the writer's ReadFrom (io.Discard's, *os.File's) so that io.CopyBuffer
+// uses the large buffer rather than the writer's own, smaller one.
 type onlyWriter struct{ io.Writer }
 
 // recordLimiter refuses to hand the parser more than maxRecordBytes past the start of the

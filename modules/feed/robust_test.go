@@ -15,48 +15,100 @@ import (
 )
 
 // TestKilledImportLeavesTenantAsBefore: the database connection of an import is killed
-// while COPY runs; the tenant is exactly as before, and the retry succeeds.
+// half-way, while COPY runs or while a streamed body is still arriving (being spooled); the
+// tenant is exactly as before, and the retry succeeds.
 func TestKilledImportLeavesTenantAsBefore(t *testing.T) {
-	f := newFixture(t)
-	s := f.scope(t, "selangor")
-	mustImport(t, s, Employees, employeesCSV)
-	mustImport(t, s, Payslips, payslipCSV(icAminah+",2026,9,2026-09-23,E,0001,Gaji Pokok,5000.00"))
-	before := snapshot(t, s)
-
 	body := payslipCSV(manyLines(icAminah, 2026, 10, 400)...)
 	half := len(body) / 2
-	pr, pw := io.Pipe()
+	for _, tc := range []struct {
+		name string
+		// send starts the import on a body whose second half waits for release.
+		send func(s *tenant.Scope, release <-chan struct{}) <-chan error
+		// running is the statement the import's backend shows while it waits.
+		running string
+	}{
+		{"during COPY", func(s *tenant.Scope, release <-chan struct{}) <-chan error {
+			// A file: hashed through to its end first, then parsed; the pause is in the parse.
+			return importAsync(s, &pausingReader{ReadSeeker: strings.NewReader(body), at: int64(half), release: release})
+		}, "COPY pg_temp.feed_stage%"},
+		{"while a stream is spooled", func(s *tenant.Scope, release <-chan struct{}) <-chan error {
+			pr, pw := io.Pipe()
+			go func() {
+				_, _ = pw.Write([]byte(body[:half]))
+				<-release
+				_, _ = pw.Write([]byte(body[half:]))
+				pw.Close()
+			}()
+			return importAsync(s, pr)
+		}, "SET LOCAL work_mem%"}, // the last statement before the body is read
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			s := f.scope(t, "selangor")
+			mustImport(t, s, Employees, employeesCSV)
+			mustImport(t, s, Payslips, payslipCSV(icAminah+",2026,9,2026-09-23,E,0001,Gaji Pokok,5000.00"))
+			before := snapshot(t, s)
+
+			release := make(chan struct{})
+			done := tc.send(s, release)
+			killBackend(t, f.env.Databases.Public(), tc.running)
+			close(release) // the rest of the file arrives after the backend is gone
+			select {
+			case err := <-done:
+				if err == nil {
+					t.Fatal("import succeeded although its connection was killed")
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("import did not notice its connection was killed")
+			}
+			assertUnchanged(t, before, snapshot(t, s))
+
+			res := mustImport(t, s, Payslips, body)
+			if res.Inserted != 1 || res.Rows != 400 {
+				t.Errorf("retry: %+v", res)
+			}
+			if n := count(t, s, "payslip_lines"); n != 401 {
+				t.Errorf("payslip_lines = %d, want 401", n)
+			}
+		})
+	}
+}
+
+func importAsync(s *tenant.Scope, body io.Reader) <-chan error {
 	done := make(chan error, 1)
 	go func() {
-		_, err := Import(tenant.NewContext(context.Background(), s), Payslips, pr, Options{Actor: "test", Now: testNow})
+		_, err := Import(tenant.NewContext(context.Background(), s), Payslips, body, Options{Actor: "test", Now: testNow})
 		done <- err
 	}()
-	if _, err := pw.Write([]byte(body[:half])); err != nil {
-		t.Fatal(err)
-	}
-	killCopy(t, f.env.Databases.Public())
-	// The rest of the file arrives after the backend is gone.
-	go func() {
-		_, _ = pw.Write([]byte(body[half:]))
-		pw.Close()
-	}()
-	select {
-	case err := <-done:
-		if err == nil {
-			t.Fatal("import succeeded although its connection was killed")
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("import did not notice its connection was killed")
-	}
-	assertUnchanged(t, before, snapshot(t, s))
+	return done
+}
 
-	res := mustImport(t, s, Payslips, body)
-	if res.Inserted != 1 || res.Rows != 400 {
-		t.Errorf("retry: %+v", res)
+// pausingReader is a seekable body whose second reading (after the rewind) stops at offset
+// at until release is closed.
+type pausingReader struct {
+	io.ReadSeeker
+	at      int64
+	release <-chan struct{}
+	rewound bool
+	pos     int64
+}
+
+func (r *pausingReader) Seek(offset int64, whence int) (int64, error) {
+	n, err := r.ReadSeeker.Seek(offset, whence)
+	r.rewound = r.rewound || (n == 0 && r.pos > 0)
+	r.pos = n
+	return n, err
+}
+
+func (r *pausingReader) Read(p []byte) (int, error) {
+	if r.rewound && r.pos >= r.at {
+		<-r.release
+	} else if r.rewound && r.pos+int64(len(p)) > r.at {
+		p = p[:r.at-r.pos]
 	}
-	if n := count(t, s, "payslip_lines"); n != 401 {
-		t.Errorf("payslip_lines = %d, want 401", n)
-	}
+	n, err := r.ReadSeeker.Read(p)
+	r.pos += int64(n)
+	return n, err
 }
 
 // manyLines makes n distinct earning lines of one payslip.
@@ -69,15 +121,16 @@ func manyLines(ic string, year, month, n int) []string {
 	return lines
 }
 
-// killCopy waits for a backend running COPY into the staging table and terminates it.
-func killCopy(t *testing.T, db interface {
+// killBackend waits for a backend of the test database (the import's) showing a statement
+// like running and terminates it.
+func killBackend(t *testing.T, db interface {
 	Select(any, string, ...any) error
-}) {
+}, running string) {
 	t.Helper()
-	apitest.WaitWithin(t, 20*time.Second, "a COPY to kill", func() bool {
+	apitest.WaitWithin(t, 20*time.Second, "a backend to kill", func() bool {
 		var killed []bool
 		err := db.Select(&killed, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-			WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'COPY pg_temp.feed_stage%'`)
+			WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE $1`, running)
 		if err != nil {
 			t.Fatalf("terminate: %v", err)
 		}

@@ -98,18 +98,7 @@ func applyStatements(ctx context.Context, tx *sqlx.Tx, batch int64) (counts, []R
 	if err != nil || c.inserted+c.updated == 0 {
 		return c, nil, err
 	}
-	if _, err := exec(ctx, tx, "delete replaced statement items", `
-		DELETE FROM statement_items i USING pg_temp.feed_statement_changes c
-		WHERE NOT c.is_new AND i.ic_no = c.ic_no AND i.year = c.year`); err != nil {
-		return counts{}, nil, err
-	}
-	if _, err := exec(ctx, tx, "upsert statements", `
-		INSERT INTO statements (ic_no, year, employer_no, tax_no, item_count, items_digest, batch_id)
-		SELECT ic_no, year, employer_no, tax_no, item_count, digest, $1
-		FROM pg_temp.feed_statement_changes ORDER BY ic_no, year
-		ON CONFLICT (ic_no, year) DO UPDATE SET employer_no = EXCLUDED.employer_no, tax_no = EXCLUDED.tax_no,
-			item_count = EXCLUDED.item_count, items_digest = EXCLUDED.items_digest, batch_id = EXCLUDED.batch_id,
-			updated_at = now()`, batch); err != nil {
+	if err := writeStatements(ctx, tx, batch, c); err != nil {
 		return counts{}, nil, err
 	}
 	if _, err := exec(ctx, tx, "insert statement items", `
@@ -119,4 +108,34 @@ func applyStatements(ctx context.Context, tx *sqlx.Tx, batch int64) (counts, []R
 		return counts{}, nil, err
 	}
 	return c, nil, nil
+}
+
+// writeStatements replaces the changed statements and inserts the new ones, each step only
+// when there is something for it, for the reasons given at writePayslips.
+func writeStatements(ctx context.Context, tx *sqlx.Tx, batch int64, c counts) error {
+	if c.updated > 0 {
+		if _, err := exec(ctx, tx, "delete replaced statement items", `
+			DELETE FROM statement_items i USING pg_temp.feed_statement_changes c
+			WHERE NOT c.is_new AND i.ic_no = c.ic_no AND i.year = c.year`); err != nil {
+			return err
+		}
+		if _, err := exec(ctx, tx, "update statements", `
+			INSERT INTO statements (ic_no, year, employer_no, tax_no, item_count, items_digest, batch_id)
+			SELECT ic_no, year, employer_no, tax_no, item_count, digest, $1
+			FROM pg_temp.feed_statement_changes WHERE NOT is_new ORDER BY ic_no, year
+			ON CONFLICT (ic_no, year) DO UPDATE SET employer_no = EXCLUDED.employer_no, tax_no = EXCLUDED.tax_no,
+				item_count = EXCLUDED.item_count, items_digest = EXCLUDED.items_digest, batch_id = EXCLUDED.batch_id,
+				updated_at = now()`, batch); err != nil {
+			return err
+		}
+	}
+	if c.inserted > 0 {
+		if _, err := exec(ctx, tx, "insert statements", `
+			INSERT INTO statements (ic_no, year, employer_no, tax_no, item_count, items_digest, batch_id)
+			SELECT ic_no, year, employer_no, tax_no, item_count, digest, $1
+			FROM pg_temp.feed_statement_changes WHERE is_new ORDER BY ic_no, year`, batch); err != nil {
+			return err
+		}
+	}
+	return nil
 }
