@@ -11,25 +11,26 @@
 //
 // # How a file goes in: one pass, validated while it is copied, rolled back on any error
 //
-// Everything happens in one transaction on the tenant's handle:
+// First the body is read once through to its end, counted against feeds.max_body_bytes and
+// hashed (SHA-256): a seekable body (a file, `speks import`) in place, then rewound; a stream
+// (an HTTP request) copied on its way into an unlinked temporary file. No connection is held
+// meanwhile, so a slow upload keeps neither a connection of the budget nor the feed lock.
+// Then everything happens in one transaction on the tenant's handle:
 //
 //  1. A transaction-scoped advisory lock keyed on the tenant's schema: two feeds of one
 //     tenant take turns, feeds of different tenants run in parallel, and the lock goes with
 //     the transaction however it ends (a dead connection included).
 //  2. An Idempotency-Key seen before returns the first answer at once.
-//  3. The body is read once through to its end, counted against feeds.max_body_bytes and
-//     hashed (SHA-256): a seekable body (a file, `speks import`) in place, then rewound; a
-//     stream (an HTTP request) copied on its way into an unlinked temporary file.
-//  4. The content hash of a file imported before returns the first answer: nothing parsed,
+//  3. The content hash of a file imported before returns the first answer: nothing parsed,
 //     nothing staged, nothing written.
-//  5. The body is parsed as CSV (header required, any column order, BOM, CRLF, RFC 4180
+//  4. The body is parsed as CSV (header required, any column order, BOM, CRLF, RFC 4180
 //     quoting) and each row checked on its own (IDs, dates, amounts, statuses, lengths,
 //     UTF-8). Valid rows go by COPY into a temporary staging table; invalid ones are reported
 //     and left out, and reading goes on so that one answer lists every error (up to 1000).
-//  6. Set-based checks run in SQL on the staging table: duplicates, rows of one payslip /
+//  5. Set-based checks run in SQL on the staging table: duplicates, rows of one payslip /
 //     statement / payment that disagree (one pay date per payslip), references to employees
 //     and suppliers that do not exist, company numbers that point at two suppliers.
-//  7. Any error: rollback, 422 with every error; nothing was written. Otherwise set-based
+//  6. Any error: rollback, 422 with every error; nothing was written. Otherwise set-based
 //     upserts from staging into the tenant's tables, the batch record, commit.
 //
 // Why this shape: memory stays flat whatever the file's size (the hash reads through a

@@ -102,19 +102,9 @@ func (imp *importer) phase(name string, since *time.Time) {
 }
 
 func (imp *importer) run(ctx context.Context) (*Result, error) {
-	tx, err := imp.scope.DB.BeginTxx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("feed %s: begin: %w", imp.spec.kind, err)
-	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	if err := imp.prepare(ctx, tx); err != nil {
-		return nil, err
-	}
-	if imp.opts.IdempotencyKey != "" {
-		if prev, err := findBatch(ctx, tx, "idempotency_key = $1", imp.opts.IdempotencyKey); prev != nil || err != nil {
-			return prev, err
-		}
-	}
+	// The body is read (hashed, and spooled when it is a stream) before a connection is
+	// taken: a slow upload then holds neither a connection of the budget nor the tenant's
+	// feed lock.
 	mark := time.Now()
 	src, spooled, release, err := openSource(imp.body, imp.opts.MaxBytes)
 	if err != nil {
@@ -128,6 +118,19 @@ func (imp *importer) run(ctx context.Context) (*Result, error) {
 		step = "spool"
 	}
 	imp.phase(step, &mark)
+	tx, err := imp.scope.DB.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("feed %s: begin: %w", imp.spec.kind, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := imp.prepare(ctx, tx); err != nil {
+		return nil, err
+	}
+	if imp.opts.IdempotencyKey != "" {
+		if prev, err := findBatch(ctx, tx, "idempotency_key = $1", imp.opts.IdempotencyKey); prev != nil || err != nil {
+			return prev, err
+		}
+	}
 	// A file imported before is answered here, before anything is parsed or staged.
 	if prev, err := findBatch(ctx, tx, "kind = $1 AND content_hash = $2", imp.spec.kind, imp.src.sum()); prev != nil || err != nil {
 		return prev, err
