@@ -1,6 +1,7 @@
 package records
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -152,8 +153,10 @@ func (m *Module) payslipNotFound(c *fiber.Ctx, w who, year, month int) error {
 // loadPayslip reads the caller's payslip of the URL's month and records the access as action,
 // in one transaction: the payday hot path pays the tenant handle's BEGIN + SET LOCAL and COMMIT
 // round trips once rather than for each statement (tenant.DB), and the view is in the audit
-// trail before anything of it is answered.
-func (m *Module) loadPayslip(c *fiber.Ctx, action string) (*Payslip, who, error) {
+// trail before anything of it is answered. also, when not nil, runs inside the same
+// transaction after the payslip is read, for what else the answer needs (the page's previous
+// month), so a request costs one transaction.
+func (m *Module) loadPayslip(c *fiber.Ctx, action string, also func(ctx context.Context, tx *sqlx.Tx, ps *Payslip) error) (*Payslip, who, error) {
 	w := whoOf(c)
 	year, month, ok := yearMonth(c)
 	if !ok {
@@ -166,6 +169,11 @@ func (m *Module) loadPayslip(c *fiber.Ctx, action string) (*Payslip, who, error)
 		if ps, err = PayslipWithToken(ctx, tx, w.p.EmployeeIC, year, month, baseURL(c)); err != nil {
 			return err
 		}
+		if also != nil {
+			if err := also(ctx, tx, ps); err != nil {
+				return err
+			}
+		}
 		return w.auditIn(ctx, tx, action, payslipSubject(ps), payslipDetail(c, ps))
 	})
 	if errors.Is(err, ErrNotFound) {
@@ -175,7 +183,7 @@ func (m *Module) loadPayslip(c *fiber.Ctx, action string) (*Payslip, who, error)
 }
 
 func (m *Module) payslip(c *fiber.Ctx) error {
-	ps, _, err := m.loadPayslip(c, ActionPayslipView)
+	ps, _, err := m.loadPayslip(c, ActionPayslipView, nil)
 	if err != nil {
 		return err
 	}
@@ -189,7 +197,7 @@ func payslipDetail(c *fiber.Ctx, ps *Payslip) map[string]any {
 }
 
 func (m *Module) payslipPDF(c *fiber.Ctx) error {
-	ps, w, err := m.loadPayslip(c, ActionPayslipPDF)
+	ps, w, err := m.loadPayslip(c, ActionPayslipPDF, nil)
 	if err != nil {
 		return err
 	}

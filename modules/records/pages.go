@@ -1,6 +1,7 @@
 package records
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"net/url"
@@ -10,10 +11,12 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/jmoiron/sqlx"
 
 	"github.com/speks-portal/speks/modules/foundation/fault"
 	"github.com/speks-portal/speks/modules/foundation/guard"
 	"github.com/speks-portal/speks/modules/foundation/web"
+	"github.com/speks-portal/speks/tenant"
 )
 
 //go:embed static
@@ -82,24 +85,33 @@ func (m *Module) homePage(c *fiber.Ctx) error {
 		// An officer with no records of their own starts where their roles lead (their console).
 		return c.Redirect(web.HomeURL(c), fiber.StatusSeeOther)
 	}
-	ctx, db := c.UserContext(), w.scope.DB
 	d := homeData{Supplier: w.p.Category == "supplier"}
-	today := m.today()
-	pays, err := ListPayments(ctx, db, w.payee(), today.AddDate(0, -defaultRangeMonths, 0), today)
+	// The home page's half a dozen reads share one transaction: each read alone would pay the
+	// tenant handle's BEGIN + SET LOCAL and COMMIT round trips (tenant/pooldriver.go).
+	err := tenant.InTx(c.UserContext(), w.scope.DB, func(tx *sqlx.Tx) error {
+		return m.homeReads(c, w, tx, &d)
+	})
 	if err != nil {
 		return err
-	}
-	d.Payments = pays[:min(len(pays), 5)]
-	if !d.Supplier {
-		if err := m.homeStaff(c, w, &d); err != nil {
-			return err
-		}
 	}
 	return web.Render(c, "records/home", d)
 }
 
-func (m *Module) homeStaff(c *fiber.Ctx, w who, d *homeData) error {
-	ctx, db := c.UserContext(), w.scope.DB
+func (m *Module) homeReads(c *fiber.Ctx, w who, db sqlx.QueryerContext, d *homeData) error {
+	today := m.today()
+	pays, err := ListPayments(c.UserContext(), db, w.payee(), today.AddDate(0, -defaultRangeMonths, 0), today)
+	if err != nil {
+		return err
+	}
+	d.Payments = pays[:min(len(pays), 5)]
+	if d.Supplier {
+		return nil
+	}
+	return m.homeStaff(c, w, db, d)
+}
+
+func (m *Module) homeStaff(c *fiber.Ctx, w who, db sqlx.QueryerContext, d *homeData) error {
+	ctx := c.UserContext()
 	years, err := PayslipYears(ctx, db, w.p.EmployeeIC)
 	if err != nil {
 		return err
@@ -178,22 +190,25 @@ type payslipData struct {
 }
 
 // payslipPage shows one payslip laid out like the printed one, with what changed since the
-// previous month.
+// previous month. The previous month's lines are read in the payslip's own transaction.
 func (m *Module) payslipPage(c *fiber.Ctx) error {
-	ps, w, err := m.loadPayslip(c, ActionPayslipView)
+	var prev *Payslip
+	ps, _, err := m.loadPayslip(c, ActionPayslipView, func(ctx context.Context, tx *sqlx.Tx, ps *Payslip) error {
+		py, pm := previousMonth(ps.Year, ps.Month)
+		var err error
+		if prev, err = previousLines(ctx, tx, ps.Employee.ic, py, pm); errors.Is(err, ErrNotFound) {
+			return nil // the first payslip: nothing to compare with
+		}
+		return err
+	})
 	if err != nil {
 		return err
 	}
 	L := labeller(c)
 	d := payslipData{Payslip: ps, Period: period(L, ps.Year, ps.Month),
 		PDFURL: "/api/v1/payslips/" + strconv.Itoa(ps.Year) + "/" + strconv.Itoa(ps.Month) + ".pdf"}
-	py, pm := previousMonth(ps.Year, ps.Month)
-	prev, err := LoadPayslip(c.UserContext(), w.scope.DB, w.p.EmployeeIC, py, pm)
-	switch {
-	case err == nil:
-		d.HasPrev, d.PrevName, d.Changes = true, period(L, py, pm), Compare(prev, ps)
-	case !errors.Is(err, ErrNotFound):
-		return err
+	if prev != nil {
+		d.HasPrev, d.PrevName, d.Changes = true, period(L, prev.Year, prev.Month), Compare(prev, ps)
 	}
 	return web.Render(c, "records/payslip", d)
 }

@@ -175,6 +175,44 @@ func loadLines(ctx context.Context, db sqlx.QueryerContext, ps *Payslip, ic stri
 	return nil
 }
 
+// previousLinesQuery reads the lines of a payslip for "what changed" ($1 IC, $2 year, $3
+// month): one row per line, or one row of NULLs for a payslip without lines, so that an
+// existing payslip is told from a missing one (no rows) in the same round trip.
+const previousLinesQuery = `
+		SELECT l.kind, l.code, l.description, l.amount FROM payslips p
+		LEFT JOIN payslip_lines l ON l.ic_no = p.ic_no AND l.year = p.year AND l.month = p.month
+		WHERE p.ic_no = $1 AND p.year = $2 AND p.month = $3 ORDER BY l.seq`
+
+// previousLines reads only what Compare needs of a payslip, its lines, or ErrNotFound: the
+// page's comparison with the previous month needs neither the header nor the totals.
+func previousLines(ctx context.Context, db sqlx.QueryerContext, ic string, year, month int) (*Payslip, error) {
+	var rows []struct {
+		Kind        sql.NullString `db:"kind"`
+		Code        sql.NullString `db:"code"`
+		Description sql.NullString `db:"description"`
+		Amount      *money.Sen     `db:"amount"`
+	}
+	if err := sqlx.SelectContext(ctx, db, &rows, previousLinesQuery, ic, year, month); err != nil {
+		return nil, fmt.Errorf("previous payslip lines: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, ErrNotFound
+	}
+	ps := &Payslip{PayslipSummary: PayslipSummary{Year: year, Month: month}, Earnings: []Line{}, Deductions: []Line{}}
+	for _, r := range rows {
+		if !r.Kind.Valid || r.Amount == nil {
+			continue // the payslip has no lines
+		}
+		l := Line{Code: r.Code.String, Description: r.Description.String, Amount: *r.Amount}
+		if r.Kind.String == "E" {
+			ps.Earnings = append(ps.Earnings, l)
+		} else {
+			ps.Deductions = append(ps.Deductions, l)
+		}
+	}
+	return ps, nil
+}
+
 // docKey names a payslip inside the tenant for its verification token.
 func (ps *Payslip) docKey() string {
 	return ps.Employee.ic + "/" + strconv.Itoa(ps.Year) + "/" + strconv.Itoa(ps.Month)

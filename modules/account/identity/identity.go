@@ -61,6 +61,16 @@ const Columns = `id, category, login_id, alt_login_id, name, email, phone, statu
 	supplier_id, password_hash, must_change_password, secret_phrase, roles, totp_secret, totp_enabled,
 	department_code, ptj_code`
 
+// ColumnsAs is Columns qualified by a table alias ("u" gives "u.id, u.category, …"), for a
+// query that reads an account joined to another table whose column names could clash.
+func ColumnsAs(alias string) string {
+	cols := strings.Split(Columns, ",")
+	for i, c := range cols {
+		cols[i] = alias + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
+}
+
 // HasAdminRole reports whether the account holds any role: every role on this platform
 // (IT officer, treasury, head of department, PTJ admin) administers something, so every one
 // of them needs a second factor.

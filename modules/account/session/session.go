@@ -68,28 +68,45 @@ func Create(ctx context.Context, db sqlx.ExecerContext, userID int64, purpose, i
 	return token, csrf, nil
 }
 
+// JoinColumns are the sessions columns a Row is read from, qualified by the alias s, for a
+// query that reads the row together with its account in one statement (modules/account:
+// the account is not this package's to read).
+const JoinColumns = `s.user_id, s.csrf_token, s.purpose, s.created_at, s.last_seen_at`
+
 // Load finds the session of a cookie value and checks both timeouts; an expired one is
 // deleted and answers ErrNone. It does not record the activity: the caller first checks the
 // account may still use the session, then calls Touch.
 func Load(ctx context.Context, db sqlx.ExtContext, token string, idle time.Duration, now time.Time) (*Row, error) {
-	if token == "" || len(token) > 100 {
+	if !Plausible(token) {
 		return nil, ErrNone
 	}
 	row := Row{IDHash: sessions.Hash(token)}
-	err := sqlx.GetContext(ctx, db, &row, `SELECT user_id, csrf_token, purpose, created_at, last_seen_at FROM sessions WHERE id_hash = $1`, row.IDHash)
+	err := sqlx.GetContext(ctx, db, &row, `SELECT `+JoinColumns+` FROM sessions s WHERE s.id_hash = $1`, row.IDHash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNone
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load session: %w", err)
 	}
-	if sessions.Expired(row.CreatedAt, row.LastSeenAt, now, idle) {
-		if err := End(ctx, db, row.IDHash); err != nil {
-			return nil, fmt.Errorf("end expired session: %w", err)
-		}
-		return nil, ErrNone
+	if err := Check(ctx, db, &row, idle, now); err != nil {
+		return nil, err
 	}
 	return &row, nil
+}
+
+// Plausible tells a cookie value worth looking up from one that cannot name a session.
+func Plausible(token string) bool { return token != "" && len(token) <= 100 }
+
+// Check holds a row read by Load, or by a caller's own query on JoinColumns, to the idle and
+// absolute limits: an expired session is deleted and answers ErrNone.
+func Check(ctx context.Context, db sqlx.ExecerContext, row *Row, idle time.Duration, now time.Time) error {
+	if !sessions.Expired(row.CreatedAt, row.LastSeenAt, now, idle) {
+		return nil
+	}
+	if err := End(ctx, db, row.IDHash); err != nil {
+		return fmt.Errorf("end expired session: %w", err)
+	}
+	return ErrNone
 }
 
 // Touch records activity at most every 30 seconds, so a page with many requests does not
