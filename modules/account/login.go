@@ -158,6 +158,17 @@ func (s *Login) login(ctx context.Context, in LoginInput, at *loginAttempt) (*Lo
 // admit waits for one of the LoginsInFlight places and returns the function that gives it
 // back. A caller whose request ends while waiting gets the context's error and no place.
 func (s *Login) admit(ctx context.Context) (leave func(), err error) {
+	places := s.places()
+	select {
+	case places <- struct{}{}:
+		return func() { <-places }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wait for a login place: %w", ctx.Err())
+	}
+}
+
+// places is the LoginsInFlight semaphore, made at the first login from the configured size.
+func (s *Login) places() chan struct{} {
 	s.attemptsOnce.Do(func() {
 		n := s.LoginsInFlight
 		if n <= 0 {
@@ -167,12 +178,7 @@ func (s *Login) admit(ctx context.Context) (leave func(), err error) {
 		}
 		s.attempts = make(chan struct{}, n)
 	})
-	select {
-	case s.attempts <- struct{}{}:
-		return func() { <-s.attempts }, nil
-	case <-ctx.Done():
-		return nil, fmt.Errorf("wait for a login place: %w", ctx.Err())
-	}
+	return s.attempts
 }
 
 // readAttempt reads, in one transaction, the account the ID names (nil when none) and the
