@@ -68,8 +68,11 @@ type LoginResult struct {
 // ErrInvalidCredentials after the same argon2id work; a locked ID is ErrLocked whether or not
 // the password was right.
 //
-// A correct login commits once: code used, failures cleared, throttle refund, session and
-// audit entry in one transaction. A wrong one also commits once (its counts and audit entry).
+// Before its verification an attempt reads once (the account, the tenant's limits, the
+// throttle counts and the lockout row, in one transaction). A correct login then commits
+// once: code used, failures cleared, throttle refund (each only when there is something to
+// do), session and audit entry in one transaction. A wrong one also commits once (its counts
+// and audit entry).
 func (s *Login) Login(ctx context.Context, in LoginInput) (*LoginResult, error) {
 	var at loginAttempt
 	res, err := s.login(ctx, in, &at)
@@ -101,45 +104,34 @@ func (s *Login) login(ctx context.Context, in LoginInput, at *loginAttempt) (*Lo
 	now := s.now()
 	key := identity.ParseLoginID(in.ID)
 	at.subject = loginSubject(key)
-	limits, err := lockout.ReadLoginLimits(ctx, sc.DB)
-	if err != nil {
-		return nil, err
-	}
-	u, err := identity.Find(ctx, sc.DB, key)
-	if err != nil {
-		return nil, err
-	}
-	at.user = u
-	// One verification per core at a time. The throttle is read once the slot is ours and a
-	// wrong attempt is counted before the slot is given back, so a burst of concurrent wrong
-	// attempts passes a limit by at most the number of slots.
-	release, err := credentials.AcquireVerify(ctx)
+	o := lockout.Origin{IP: in.IP, ID: key.Primary}
+	// From reading the throttle until a wrong attempt is counted, the attempt holds one of
+	// LoginsInFlight places, so a burst of concurrent wrong attempts passes a limit (or the
+	// lockout) by at most that many. The argon2id slot is held only for the verification:
+	// a core is not left idle while an attempt waits on the database.
+	leave, err := s.admit(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer func() {
-		if release != nil {
-			release()
+		if leave != nil {
+			leave()
 		}
 	}()
-	o := lockout.Origin{IP: in.IP, ID: key.Primary}
-	if err := lockout.CheckLogin(ctx, sc.DB, limits, o, now); err != nil {
+	u, st, err := readAttempt(ctx, sc, key, o, now)
+	if err != nil {
 		return nil, err
 	}
-	lockKey := key.Primary
-	if u != nil {
-		lockKey = u.LoginID
+	at.user = u
+	if err := st.Check(); err != nil {
+		return nil, err
 	}
 	purpose, codeID, ok, err := s.checkSecret(ctx, sc, u, in.Password, now)
 	if err != nil {
 		return nil, err
 	}
-	lock, err := lockout.Read(ctx, sc.DB, lockKey)
-	if err != nil {
-		return nil, err
-	}
-	rec := outcome{limits: limits, origin: o, lockKey: lockKey, in: in, at: at, now: now}
-	if lock.Locked(now) || (u != nil && u.Status == identity.StatusLocked) {
+	rec := outcome{state: st, origin: o, lockKey: lockKey(u, key), in: in, at: at, now: now}
+	if st.Lock.Locked(now) || (u != nil && u.Status == identity.StatusLocked) {
 		return nil, s.fail(ctx, sc, rec, ErrLocked)
 	}
 	if !ok {
@@ -157,9 +149,61 @@ func (s *Login) login(ctx context.Context, in LoginInput, at *loginAttempt) (*Lo
 			return nil, s.fail(ctx, sc, rec, ErrInvalidCredentials)
 		}
 	}
-	release()
-	release = nil
+	// A correct login counts nothing, so it leaves the bound before its commit.
+	leave()
+	leave = nil
 	return s.open(ctx, sc, u, purpose, codeID, rec, now)
+}
+
+// admit waits for one of the LoginsInFlight places and returns the function that gives it
+// back. A caller whose request ends while waiting gets the context's error and no place.
+func (s *Login) admit(ctx context.Context) (leave func(), err error) {
+	places := s.places()
+	select {
+	case places <- struct{}{}:
+		return func() { <-places }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wait for a login place: %w", ctx.Err())
+	}
+}
+
+// places is the LoginsInFlight semaphore, made at the first login from the configured size.
+func (s *Login) places() chan struct{} {
+	s.attemptsOnce.Do(func() {
+		n := s.LoginsInFlight
+		if n <= 0 {
+			// Two per core: while one attempt verifies, the next reads or commits, so the
+			// cores stay busy with argon2id and the bound stays small.
+			n = 2 * credentials.VerifySlots()
+		}
+		s.attempts = make(chan struct{}, n)
+	})
+	return s.attempts
+}
+
+// readAttempt reads, in one transaction, the account the ID names (nil when none) and the
+// attempt's limits, throttle counts and lockout row.
+func readAttempt(ctx context.Context, sc *tenant.Scope, key identity.LoginKey, o lockout.Origin, now time.Time) (*identity.User, lockout.LoginState, error) {
+	var u *identity.User
+	var st lockout.LoginState
+	err := inTx(ctx, sc, func(tx *sqlx.Tx) error {
+		var err error
+		if u, err = identity.Find(ctx, tx, key); err != nil {
+			return err
+		}
+		st, err = lockout.ReadLogin(ctx, tx, o, lockKey(u, key), now)
+		return err
+	})
+	return u, st, err
+}
+
+// lockKey names the lockout row of an attempt: the account's login ID, whichever form of it
+// was typed, or the typed ID's own key when it has no account.
+func lockKey(u *identity.User, key identity.LoginKey) string {
+	if u != nil {
+		return u.LoginID
+	}
+	return key.Primary
 }
 
 // checkSecret verifies the password, or else the user's open one-time code. It always runs
@@ -170,7 +214,7 @@ func (s *Login) checkSecret(ctx context.Context, sc *tenant.Scope, u *identity.U
 	if u != nil && u.PasswordHash != "" {
 		hash = u.PasswordHash
 	}
-	passwordOK, err := credentials.VerifyPassword(secret, hash)
+	passwordOK, err := verify(ctx, secret, hash)
 	if err != nil {
 		return "", 0, false, fmt.Errorf("verify password of account %d: %w", idOf(u), err)
 	}
@@ -213,9 +257,30 @@ func idOf(u *identity.User) int64 {
 	return u.ID
 }
 
+// verify runs one argon2id verification in a verification slot (one per core), held for
+// the CPU work only.
+func verify(ctx context.Context, secret, hash string) (bool, error) {
+	release, err := credentials.AcquireVerify(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer release()
+	return credentials.VerifyPassword(secret, hash)
+}
+
+// hashInSlot hashes a password in a verification slot: hashing costs what verifying does.
+func hashInSlot(ctx context.Context, secret string, p credentials.Argon2Params) (string, error) {
+	release, err := credentials.AcquireVerify(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer release()
+	return credentials.HashPassword(secret, p)
+}
+
 // rehash upgrades a hash made with weaker parameters; a failure only leaves the old hash.
 func (s *Login) rehash(ctx context.Context, sc *tenant.Scope, userID int64, secret string) {
-	hash, err := credentials.HashPassword(secret, s.Argon)
+	hash, err := hashInSlot(ctx, secret, s.Argon)
 	if err == nil {
 		_, err = sc.DB.ExecContext(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, hash)
 	}
@@ -224,9 +289,10 @@ func (s *Login) rehash(ctx context.Context, sc *tenant.Scope, userID int64, secr
 	}
 }
 
-// outcome is what recording an attempt's outcome needs (a wrong one in fail, a correct one in open).
+// outcome is what recording an attempt's outcome needs (a wrong one in fail, a correct one in
+// open): among it what the attempt read before its verification.
 type outcome struct {
-	limits  lockout.LoginLimits
+	state   lockout.LoginState
 	origin  lockout.Origin
 	lockKey string
 	in      LoginInput
@@ -239,7 +305,7 @@ type outcome struct {
 // It answers ErrLocked when this failure locked the ID.
 func (s *Login) fail(ctx context.Context, sc *tenant.Scope, f outcome, answer error) error {
 	err := inTx(ctx, sc, func(tx *sqlx.Tx) error {
-		if err := lockout.RecordFailedLogin(ctx, tx, f.limits, f.origin, f.now); err != nil {
+		if err := lockout.RecordFailedLogin(ctx, tx, f.state.Limits, f.origin, f.now); err != nil {
 			return err
 		}
 		if errors.Is(answer, ErrInvalidCredentials) {
@@ -261,7 +327,9 @@ func (s *Login) fail(ctx context.Context, sc *tenant.Scope, f outcome, answer er
 }
 
 // open uses the code (if any), clears the failures, refunds the throttle, creates the session
-// and writes the audit entry in one transaction.
+// and writes the audit entry in one transaction. What the attempt read before its verification
+// says whether there are failures to clear or attempts to refund; a wrong attempt committed
+// since then counts as coming after this login.
 func (s *Login) open(ctx context.Context, sc *tenant.Scope, u *identity.User, purpose string, codeID int64, f outcome, now time.Time) (*LoginResult, error) {
 	var res *LoginResult
 	err := inTx(ctx, sc, func(tx *sqlx.Tx) error {
@@ -274,11 +342,10 @@ func (s *Login) open(ctx context.Context, sc *tenant.Scope, u *identity.User, pu
 				return ErrInvalidCredentials // a concurrent login took the code
 			}
 		}
-		if err := lockout.Clear(ctx, tx, f.lockKey); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET last_login_at = $2 WHERE id = $1`, u.ID, now); err != nil {
-			return fmt.Errorf("login: record time: %w", err)
+		if !f.state.Lock.Empty() {
+			if err := lockout.Clear(ctx, tx, f.lockKey); err != nil {
+				return err
+			}
 		}
 		token, csrf, err := session.Create(ctx, tx, u.ID, purpose, f.in.IP, f.in.UserAgent, now)
 		if err != nil {
@@ -292,9 +359,12 @@ func (s *Login) open(ctx context.Context, sc *tenant.Scope, u *identity.User, pu
 		if err := writeAudits(ctx, tx, loginEntries(f.in, f.at, res, nil)); err != nil {
 			return err
 		}
+		if !f.state.Forgives() {
+			return nil
+		}
 		// Last: the address's counters are shared by everyone behind it, so their row locks
 		// are held only until the commit.
-		return lockout.ForgiveLogin(ctx, tx, f.limits, f.origin, now)
+		return lockout.ForgiveLogin(ctx, tx, f.state.Limits, f.origin, now)
 	})
 	if err != nil {
 		return nil, err

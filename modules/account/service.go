@@ -64,8 +64,16 @@ type Config struct {
 	Now func() time.Time
 	Log *slog.Logger
 
+	// LoginsInFlight bounds the login attempts between reading their throttle counts and
+	// recording their outcome; 0 means two per argon2id verification slot. A burst of
+	// concurrent wrong attempts passes a limit, or the lockout, by at most this many.
+	LoginsInFlight int
+
 	dummyOnce sync.Once
 	dummyHash string
+
+	attemptsOnce sync.Once
+	attempts     chan struct{}
 }
 
 // The account services. Each flow a person goes through has its own, and the handlers take

@@ -284,3 +284,60 @@ func TestClientAddressComesOnlyFromTrustedProxies(t *testing.T) {
 	trusted := newHarness(t, trustLoopback)
 	apitest.Expect(t, spray(trusted, trusted.serve(t)), http.StatusUnauthorized, "invalid_credentials")
 }
+
+// A burst of concurrent wrong attempts on one ID passes its limit by at most LoginsInFlight:
+// with every argon2id slot taken (the verifications cannot finish), only that many attempts
+// read the throttle and wait; the rest wait before reading it, and once the slots are free
+// the per-ID budget stops them. Each attempt that was not throttled was counted once.
+func TestABurstOfWrongAttemptsPassesALimitByAtMostTheLoginsInFlight(t *testing.T) {
+	h := newHarness(t, trustLoopback)
+	const inFlight, burst = 2, 20
+	h.svc.LoginsInFlight = inFlight
+	h.setLoginLimits(t, "selangor", func(l *lockout.LoginLimits) { l.FailuresPerAccount = 5 })
+	target := h.serve(t)
+	var slots []func()
+	for range credentials.VerifySlots() {
+		release, err := credentials.AcquireVerify(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		slots = append(slots, release)
+	}
+	answers := make(chan int, burst)
+	var wg sync.WaitGroup
+	for i := range burst {
+		wg.Add(1)
+		go func() { // every attempt from its own address: only the ID's budget is shared
+			defer wg.Done()
+			answers <- h.remote(t, target, "selangor", fmt.Sprintf("198.51.100.%d", i+1)).login(unknownIC(1), "salah").Status
+		}()
+	}
+	for deadline := time.Now().Add(30 * time.Second); h.svc.Login.LoginsAdmitted() < inFlight; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d attempts admitted, want %d waiting for a verification slot", h.svc.Login.LoginsAdmitted(), inFlight)
+		}
+	}
+	for _, release := range slots {
+		release()
+	}
+	wg.Wait()
+	close(answers)
+	counted, statuses := 0, map[int]int{}
+	for s := range answers {
+		statuses[s]++
+		if s != http.StatusTooManyRequests {
+			counted++
+		}
+	}
+	if statuses[http.StatusTooManyRequests] == 0 || counted > 5+inFlight || statuses[http.StatusOK] > 0 {
+		t.Fatalf("answers %v: %d attempts counted, want at most %d (the limit and the logins in flight) and the rest throttled",
+			statuses, counted, 5+inFlight)
+	}
+	var hits int
+	if err := h.db(t, "selangor").Get(&hits, `SELECT hits FROM auth_throttle WHERE key = $1`, "login:id:"+unknownIC(1)); err != nil {
+		t.Fatal(err)
+	}
+	if hits != counted {
+		t.Fatalf("the ID's count is %d, want the %d attempts answered without throttling", hits, counted)
+	}
+}

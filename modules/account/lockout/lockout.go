@@ -95,6 +95,9 @@ func Read(ctx context.Context, db sqlx.QueryerContext, key string) (State, error
 	return s, nil
 }
 
+// Empty reports whether the ID has no lockout row: no failures and no lockout to clear.
+func (s State) Empty() bool { return s == State{} }
+
 // Locked reports whether the ID is locked at now.
 func (s State) Locked(now time.Time) bool {
 	return s.LockedUntil.Valid && s.LockedUntil.Time.After(now)

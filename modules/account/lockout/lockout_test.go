@@ -72,3 +72,50 @@ func TestFailuresLockAndTheLockDoubles(t *testing.T) {
 		t.Fatalf("after clear %+v", s)
 	}
 }
+
+// ReadLogin reads, in the window PostgreSQL computes from the tenant's limits, exactly the
+// counts the wrong attempts wrote in the window Go computes — also for a window that does not
+// divide an hour — and what a correct login then has to refund.
+func TestReadLoginSeesTheCountsOfItsWindow(t *testing.T) {
+	ctx := context.Background()
+	env := tenanttest.New(t, 2)
+	tn := env.Tenant(t, "selangor", tenant.AdminOnly)
+	db := env.DB(t, tn)
+	db.MustExec(`UPDATE account_settings SET login_window_minutes = 7, login_failures_per_account = 5`)
+	o := lockout.Origin{IP: "198.51.100.7", ID: "850101145123"}
+	now := time.Date(2026, 3, 2, 9, 13, 45, 123456789, time.UTC)
+	read := func(at time.Time) lockout.LoginState {
+		t.Helper()
+		st, err := lockout.ReadLogin(ctx, db, o, o.ID, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	st := read(now)
+	if !st.Window.Equal(now.Truncate(7*time.Minute)) || st.Limits.WindowMinutes != 7 || st.Check() != nil || st.Forgives() || !st.Lock.Empty() {
+		t.Fatalf("before any attempt: %+v", st)
+	}
+	for range 5 {
+		if err := lockout.RecordFailedLogin(ctx, db, st.Limits, o, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := lockout.RecordFailure(ctx, db, tn, o.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	st = read(now)
+	want := lockout.LoginCounts{AddressFailures: 5, AddressAccounts: 1, Marker: 5, Account: 5}
+	if st.Counts != want || !errors.Is(st.Check(), lockout.ErrThrottled) || !st.Forgives() || st.Lock.Failures != 1 {
+		t.Fatalf("after five wrong attempts: %+v, want counts %+v, throttled, something to refund, one failure", st, want)
+	}
+	if err := lockout.ForgiveLogin(ctx, db, st.Limits, o, now); err != nil {
+		t.Fatal(err)
+	}
+	if st = read(now); st.Counts != (lockout.LoginCounts{}) || st.Forgives() || st.Check() != nil {
+		t.Fatalf("after the refund: %+v", st)
+	}
+	if st = read(now.Add(7 * time.Minute)); !st.Window.Equal(now.Add(7*time.Minute).Truncate(7*time.Minute)) || st.Counts != (lockout.LoginCounts{}) {
+		t.Fatalf("the next window: %+v", st)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"github.com/speks-portal/speks/tenant"
 )
@@ -87,31 +86,73 @@ func (l LoginLimits) window(now time.Time) time.Time {
 	return now.Truncate(time.Duration(l.WindowMinutes) * time.Minute)
 }
 
-// CheckLogin refuses (ErrThrottled) an attempt from an address or on an ID whose budget of
-// wrong attempts is spent. It only reads: a correct login writes nothing here. An address
-// that reached AccountsPerAddress may still retry the IDs it already failed on (a person
-// correcting a typo), within the other limits.
-func CheckLogin(ctx context.Context, db sqlx.QueryerContext, l LoginLimits, o Origin, now time.Time) error {
-	var rows []struct {
-		Key  string `db:"key"`
-		Hits int    `db:"hits"`
+// LoginState is what a login attempt reads before its argon2id verification, in one
+// statement (ReadLogin): the tenant's limits, the window they count in, the throttle counts
+// of the attempt's address and ID, and the lockout row of the ID.
+type LoginState struct {
+	Limits LoginLimits
+	Window time.Time
+	Counts LoginCounts
+	Lock   State
+}
+
+// LoginCounts are the auth_throttle hits an attempt is judged by in the current window.
+type LoginCounts struct {
+	AddressFailures int `db:"address_failures"` // wrong attempts from the address
+	AddressAccounts int `db:"address_accounts"` // distinct IDs with a wrong attempt from the address
+	Marker          int `db:"marker"`           // wrong attempts on this ID from this address
+	Account         int `db:"account"`          // wrong attempts on this ID from anywhere
+	Shown           int `db:"shown"`            // this ID's phrase shown to this address (identify)
+}
+
+// ReadLogin reads an attempt's LoginState in one statement: it only reads. lockKey names the
+// ID's lockout row (the account's login ID, or the typed ID's primary key when it has none).
+// The window is computed by PostgreSQL exactly as LoginLimits.window computes it in Go
+// (date_bin from the zero time.Time), so the counts read are those the writes below update.
+func ReadLogin(ctx context.Context, db sqlx.QueryerContext, o Origin, lockKey string, now time.Time) (LoginState, error) {
+	var row struct {
+		LoginLimits
+		LoginCounts
+		State
+		Window time.Time `db:"window_start"`
 	}
-	keys := []string{o.failuresKey(), o.accountsKey(), o.markerKey(), o.accountKey()}
-	if err := sqlx.SelectContext(ctx, db, &rows, `SELECT key, hits FROM auth_throttle WHERE window_start = $1 AND key = ANY($2)`,
-		l.window(now), pq.StringArray(keys)); err != nil {
-		return fmt.Errorf("read login throttle: %w", err)
+	if err := sqlx.GetContext(ctx, db, &row, `WITH l AS (
+			SELECT login_window_minutes, login_failures_per_address, login_accounts_per_address,
+				login_failures_per_account, identify_per_address,
+				date_bin(make_interval(mins => login_window_minutes), $1::timestamptz, '0001-01-01 00:00:00+00') AS window_start
+			FROM account_settings)
+		SELECT l.*,
+			COALESCE((SELECT hits FROM auth_throttle WHERE key = $2 AND window_start = l.window_start), 0) AS address_failures,
+			COALESCE((SELECT hits FROM auth_throttle WHERE key = $3 AND window_start = l.window_start), 0) AS address_accounts,
+			COALESCE((SELECT hits FROM auth_throttle WHERE key = $4 AND window_start = l.window_start), 0) AS marker,
+			COALESCE((SELECT hits FROM auth_throttle WHERE key = $5 AND window_start = l.window_start), 0) AS account,
+			COALESCE((SELECT hits FROM auth_throttle WHERE key = $6 AND window_start = l.window_start), 0) AS shown,
+			COALESCE(f.failures, 0) AS failures, COALESCE(f.lockouts, 0) AS lockouts, f.locked_until
+		FROM l LEFT JOIN login_failures f ON f.login_id = $7`,
+		now, o.failuresKey(), o.accountsKey(), o.markerKey(), o.accountKey(), o.shownKey(), lockKey); err != nil {
+		return LoginState{}, fmt.Errorf("read login state: %w", err)
 	}
-	hits := map[string]int{}
-	for _, r := range rows {
-		hits[r.Key] = r.Hits
-	}
+	return LoginState{Limits: row.LoginLimits, Window: row.Window, Counts: row.LoginCounts, Lock: row.State}, nil
+}
+
+// Check refuses (ErrThrottled) an attempt from an address or on an ID whose budget of wrong
+// attempts is spent. An address that reached AccountsPerAddress may still retry the IDs it
+// already failed on (a person correcting a typo), within the other limits.
+func (s LoginState) Check() error {
+	l, c := s.Limits, s.Counts
 	switch {
-	case hits[o.failuresKey()] >= l.FailuresPerAddress,
-		hits[o.accountKey()] >= l.FailuresPerAccount,
-		hits[o.accountsKey()] >= l.AccountsPerAddress && hits[o.markerKey()] == 0:
+	case c.AddressFailures >= l.FailuresPerAddress,
+		c.Account >= l.FailuresPerAccount,
+		c.AddressAccounts >= l.AccountsPerAddress && c.Marker == 0:
 		return ErrThrottled
 	}
 	return nil
+}
+
+// Forgives reports whether a correct login has anything to refund (ForgiveLogin): wrong
+// attempts of its own from its address, a count on its ID, or its phrase shown to the address.
+func (s LoginState) Forgives() bool {
+	return s.Counts.Marker > 0 || s.Counts.Account > 0 || s.Counts.Shown > 0
 }
 
 // Locking: the rows one ID's attempt from one address owns (its markers) are written first,
