@@ -209,15 +209,25 @@ func beginMode(opts driver.TxOptions) (string, error) {
 	return mode, nil
 }
 
-func (c *pooledConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	if c.inTx {
-		return c.inner.QueryContext(ctx, query, args)
-	}
+// beginLone opens the transaction of a statement that arrived outside one, once the
+// statement's guard has seen the connection (ErrBusy when its wait had already timed out).
+func (c *pooledConn) beginLone(ctx context.Context) (*guard, error) {
 	g := guardOf(ctx)
 	if err := g.acquired(); err != nil {
 		return nil, err
 	}
 	if err := c.begin(ctx, driver.TxOptions{}); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+func (c *pooledConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if c.inTx {
+		return c.inner.QueryContext(ctx, query, args)
+	}
+	g, err := c.beginLone(ctx)
+	if err != nil {
 		return nil, err
 	}
 	rows, err := c.inner.QueryContext(ctx, query, args)
@@ -231,10 +241,7 @@ func (c *pooledConn) ExecContext(ctx context.Context, query string, args []drive
 	if c.inTx {
 		return c.inner.ExecContext(ctx, query, args)
 	}
-	if err := guardOf(ctx).acquired(); err != nil {
-		return nil, err
-	}
-	if err := c.begin(ctx, driver.TxOptions{}); err != nil {
+	if _, err := c.beginLone(ctx); err != nil {
 		return nil, err
 	}
 	res, err := c.inner.ExecContext(ctx, query, args)

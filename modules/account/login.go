@@ -109,7 +109,7 @@ func (s *Login) login(ctx context.Context, in LoginInput, at *loginAttempt) (*Lo
 	// LoginsInFlight places, so a burst of concurrent wrong attempts passes a limit (or the
 	// lockout) by at most that many. The argon2id slot is held only for the verification:
 	// a core is not left idle while an attempt waits on the database.
-	leave, err := s.admit(ctx)
+	leave, err := s.places().Enter(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -155,20 +155,8 @@ func (s *Login) login(ctx context.Context, in LoginInput, at *loginAttempt) (*Lo
 	return s.open(ctx, sc, u, purpose, codeID, rec, now)
 }
 
-// admit waits for one of the LoginsInFlight places and returns the function that gives it
-// back. A caller whose request ends while waiting gets the context's error and no place.
-func (s *Login) admit(ctx context.Context) (leave func(), err error) {
-	places := s.places()
-	select {
-	case places <- struct{}{}:
-		return func() { <-places }, nil
-	case <-ctx.Done():
-		return nil, fmt.Errorf("wait for a login place: %w", ctx.Err())
-	}
-}
-
-// places is the LoginsInFlight semaphore, made at the first login from the configured size.
-func (s *Login) places() chan struct{} {
+// places is the LoginsInFlight gate, made at the first login from the configured size.
+func (s *Login) places() *credentials.Gate {
 	s.attemptsOnce.Do(func() {
 		n := s.LoginsInFlight
 		if n <= 0 {
@@ -176,7 +164,7 @@ func (s *Login) places() chan struct{} {
 			// cores stay busy with argon2id and the bound stays small.
 			n = 2 * credentials.VerifySlots()
 		}
-		s.attempts = make(chan struct{}, n)
+		s.attempts = credentials.NewGate(n, "a login place")
 	})
 	return s.attempts
 }
@@ -214,7 +202,7 @@ func (s *Login) checkSecret(ctx context.Context, sc *tenant.Scope, u *identity.U
 	if u != nil && u.PasswordHash != "" {
 		hash = u.PasswordHash
 	}
-	passwordOK, err := verify(ctx, secret, hash)
+	passwordOK, err := credentials.InVerifySlot(ctx, func() (bool, error) { return credentials.VerifyPassword(secret, hash) })
 	if err != nil {
 		return "", 0, false, fmt.Errorf("verify password of account %d: %w", idOf(u), err)
 	}
@@ -257,30 +245,9 @@ func idOf(u *identity.User) int64 {
 	return u.ID
 }
 
-// verify runs one argon2id verification in a verification slot (one per core), held for
-// the CPU work only.
-func verify(ctx context.Context, secret, hash string) (bool, error) {
-	release, err := credentials.AcquireVerify(ctx)
-	if err != nil {
-		return false, err
-	}
-	defer release()
-	return credentials.VerifyPassword(secret, hash)
-}
-
-// hashInSlot hashes a password in a verification slot: hashing costs what verifying does.
-func hashInSlot(ctx context.Context, secret string, p credentials.Argon2Params) (string, error) {
-	release, err := credentials.AcquireVerify(ctx)
-	if err != nil {
-		return "", err
-	}
-	defer release()
-	return credentials.HashPassword(secret, p)
-}
-
 // rehash upgrades a hash made with weaker parameters; a failure only leaves the old hash.
 func (s *Login) rehash(ctx context.Context, sc *tenant.Scope, userID int64, secret string) {
-	hash, err := hashInSlot(ctx, secret, s.Argon)
+	hash, err := credentials.InVerifySlot(ctx, func() (string, error) { return credentials.HashPassword(secret, s.Argon) })
 	if err == nil {
 		_, err = sc.DB.ExecContext(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, hash)
 	}

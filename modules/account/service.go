@@ -73,7 +73,7 @@ type Config struct {
 	dummyHash string
 
 	attemptsOnce sync.Once
-	attempts     chan struct{}
+	attempts     *credentials.Gate
 }
 
 // The account services. Each flow a person goes through has its own, and the handlers take
