@@ -166,13 +166,18 @@ func loadLines(ctx context.Context, db sqlx.QueryerContext, ps *Payslip, ic stri
 	}
 	ps.Earnings, ps.Deductions = []Line{}, []Line{}
 	for _, l := range lines {
-		if l.Kind == "E" {
-			ps.Earnings = append(ps.Earnings, l.Line)
-		} else {
-			ps.Deductions = append(ps.Deductions, l.Line)
-		}
+		ps.addLine(l.Kind, l.Line)
 	}
 	return nil
+}
+
+// addLine files a line of kind E under the earnings, any other under the deductions.
+func (ps *Payslip) addLine(kind string, l Line) {
+	if kind == "E" {
+		ps.Earnings = append(ps.Earnings, l)
+	} else {
+		ps.Deductions = append(ps.Deductions, l)
+	}
 }
 
 // previousLinesQuery reads the lines of a payslip for "what changed" ($1 IC, $2 year, $3
@@ -203,12 +208,7 @@ func previousLines(ctx context.Context, db sqlx.QueryerContext, ic string, year,
 		if !r.Kind.Valid || r.Amount == nil {
 			continue // the payslip has no lines
 		}
-		l := Line{Code: r.Code.String, Description: r.Description.String, Amount: *r.Amount}
-		if r.Kind.String == "E" {
-			ps.Earnings = append(ps.Earnings, l)
-		} else {
-			ps.Deductions = append(ps.Deductions, l)
-		}
+		ps.addLine(r.Kind.String, Line{Code: r.Code.String, Description: r.Description.String, Amount: *r.Amount})
 	}
 	return ps, nil
 }
