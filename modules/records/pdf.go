@@ -4,14 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
-	"sync"
 
-	"github.com/signintech/gopdf"
-	"golang.org/x/image/font"
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/goregular"
-	"golang.org/x/image/font/sfnt"
-	"golang.org/x/image/math/fixed"
+	"codeberg.org/go-pdf/fpdf"
+	"golang.org/x/text/encoding/charmap"
 )
 
 // Labeller translates a message ID into the reader's language (web.T bound to a request).
@@ -51,14 +46,14 @@ const (
 	bottom       = pageH - margin // nothing is drawn below this
 	flowBottom   = bottom - 14    // the flowing content ends here, above the page number
 	qrSize       = 92.0
-	pdfSizeHint  = 48 << 10 // bytes: a one-page payslip and some room
+	pdfSizeHint  = 24 << 10 // bytes: a one-page payslip (about 17 KB) and some room
 	crestSize    = 56.0
 
-	// A line of text reaches ascent×size above its baseline and descent×size below (the Go
-	// fonts' metrics, 1935 and 432 of 2048 units); lines of a wrapped value are leading×size
-	// apart, so their boxes never touch.
-	ascent  = 0.945
-	descent = 0.211
+	// A line of text reaches ascent×size above its baseline and descent×size below (the
+	// font box of Helvetica-Bold, the taller of the two faces, in thousandths of the size);
+	// lines of a wrapped value are leading×size apart, so their boxes never touch.
+	ascent  = 0.962
+	descent = 0.228
 	leading = 1.2
 
 	// Particulars: two columns, each a label and its value.
@@ -74,80 +69,48 @@ const (
 	amountGap  = 12.0 // between a description and its amount
 )
 
-// pdfFonts parses the embedded fonts once per process: parsing the two TrueType files was
-// about a tenth of each PDF's time. gopdf copies the parsed font into each document and only
-// reads the shared tables while subsetting, so one container serves concurrent requests.
-var pdfFonts = sync.OnceValues(func() (*gopdf.FontContainer, error) {
-	fc := &gopdf.FontContainer{}
-	if err := fc.AddTTFFontData("regular", goregular.TTF); err != nil {
-		return nil, fmt.Errorf("pdf font regular: %w", err)
-	}
-	if err := fc.AddTTFFontData("bold", gobold.TTF); err != nil {
-		return nil, fmt.Errorf("pdf font bold: %w", err)
-	}
-	return fc, nil
-})
+// The text is set in the PDF standard fonts Helvetica and Helvetica-Bold, which every PDF
+// reader carries, so nothing is embedded: subsetting and deflating two embedded fonts was
+// more than half of each PDF's time. Text is written in their WinAnsi (Windows-1252) code
+// page, which holds every letter of Malay and of the romanised names the payrolls carry;
+// any other character prints as "?".
+const (
+	fontFamily = "Helvetica"
+	substitute = '?'
+)
 
-// widthTable holds the advance widths of the first 256 characters of a font in thousandths
-// of the font size, rounded down as gopdf rounds them when it measures and places text;
-// -1 marks a character the font lacks (gopdf substitutes it, so it measures those).
-type widthTable [256]int32
-
-// width is the width of s in thousandths of the font size, false when a character of s is
-// not in the table.
-func (t *widthTable) width(s string) (int, bool) {
-	if t == nil {
-		return 0, false
+// fontStyle is the fpdf style of the layout's two faces, "regular" and "bold".
+func fontStyle(face string) string {
+	if face == "bold" {
+		return "B"
 	}
-	sum := 0
+	return ""
+}
+
+// winAnsi is s in the standard fonts' code page, each character outside it a "?".
+func winAnsi(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return s // most text: nothing to convert
+	}
+	out := make([]byte, 0, len(s))
 	for _, r := range s {
-		if r >= 256 || t[r] < 0 {
-			return 0, false
+		b, ok := charmap.Windows1252.EncodeRune(r)
+		if !ok {
+			b = substitute
 		}
-		sum += int(t[r])
+		out = append(out, b)
 	}
-	return sum, true
+	return string(out)
 }
 
-// pdfWidths are the width tables of the two fonts, read once from the embedded files.
-var pdfWidths = sync.OnceValue(func() map[string]*widthTable {
-	tables := map[string]*widthTable{}
-	for family, ttf := range map[string][]byte{"regular": goregular.TTF, "bold": gobold.TTF} {
-		t, err := readWidths(ttf)
-		if err != nil {
-			continue // measured through gopdf instead
-		}
-		tables[family] = t
-	}
-	return tables
-})
-
-func readWidths(ttf []byte) (*widthTable, error) {
-	f, err := sfnt.Parse(ttf)
-	if err != nil {
-		return nil, fmt.Errorf("pdf font widths: %w", err)
-	}
-	var buf sfnt.Buffer
-	upm := int(f.UnitsPerEm())
-	var t widthTable
-	for r := range t {
-		t[r] = -1
-		idx, err := f.GlyphIndex(&buf, rune(r))
-		if err != nil || idx == 0 {
-			continue
-		}
-		adv, err := f.GlyphAdvance(&buf, idx, fixed.I(upm), font.HintingNone)
-		if err != nil {
-			continue
-		}
-		t[r] = int32(adv.Floor() * 1000 / upm)
-	}
-	return &t, nil
-}
-
-// renderPDF lays d out and returns the PDF. The fonts are the Go fonts (BSD licence),
-// embedded in the binary and subset into each file, so Malay text and "RM" amounts print
-// the same everywhere.
+// renderPDF lays d out and returns the PDF.
 func renderPDF(d *pdfDoc) ([]byte, error) {
 	buf, _, err := layoutPDF(d)
 	return buf, err
@@ -155,23 +118,15 @@ func renderPDF(d *pdfDoc) ([]byte, error) {
 
 // layoutPDF renders d and also returns every box it drew, for the layout tests.
 func layoutPDF(d *pdfDoc) ([]byte, []drawnBox, error) {
-	fonts, err := pdfFonts()
-	if err != nil {
-		return nil, nil, err
-	}
-	pdf := &gopdf.GoPdf{}
-	pdf.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4, Unit: gopdf.UnitPT})
-	// The page's content stream is left uncompressed: deflating it took a fresh ~1 MB
-	// compressor per PDF and about 15 % of its CPU time, to save some 6 KB of a 34 KB file.
-	// (The compress level governs only the pages' content: gopdf deflates the font subsets
-	// at the default level whatever it is set to.)
-	pdf.SetNoCompression()
-	pdf.SetInfo(gopdf.PdfInfo{Title: d.Title + " " + d.Period, Author: d.Issuer, Creator: "SPEKS Portal"})
-	for _, family := range []string{"regular", "bold"} {
-		if err := pdf.AddTTFFontFromFontContainer(family, fonts); err != nil {
-			return nil, nil, fmt.Errorf("pdf font %s: %w", family, err)
-		}
-	}
+	pdf := fpdf.New("P", "pt", "A4", "")
+	// The page's content stream is left uncompressed: deflating it takes a fresh ~1 MB
+	// compressor per PDF, a large share of its CPU time, to save a few KB the HTTP layer
+	// compresses anyway.
+	pdf.SetCompression(false)
+	pdf.SetAutoPageBreak(false, 0) // the writer decides where pages break
+	pdf.SetTitle(d.Title+" "+d.Period, true)
+	pdf.SetAuthor(d.Issuer, true)
+	pdf.SetCreator("SPEKS Portal", true)
 	pdf.AddPage()
 	w := &pdfWriter{pdf: pdf, doc: d, y: margin, page: 1, boxes: make([]drawnBox, 0, 96), lines: make([]textLine, 0, 16)}
 	w.header(d)
@@ -189,10 +144,9 @@ func layoutPDF(d *pdfDoc) ([]byte, []drawnBox, error) {
 	if w.err != nil {
 		return nil, nil, fmt.Errorf("pdf layout: %w", w.err)
 	}
-	// A one-page payslip is about 42 KB: room for it up front spares the buffer's doublings
-	// and copies (some 86 KB allocated per PDF).
+	// Room for a one-page payslip up front spares the buffer's doublings and copies.
 	buf := bytes.NewBuffer(make([]byte, 0, pdfSizeHint))
-	if _, err := pdf.WriteTo(buf); err != nil {
+	if err := pdf.Output(buf); err != nil {
 		return nil, nil, fmt.Errorf("pdf write: %w", err)
 	}
 	return buf.Bytes(), w.boxes, nil
@@ -217,7 +171,7 @@ type textLine struct {
 // pdfWriter moves down the pages: y is the baseline of the next line. The first error
 // sticks and stops further drawing.
 type pdfWriter struct {
-	pdf    *gopdf.GoPdf
+	pdf    *fpdf.Fpdf
 	doc    *pdfDoc
 	y      float64
 	page   int
@@ -243,24 +197,17 @@ func (w *pdfWriter) keep(lines ...textLine) []textLine {
 func (w *pdfWriter) font(family string, size float64) {
 	if w.err == nil && (family != w.family || size != w.size) {
 		w.family, w.size = family, size
-		w.err = w.pdf.SetFont(family, "", size)
+		w.pdf.SetFont(fontFamily, fontStyle(family), size)
+		w.err = w.pdf.Error()
 	}
 }
 
-// measure is the width of s in the current font: from the font's width table when every
-// character is in it (Malay text always is), else through gopdf, which allocates.
+// measure is the width of s in the current font, as it will be printed.
 func (w *pdfWriter) measure(s string) float64 {
 	if w.err != nil {
 		return 0
 	}
-	if units, ok := pdfWidths()[w.family].width(s); ok {
-		return float64(units) * w.size / 1000
-	}
-	width, err := w.pdf.MeasureTextWidth(s)
-	if err != nil {
-		w.err = fmt.Errorf("measure %q: %w", s, err)
-	}
-	return width
+	return w.pdf.GetStringWidth(winAnsi(s))
 }
 
 // need starts a new page when h more points below the next baseline would run into the
@@ -293,9 +240,7 @@ func (w *pdfWriter) pageNumbers(d *pdfDoc) {
 		return
 	}
 	for p := 1; p <= pages && w.err == nil; p++ {
-		if w.err = w.pdf.SetPage(p); w.err != nil {
-			return
-		}
+		w.pdf.SetPage(p)
 		w.page, w.family, w.size = p, "", 0
 		label := fmt.Sprintf("%s %d %s %d", d.PageOf[0], p, d.PageOf[1], pages)
 		w.draw("regular", 8, pageW-margin, bottom-descent*8, w.wrapIn("regular", 8, label, contentW/2), true)
@@ -372,8 +317,7 @@ func (w *pdfWriter) draw(family string, size, x, y float64, lines []textLine, ri
 		if right {
 			lx -= l.w
 		}
-		w.pdf.SetXY(lx, y)
-		w.err = w.pdf.Text(l.s)
+		w.pdf.Text(lx, y, winAnsi(l.s))
 		w.boxes = append(w.boxes, drawnBox{Page: w.page, X: lx, Y: y - ascent*size, W: l.w, H: (ascent + descent) * size, Text: l.s})
 		y += leading * size
 	}
@@ -387,11 +331,12 @@ func extra(n int, size float64) float64 {
 	return float64(n-1) * leading * size
 }
 
-func (w *pdfWriter) image(img gopdf.ImageHolder, x, y, width, height float64) {
+func (w *pdfWriter) image(name string, x, y, width, height float64) {
 	if w.err != nil {
 		return
 	}
-	if err := w.pdf.ImageByHolder(img, x, y, &gopdf.Rect{W: width, H: height}); err != nil {
+	w.pdf.ImageOptions(name, x, y, width, height, false, fpdf.ImageOptions{}, 0, "")
+	if err := w.pdf.Error(); err != nil {
 		w.err = fmt.Errorf("pdf image: %w", err)
 		return
 	}
@@ -409,13 +354,11 @@ func (w *pdfWriter) header(d *pdfDoc) {
 	w.fresh()
 	top, x := w.y, margin
 	if d.Logo != nil {
-		img, err := d.Logo.holder()
-		if err != nil {
-			w.err = err
+		if w.err = d.Logo.register(w.pdf); w.err != nil {
 			return
 		}
 		lw, lh := d.Logo.fit(crestSize)
-		w.image(img, margin+(crestSize-lw)/2, top+(crestSize-lh)/2, lw, lh)
+		w.image(crestImage, margin+(crestSize-lw)/2, top+(crestSize-lh)/2, lw, lh)
 		x = margin + crestSize + 14
 	}
 	width := pageW - margin - x

@@ -11,8 +11,8 @@ import (
 	"log/slog"
 	"sync"
 
+	"codeberg.org/go-pdf/fpdf"
 	"github.com/jmoiron/sqlx"
-	"github.com/signintech/gopdf"
 	xdraw "golang.org/x/image/draw"
 
 	"github.com/speks-portal/speks/tenant"
@@ -31,7 +31,8 @@ type LogoSource interface {
 const crestPixels = 240
 
 // pdfLogo is a crest ready for the page: an opaque RGB PNG (transparency flattened on white
-// paper), which gopdf embeds as it is, without re-encoding it for each document.
+// paper), whose compressed rows fpdf embeds as they are, without re-encoding them for each
+// document (a PNG with transparency would be inflated and split into two images each time).
 type pdfLogo struct {
 	png  []byte
 	w, h int
@@ -58,12 +59,16 @@ func prepareLogo(data []byte) (*pdfLogo, error) {
 	return &pdfLogo{png: buf.Bytes(), w: w, h: h}, nil
 }
 
-func (l *pdfLogo) holder() (gopdf.ImageHolder, error) {
-	img, err := gopdf.ImageHolderByBytes(l.png)
-	if err != nil {
-		return nil, fmt.Errorf("crest image: %w", err)
+// crestImage is the name the crest is registered under in a document.
+const crestImage = "crest"
+
+// register adds the crest to the document as crestImage.
+func (l *pdfLogo) register(pdf *fpdf.Fpdf) error {
+	pdf.RegisterImageOptionsReader(crestImage, fpdf.ImageOptions{ImageType: "PNG"}, bytes.NewReader(l.png))
+	if err := pdf.Error(); err != nil {
+		return fmt.Errorf("crest image: %w", err)
 	}
-	return img, nil
+	return nil
 }
 
 // fit is the crest's printed size inside a square of side points, keeping its proportions.

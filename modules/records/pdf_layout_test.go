@@ -6,14 +6,12 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"math"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/signintech/gopdf"
 	"github.com/speks-portal/speks/modules/foundation/ids"
 	"github.com/speks-portal/speks/modules/foundation/money"
 	"go.yaml.in/yaml/v3"
@@ -313,47 +311,24 @@ func mustRender(t testing.TB, d *pdfDoc) []byte {
 	return buf
 }
 
-// TestWidthTableMatchesGopdf: the layout's own width tables measure every character they
-// hold, and whole lines, exactly as gopdf measures and places them.
-func TestWidthTableMatchesGopdf(t *testing.T) {
-	fonts, err := pdfFonts()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pdf := &gopdf.GoPdf{}
-	pdf.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4, Unit: gopdf.UnitPT})
-	samples := []string{longPosition, longDepartment, "RM 1,234,567.89", "********5523", "Kerajaan Negeri · PENYATA GAJI"}
-	for r := rune(32); r < 256; r++ {
-		samples = append(samples, string(r))
-	}
-	for _, family := range []string{"regular", "bold"} {
-		if err := pdf.AddTTFFontFromFontContainer(family, fonts); err != nil {
-			t.Fatal(err)
-		}
-		table := pdfWidths()[family]
-		if table == nil {
-			t.Fatalf("no width table for %s", family)
-		}
-		for _, size := range []float64{8, 9, 14} {
-			if err := pdf.SetFont(family, "", size); err != nil {
-				t.Fatal(err)
-			}
-			for _, s := range samples {
-				units, ok := table.width(s)
-				if !ok {
-					continue // gopdf measures it
-				}
-				want, err := pdf.MeasureTextWidth(s)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got := float64(units) * size / 1000; math.Abs(got-want) > 1e-9 {
-					t.Errorf("%s %.0f pt %q: %.4f, gopdf %.4f", family, size, s, got, want)
-				}
-			}
+// TestPDFTextInWinAnsi: text is printed in the standard fonts' code page, so Latin letters
+// with accents and the middle dot print as themselves and a character outside it as "?",
+// and a line is measured as it is printed.
+func TestPDFTextInWinAnsi(t *testing.T) {
+	for in, want := range map[string]string{
+		"Kerajaan Negeri · PENYATA GAJI": "Kerajaan Negeri \xb7 PENYATA GAJI",
+		"Zoë Núñez":                      "Zo\xeb N\xfa\xf1ez",
+		"Pegawai 日本":                     "Pegawai ??",
+		"RM 1,234.56":                    "RM 1,234.56",
+	} {
+		if got := winAnsi(in); got != want {
+			t.Errorf("winAnsi(%q) = %q, want %q", in, got, want)
 		}
 	}
-	if _, ok := pdfWidths()["regular"].width("Pegawai 日本"); ok {
-		t.Errorf("a character outside the table was measured from it")
+	ps := benchPayslip()
+	ps.Employee.Name = "Zoë Núñez a/l Rāmasāmy 日本"
+	text := pdfText(t, mustRender(t, payslipDoc(ps, "Kerajaan Negeri Kelantan", identity)))
+	if !strings.Contains(text, "Zoë Núñez a/l R?mas?my ??") {
+		t.Errorf("the name is not printed with its Latin letters and ? for the others:\n%s", text)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"github.com/makiuchi-d/gozxing"
 	qrdecoder "github.com/makiuchi-d/gozxing/qrcode/decoder"
 	qrencoder "github.com/makiuchi-d/gozxing/qrcode/encoder"
-	"github.com/signintech/gopdf"
 )
 
 // qrQuiet is the white margin the standard asks for around a QR code, in modules.
@@ -87,19 +86,18 @@ func (w *pdfWriter) qrCode(rows [][]int8, x, y, size float64) {
 		return
 	}
 	module := size / float64(len(rows)+2*qrQuiet)
-	// Module edges are put on the 0.01 pt grid gopdf prints, so neighbouring rectangles
+	// Module edges are put on the 0.01 pt grid fpdf prints, so neighbouring rectangles
 	// share their edges exactly and no hairline shows between them.
 	edge := func(origin float64, k int) float64 {
 		return math.Round((origin+float64(k+qrQuiet)*module)*100) / 100
 	}
 	for _, r := range qrRects(rows) {
 		left, top := edge(x, r.x), edge(y, r.y)
-		rect := gopdf.DrawableRectOptions{X: left, Y: top, PaintStyle: gopdf.FillPaintStyle,
-			Rect: gopdf.Rect{W: edge(x, r.x+r.w) - left, H: edge(y, r.y+r.h) - top}}
-		if err := w.pdf.RectFromUpperLeftWithOpts(rect); err != nil {
-			w.err = fmt.Errorf("qr module: %w", err)
-			return
-		}
+		w.pdf.Rect(left, top, edge(x, r.x+r.w)-left, edge(y, r.y+r.h)-top, "F")
+	}
+	if err := w.pdf.Error(); err != nil {
+		w.err = fmt.Errorf("qr code: %w", err)
+		return
 	}
 	w.boxes = append(w.boxes, drawnBox{Page: w.page, X: x, Y: y, W: size, H: size})
 }

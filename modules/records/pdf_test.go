@@ -93,6 +93,10 @@ func pdfQRCode(buf []byte) (string, error) {
 // bounding box, with the standard's four-module quiet zone and more around it: gozxing's
 // finder-pattern search sometimes looks past a tight edge.
 func paintRects(rects []pdf.Rect) *image.Gray {
+	for i, r := range rects { // a rectangle drawn with a negative height (fpdf's, y down)
+		rects[i].Min.X, rects[i].Max.X = min(r.Min.X, r.Max.X), max(r.Min.X, r.Max.X)
+		rects[i].Min.Y, rects[i].Max.Y = min(r.Min.Y, r.Max.Y), max(r.Min.Y, r.Max.Y)
+	}
 	box := rects[0]
 	for _, r := range rects[1:] {
 		box.Min.X, box.Min.Y = min(box.Min.X, r.Min.X), min(box.Min.Y, r.Min.Y)
