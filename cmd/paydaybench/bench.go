@@ -313,14 +313,53 @@ func (b *bench) attack(ctx context.Context, s step, rate float64, d time.Duratio
 	}
 }
 
-// measure finds the step's saturation (rates rising by half each probe until a probe does
-// not keep up), then runs it at 70 % of that.
+// saturationPrecision is how close the search brings the last rate that kept up to the
+// first that did not: within 1/16 of it. Near the limit the rates rise by half, a gap wider
+// than the differences a change of the server makes; three halvings bring it to 6 %.
+const saturationPrecision = 1.0 / 16
+
+// searchSaturation finds the highest rate at which probe keeps up: from start, rates rising
+// by half until one does not, then halving the gap between the last rate that kept up and
+// the first that did not until it is within saturationPrecision. It returns 0 when even
+// start did not keep up, and gives up after maxRises rises (the last rate is then the
+// answer). It stops early, with what it has, when probe reports done.
+func searchSaturation(start float64, maxRises int, probe func(rate float64) (ok, done bool)) float64 {
+	best, failed := 0.0, 0.0
+	for rate := start; maxRises > 0; maxRises-- {
+		ok, done := probe(rate)
+		if done {
+			return best
+		}
+		if !ok {
+			failed = rate
+			break
+		}
+		best, rate = rate, rate*1.5
+	}
+	for best > 0 && failed > 0 && failed-best > saturationPrecision*best {
+		mid := (best + failed) / 2
+		ok, done := probe(mid)
+		if done {
+			break
+		}
+		if ok {
+			best = mid
+		} else {
+			failed = mid
+		}
+	}
+	return best
+}
+
+// measure finds the step's saturation (searchSaturation), then runs it at 70 % of that.
 func (b *bench) measure(ctx context.Context, s step) (row, error) {
 	r := row{Step: s.name}
 	rate := s.start
 	if s.search {
-		best, failed := 0.0, 0.0
-		probe := func(rate float64) bool {
+		probe := func(rate float64) (ok, done bool) {
+			if ctx.Err() != nil {
+				return false, true
+			}
 			m := b.attack(ctx, s, rate, b.o.Probe)
 			limit := b.o.MaxP99
 			if s.maxP99 > 0 {
@@ -333,20 +372,9 @@ func (b *bench) measure(ctx context.Context, s step) (row, error) {
 			if !ok {
 				r.SatNote = why
 			}
-			return ok
+			return ok, false
 		}
-		for range 14 {
-			if ctx.Err() != nil || !probe(rate) {
-				failed = rate
-				break
-			}
-			best = rate
-			rate *= 1.5
-		}
-		// One more probe halfway between the last rate that kept up and the first that did not.
-		if mid := (best + failed) / 2; best > 0 && failed > 0 && ctx.Err() == nil && probe(mid) {
-			best = mid
-		}
+		best := searchSaturation(s.start, 14, probe)
 		if best == 0 {
 			best = s.start / 2 // even the first rate was too much: work at half of it
 			r.SatNote = "below " + r.SatNote

@@ -162,3 +162,36 @@ func TestSelectStepsKeepsLoginForTheStepsThatNeedItsSessions(t *testing.T) {
 		t.Error("an unknown step name was accepted")
 	}
 }
+
+// TestSaturationSearchNarrowsTheGap: rates rise by half until one fails, then the gap is
+// halved until the answer is within saturationPrecision below the true limit; a first rate
+// that fails gives 0, and a cancelled search returns what it had.
+func TestSaturationSearchNarrowsTheGap(t *testing.T) {
+	for _, limit := range []float64{5, 33, 100, 384, 400, 481, 2000} {
+		var probes []float64
+		got := searchSaturation(10, 14, func(rate float64) (bool, bool) {
+			probes = append(probes, rate)
+			return rate <= limit, false
+		})
+		if limit < 10 {
+			if got != 0 {
+				t.Errorf("limit %v below the first rate: got %v, want 0", limit, got)
+			}
+			continue
+		}
+		if got > limit || got < limit*(1-saturationPrecision) {
+			t.Errorf("limit %v: got %v (probes %v), want within %.0f %% below it", limit, got, probes, 100*saturationPrecision)
+		}
+		if len(probes) > 20 {
+			t.Errorf("limit %v: %d probes", limit, len(probes))
+		}
+	}
+	calls := 0
+	got := searchSaturation(10, 14, func(rate float64) (bool, bool) {
+		calls++
+		return true, calls == 3 // cancelled during the third probe
+	})
+	if got != 15 {
+		t.Errorf("cancelled search: got %v, want 15, the last rate that kept up", got)
+	}
+}
