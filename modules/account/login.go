@@ -202,7 +202,7 @@ func (s *Login) checkSecret(ctx context.Context, sc *tenant.Scope, u *identity.U
 	if u != nil && u.PasswordHash != "" {
 		hash = u.PasswordHash
 	}
-	passwordOK, err := credentials.InVerifySlot(ctx, func() (bool, error) { return credentials.VerifyPassword(secret, hash) })
+	passwordOK, err := credentials.Verify(ctx, secret, hash)
 	if err != nil {
 		return "", 0, false, fmt.Errorf("verify password of account %d: %w", idOf(u), err)
 	}
@@ -247,7 +247,7 @@ func idOf(u *identity.User) int64 {
 
 // rehash upgrades a hash made with weaker parameters; a failure only leaves the old hash.
 func (s *Login) rehash(ctx context.Context, sc *tenant.Scope, userID int64, secret string) {
-	hash, err := credentials.InVerifySlot(ctx, func() (string, error) { return credentials.HashPassword(secret, s.Argon) })
+	hash, err := credentials.Hash(ctx, secret, s.Argon)
 	if err == nil {
 		_, err = sc.DB.ExecContext(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, hash)
 	}

@@ -48,7 +48,7 @@ func (s *Recovery) ChangePassword(ctx context.Context, sess *Session, in Passwor
 		if err := lockout.Hit(ctx, sc.DB, "change-password:"+u.LoginID, s.Limits.RecoveryPerAccount, now); err != nil {
 			return err
 		}
-		ok, err := credentials.VerifyPassword(in.Current, u.PasswordHash)
+		ok, err := credentials.Verify(ctx, in.Current, u.PasswordHash)
 		if err != nil || !ok {
 			return ErrWrongCurrentPassword
 		}
@@ -66,7 +66,7 @@ func (s *Recovery) ChangePassword(ctx context.Context, sess *Session, in Passwor
 	if in.Current != "" && in.Current == in.New {
 		return &WeakPasswordError{Reasons: []string{"same_as_current"}}
 	}
-	hash, err := credentials.HashPassword(in.New, s.Argon)
+	hash, err := credentials.Hash(ctx, in.New, s.Argon)
 	if err != nil {
 		return err
 	}
@@ -177,7 +177,7 @@ func (s *Recovery) checkAnswer(ctx context.Context, sc *tenant.Scope, u *identit
 			hash = stored
 		}
 	}
-	ok, err := credentials.VerifyPassword(foldAnswer(answer), hash)
+	ok, err := credentials.Verify(ctx, foldAnswer(answer), hash)
 	if err != nil {
 		return false, fmt.Errorf("verify security answer: %w", err)
 	}
@@ -353,13 +353,13 @@ func (s *Recovery) Activate(ctx context.Context, sess *Session, in ActivateInput
 	if reasons := credentials.CheckPassword(in.NewPassword, u.LoginID, u.Name, sc.Tenant.Code, sc.Tenant.Name); reasons != nil {
 		return &WeakPasswordError{Reasons: reasons}
 	}
-	hash, err := credentials.HashPassword(in.NewPassword, s.Argon)
+	hash, err := credentials.Hash(ctx, in.NewPassword, s.Argon)
 	if err != nil {
 		return err
 	}
 	answers := make([]string, len(in.Answers))
 	for i, a := range in.Answers {
-		if answers[i], err = s.hashAnswer(a.Answer); err != nil {
+		if answers[i], err = s.hashAnswer(ctx, a.Answer); err != nil {
 			return err
 		}
 	}

@@ -1,6 +1,7 @@
 package account
 
 import (
+	"context"
 	_ "embed"
 	"errors"
 	"log/slog"
@@ -141,8 +142,8 @@ func (s *Config) dummy() string {
 }
 
 // hashAnswer hashes a security answer like a password, after folding case and spaces.
-func (s *Config) hashAnswer(answer string) (string, error) {
-	return credentials.HashPassword(foldAnswer(answer), s.Argon)
+func (s *Config) hashAnswer(ctx context.Context, answer string) (string, error) {
+	return credentials.Hash(ctx, foldAnswer(answer), s.Argon)
 }
 
 func foldAnswer(a string) string { return strings.ToLower(strings.Join(strings.Fields(a), " ")) }

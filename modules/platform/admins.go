@@ -64,7 +64,7 @@ func (s *Service) CreateAdmin(ctx context.Context, in NewAdmin, actor string) (*
 	if reasons := credentials.CheckPassword(in.Password, email, name); len(reasons) > 0 {
 		return nil, fmt.Errorf("weak password: %s", strings.Join(reasons, ", "))
 	}
-	hash, err := credentials.HashPassword(in.Password, credentials.DefaultArgon2)
+	hash, err := credentials.Hash(ctx, in.Password, credentials.DefaultArgon2)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +124,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, string, e
 	err := s.public().GetContext(ctx, &row, `SELECT id, email, name, last_login_at, password_hash, totp_secret,
 		totp_last_step, failed_logins, locked_until, disabled FROM platform_users WHERE email = $1`, email)
 	if errors.Is(err, sql.ErrNoRows) {
-		_, _ = credentials.VerifyPassword(in.Password, decoyHash())
+		_, _ = credentials.Verify(ctx, in.Password, decoyHash())
 		s.auditQuiet(ctx, "anonymous", "platform.login_failed", map[string]any{"reason": "unknown"})
 		return nil, "", ErrInvalidCredentials
 	}
@@ -148,7 +148,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, string, e
 // checkSecrets verifies the password, then the TOTP code once (its step is recorded, so a
 // code cannot be replayed, even by two concurrent logins).
 func (s *Service) checkSecrets(ctx context.Context, row *adminRow, in LoginInput, now time.Time) (bool, error) {
-	ok, err := credentials.VerifyPassword(in.Password, row.PasswordHash)
+	ok, err := credentials.Verify(ctx, in.Password, row.PasswordHash)
 	if err != nil || !ok || row.Disabled {
 		return false, err
 	}

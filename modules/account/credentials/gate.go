@@ -49,9 +49,22 @@ func AcquireVerify(ctx context.Context) (release func(), err error) {
 	return verifySlots.Enter(ctx)
 }
 
-// InVerifySlot runs an argon2id computation (a verification, or a hash, which costs the
-// same) in a verification slot, held for the CPU work only.
-func InVerifySlot[T any](ctx context.Context, work func() (T, error)) (T, error) {
+// Verify is VerifyPassword as a request calls it: in a verification slot, so that logins,
+// password changes, recovery answers and platform sign-ins together never run more argon2id
+// computations than there are cores.
+func Verify(ctx context.Context, secret, hash string) (bool, error) {
+	return inVerifySlot(ctx, func() (bool, error) { return VerifyPassword(secret, hash) })
+}
+
+// Hash is HashPassword as a request calls it: in a verification slot (a hash costs what a
+// verification does).
+func Hash(ctx context.Context, secret string, p Argon2Params) (string, error) {
+	return inVerifySlot(ctx, func() (string, error) { return HashPassword(secret, p) })
+}
+
+// inVerifySlot runs an argon2id computation in a verification slot, held for the CPU work
+// only.
+func inVerifySlot[T any](ctx context.Context, work func() (T, error)) (T, error) {
 	release, err := AcquireVerify(ctx)
 	if err != nil {
 		var zero T

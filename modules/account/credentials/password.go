@@ -40,7 +40,8 @@ var ErrMalformedHash = errors.New("malformed password hash")
 var b64 = base64.RawStdEncoding
 
 // HashPassword hashes secret with argon2id and a fresh random salt, in PHC format:
-// $argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>.
+// $argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>. It takes no verification slot: requests
+// call Hash; this is for seeding and tools.
 func HashPassword(secret string, p Argon2Params) (string, error) {
 	salt := make([]byte, p.SaltLen)
 	if _, err := rand.Read(salt); err != nil {
@@ -52,7 +53,7 @@ func HashPassword(secret string, p Argon2Params) (string, error) {
 }
 
 // VerifyPassword reports whether secret matches hash, comparing in constant time with the
-// parameters stored in the hash.
+// parameters stored in the hash. It takes no verification slot: requests call Verify.
 func VerifyPassword(secret, hash string) (bool, error) {
 	p, salt, want, err := parseHash(hash)
 	if err != nil {
