@@ -233,7 +233,9 @@ var ErrBusy = errors.New("no database connection free within database.acquire_ti
 // runs in a short transaction of its own that first sets search_path (two extra round trips:
 // BEGIN + SET LOCAL in one, COMMIT), and BeginTxx / InTx set it right after BEGIN (one
 // round trip, the BEGIN's own). A unit of work with several statements should therefore use
-// one transaction (InTx). It satisfies sqlx.ExtContext, so stores take it or a *sqlx.Tx.
+// one transaction (InTx); a single hot read can name its tables with the schema instead
+// (Table, GetQualified) and take one round trip. It satisfies sqlx.ExtContext, so stores take
+// it or a *sqlx.Tx.
 type DB struct {
 	dbs    *Databases
 	schema string
@@ -308,6 +310,25 @@ func (d *DB) GetContext(ctx context.Context, dest any, query string, args ...any
 	ctx, g := d.bind(ctx)
 	defer g.release()
 	return d.dbs.pool.GetContext(ctx, dest, query, args...)
+}
+
+// Table is name qualified by the handle's schema ("kelantan".sessions), for a statement run
+// with GetQualified.
+func (d *DB) Table(name string) string { return pq.QuoteIdentifier(d.schema) + "." + name }
+
+// GetQualified reads one row into dest with a statement that names every table through Table,
+// outside any transaction and without setting search_path: one round trip where GetContext
+// takes three. It is for the hot single-statement reads of every request (the session lookup).
+// A statement that does not name the handle's schema is refused; one that names some tables
+// through Table and others bare would read the bare ones from the connection's default
+// search_path, so every table must go through Table.
+func (d *DB) GetQualified(ctx context.Context, dest any, query string, args ...any) error {
+	if !strings.Contains(query, pq.QuoteIdentifier(d.schema)+".") {
+		return fmt.Errorf("tenant: a qualified read that does not name schema %s", d.schema)
+	}
+	ctx, g := d.bind(ctx)
+	defer g.release()
+	return d.dbs.pool.GetContext(context.WithValue(ctx, qualifiedKey{}, true), dest, query, args...)
 }
 
 // SelectContext reads every row into dest in a transaction of its own.

@@ -340,3 +340,54 @@ func assertNoTrace(t *testing.T, env *tenanttest.Env, code string) {
 		t.Fatalf("tenant %s left rows=%d hosts=%d schemas=%d", code, rows, hosts, schemas)
 	}
 }
+
+// A qualified read (GetQualified: every table named with the handle's schema, no transaction,
+// no search_path) sees its own tenant's rows, alternating with the other tenant's qualified
+// reads and ordinary statements on ONE server connection, and leaves no search_path behind;
+// a statement that does not name the handle's schema is refused before it runs.
+func TestQualifiedReadsSeeOnlyTheirSchema(t *testing.T) {
+	for _, mode := range isolationEnvs {
+		t.Run(mode.name, func(t *testing.T) {
+			env := mode.open(t)
+			a := env.Tenant(t, "alpha", tenant.PayrollMatch)
+			b := env.Tenant(t, "beta", tenant.SelfRegister)
+			ctx := context.Background()
+			want := map[*tenant.Tenant]string{a: "A1,A2", b: "B1"}
+			for tn, codes := range want {
+				for _, code := range strings.Split(codes, ",") {
+					if _, err := env.DB(t, tn).ExecContext(ctx, `INSERT INTO departments (code, name) VALUES ($1, $1)`, code); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			for i := range 20 {
+				tn, other := a, b
+				if i%2 == 1 {
+					tn, other = b, a
+				}
+				db := env.DB(t, tn)
+				var got string
+				if err := db.GetQualified(ctx, &got, `SELECT string_agg(code, ',' ORDER BY code) FROM `+db.Table("departments")); err != nil {
+					t.Fatal(err)
+				}
+				if got != want[tn] {
+					t.Fatalf("qualified read %d of %s saw %q, want %q", i, tn.Code, got, want[tn])
+				}
+				var codes []string
+				if err := env.DB(t, other).SelectContext(ctx, &codes, `SELECT code FROM departments ORDER BY code`); err != nil {
+					t.Fatal(err)
+				}
+				if strings.Join(codes, ",") != want[other] {
+					t.Fatalf("after a qualified read of %s, %s saw %v, want %s", tn.Code, other.Code, codes, want[other])
+				}
+			}
+			var n int
+			if err := env.DB(t, a).GetQualified(ctx, &n, `SELECT count(*) FROM departments`); err == nil {
+				t.Fatal("a qualified read that names no schema ran")
+			}
+			if err := env.DB(t, a).GetQualified(ctx, &n, `SELECT count(*) FROM `+env.DB(t, b).Table("departments")); err == nil {
+				t.Fatal("a qualified read naming another tenant's schema only ran")
+			}
+		})
+	}
+}

@@ -2,7 +2,8 @@ package tenant
 
 // The pool's driver and its acquire deadline: how every statement of the process's one pool
 // runs inside a transaction that sets search_path first (docs/ARCHITECTURE.md "Tenant
-// isolation"), and how a wait for a connection of the budget ends with ErrBusy.
+// isolation"), save a schema-qualified single read (DB.GetQualified), and how a wait for a
+// connection of the budget ends with ErrBusy.
 
 import (
 	"context"
@@ -21,6 +22,15 @@ import (
 
 type schemaKey struct{}
 type guardKey struct{}
+
+// qualifiedKey marks a statement that names its tables with their schema (DB.GetQualified):
+// it runs as it is, in the implicit transaction of one statement, with no search_path to set.
+type qualifiedKey struct{}
+
+func qualified(ctx context.Context) bool {
+	q, _ := ctx.Value(qualifiedKey{}).(bool)
+	return q
+}
 
 const (
 	guardWaiting int32 = iota
@@ -224,6 +234,12 @@ func (c *pooledConn) beginLone(ctx context.Context) (*guard, error) {
 
 func (c *pooledConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	if c.inTx {
+		return c.inner.QueryContext(ctx, query, args)
+	}
+	if qualified(ctx) { // the caller's GetQualified releases the guard
+		if err := guardOf(ctx).acquired(); err != nil {
+			return nil, err
+		}
 		return c.inner.QueryContext(ctx, query, args)
 	}
 	g, err := c.beginLone(ctx)

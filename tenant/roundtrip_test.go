@@ -108,6 +108,11 @@ func TestIsolationCostInRoundTrips(t *testing.T) {
 	read := func(q sqlx.QueryerContext) func() error {
 		return func() error { return sqlx.GetContext(ctx, q, &n, `SELECT $1::int + 1`, 1) }
 	}
+	// GetQualified asks for the handle's schema in the statement; here, where no tenant schema
+	// exists, a comment carries its name.
+	qualifiedRead := func() error {
+		return db.GetQualified(ctx, &n, `SELECT $1::int + 1 -- `+db.Table("none"), 1)
+	}
 	noArgs := func(q sqlx.QueryerContext) func() error {
 		return func() error { return sqlx.GetContext(ctx, q, &n, `SELECT 1`) }
 	}
@@ -131,6 +136,7 @@ func TestIsolationCostInRoundTrips(t *testing.T) {
 		{"a parameterised read", count(poolTrips, read(db)), 3, count(plainTrips, read(plain))},
 		{"a read without parameters", count(poolTrips, noArgs(db)), 3, count(plainTrips, noArgs(plain))},
 		{"three reads in one transaction", count(poolTrips, threeInTx(db)), 5, count(plainTrips, threeInTx(plain))},
+		{"a qualified read (GetQualified)", count(poolTrips, qualifiedRead), 1, count(plainTrips, read(plain))},
 	} {
 		t.Logf("%s: %d round trips through a tenant handle, %d on a connection pinned at startup", tc.what, tc.got, tc.comparedTo)
 		if tc.got != tc.want {

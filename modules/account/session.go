@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/account/session"
 	"github.com/speks-portal/speks/modules/foundation/sessions"
@@ -29,12 +27,15 @@ type Session struct {
 	User *identity.User
 }
 
-// sessionQuery reads a session row and its account in one statement: every request with a
-// cookie runs it, and as a lone statement on the tenant's handle it costs three round trips
-// (BEGIN + SET LOCAL, the statement, COMMIT; tenant/pooldriver.go) where a transaction of
-// two reads cost four. It is built once: the column lists are constants.
-var sessionQuery = `SELECT ` + session.JoinColumns + `, ` + identity.ColumnsAs("u") + `
-	FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1`
+// sessionSelect reads a session row and its account in one statement; sessionQuery names the
+// two tables with the tenant's schema. Every request with a cookie runs it, as one round trip
+// outside any transaction (tenant.DB.GetQualified), where as a lone statement on the tenant's
+// handle it cost three (BEGIN + SET LOCAL, the statement, COMMIT; tenant/pooldriver.go).
+var sessionSelect = `SELECT ` + session.JoinColumns + `, ` + identity.ColumnsAs("u") + ` FROM `
+
+func sessionQuery(db *tenant.DB) string {
+	return sessionSelect + db.Table("sessions") + ` s JOIN ` + db.Table("users") + ` u ON u.id = s.user_id WHERE s.id_hash = $1`
+}
 
 // sessionRow is what sessionQuery reads: the session and its account side by side (their
 // column names do not overlap).
@@ -54,7 +55,7 @@ func loadSession(ctx context.Context, db *tenant.DB, token string, idle time.Dur
 	}
 	var r sessionRow
 	r.IDHash = sessions.Hash(token)
-	err := sqlx.GetContext(ctx, db, &r, sessionQuery, r.IDHash)
+	err := db.GetQualified(ctx, &r, sessionQuery(db), r.IDHash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, session.ErrNone
 	}
