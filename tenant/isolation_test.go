@@ -59,22 +59,28 @@ var isolationEnvs = []struct {
 	}},
 }
 
+// twoTenantsWithDepartments provisions alpha with departments A1 and A2 and beta with B1.
+func twoTenantsWithDepartments(t *testing.T, env *tenanttest.Env) (alpha, beta *tenant.Tenant) {
+	t.Helper()
+	alpha = env.Tenant(t, "alpha", tenant.PayrollMatch)
+	beta = env.Tenant(t, "beta", tenant.SelfRegister)
+	for tn, codes := range map[*tenant.Tenant][]string{alpha: {"A1", "A2"}, beta: {"B1"}} {
+		for _, code := range codes {
+			if _, err := env.DB(t, tn).ExecContext(context.Background(), `INSERT INTO departments (code, name) VALUES ($1, $1)`, code); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return alpha, beta
+}
+
 // Alternating requests for two tenants over one server connection must each see only their
 // own rows: every statement's transaction sets the tenant's search_path first.
 func TestAlternatingTenantsNeverSeeEachOthersRows(t *testing.T) {
 	for _, mode := range isolationEnvs {
 		t.Run(mode.name, func(t *testing.T) {
 			env := mode.open(t)
-			a := env.Tenant(t, "alpha", tenant.PayrollMatch)
-			b := env.Tenant(t, "beta", tenant.SelfRegister)
-			ctx := context.Background()
-			for tn, codes := range map[*tenant.Tenant][]string{a: {"A1", "A2"}, b: {"B1"}} {
-				for _, code := range codes {
-					if _, err := env.DB(t, tn).ExecContext(ctx, `INSERT INTO departments (code, name) VALUES ($1, $1)`, code); err != nil {
-						t.Fatal(err)
-					}
-				}
-			}
+			twoTenantsWithDepartments(t, env)
 			srv := httptest.NewServer(departmentsApp(env.Scoper))
 			defer srv.Close()
 			want := map[string]string{"alpha.example.test": "alpha:A1,A2", "beta.example.test": "beta:B1"}
@@ -349,17 +355,9 @@ func TestQualifiedReadsSeeOnlyTheirSchema(t *testing.T) {
 	for _, mode := range isolationEnvs {
 		t.Run(mode.name, func(t *testing.T) {
 			env := mode.open(t)
-			a := env.Tenant(t, "alpha", tenant.PayrollMatch)
-			b := env.Tenant(t, "beta", tenant.SelfRegister)
+			a, b := twoTenantsWithDepartments(t, env)
 			ctx := context.Background()
 			want := map[*tenant.Tenant]string{a: "A1,A2", b: "B1"}
-			for tn, codes := range want {
-				for _, code := range strings.Split(codes, ",") {
-					if _, err := env.DB(t, tn).ExecContext(ctx, `INSERT INTO departments (code, name) VALUES ($1, $1)`, code); err != nil {
-						t.Fatal(err)
-					}
-				}
-			}
 			for i := range 20 {
 				tn, other := a, b
 				if i%2 == 1 {

@@ -312,8 +312,7 @@ func mustRender(t testing.TB, d *pdfDoc) []byte {
 }
 
 // TestPDFTextInWinAnsi: text is printed in the standard fonts' code page, so Latin letters
-// with accents and the middle dot print as themselves and a character outside it as "?",
-// and a line is measured as it is printed.
+// with accents and the middle dot print as themselves and a character outside it as "?".
 func TestPDFTextInWinAnsi(t *testing.T) {
 	for in, want := range map[string]string{
 		"Kerajaan Negeri · PENYATA GAJI": "Kerajaan Negeri \xb7 PENYATA GAJI",
