@@ -157,7 +157,7 @@ func (d *Databases) Schema(schema string) (*DB, error) {
 	if db, ok := d.handles[schema]; ok {
 		return db, nil
 	}
-	db := &DB{dbs: d, schema: schema}
+	db := &DB{dbs: d, schema: schema, prefix: pq.QuoteIdentifier(schema) + "."}
 	d.handles[schema] = db
 	return db, nil
 }
@@ -239,6 +239,7 @@ var ErrBusy = errors.New("no database connection free within database.acquire_ti
 type DB struct {
 	dbs    *Databases
 	schema string
+	prefix string // the schema quoted, with its dot: what Table puts before a table's name
 }
 
 // Schema is the PostgreSQL schema the handle is bound to.
@@ -312,9 +313,9 @@ func (d *DB) GetContext(ctx context.Context, dest any, query string, args ...any
 	return d.dbs.pool.GetContext(ctx, dest, query, args...)
 }
 
-// Table is name qualified by the handle's schema ("kelantan".sessions), for a statement run
-// with GetQualified.
-func (d *DB) Table(name string) string { return pq.QuoteIdentifier(d.schema) + "." + name }
+// Table is name qualified by the handle's schema ("tenant_kelantan".sessions), for a statement
+// run with GetQualified.
+func (d *DB) Table(name string) string { return d.prefix + name }
 
 // GetQualified reads one row into dest with a statement that names every table through Table,
 // outside any transaction and without setting search_path: one round trip where GetContext
@@ -323,7 +324,7 @@ func (d *DB) Table(name string) string { return pq.QuoteIdentifier(d.schema) + "
 // through Table and others bare would read the bare ones from the connection's default
 // search_path, so every table must go through Table.
 func (d *DB) GetQualified(ctx context.Context, dest any, query string, args ...any) error {
-	if !strings.Contains(query, pq.QuoteIdentifier(d.schema)+".") {
+	if !strings.Contains(query, d.prefix) {
 		return fmt.Errorf("tenant: a qualified read that does not name schema %s", d.schema)
 	}
 	ctx, g := d.bind(ctx)

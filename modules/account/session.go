@@ -2,14 +2,10 @@ package account
 
 import (
 	"context"
-	"database/sql"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/speks-portal/speks/modules/account/identity"
 	"github.com/speks-portal/speks/modules/account/session"
-	"github.com/speks-portal/speks/modules/foundation/sessions"
 	"github.com/speks-portal/speks/tenant"
 )
 
@@ -50,19 +46,11 @@ type sessionRow struct {
 // statements of their own after the read: each is complete by itself, so they need no
 // transaction with it.
 func loadSession(ctx context.Context, db *tenant.DB, token string, idle time.Duration, now time.Time) (*Session, error) {
-	if !session.Plausible(token) {
-		return nil, session.ErrNone
-	}
 	var r sessionRow
-	r.IDHash = sessions.Hash(token)
-	err := db.GetQualified(ctx, &r, sessionQuery(db), r.IDHash)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, session.ErrNone
-	}
+	err := session.Find(ctx, db, token, idle, now, &r.Row, func(idHash []byte) error {
+		return db.GetQualified(ctx, &r, sessionQuery(db), idHash)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("load session: %w", err)
-	}
-	if err := session.Check(ctx, db, &r.Row, idle, now); err != nil {
 		return nil, err
 	}
 	if r.Status != identity.StatusActive && !(r.Status == identity.StatusPendingActivation && r.Purpose == PurposeCompleteActivation) {

@@ -146,6 +146,13 @@ func applyPayslips(ctx context.Context, tx *sqlx.Tx, batch int64) (counts, []Row
 	return c, nil, err
 }
 
+// payslipsFromChanges writes the payslips of feed_payslip_changes that the condition after it
+// picks ($1 the batch): the changed ones (with ON CONFLICT) or the new ones.
+const payslipsFromChanges = `
+	INSERT INTO payslips (ic_no, year, month, pay_date, gross, total_deductions, net, line_count, lines_digest, batch_id)
+	SELECT ic_no, year, month, pay_date, gross, deductions, gross - deductions, line_count, digest, $1
+	FROM pg_temp.feed_payslip_changes WHERE `
+
 // writePayslips replaces the changed payslips and their lines and inserts the new ones.
 // Each step runs only when there is something for it: a month sent for the first time pays
 // neither the delete (a join against every line the tenant has) nor the upsert's conflict
@@ -161,10 +168,7 @@ func writePayslips(ctx context.Context, tx *sqlx.Tx, batch int64, c counts) erro
 			WHERE NOT c.is_new AND l.ic_no = c.ic_no AND l.year = c.year AND l.month = c.month`); err != nil {
 			return err
 		}
-		if _, err := exec(ctx, tx, "update payslips", `
-			INSERT INTO payslips (ic_no, year, month, pay_date, gross, total_deductions, net, line_count, lines_digest, batch_id)
-			SELECT ic_no, year, month, pay_date, gross, deductions, gross - deductions, line_count, digest, $1
-			FROM pg_temp.feed_payslip_changes WHERE NOT is_new ORDER BY ic_no, year, month
+		if _, err := exec(ctx, tx, "update payslips", payslipsFromChanges+`NOT is_new ORDER BY ic_no, year, month
 			ON CONFLICT (ic_no, year, month) DO UPDATE SET pay_date = EXCLUDED.pay_date, gross = EXCLUDED.gross,
 				total_deductions = EXCLUDED.total_deductions, net = EXCLUDED.net, line_count = EXCLUDED.line_count,
 				lines_digest = EXCLUDED.lines_digest, batch_id = EXCLUDED.batch_id, updated_at = now()`, batch); err != nil {
@@ -172,10 +176,7 @@ func writePayslips(ctx context.Context, tx *sqlx.Tx, batch int64, c counts) erro
 		}
 	}
 	if c.inserted > 0 {
-		if _, err := exec(ctx, tx, "insert payslips", `
-			INSERT INTO payslips (ic_no, year, month, pay_date, gross, total_deductions, net, line_count, lines_digest, batch_id)
-			SELECT ic_no, year, month, pay_date, gross, deductions, gross - deductions, line_count, digest, $1
-			FROM pg_temp.feed_payslip_changes WHERE is_new ORDER BY ic_no, year, month`, batch); err != nil {
+		if _, err := exec(ctx, tx, "insert payslips", payslipsFromChanges+`is_new ORDER BY ic_no, year, month`, batch); err != nil {
 			return err
 		}
 	}

@@ -43,14 +43,7 @@ func TestKilledImportLeavesTenantAsBefore(t *testing.T) {
 			done := tc.send(s, release)
 			killBackend(t, f.env.Databases.Public(), tc.running)
 			close(release) // the rest of the file arrives after the backend is gone
-			select {
-			case err := <-done:
-				if err == nil {
-					t.Fatal("import succeeded although its connection was killed")
-				}
-			case <-time.After(30 * time.Second):
-				t.Fatal("import did not notice its connection was killed")
-			}
+			awaitFailure(t, done, "import succeeded although its connection was killed", "import did not notice its connection was killed")
 			assertUnchanged(t, before, snapshot(t, s))
 
 			res := mustImport(t, s, Payslips, body)
@@ -61,6 +54,20 @@ func TestKilledImportLeavesTenantAsBefore(t *testing.T) {
 				t.Errorf("payslip_lines = %d, want 401", n)
 			}
 		})
+	}
+}
+
+// awaitFailure waits for the import answering on done to fail: succeeding fails the test with
+// succeeded, and not answering within 30 s with hung.
+func awaitFailure(t *testing.T, done <-chan error, succeeded, hung string) {
+	t.Helper()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal(succeeded)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal(hung)
 	}
 }
 
@@ -273,14 +280,7 @@ func TestBrokenUploadLeavesTenantAsBefore(t *testing.T) {
 	}
 	before := snapshot(t, s)
 	pw.CloseWithError(io.ErrUnexpectedEOF) // the sender's connection drops
-	select {
-	case err := <-done:
-		if err == nil {
-			t.Fatal("import succeeded on half a file")
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("import did not notice the upload broke")
-	}
+	awaitFailure(t, done, "import succeeded on half a file", "import did not notice the upload broke")
 	assertUnchanged(t, before, snapshot(t, s))
 	res := mustImport(t, s, Payslips, body)
 	if res.Inserted != 1 || res.Rows != 400 {

@@ -110,6 +110,13 @@ func applyStatements(ctx context.Context, tx *sqlx.Tx, batch int64) (counts, []R
 	return c, nil, nil
 }
 
+// statementsFromChanges writes the statements of feed_statement_changes that the condition
+// after it picks ($1 the batch): the changed ones (with ON CONFLICT) or the new ones.
+const statementsFromChanges = `
+	INSERT INTO statements (ic_no, year, employer_no, tax_no, item_count, items_digest, batch_id)
+	SELECT ic_no, year, employer_no, tax_no, item_count, digest, $1
+	FROM pg_temp.feed_statement_changes WHERE `
+
 // writeStatements replaces the changed statements and inserts the new ones, each step only
 // when there is something for it, for the reasons given at writePayslips.
 func writeStatements(ctx context.Context, tx *sqlx.Tx, batch int64, c counts) error {
@@ -119,10 +126,7 @@ func writeStatements(ctx context.Context, tx *sqlx.Tx, batch int64, c counts) er
 			WHERE NOT c.is_new AND i.ic_no = c.ic_no AND i.year = c.year`); err != nil {
 			return err
 		}
-		if _, err := exec(ctx, tx, "update statements", `
-			INSERT INTO statements (ic_no, year, employer_no, tax_no, item_count, items_digest, batch_id)
-			SELECT ic_no, year, employer_no, tax_no, item_count, digest, $1
-			FROM pg_temp.feed_statement_changes WHERE NOT is_new ORDER BY ic_no, year
+		if _, err := exec(ctx, tx, "update statements", statementsFromChanges+`NOT is_new ORDER BY ic_no, year
 			ON CONFLICT (ic_no, year) DO UPDATE SET employer_no = EXCLUDED.employer_no, tax_no = EXCLUDED.tax_no,
 				item_count = EXCLUDED.item_count, items_digest = EXCLUDED.items_digest, batch_id = EXCLUDED.batch_id,
 				updated_at = now()`, batch); err != nil {
@@ -130,10 +134,7 @@ func writeStatements(ctx context.Context, tx *sqlx.Tx, batch int64, c counts) er
 		}
 	}
 	if c.inserted > 0 {
-		if _, err := exec(ctx, tx, "insert statements", `
-			INSERT INTO statements (ic_no, year, employer_no, tax_no, item_count, items_digest, batch_id)
-			SELECT ic_no, year, employer_no, tax_no, item_count, digest, $1
-			FROM pg_temp.feed_statement_changes WHERE is_new ORDER BY ic_no, year`, batch); err != nil {
+		if _, err := exec(ctx, tx, "insert statements", statementsFromChanges+`is_new ORDER BY ic_no, year`, batch); err != nil {
 			return err
 		}
 	}

@@ -80,29 +80,41 @@ const JoinColumns = `s.user_id, s.csrf_token, s.purpose, s.created_at, s.last_se
 // deleted and answers ErrNone. It does not record the activity: the caller first checks the
 // account may still use the session, then calls Touch.
 func Load(ctx context.Context, db sqlx.ExtContext, token string, idle time.Duration, now time.Time) (*Row, error) {
-	if !Plausible(token) {
-		return nil, ErrNone
-	}
-	row := Row{IDHash: sessions.Hash(token)}
-	err := sqlx.GetContext(ctx, db, &row, `SELECT `+JoinColumns+` FROM sessions s WHERE s.id_hash = $1`, row.IDHash)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNone
-	}
+	var row Row
+	err := Find(ctx, db, token, idle, now, &row, func(idHash []byte) error {
+		return sqlx.GetContext(ctx, db, &row, `SELECT `+JoinColumns+` FROM sessions s WHERE s.id_hash = $1`, idHash)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("load session: %w", err)
-	}
-	if err := Check(ctx, db, &row, idle, now); err != nil {
 		return nil, err
 	}
 	return &row, nil
 }
 
-// Plausible tells a cookie value worth looking up from one that cannot name a session.
-func Plausible(token string) bool { return token != "" && len(token) <= 100 }
+// Find looks up the session of a cookie value: get reads the row of idHash on JoinColumns
+// (alone, or joined to more) into a destination that holds row. No row, or a cookie value
+// that cannot name a session, answers ErrNone; the row found is held to the timeouts (check).
+// Load and a caller's own joined read share it.
+func Find(ctx context.Context, db sqlx.ExecerContext, token string, idle time.Duration, now time.Time, row *Row, get func(idHash []byte) error) error {
+	if !plausible(token) {
+		return ErrNone
+	}
+	row.IDHash = sessions.Hash(token)
+	err := get(row.IDHash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNone
+	}
+	if err != nil {
+		return fmt.Errorf("load session: %w", err)
+	}
+	return check(ctx, db, row, idle, now)
+}
 
-// Check holds a row read by Load, or by a caller's own query on JoinColumns, to the idle and
-// absolute limits: an expired session is deleted and answers ErrNone.
-func Check(ctx context.Context, db sqlx.ExecerContext, row *Row, idle time.Duration, now time.Time) error {
+// plausible tells a cookie value worth looking up from one that cannot name a session.
+func plausible(token string) bool { return token != "" && len(token) <= 100 }
+
+// check holds a row read by Find to the idle and absolute limits: an expired session is
+// deleted and answers ErrNone.
+func check(ctx context.Context, db sqlx.ExecerContext, row *Row, idle time.Duration, now time.Time) error {
 	if !sessions.Expired(row.CreatedAt, row.LastSeenAt, now, idle) {
 		return nil
 	}
