@@ -33,6 +33,13 @@
 //  6. Any error: rollback, 422 with every error; nothing was written. Otherwise set-based
 //     upserts from staging into the tenant's tables, the batch record, commit.
 //
+// Payslips, the big feed (≈15 lines per person and month), first take a direct path
+// (payslips_direct.go) built for payday's file, a month sent for the first time: one reading
+// copies the lines straight into payslip_lines and sums each payslip up in Go; the payslips
+// are checked and inserted after their lines. Anything else — a file with errors, a
+// correction, a month sent again — rolls the direct path back to a savepoint and takes the
+// steps above, so a refused file gets the same full list of errors.
+//
 // Why this shape: memory stays flat whatever the file's size (the hash reads through a
 // 256 KiB buffer, a spooled stream sits in the page cache rather than in the process, the
 // parser holds one record, the COPY buffer 64 KiB); the database does the work it is good at

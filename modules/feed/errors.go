@@ -71,6 +71,9 @@ type RowError struct {
 type errorList struct {
 	items []RowError
 	full  bool
+	// firstOnly makes the first error fill the list: for a reading that only needs to know
+	// whether the file has an error (payslips_direct.go), not which ones.
+	firstOnly bool
 }
 
 func (l *errorList) add(line int, column, code, format string, args ...any) {
@@ -84,6 +87,7 @@ func (l *errorList) add(line int, column, code, format string, args ...any) {
 		return
 	}
 	l.items = append(l.items, RowError{Line: line, Column: column, Code: code, Message: fmt.Sprintf(format, args...)})
+	l.full = l.firstOnly
 }
 
 func (l *errorList) addAll(errs []RowError) {

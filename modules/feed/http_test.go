@@ -142,8 +142,8 @@ func TestHTTPResendNotParsed(t *testing.T) {
 	if status != http.StatusOK || first["inserted"] != float64(12) {
 		t.Fatalf("first send: %d %v", status, first)
 	}
-	if got := logs.last(t); got["spool"] == nil || got["stage"] == nil || got["replayed"] != false {
-		t.Fatalf("first send's log line %v: want it spooled, then staged", got)
+	if got := logs.last(t); got["spool"] == nil || got["lines"] == nil || got["replayed"] != false {
+		t.Fatalf("first send's log line %v: want it spooled, then its lines copied", got)
 	}
 	before := snapshot(t, s)
 	for _, length := range []int64{int64(len(file)), -1} {

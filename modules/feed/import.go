@@ -135,12 +135,33 @@ func (imp *importer) run(ctx context.Context) (*Result, error) {
 	if prev, err := findBatch(ctx, tx, "kind = $1 AND content_hash = $2", imp.spec.kind, imp.src.sum()); prev != nil || err != nil {
 		return prev, err
 	}
+	res, err := imp.importRows(ctx, tx, &mark)
+	if err != nil {
+		return res, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("feed %s: commit: %w", imp.spec.kind, err)
+	}
+	imp.phase("commit", &mark)
+	return res, nil
+}
+
+// importRows writes the file's rows, or answers with its errors. A kind with a direct path
+// tries that first; when the direct path finds anything wrong with the file it is rolled
+// back to its savepoint and the staged path reads the file again to list every error.
+func (imp *importer) importRows(ctx context.Context, tx *sqlx.Tx, mark *time.Time) (*Result, error) {
+	if imp.spec.direct != nil {
+		res, ok, err := imp.tryDirect(ctx, tx, mark)
+		if ok || err != nil {
+			return res, err
+		}
+	}
 	errs := &errorList{}
 	rows, err := imp.stage(ctx, tx, errs)
 	if err != nil {
 		return nil, err
 	}
-	imp.phase("stage", &mark)
+	imp.phase("stage", mark)
 	res := &Result{Kind: imp.spec.kind, Rows: rows, Errors: []RowError{}}
 	if !errs.full {
 		found, err := imp.spec.check(ctx, tx)
@@ -148,7 +169,7 @@ func (imp *importer) run(ctx context.Context) (*Result, error) {
 			return nil, fmt.Errorf("feed %s: %w", imp.spec.kind, err)
 		}
 		errs.addAll(found)
-		imp.phase("check", &mark)
+		imp.phase("check", mark)
 	}
 	if !errs.empty() {
 		res.Errors = errs.sorted()
@@ -157,12 +178,26 @@ func (imp *importer) run(ctx context.Context) (*Result, error) {
 	if err := imp.write(ctx, tx, res); err != nil {
 		return res, err
 	}
-	imp.phase("write", &mark)
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("feed %s: commit: %w", imp.spec.kind, err)
-	}
-	imp.phase("commit", &mark)
+	imp.phase("write", mark)
 	return res, nil
+}
+
+// tryDirect runs the kind's direct path under a savepoint. ok is false when the file is to
+// take the staged path instead: then nothing of the direct path is left and the body is
+// back at its start.
+func (imp *importer) tryDirect(ctx context.Context, tx *sqlx.Tx, mark *time.Time) (*Result, bool, error) {
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT feed_direct`); err != nil {
+		return nil, false, fmt.Errorf("feed %s: savepoint: %w", imp.spec.kind, err)
+	}
+	res, ok, err := imp.spec.direct(ctx, imp, tx, mark)
+	if ok || err != nil {
+		return res, ok, err
+	}
+	if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT feed_direct`); err != nil {
+		return nil, false, fmt.Errorf("feed %s: rollback to savepoint: %w", imp.spec.kind, err)
+	}
+	imp.phase("direct refused", mark)
+	return nil, false, imp.src.rewind()
 }
 
 // prepare serialises the tenant's feeds and sizes the session for set-based work. The
@@ -187,9 +222,47 @@ func lockKey(schema string) int64 {
 }
 
 // stage streams the body (openSource made it ready) through the parser and the row checks
-// into the staging table, with COPY. Invalid rows are reported and left out; valid ones are copied even after an
-// error, so the set-based checks can still list every problem of the file.
+// into the staging table, with COPY. Invalid rows are reported and left out; valid ones are
+// copied even after an error, so the set-based checks can still list every problem of the file.
 func (imp *importer) stage(ctx context.Context, tx *sqlx.Tx, errs *errorList) (int64, error) {
+	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE `+stageTable+` (line integer NOT NULL, `+
+		imp.spec.stageDDL+`) ON COMMIT DROP`); err != nil {
+		return 0, fmt.Errorf("feed %s: create staging table: %w", imp.spec.kind, err)
+	}
+	copyIn, err := startCopy(ctx, tx, `pg_temp.`+stageTable, append([]string{"line"}, imp.spec.stageColumns...))
+	if err != nil {
+		return 0, fmt.Errorf("feed %s: %w", imp.spec.kind, err)
+	}
+	defer copyIn.Close()
+	rows, err := imp.convertRows(errs, len(imp.spec.stageColumns), func(vals []any) error {
+		_, err := copyIn.ExecContext(ctx, vals...)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	// An Exec without values ends the COPY and reports any error of the data sent so far.
+	if _, err := copyIn.ExecContext(ctx); err != nil {
+		return 0, fmt.Errorf("feed %s: COPY: %w", imp.spec.kind, err)
+	}
+	return rows, nil
+}
+
+// startCopy prepares a COPY of columns into table; each Exec with values sends a row, an
+// Exec without values ends it.
+func startCopy(ctx context.Context, tx *sqlx.Tx, table string, columns []string) (*sql.Stmt, error) {
+	stmt, err := tx.PrepareContext(ctx, `COPY `+table+` (`+strings.Join(columns, ", ")+`) FROM STDIN`)
+	if err != nil {
+		return nil, fmt.Errorf("start COPY into %s: %w", table, err)
+	}
+	return stmt, nil
+}
+
+// convertRows reads the body from where it stands through the header check and the kind's
+// convert, handing each valid row's values (its line first, then width values) to use.
+// Invalid rows are reported on errs and skipped; a bad header stops it with errs full. It
+// returns the number of records read.
+func (imp *importer) convertRows(errs *errorList, width int, use func(vals []any) error) (int64, error) {
 	stream, err := newCSVStream(imp.src, imp.spec)
 	if err != nil {
 		return 0, imp.bodyError(err)
@@ -201,17 +274,7 @@ func (imp *importer) stage(ctx context.Context, tx *sqlx.Tx, errs *errorList) (i
 		errs.full = true // without a good header the rows cannot be read
 		return 0, nil
 	}
-	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE `+stageTable+` (line integer NOT NULL, `+
-		imp.spec.stageDDL+`) ON COMMIT DROP`); err != nil {
-		return 0, fmt.Errorf("feed %s: create staging table: %w", imp.spec.kind, err)
-	}
-	stmt, err := tx.PrepareContext(ctx, `COPY pg_temp.`+stageTable+` (line, `+
-		strings.Join(imp.spec.stageColumns, ", ")+`) FROM STDIN`)
-	if err != nil {
-		return 0, fmt.Errorf("feed %s: start COPY: %w", imp.spec.kind, err)
-	}
-	defer stmt.Close()
-	vals := make([]any, 1+len(imp.spec.stageColumns))
+	vals := make([]any, 1+width)
 	r := &row{spec: imp.spec, vals: stream.vals, lines: stream.lines, errs: errs, now: imp.opts.Now}
 	for !errs.full {
 		ok, more, err := stream.next(errs)
@@ -226,13 +289,9 @@ func (imp *importer) stage(ctx context.Context, tx *sqlx.Tx, errs *errorList) (i
 			continue
 		}
 		vals[0] = int64(stream.line)
-		if _, err := stmt.ExecContext(ctx, vals...); err != nil {
+		if err := use(vals); err != nil {
 			return 0, fmt.Errorf("feed %s: COPY: %w", imp.spec.kind, err)
 		}
-	}
-	// An Exec without values ends the COPY and reports any error of the data sent so far.
-	if _, err := stmt.ExecContext(ctx); err != nil {
-		return 0, fmt.Errorf("feed %s: COPY: %w", imp.spec.kind, err)
 	}
 	return int64(stream.records), nil
 }
@@ -250,9 +309,9 @@ func (imp *importer) bodyError(err error) error {
 
 // write upserts the staged rows and records the batch.
 func (imp *importer) write(ctx context.Context, tx *sqlx.Tx, res *Result) error {
-	var batch int64
-	if err := tx.GetContext(ctx, &batch, `SELECT nextval(pg_get_serial_sequence('import_batches', 'id'))`); err != nil {
-		return fmt.Errorf("feed %s: batch id: %w", imp.spec.kind, err)
+	batch, err := imp.nextBatch(ctx, tx)
+	if err != nil {
+		return err
 	}
 	c, rowErrs, err := imp.spec.apply(ctx, tx, batch)
 	if err != nil {
@@ -264,6 +323,21 @@ func (imp *importer) write(ctx context.Context, tx *sqlx.Tx, res *Result) error 
 		res.Errors = list.sorted()
 		return ErrInvalidFile
 	}
+	return imp.record(ctx, tx, res, batch, c)
+}
+
+// nextBatch takes the id of the batch being written.
+func (imp *importer) nextBatch(ctx context.Context, tx *sqlx.Tx) (int64, error) {
+	var batch int64
+	if err := tx.GetContext(ctx, &batch, `SELECT nextval(pg_get_serial_sequence('import_batches', 'id'))`); err != nil {
+		return 0, fmt.Errorf("feed %s: batch id: %w", imp.spec.kind, err)
+	}
+	return batch, nil
+}
+
+// record completes a written batch: its answer, the ready mails, the batch row and the
+// audit trail.
+func (imp *importer) record(ctx context.Context, tx *sqlx.Tx, res *Result, batch int64, c counts) error {
 	res.BatchID, res.Inserted, res.Updated, res.Unchanged = batch, c.inserted, c.updated, c.unchanged
 	if err := imp.publish(ctx, tx); err != nil {
 		return err
@@ -275,10 +349,10 @@ func (imp *importer) write(ctx context.Context, tx *sqlx.Tx, res *Result) error 
 	if imp.opts.IdempotencyKey != "" {
 		idemKey = imp.opts.IdempotencyKey
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO import_batches (id, kind, actor, api_key_id, idempotency_key,
+	_, err := tx.ExecContext(ctx, `INSERT INTO import_batches (id, kind, actor, api_key_id, idempotency_key,
 			content_hash, bytes, rows, inserted, updated, unchanged, received_at, duration_ms)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-		batch, imp.spec.kind, imp.opts.Actor, keyID, idemKey, imp.src.sum(), imp.src.n, res.Rows,
+		batch, imp.spec.kind, imp.opts.Actor, keyID, idemKey, imp.src.sum(), imp.src.size, res.Rows,
 		res.Inserted, res.Updated, res.Unchanged, imp.started, time.Since(imp.started).Milliseconds())
 	if err != nil {
 		return fmt.Errorf("feed %s: record batch: %w", imp.spec.kind, err)

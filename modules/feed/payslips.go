@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 )
@@ -35,11 +36,12 @@ func init() {
 			{"ic_no", true, 20}, {"year", true, 4}, {"month", true, 2}, {"pay_date", true, 10},
 			{"kind", true, 1}, {"code", true, 30}, {"description", true, 200}, {"amount", true, 20},
 		},
-		stageDDL:     `ic_no text, year smallint, month smallint, pay_date date, kind char(1), code text, description text, amount numeric(14,2)`,
-		stageColumns: []string{"ic_no", "year", "month", "pay_date", "kind", "code", "description", "amount"},
+		stageDDL:     `ic_no text, year smallint, month smallint, pay_date date, kind char(1), code text, description text, amount numeric(14,2), digest bigint`,
+		stageColumns: []string{"ic_no", "year", "month", "pay_date", "kind", "code", "description", "amount", "digest"},
 		convert:      convertPayslipLine,
 		check:        checkPayslips,
 		apply:        applyPayslips,
+		direct:       importPayslipsDirect,
 	})
 }
 
@@ -57,8 +59,27 @@ func convertPayslipLine(r *row, out []any) bool {
 	out[5] = r.text(psCode)
 	out[6] = r.text(psDescription)
 	amount, _ := r.amount(psAmount, nonNegative)
-	out[7] = amount.String()
-	return !r.bad
+	out[7] = amount
+	if r.bad {
+		return false
+	}
+	out[8] = lineDigest(out[4].(string), out[5].(string), out[6].(string), amount.String())
+	return true
+}
+
+// lineDigest hashes what a payslip line shows. A payslip's digest is the XOR of its lines'
+// (the order of the lines does not matter), stored with it so that a payslip sent again
+// unchanged is recognised without reading its lines.
+func lineDigest(fields ...string) int64 {
+	var d xxhash.Digest
+	d.Reset()
+	for i, f := range fields {
+		if i > 0 {
+			_, _ = d.WriteString("\x1f")
+		}
+		_, _ = d.WriteString(f)
+	}
+	return int64(d.Sum64())
 }
 
 // checkPayslips builds feed_payslips, one row per payslip of the file with its totals and
@@ -71,7 +92,7 @@ func checkPayslips(ctx context.Context, tx *sqlx.Tx) ([]RowError, error) {
 			coalesce(sum(amount) FILTER (WHERE kind = 'E'), 0) AS gross,
 			coalesce(sum(amount) FILTER (WHERE kind = 'D'), 0) AS deductions,
 			count(*) AS line_count,
-			bit_xor(hashtextextended(concat_ws(E'\x1f', kind, code, description, amount), 0)) AS digest
+			bit_xor(digest) AS digest
 		FROM pg_temp.feed_stage GROUP BY ic_no, year, month`); err != nil {
 		return nil, err
 	}
@@ -119,14 +140,7 @@ func duplicatePayslipLines(ctx context.Context, tx *sqlx.Tx) ([]RowError, error)
 }
 
 func applyPayslips(ctx context.Context, tx *sqlx.Tx, batch int64) (counts, []RowError, error) {
-	c, err := classify(ctx, tx, "payslips", `
-		CREATE TEMP TABLE feed_payslip_changes ON COMMIT DROP AS
-		SELECT f.*, p.ic_no IS NULL AS is_new
-		FROM pg_temp.feed_payslips f
-		LEFT JOIN payslips p USING (ic_no, year, month)
-		WHERE p.ic_no IS NULL OR (p.pay_date, p.gross, p.total_deductions, p.line_count, p.lines_digest)
-			IS DISTINCT FROM (f.pay_date, f.gross, f.deductions, f.line_count, f.digest)`,
-		`pg_temp.feed_payslips`, `pg_temp.feed_payslip_changes`)
+	c, err := classifyPayslips(ctx, tx)
 	if err != nil || c.inserted+c.updated == 0 {
 		return c, nil, err
 	}
@@ -135,8 +149,7 @@ func applyPayslips(ctx context.Context, tx *sqlx.Tx, batch int64) (counts, []Row
 		return counts{}, nil, wrap("savepoint", err)
 	}
 	err = writePayslips(ctx, tx, batch, c)
-	var pqErr *pq.Error
-	if errors.As(err, &pqErr) && pqErr.Code == "23505" && pqErr.Constraint == "payslip_lines_pkey" {
+	if isDuplicatePayslipLine(err) {
 		if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT payslip_lines`); err != nil {
 			return counts{}, nil, wrap("rollback to savepoint", err)
 		}
@@ -144,6 +157,26 @@ func applyPayslips(ctx context.Context, tx *sqlx.Tx, batch int64) (counts, []Row
 		return counts{}, dups, err
 	}
 	return c, nil, err
+}
+
+// isDuplicatePayslipLine tells the payslip_lines key refusing a line: the file has the same
+// line twice.
+func isDuplicatePayslipLine(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code == "23505" && pqErr.Constraint == "payslip_lines_pkey"
+}
+
+// classifyPayslips sorts the file's payslips (feed_payslips) into new, changed and
+// unchanged ones: feed_payslip_changes holds the first two.
+func classifyPayslips(ctx context.Context, tx *sqlx.Tx) (counts, error) {
+	return classify(ctx, tx, "payslips", `
+		CREATE TEMP TABLE feed_payslip_changes ON COMMIT DROP AS
+		SELECT f.*, p.ic_no IS NULL AS is_new
+		FROM pg_temp.feed_payslips f
+		LEFT JOIN payslips p USING (ic_no, year, month)
+		WHERE p.ic_no IS NULL OR (p.pay_date, p.gross, p.total_deductions, p.line_count, p.lines_digest)
+			IS DISTINCT FROM (f.pay_date, f.gross, f.deductions, f.line_count, f.digest)`,
+		`pg_temp.feed_payslips`, `pg_temp.feed_payslip_changes`)
 }
 
 // payslipsFromChanges writes the payslips of feed_payslip_changes that the condition after it

@@ -34,6 +34,7 @@ type source struct {
 	hash  hash.Hash // nil when the sum is known beforehand (known)
 	known string
 	size  int64 // the body's length as openSource read it
+	start int64 // where the body starts in r, for rewind
 	tripd bool
 }
 
@@ -69,6 +70,21 @@ func (s *source) sum() string {
 		return s.known
 	}
 	return hex.EncodeToString(s.hash.Sum(nil))
+}
+
+// rewind puts the source back at the body's start for another pass. openSource always
+// leaves a seekable body behind (the request's own or the spooled file), so a feed may read
+// its body twice: once to check and summarise it, once to write it.
+func (s *source) rewind() error {
+	rs, ok := s.r.(io.Seeker)
+	if !ok {
+		return errors.New("feed: rewind: the body cannot seek")
+	}
+	if _, err := rs.Seek(s.start, io.SeekStart); err != nil {
+		return fmt.Errorf("feed: rewind: %w", err)
+	}
+	s.n = 0
+	return nil
 }
 
 // openSource makes the body ready to stage with its content hash already known, so that a
@@ -107,7 +123,7 @@ func hashFirst(body io.Reader, max int64) (*source, error) {
 	if _, err := rs.Seek(start, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("rewind: %w", err)
 	}
-	return &source{r: rs, max: max, known: sum, size: n}, nil
+	return &source{r: rs, max: max, known: sum, size: n, start: start}, nil
 }
 
 // spool copies a body that cannot seek into a temporary file while hashing it. The file is

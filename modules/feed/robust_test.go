@@ -30,7 +30,7 @@ func TestKilledImportLeavesTenantAsBefore(t *testing.T) {
 		{"during COPY", func(s *tenant.Scope, release <-chan struct{}) <-chan error {
 			// A file: hashed through to its end first, then parsed; the pause is in the parse.
 			return importAsync(s, &pausingReader{ReadSeeker: strings.NewReader(body), at: int64(half), release: release})
-		}, "COPY pg_temp.feed_stage%"},
+		}, "COPY payslip_lines%"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
@@ -214,7 +214,7 @@ func TestSameTenantFeedsSerialise(t *testing.T) {
 	body := payslipCSV(manyLines(icAminah, 2026, 10, 50)...)
 	release := make(chan struct{})
 	first := importAsync(s, &pausingReader{ReadSeeker: strings.NewReader(body), at: int64(len(body) / 2), release: release})
-	waitForStatement(t, f.env.Databases.Public(), "COPY pg_temp.feed_stage%")
+	waitForStatement(t, f.env.Databases.Public(), "COPY payslip_lines%")
 	second := make(chan error, 1)
 	go func() {
 		_, err := importString(t, s, Payslips, payslipCSV(icBadrul+",2026,10,2026-10-23,E,0001,Gaji Pokok,1.00"))
