@@ -80,6 +80,16 @@ func payslipCSV(lines ...string) string {
 	return csvLines(append([]string{payslipsHeader}, lines...)...)
 }
 
+// refusalTenant is the ground the tests of bad files send them to: a tenant with the payroll
+// master and September's payslip. good is a valid line of October.
+func refusalTenant(t *testing.T) (s *tenant.Scope, good string) {
+	t.Helper()
+	s = newFixture(t).scope(t, "kelantan")
+	mustImport(t, s, Employees, employeesCSV)
+	mustImport(t, s, Payslips, payslipCSV(icAminah+",2026,9,2026-09-23,E,0001,Gaji Pokok,5120.00"))
+	return s, icAminah + ",2026,10,2026-10-23,E,0001,Gaji Pokok,5120.00"
+}
+
 // count returns the rows of table in scope.
 func count(t *testing.T, scope *tenant.Scope, table string) int {
 	t.Helper()

@@ -2,6 +2,7 @@ package feed
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -21,10 +22,10 @@ import (
 //  1. Each line is converted and checked in Go, copied straight into payslip_lines (the
 //     key to payslips deferred: the payslips come after their lines), and folded into the
 //     run of lines of its payslip. Files list a payslip's lines together, so a run is
-//     usually the whole payslip; the runs stay in memory (a hundred bytes or so per payslip,
-//     not per line).
-//  2. The runs go into feed_payslip_runs and are added up into feed_payslips — the table the
-//     staged path's check builds from its lines — checked and classified the same way.
+//     usually the whole payslip. Every few thousand runs the lines' COPY pauses for a COPY of
+//     the runs into feed_payslip_runs, so memory holds one chunk of runs, whatever the file.
+//  2. The runs are added up into feed_payslips — the table the staged path's check builds
+//     from its lines — checked and classified the same way.
 //  3. The payslips are inserted as in the staged path and the deferred key is checked.
 //
 // Anything that breaks the bet or the file — a bad row, a failed check, a line the key
@@ -108,12 +109,12 @@ func (run *payslipRun) values() []any {
 
 // importPayslipsDirect is the payslips kind's direct path (kindSpec.direct).
 func importPayslipsDirect(ctx context.Context, imp *importer, tx *sqlx.Tx, mark *time.Time) (*Result, bool, error) {
-	runs, rows, ok, err := copyNewLines(ctx, imp, tx)
+	rows, ok, err := copyNewLines(ctx, imp, tx)
 	if err != nil || !ok {
 		return nil, false, err
 	}
 	imp.phase("lines", mark)
-	if ok, err := payslipRunsPass(ctx, tx, runs); err != nil || !ok {
+	if ok, err := checkPayslipRuns(ctx, tx); err != nil || !ok {
 		return nil, false, err
 	}
 	imp.phase("check", mark)
@@ -142,64 +143,123 @@ func importPayslipsDirect(ctx context.Context, imp *importer, tx *sqlx.Tx, mark 
 }
 
 // copyNewLines reads the body once, converting every line, copies the lines into
-// payslip_lines and returns the runs of each payslip's lines. ok is false at the first bad
-// row or at a line the key refuses.
-func copyNewLines(ctx context.Context, imp *importer, tx *sqlx.Tx) (runs []payslipRun, rows int64, ok bool, err error) {
+// payslip_lines and the runs of each payslip's lines into feed_payslip_runs. ok is false at
+// the first bad row or at a line the key refuses.
+func copyNewLines(ctx context.Context, imp *importer, tx *sqlx.Tx) (rows int64, ok bool, err error) {
 	if _, err := tx.ExecContext(ctx, `SET CONSTRAINTS `+linesKey+` DEFERRED`); err != nil {
-		return nil, 0, false, fmt.Errorf("feed %s: defer the lines' key: %w", Payslips, err)
+		return 0, false, fmt.Errorf("feed %s: defer the lines' key: %w", Payslips, err)
 	}
-	copyIn, err := startCopy(ctx, tx, "payslip_lines", payslipLineColumns)
-	if err != nil {
-		return nil, 0, false, fmt.Errorf("feed %s: %w", Payslips, err)
-	}
-	defer copyIn.Close()
-	var run payslipRun
-	line := make([]any, len(payslipLineColumns))
-	errs := &errorList{firstOnly: true}
-	rows, err = imp.convertRows(errs, len(imp.spec.stageColumns), func(vals []any) error {
-		if run.lines == 0 || run.key != payslipKeyOf(vals) {
-			if run.lines > 0 {
-				runs = append(runs, run)
-			}
-			run.start(vals)
-		} else {
-			run.add(vals)
-		}
-		line[0], line[1], line[2], line[3] = vals[cvIC], vals[cvYear], vals[cvMonth], vals[cvLine]
-		line[4], line[5], line[6], line[7] = vals[cvKind], vals[cvCode], vals[cvDescription], vals[cvAmount]
-		_, err := copyIn.ExecContext(ctx, line...)
-		return err
-	})
-	if err == nil && errs.empty() {
-		// An Exec without values ends the COPY and reports any error of the lines sent so far.
-		if _, err = copyIn.ExecContext(ctx); err != nil {
-			err = fmt.Errorf("feed %s: COPY: %w", Payslips, err)
-		}
-	}
-	switch {
-	case isDuplicatePayslipLine(err):
-		return nil, 0, false, nil
-	case err != nil || !errs.empty():
-		return nil, 0, false, err
-	}
-	if run.lines > 0 {
-		runs = append(runs, run)
-	}
-	return runs, rows, true, nil
-}
-
-// payslipRunsPass copies the runs into feed_payslip_runs, adds them up per payslip into
-// feed_payslips and checks what the staged path checks on it: one pay date per payslip, an
-// employee for every IC number.
-func payslipRunsPass(ctx context.Context, tx *sqlx.Tx, runs []payslipRun) (bool, error) {
 	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE feed_payslip_runs (ic_no text, year smallint,
 		month smallint, first_line integer, pay_date date, last_pay_date date, gross numeric(14,2),
 		deductions numeric(14,2), line_count integer, digest bigint) ON COMMIT DROP`); err != nil {
-		return false, fmt.Errorf("feed %s: create runs table: %w", Payslips, err)
+		return 0, false, fmt.Errorf("feed %s: create runs table: %w", Payslips, err)
 	}
-	if err := copyRuns(ctx, tx, runs); err != nil {
-		return false, fmt.Errorf("feed %s: %w", Payslips, err)
+	w := &lineWriter{ctx: ctx, tx: tx, line: make([]any, len(payslipLineColumns))}
+	defer w.close()
+	errs := &errorList{firstOnly: true}
+	rows, err = imp.convertRows(errs, len(imp.spec.stageColumns), w.add)
+	if err == nil && errs.empty() {
+		err = w.flush(0)
 	}
+	switch {
+	case isDuplicatePayslipLine(err):
+		return 0, false, nil
+	case err != nil:
+		return 0, false, fmt.Errorf("feed %s: %w", Payslips, err)
+	}
+	return rows, errs.empty(), nil
+}
+
+// runsPerChunk bounds the runs held in memory: after so many, the lines' COPY is ended, the
+// runs are copied into feed_payslip_runs, and the lines' COPY starts again. Memory stays
+// flat whatever the file's size; a restart costs a round trip per few thousand payslips.
+// A variable so that the tests can make every run a chunk.
+var runsPerChunk = 4096
+
+// lineWriter copies a file's lines into payslip_lines and their runs into feed_payslip_runs,
+// alternating between the two COPYs a connection can run only one at a time.
+type lineWriter struct {
+	ctx   context.Context
+	tx    *sqlx.Tx
+	lines *sql.Stmt // the open COPY into payslip_lines; nil between chunks
+	runs  []payslipRun
+	line  []any
+}
+
+// add copies one converted line (convertRows' values) and folds it into its run.
+func (w *lineWriter) add(vals []any) error {
+	if w.lines == nil {
+		stmt, err := startCopy(w.ctx, w.tx, "payslip_lines", payslipLineColumns)
+		if err != nil {
+			return err
+		}
+		w.lines = stmt
+	}
+	if n := len(w.runs); n > 0 && w.runs[n-1].key == payslipKeyOf(vals) {
+		w.runs[n-1].add(vals)
+	} else {
+		w.runs = append(w.runs, payslipRun{})
+		w.runs[n].start(vals)
+	}
+	w.line[0], w.line[1], w.line[2], w.line[3] = vals[cvIC], vals[cvYear], vals[cvMonth], vals[cvLine]
+	w.line[4], w.line[5], w.line[6], w.line[7] = vals[cvKind], vals[cvCode], vals[cvDescription], vals[cvAmount]
+	if _, err := w.lines.ExecContext(w.ctx, w.line...); err != nil {
+		return err
+	}
+	if len(w.runs) > runsPerChunk {
+		return w.flush(1) // the last run may go on in the next lines
+	}
+	return nil
+}
+
+// flush ends the lines' COPY and copies the runs but the last keep into feed_payslip_runs.
+func (w *lineWriter) flush(keep int) error {
+	if w.lines != nil {
+		// An Exec without values ends the COPY and reports any error of the lines sent so far.
+		_, err := w.lines.ExecContext(w.ctx)
+		w.close()
+		if err != nil {
+			return fmt.Errorf("COPY payslip lines: %w", err)
+		}
+	}
+	done := len(w.runs) - keep
+	if done <= 0 {
+		return nil
+	}
+	if err := copyRuns(w.ctx, w.tx, w.runs[:done]); err != nil {
+		return err
+	}
+	w.runs = append(w.runs[:0], w.runs[done:]...)
+	return nil
+}
+
+func (w *lineWriter) close() {
+	if w.lines != nil {
+		_ = w.lines.Close()
+		w.lines = nil
+	}
+}
+
+func copyRuns(ctx context.Context, tx *sqlx.Tx, runs []payslipRun) error {
+	copyIn, err := startCopy(ctx, tx, "pg_temp.feed_payslip_runs", payslipRunColumns)
+	if err != nil {
+		return err
+	}
+	defer copyIn.Close()
+	for i := range runs {
+		if _, err := copyIn.ExecContext(ctx, runs[i].values()...); err != nil {
+			return fmt.Errorf("COPY payslip runs: %w", err)
+		}
+	}
+	if _, err := copyIn.ExecContext(ctx); err != nil {
+		return fmt.Errorf("COPY payslip runs: %w", err)
+	}
+	return nil
+}
+
+// checkPayslipRuns adds the runs up per payslip into feed_payslips and checks what the staged
+// path checks on it: one pay date per payslip, an employee for every IC number.
+func checkPayslipRuns(ctx context.Context, tx *sqlx.Tx) (bool, error) {
 	if _, err := exec(ctx, tx, "add up payslip runs", `
 		CREATE TEMP TABLE feed_payslips ON COMMIT DROP AS
 		SELECT ic_no, year, month, min(first_line) AS first_line,
@@ -218,21 +278,4 @@ func payslipRunsPass(ctx context.Context, tx *sqlx.Tx, runs []payslipRun) (bool,
 		return false, fmt.Errorf("feed %s: check payslips: %w", Payslips, err)
 	}
 	return clean, nil
-}
-
-func copyRuns(ctx context.Context, tx *sqlx.Tx, runs []payslipRun) error {
-	copyIn, err := startCopy(ctx, tx, "pg_temp.feed_payslip_runs", payslipRunColumns)
-	if err != nil {
-		return err
-	}
-	defer copyIn.Close()
-	for i := range runs {
-		if _, err := copyIn.ExecContext(ctx, runs[i].values()...); err != nil {
-			return fmt.Errorf("COPY payslip runs: %w", err)
-		}
-	}
-	if _, err := copyIn.ExecContext(ctx); err != nil {
-		return fmt.Errorf("COPY payslip runs: %w", err)
-	}
-	return nil
 }

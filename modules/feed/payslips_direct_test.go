@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -38,8 +39,20 @@ func payslipTables(t *testing.T, s *tenant.Scope) []string {
 
 // TestDirectAndStagedPathsAgree: the payslips feed's direct path writes what the staged path
 // writes and answers what it answers, and leaves to the staged path what is not a new month;
-// the log shows which path ran.
+// the log shows which path ran. It runs with the usual chunks of runs and with every run a
+// chunk of its own, so that runs are copied between lines and a payslip's runs meet only in
+// the database.
 func TestDirectAndStagedPathsAgree(t *testing.T) {
+	for _, chunk := range []int{runsPerChunk, 1} {
+		t.Run(fmt.Sprintf("%d runs a chunk", chunk), func(t *testing.T) {
+			defer func(usual int) { runsPerChunk = usual }(runsPerChunk)
+			runsPerChunk = chunk
+			directAndStagedAgree(t)
+		})
+	}
+}
+
+func directAndStagedAgree(t *testing.T) {
 	f := newFixture(t)
 	direct, staged := f.scope(t, "selangor"), f.scope(t, "johor")
 	for _, s := range []*tenant.Scope{direct, staged} {
@@ -108,13 +121,20 @@ func TestDirectAndStagedPathsAgree(t *testing.T) {
 
 // TestDirectPathRefusalsAnswerAsStaged: a file the direct path finds wrong — at a row, in
 // the payslips' check, or at the lines' key — gets the staged path's full answer, and
-// nothing of the direct path's work is left behind.
+// nothing of the direct path's work is left behind; with every run a chunk of its own too, so
+// that the key refuses a line at a chunk's end.
 func TestDirectPathRefusalsAnswerAsStaged(t *testing.T) {
-	f := newFixture(t)
-	s := f.scope(t, "kelantan")
-	mustImport(t, s, Employees, employeesCSV)
-	mustImport(t, s, Payslips, payslipCSV(icAminah+",2026,9,2026-09-23,E,0001,Gaji Pokok,5120.00"))
-	good := icAminah + ",2026,10,2026-10-23,E,0001,Gaji Pokok,5120.00"
+	for _, chunk := range []int{runsPerChunk, 1} {
+		t.Run(fmt.Sprintf("%d runs a chunk", chunk), func(t *testing.T) {
+			defer func(usual int) { runsPerChunk = usual }(runsPerChunk)
+			runsPerChunk = chunk
+			directRefusalsAnswerAsStaged(t)
+		})
+	}
+}
+
+func directRefusalsAnswerAsStaged(t *testing.T) {
+	s, good := refusalTenant(t)
 	badrul := icBadrul + ",2026,10,2026-10-23,E,0001,Gaji Pokok,2890.50"
 	for _, tc := range []struct {
 		name string

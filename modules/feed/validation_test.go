@@ -15,11 +15,7 @@ func paymentCSV(lines ...string) string {
 // TestBadFiles: every kind of bad file is refused with its error, at its line and column,
 // and the tenant is exactly as before.
 func TestBadFiles(t *testing.T) {
-	f := newFixture(t)
-	s := f.scope(t, "kelantan")
-	mustImport(t, s, Employees, employeesCSV)
-	mustImport(t, s, Payslips, payslipCSV(icAminah+",2026,9,2026-09-23,E,0001,Gaji Pokok,5120.00"))
-	good := icAminah + ",2026,10,2026-10-23,E,0001,Gaji Pokok,5120.00"
+	s, good := refusalTenant(t)
 
 	cases := []struct {
 		name   string
