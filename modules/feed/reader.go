@@ -74,7 +74,8 @@ func (s *source) sum() string {
 
 // rewind puts the source back at the body's start for another pass. openSource always
 // leaves a seekable body behind (the request's own or the spooled file), so a feed may read
-// its body twice: once to check and summarise it, once to write it.
+// its body twice: once on a direct path, once more on the staged path when the direct path
+// hands the file on (payslips_direct.go).
 func (s *source) rewind() error {
 	rs, ok := s.r.(io.Seeker)
 	if !ok {
