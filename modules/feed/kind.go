@@ -93,10 +93,10 @@ type kindSpec struct {
 	check func(ctx context.Context, tx *sqlx.Tx) ([]RowError, error)
 	// apply upserts the staged rows; it may still find row errors the database caught.
 	apply func(ctx context.Context, tx *sqlx.Tx, batch int64) (counts, []RowError, error)
-	// direct, when set, imports a file without staging its rows (payslips_direct.go),
-	// reading the body twice instead. It answers false, having written what the caller's
-	// savepoint will undo, when anything is wrong with the file: the staged path (convert,
-	// check, apply above) then reads it again and lists every error.
+	// direct, when set, first tries to import the file without staging its rows
+	// (payslips_direct.go). It answers false, having written what the caller's savepoint
+	// will undo, when the file is not for it or anything is wrong with the file: the staged
+	// path (convert, check, apply above) then reads it again, writes it or lists every error.
 	direct func(ctx context.Context, imp *importer, tx *sqlx.Tx, mark *time.Time) (*Result, bool, error)
 }
 

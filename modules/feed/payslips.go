@@ -45,6 +45,8 @@ func init() {
 	})
 }
 
+// convertPayslipLine fills out in stageColumns' order; the direct path reads the same values
+// by the cv constants of payslips_direct.go (one more: the line comes first there).
 func convertPayslipLine(r *row, out []any) bool {
 	out[0] = r.ic(psIC)
 	out[1] = r.intIn(psYear, 2000, int64(r.now.Year()+1), CodeInvalidYear)
