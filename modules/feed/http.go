@@ -122,11 +122,33 @@ func (m *Module) answer(c *fiber.Ctx, res *Result, err error) error {
 		e.Body = res
 		return refused(c, e)
 	case errors.Is(err, ErrTooLarge):
+		drainRefusedBody(c)
 		return m.tooLarge(c)
 	case errors.Is(err, ErrIdempotencyKey):
 		return refused(c, fault.New(fault.BadRequest, "invalid_idempotency_key", err).Message("feed_error_invalid_idempotency_key", nil))
 	}
 	return err
+}
+
+// A stream that crossed the limit is refused while its client is still sending. Closing the
+// connection at once, with the rest unread, makes the kernel reset it, and a reset discards
+// the 413 before the client reads it: the sender would see "connection reset" instead of the
+// reason. So the rest is read and dropped first, within bounds, so that a huge upload cannot
+// hold the connection: past them the connection is closed all the same.
+const (
+	refusedDrainBytes = 16 << 20
+	refusedDrainTime  = 2 * time.Second
+)
+
+func drainRefusedBody(c *fiber.Ctx) {
+	s := c.Context().RequestBodyStream()
+	if s == nil {
+		return
+	}
+	if err := c.Context().Conn().SetReadDeadline(time.Now().Add(refusedDrainTime)); err != nil {
+		return
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(s, refusedDrainBytes))
 }
 
 func (m *Module) tooLarge(c *fiber.Ctx) error {
