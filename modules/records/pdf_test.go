@@ -2,6 +2,7 @@ package records
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -118,18 +119,24 @@ func paintRects(rects []pdf.Rect) *image.Gray {
 	return img
 }
 
-// decodeQR reads the QR code in img, trying hard, as a scanner would.
+// decodeQR reads the QR code in img. The picture holds the code alone on white, so the
+// reader is told so first (PURE_BARCODE: the modules are read off the grid, no finder-pattern
+// search); the search, trying hard as a scanner would, comes second. The search alone failed
+// now and then on some codes (the verification token, so the code, changes every run).
 func decodeQR(img image.Image) (string, error) {
 	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
 	if err != nil {
 		return "", fmt.Errorf("qr bitmap: %w", err)
 	}
-	hints := map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, hints)
-	if err != nil {
-		return "", fmt.Errorf("decode qr: %w", err)
+	var errs []error
+	for _, hint := range []gozxing.DecodeHintType{gozxing.DecodeHintType_PURE_BARCODE, gozxing.DecodeHintType_TRY_HARDER} {
+		res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]interface{}{hint: true})
+		if err == nil {
+			return res.GetText(), nil
+		}
+		errs = append(errs, err)
 	}
-	return res.GetText(), nil
+	return "", fmt.Errorf("decode qr: %w", errors.Join(errs...))
 }
 
 // pdfPictures describes what a PDF pictures besides its text: each image's colour space and
