@@ -210,10 +210,8 @@ func writePayslips(ctx context.Context, tx *sqlx.Tx, batch int64, c counts) erro
 			return err
 		}
 	}
-	if c.inserted > 0 {
-		if _, err := exec(ctx, tx, "insert payslips", payslipsFromChanges+`is_new ORDER BY ic_no, year, month`, batch); err != nil {
-			return err
-		}
+	if err := insertNewPayslips(ctx, tx, batch, c); err != nil {
+		return err
 	}
 	lines := `INSERT INTO payslip_lines (ic_no, year, month, seq, kind, code, description, amount)
 		SELECT s.ic_no, s.year, s.month, s.line, s.kind, s.code, s.description, s.amount FROM pg_temp.feed_stage s`
@@ -221,6 +219,16 @@ func writePayslips(ctx context.Context, tx *sqlx.Tx, batch int64, c counts) erro
 		lines += ` JOIN pg_temp.feed_payslip_changes c USING (ic_no, year, month)`
 	}
 	_, err := exec(ctx, tx, "insert payslip lines", lines)
+	return err
+}
+
+// insertNewPayslips inserts the new payslips of feed_payslip_changes, if there are any: the
+// staged path before their lines, the direct path after them.
+func insertNewPayslips(ctx context.Context, tx *sqlx.Tx, batch int64, c counts) error {
+	if c.inserted == 0 {
+		return nil
+	}
+	_, err := exec(ctx, tx, "insert payslips", payslipsFromChanges+`is_new ORDER BY ic_no, year, month`, batch)
 	return err
 }
 

@@ -129,10 +129,8 @@ func importPayslipsDirect(ctx context.Context, imp *importer, tx *sqlx.Tx, mark 
 	if err != nil {
 		return nil, false, err
 	}
-	if c.inserted > 0 {
-		if _, err := exec(ctx, tx, "insert payslips", payslipsFromChanges+`is_new ORDER BY ic_no, year, month`, batch); err != nil {
-			return nil, false, fmt.Errorf("feed %s: %w", Payslips, err)
-		}
+	if err := insertNewPayslips(ctx, tx, batch, c); err != nil {
+		return nil, false, fmt.Errorf("feed %s: %w", Payslips, err)
 	}
 	if _, err := tx.ExecContext(ctx, `SET CONSTRAINTS `+linesKey+` IMMEDIATE`); err != nil {
 		return nil, false, fmt.Errorf("feed %s: check the lines' payslips: %w", Payslips, err)

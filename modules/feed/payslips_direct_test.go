@@ -43,11 +43,16 @@ func payslipTables(t *testing.T, s *tenant.Scope) []string {
 // chunk of its own, so that runs are copied between lines and a payslip's runs meet only in
 // the database.
 func TestDirectAndStagedPathsAgree(t *testing.T) {
+	withChunkSizes(t, directAndStagedAgree)
+}
+
+// withChunkSizes runs test with the usual chunks of runs and with every run a chunk of its own.
+func withChunkSizes(t *testing.T, test func(t *testing.T)) {
 	for _, chunk := range []int{runsPerChunk, 1} {
 		t.Run(fmt.Sprintf("%d runs a chunk", chunk), func(t *testing.T) {
 			defer func(usual int) { runsPerChunk = usual }(runsPerChunk)
 			runsPerChunk = chunk
-			directAndStagedAgree(t)
+			test(t)
 		})
 	}
 }
@@ -124,13 +129,7 @@ func directAndStagedAgree(t *testing.T) {
 // nothing of the direct path's work is left behind; with every run a chunk of its own too, so
 // that the key refuses a line at a chunk's end.
 func TestDirectPathRefusalsAnswerAsStaged(t *testing.T) {
-	for _, chunk := range []int{runsPerChunk, 1} {
-		t.Run(fmt.Sprintf("%d runs a chunk", chunk), func(t *testing.T) {
-			defer func(usual int) { runsPerChunk = usual }(runsPerChunk)
-			runsPerChunk = chunk
-			directRefusalsAnswerAsStaged(t)
-		})
-	}
+	withChunkSizes(t, directRefusalsAnswerAsStaged)
 }
 
 func directRefusalsAnswerAsStaged(t *testing.T) {
